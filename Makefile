@@ -1,0 +1,45 @@
+# `make run`: set up and start web + worker + cron on the embedded defaults.
+# `make test`: set up and run the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := run
+
+.PHONY: run test setup dev-setup browser init demo clean
+
+$(BIN)/python:
+	$(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.req-stamp: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-stamp: requirements-dev.txt $(VENV)/.req-stamp
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.req-stamp
+
+dev-setup: $(VENV)/.dev-stamp browser
+
+# Browser tests drive Debian's Chromium; install it when missing.
+browser:
+	@command -v /usr/bin/chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+init: setup
+	$(BIN)/flask --app run init
+
+demo: init
+	$(BIN)/flask --app run demo --if-empty
+
+run: demo
+	$(BIN)/python run.py
+
+test: dev-setup
+	$(BIN)/python -m pytest -q tests
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,58 @@
+"""Application factory."""
+import logging
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from app.extensions import db, limiter, migrate
+from config import BASE_DIR
+
+
+def create_app(config_object="config.Config", **overrides):
+    app = Flask(__name__, instance_path=None, static_folder="static",
+                template_folder="templates")
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    app.instance_path = str(app.config["INSTANCE_DIR"])
+    _embedded_services(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    _init_limiter(app)
+
+    from app.tenants import scoping
+    from app.tenants.security import resolve_request_scope
+
+    scoping.install()
+    appbuilder = AppBuilder()  # one per app (a module-global one loses its views)
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+
+        register_views(appbuilder)
+    app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
+
+    from app import cli, errors
+    from app.views.public import register_public
+
+    errors.register(app)
+    register_public(app)
+    cli.register(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _embedded_services(app):
+    if not app.config.get("REDIS_URL"):
+        from app.embedded_redis import embedded_redis_url
+
+        app.config["REDIS_URL"] = embedded_redis_url(app.config["INSTANCE_DIR"])
+
+
+def _init_limiter(app):
+    url = app.config["REDIS_URL"]
+    if url.startswith("unix://"):
+        url = "redis+unix://" + url[len("unix://"):]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", url)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "presave-limits")
+    limiter.init_app(app)

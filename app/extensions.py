@@ -1,0 +1,27 @@
+"""Unbound extensions; create_app() binds them. One AppBuilder per app, made there."""
+import redis
+from flask import current_app
+from flask_appbuilder.utils.legacy import get_sqla_class
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from rq import Queue
+
+db = get_sqla_class()()
+migrate = Migrate(render_as_batch=True, compare_type=True)
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def redis_url():
+    return current_app.config["REDIS_URL"]
+
+
+def redis_connection():
+    conn = current_app.extensions.get("presave_redis")
+    if conn is None:
+        conn = current_app.extensions["presave_redis"] = redis.Redis.from_url(redis_url())
+    return conn
+
+
+def queue(name="default"):
+    return Queue(name, connection=redis_connection())

@@ -1,0 +1,40 @@
+from sqlalchemy import JSON, Boolean, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
+
+FIELD_MODES = [("off", "Off"), ("optional", "Optional"), ("required", "Required")]
+DEFAULT_EMAIL_CONSENT = "Send me news and offers from this artist by email."
+DEFAULT_SMS_CONSENT = "Send me news and offers from this artist by text message."
+
+
+class Artist(LabelOwned, Model):
+    """An artist on a label's roster, with the branding of its fan pages."""
+
+    __tablename__ = "artist"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    bio: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(String(80))
+    primary_color: Mapped[str] = mapped_column(String(7), default="#1d1d1f")
+    accent_color: Mapped[str] = mapped_column(String(7), default="#1db954")
+    background_color: Mapped[str] = mapped_column(String(7), default="#ffffff")
+    text_color: Mapped[str] = mapped_column(String(7), default="#111111")
+    wrapper_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    collect_name: Mapped[str] = mapped_column(String(10), default="optional")
+    collect_email: Mapped[str] = mapped_column(String(10), default="optional")
+    collect_phone: Mapped[str] = mapped_column(String(10), default="off")
+    consent_email_text: Mapped[str] = mapped_column(Text, default=DEFAULT_EMAIL_CONSENT)
+    consent_sms_text: Mapped[str] = mapped_column(Text, default=DEFAULT_SMS_CONSENT)
+    follow_on_spotify: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"spotify": "...", "apple_music": "...", ...}: the artist's ids on each platform
+    platform_ids: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    label = relationship("Label", back_populates="artists")
+    releases = relationship("Release", back_populates="artist", passive_deletes=True)
+
+    def __repr__(self):
+        return self.name

@@ -1,0 +1,49 @@
+"""Shared column types and the tenant mixins every owned table uses."""
+from datetime import datetime, timezone
+
+from flask_appbuilder import Model
+from sqlalchemy import DateTime, ForeignKey, Integer, TypeDecorator
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+__all__ = ["Model", "UTCDateTime", "LabelOwned", "ArtistOwned", "utcnow"]
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC in Python on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=timezone.utc)
+
+
+class LabelOwned:
+    """A row that belongs to one label (tenant). Scoped by app.tenants.scoping."""
+
+    @declared_attr
+    def label_id(cls) -> Mapped[int]:
+        return mapped_column(Integer, ForeignKey("label.id", ondelete="CASCADE"),
+                             nullable=False, index=True)
+
+
+class ArtistOwned(LabelOwned):
+    """A row that belongs to one artist of a label (Artist users see only theirs)."""
+
+    @declared_attr
+    def artist_id(cls) -> Mapped[int]:
+        return mapped_column(Integer, ForeignKey("artist.id", ondelete="CASCADE"),
+                             nullable=False, index=True)

@@ -1,0 +1,45 @@
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
+
+CONSENT_PURPOSES = [("email_marketing", "Email marketing"), ("sms_marketing", "SMS marketing")]
+
+
+class Fan(ArtistOwned, Model):
+    """A fan of one artist (within its label); contact details as given."""
+
+    __tablename__ = "fan"
+    __table_args__ = (
+        UniqueConstraint("artist_id", "email", name="uq_fan_artist_email"),
+        Index("ix_fan_artist_created", "artist_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    name: Mapped[str | None] = mapped_column(String(120))
+    city: Mapped[str | None] = mapped_column(String(120))
+    country: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    artist = relationship("Artist")
+    consents = relationship("Consent", back_populates="fan", passive_deletes=True)
+
+    def __repr__(self):
+        return self.name or self.email or f"Fan #{self.id}"
+
+
+class Consent(ArtistOwned, Model):
+    """One purpose a fan agreed to, with the exact wording shown."""
+
+    __tablename__ = "consent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fan_id: Mapped[int] = mapped_column(ForeignKey("fan.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    wording: Mapped[str] = mapped_column(Text)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    given_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    withdrawn_at = mapped_column(UTCDateTime)
+
+    fan = relationship("Fan", back_populates="consents")

@@ -1,0 +1,48 @@
+from sqlalchemy import String, UniqueConstraint, Integer, ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
+from app.platforms.keys import PLATFORM_CHOICES
+
+
+class Label(Model):
+    """The tenant: a record label with its roster."""
+
+    __tablename__ = "label"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    artists = relationship("Artist", back_populates="label", passive_deletes=True)
+
+    def __repr__(self):
+        return self.name
+
+
+class PlatformCredential(LabelOwned, Model):
+    """A label's own app credentials for one platform; secrets sealed at rest."""
+
+    __tablename__ = "platform_credential"
+    __table_args__ = (UniqueConstraint("label_id", "platform", name="uq_credential_label_platform"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str | None] = mapped_column(String(255))
+    client_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    extra_sealed: Mapped[str | None] = mapped_column(Text)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    label = relationship("Label")
+
+    def _context(self, field):
+        return ("platform_credential", self.label_id, self.label_id, self.platform, field)
+
+    def set_client_secret(self, ring, secret):
+        self.client_secret_sealed = ring.seal(secret, self._context("client_secret"))
+
+    def client_secret(self, ring):
+        return ring.open(self.client_secret_sealed, self._context("client_secret"))
+
+    def __repr__(self):
+        return dict(PLATFORM_CHOICES).get(self.platform, self.platform)

@@ -1,0 +1,84 @@
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
+
+DRAFT, ANNOUNCED, PRESAVE_ACTIVE, RELEASED, ARCHIVED = (
+    "draft", "announced", "presave_active", "released", "archived")
+STATUSES = [DRAFT, ANNOUNCED, PRESAVE_ACTIVE, RELEASED, ARCHIVED]
+STATUS_LABELS = {DRAFT: "Draft", ANNOUNCED: "Announced", PRESAVE_ACTIVE: "Pre-save active",
+                 RELEASED: "Released", ARCHIVED: "Archived"}
+PUBLIC_STATUSES = [ANNOUNCED, PRESAVE_ACTIVE, RELEASED, ARCHIVED]
+RELEASE_MODES = [("global", "Global: local midnight in the release's zone"),
+                 ("local", "Local: midnight in each fan's own zone")]
+
+
+class Release(ArtistOwned, Model):
+    """One release of an artist, with its local dates and derived UTC instants."""
+
+    __tablename__ = "release"
+    __table_args__ = (
+        UniqueConstraint("artist_id", "slug", name="uq_release_artist_slug"),
+        Index("ix_release_status_release_at", "status", "release_at"),
+        Index("ix_release_status_presave_opens_at", "status", "presave_opens_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80))
+    artwork: Mapped[str | None] = mapped_column(String(80))
+    isrc: Mapped[str | None] = mapped_column(String(12), index=True)
+    upc: Mapped[str | None] = mapped_column(String(13))
+    timezone: Mapped[str] = mapped_column(String(64))
+    presave_opens_local = mapped_column(DateTime, nullable=False)
+    release_local = mapped_column(DateTime, nullable=False)
+    presave_opens_at = mapped_column(UTCDateTime, nullable=False)
+    release_at = mapped_column(UTCDateTime, nullable=False)
+    timing_notes: Mapped[str | None] = mapped_column(Text)
+    platforms: Mapped[list] = mapped_column(JSON, default=list)
+    release_mode: Mapped[str] = mapped_column(String(10), default="global")
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    artist = relationship("Artist", back_populates="releases")
+    links = relationship("StreamingLink", back_populates="release", passive_deletes=True)
+    history = relationship("ReleaseStatusChange", back_populates="release",
+                           order_by="ReleaseStatusChange.at", passive_deletes=True)
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def __repr__(self):
+        return self.title
+
+
+class ReleaseStatusChange(ArtistOwned, Model):
+    """Who or what moved a release from one status to another, and when."""
+
+    __tablename__ = "release_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    release = relationship("Release", back_populates="history")
+
+
+class StreamingLink(ArtistOwned, Model):
+    """Where a release can be streamed on one platform."""
+
+    __tablename__ = "streaming_link"
+    __table_args__ = (UniqueConstraint("release_id", "platform", name="uq_link_release_platform"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(String(500))
+    item_id: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # isrc | manual | resolver
+    hidden: Mapped[bool] = mapped_column(default=False)
+    found_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    release = relationship("Release", back_populates="links")

@@ -1,0 +1,117 @@
+"""What staff do to a release: schedule it, announce, archive, move its dates.
+
+Shared by the admin, the API and the CLI so the rules live in one place.
+"""
+from datetime import datetime, time
+
+from flask import current_app, url_for
+
+from app.extensions import db
+from app.localtime import now_utc, to_utc
+from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED,
+                                ReleaseStatusChange)
+from app import validation
+
+
+class TransitionError(ValueError):
+    """The action does not apply to the release in its current status."""
+
+
+def parse_local(value, default_time=None):
+    """A local date-time from a form or API string ('2026-12-04T00:00' or a date)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None, second=0, microsecond=0)
+    text = str(value or "").strip()
+    if not text:
+        raise ValueError("A date is required")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date-time like 2026-12-04T00:00") from None
+    if parsed.tzinfo is not None:
+        raise ValueError("Give the local time without an offset; the release's time zone applies")
+    if len(text) == 10 and default_time is not None:
+        parsed = datetime.combine(parsed.date(), default_time)
+    return parsed.replace(second=0, microsecond=0)
+
+
+def schedule(release, presave_opens_local, release_local, tz_name, *, must_be_future=True):
+    """Set local dates and zone, derive the UTC instants; ValueError when they do not fit."""
+    validation.timezone_name(tz_name)
+    opens = to_utc(parse_local(presave_opens_local), tz_name)
+    releases = to_utc(parse_local(release_local, default_time=time(0, 0)), tz_name)
+    if opens.utc >= releases.utc:
+        raise ValueError("The pre-save must open before the release")
+    if must_be_future and releases.utc <= now_utc():
+        raise ValueError("The release date must be in the future")
+    release.timezone = tz_name
+    release.presave_opens_local, release.presave_opens_at = opens.local, opens.utc
+    release.release_local, release.release_at = releases.local, releases.utc
+    release.timing_notes = "\n".join(n for n in (opens.note, releases.note) if n) or None
+    return release
+
+
+def record(release, to_status, actor):
+    """Change status and keep who or what did it."""
+    artist = release.artist
+    change = ReleaseStatusChange(release=release, label_id=artist.label_id, artist_id=artist.id,
+                                 from_status=release.status,
+                                 to_status=to_status, actor=actor, at=now_utc())
+    release.status = to_status
+    db.session.add(change)
+    return change
+
+
+def status_for_clock(release, now=None):
+    """Where an announced release stands by the clock."""
+    now = now or now_utc()
+    if now >= release.release_at:
+        return RELEASED
+    if now >= release.presave_opens_at:
+        return PRESAVE_ACTIVE
+    return ANNOUNCED
+
+
+def announce(release, actor):
+    if release.status != DRAFT:
+        raise TransitionError(f"Only a draft can be announced; this release is {release.status_label}")
+    record(release, ANNOUNCED, actor)
+    advance(release, "clock")
+    return release
+
+
+def advance(release, actor):
+    """Move an announced or active release to where the clock says it is."""
+    if release.status in (DRAFT, ARCHIVED):
+        return release
+    order = [ANNOUNCED, PRESAVE_ACTIVE, RELEASED]
+    target = status_for_clock(release)
+    if release.status in order and order.index(target) > order.index(release.status):
+        record(release, target, actor)
+    return release
+
+
+def archive(release, actor):
+    if release.status == ARCHIVED:
+        raise TransitionError("This release is already archived")
+    record(release, ARCHIVED, actor)
+    return release
+
+
+def change_dates(release, presave_opens_local, release_local, tz_name, actor):
+    if release.status in (RELEASED, ARCHIVED):
+        raise TransitionError("The dates of a released or archived release cannot change")
+    schedule(release, presave_opens_local, release_local, tz_name)
+    if release.status == PRESAVE_ACTIVE and status_for_clock(release) == ANNOUNCED:
+        record(release, ANNOUNCED, actor)  # opening moved into the future: back to "Coming Soon"
+    advance(release, actor)
+    return release
+
+
+def fan_page_url(release):
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/s/{release.artist.slug}/{release.slug}"
+
+
+def artwork_url(release):
+    return url_for("media.file", name=release.artwork) if release.artwork else None

@@ -1,0 +1,1 @@
+"""Tenant context, row-level scoping, the security manager and the roles."""

@@ -1,0 +1,58 @@
+"""The current tenant scope: who the code is acting for.
+
+Requests get theirs from the logged-in user (see app.tenants.security); jobs,
+CLI commands and public pages name theirs with ``scoped(...)``.
+"""
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from flask import g, has_app_context
+
+
+class TenantScopeError(PermissionError):
+    """Tenant data was read or written outside the caller's scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    label_id: int | None = None
+    artist_id: int | None = None
+    everything: bool = False
+    actor: str = "system"
+
+    @classmethod
+    def platform(cls, actor="system"):
+        return cls(everything=True, actor=actor)
+
+    @classmethod
+    def label(cls, label_id, actor="system"):
+        return cls(label_id=label_id, actor=actor)
+
+    @classmethod
+    def artist(cls, label_id, artist_id, actor="system"):
+        return cls(label_id=label_id, artist_id=artist_id, actor=actor)
+
+
+_explicit: ContextVar[Scope | None] = ContextVar("presave_scope", default=None)
+
+
+def current_scope():
+    scope = _explicit.get()
+    if scope is None and has_app_context():
+        scope = g.get("tenant_scope")
+    return scope
+
+
+@contextmanager
+def scoped(scope):
+    """Run a block as ``scope`` (jobs and CLI commands name theirs explicitly)."""
+    token = _explicit.set(scope)
+    try:
+        yield scope
+    finally:
+        _explicit.reset(token)
+
+
+def set_request_scope(scope):
+    g.tenant_scope = scope

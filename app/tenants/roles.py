@@ -1,0 +1,39 @@
+"""The four roles, declared in code (FAB_ROLES: [view regex, permission regex])."""
+
+ROLE_ADMIN = "Admin"
+ROLE_LABEL_ADMIN = "Label Admin"
+ROLE_LABEL_STAFF = "Label Staff"
+ROLE_ARTIST = "Artist"
+
+_OWN_ACCOUNT = [
+    ["UserInfoEditView", "can_this_form_(get|post)"],
+    ["ResetMyPasswordView", "can_this_form_(get|post)"],
+    ["PresaveUserDBModelView", "can_userinfo"],
+    ["UserDBModelView", "can_userinfo"],
+    ["MenuApi", "can_get"],
+    ["(Releases|Roster|Fans|Account)", "menu_access"],
+]
+_STAFF = [
+    ["ArtistView", "can_(list|show|add|edit|delete|download)"],
+    ["ReleaseView", "can_(list|show|add|edit|delete|download|announce|archive|change_dates)"],
+    ["FanView", "can_(list|show)"],
+    ["(Artists|Releases|Fans|Label Users)", "menu_access"],
+    ["ArtistApi", "can_(get|post|put|delete|info)"],
+    ["ReleaseApi", "can_(get|post|put|delete|info)"],
+    ["FanApi", "can_(get|info)"],
+]
+FAB_ROLES = {
+    ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [
+        ["LabelUserView", "can_(list|show|add|edit)"],
+    ],
+    ROLE_LABEL_STAFF: _OWN_ACCOUNT + _STAFF,
+    ROLE_ARTIST: _OWN_ACCOUNT + [
+        ["ArtistDashboardView", "can_(index)"],
+        ["ReleaseView", "can_(list|show)"],
+        ["ReleaseApi", "can_(get|info)"],
+        ["(My releases|Releases)", "menu_access"],
+    ],
+}
+TENANT_ROLES = (ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF, ROLE_ARTIST)
+
+

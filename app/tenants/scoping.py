@@ -1,0 +1,134 @@
+"""Row-level tenant isolation, installed once on every ORM session.
+
+Reads: every ORM SELECT/UPDATE/DELETE gets loader criteria for the current
+scope. Reading tenant rows with no scope raises (fail closed). The one escape
+hatch is ``execution_options(all_tenants=True)``.
+
+Writes: new and changed rows are stamped with the scope's label and checked:
+a row may not point at another label's rows, nor be moved to another label.
+"""
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session, with_loader_criteria
+
+from app.models import Artist, ArtistOwned, Label, LabelOwned, PresaveUser
+from app.tenants.context import TenantScopeError, current_scope
+
+
+def install():
+    if not event.contains(Session, "do_orm_execute", _scope_statement):
+        event.listen(Session, "do_orm_execute", _scope_statement)
+        event.listen(Session, "before_flush", _guard_writes)
+
+
+def _scope_statement(state):
+    if state.is_column_load or state.is_relationship_load:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("all_tenants"):
+        return
+    scope = current_scope()
+    if scope is None:
+        if any(issubclass(m.class_, (LabelOwned, Label)) for m in state.all_mappers):
+            raise TenantScopeError("tenant data queried without a tenant scope")
+        return
+    if scope.everything:
+        return
+    state.statement = state.statement.options(*_criteria(scope))
+
+
+def _criteria(scope):
+    label_id, artist_id = scope.label_id, scope.artist_id
+    options = [
+        with_loader_criteria(LabelOwned, lambda cls: cls.label_id == label_id, include_aliases=True),
+        with_loader_criteria(PresaveUser, lambda cls: cls.label_id == label_id, include_aliases=True),
+        with_loader_criteria(Label, lambda cls: cls.id == label_id, include_aliases=True),
+    ]
+    if artist_id is not None:
+        options += [
+            with_loader_criteria(ArtistOwned, lambda cls: cls.artist_id == artist_id,
+                                 include_aliases=True),
+            with_loader_criteria(Artist, lambda cls: cls.id == artist_id, include_aliases=True),
+        ]
+    return options
+
+
+def _guard_writes(session, flush_context, instances):
+    scope = current_scope()
+    with session.no_autoflush:
+        for obj in list(session.new):
+            if isinstance(obj, (LabelOwned, PresaveUser)):
+                _check(session, obj, scope, is_new=True)
+        for obj in list(session.dirty):
+            if isinstance(obj, (LabelOwned, PresaveUser)) and session.is_modified(obj):
+                _check(session, obj, scope, is_new=False)
+        for obj in list(session.deleted):
+            if isinstance(obj, LabelOwned):
+                _require_in_scope(obj.label_id, scope, obj)
+
+
+def _check(session, obj, scope, is_new):
+    if scope is None:
+        if isinstance(obj, PresaveUser):
+            return  # login bookkeeping (last_login, counters) runs before any scope
+        raise TenantScopeError(f"{type(obj).__name__} written without a tenant scope")
+    if obj.label_id is None:
+        obj.label_id = _owner_label(session, obj) or scope.label_id
+        if obj.label_id is None and isinstance(obj, LabelOwned):
+            raise TenantScopeError(f"{type(obj).__name__} needs a label")
+    elif not is_new and _changed(obj, "label_id") and not scope.everything:
+        raise TenantScopeError("a row cannot move to another label")
+    if obj.label_id is not None:
+        _require_in_scope(obj.label_id, scope, obj)
+    for target in _referenced(session, obj, is_new):
+        if target.label_id != obj.label_id:
+            raise TenantScopeError(
+                f"{type(obj).__name__} cannot refer to another label's {type(target).__name__}")
+    if scope.artist_id is not None:
+        own = obj.id if isinstance(obj, Artist) else getattr(obj, "artist_id", scope.artist_id)
+        if own is not None and own != scope.artist_id:
+            raise TenantScopeError("an artist account may only change its own artist")
+
+
+def _require_in_scope(label_id, scope, obj):
+    if scope is None:
+        raise TenantScopeError(f"{type(obj).__name__} written without a tenant scope")
+    if not scope.everything and label_id != scope.label_id:
+        raise TenantScopeError(f"{type(obj).__name__} belongs to another label")
+
+
+def _owner_label(session, obj):
+    """An artist-owned row takes its label from its artist."""
+    if not isinstance(obj, ArtistOwned):
+        return None
+    artist = obj.__dict__.get("artist")
+    if artist is not None:
+        return artist.label_id
+    if obj.artist_id is None:
+        return None
+    stmt = select(Artist.label_id).where(Artist.id == obj.artist_id)
+    return session.execute(stmt, execution_options={"all_tenants": True}).scalar()
+
+
+def _changed(obj, attr):
+    return inspect(obj).attrs[attr].history.has_changes()
+
+
+def _referenced(session, obj, is_new):
+    """Tenant rows this row points at (many-to-one), where the pointer is new."""
+    mapper = inspect(obj).mapper
+    for rel in mapper.relationships:
+        if rel.direction.name != "MANYTOONE" or not issubclass(rel.mapper.class_, LabelOwned):
+            continue
+        keys = [mapper.get_property_by_column(col).key for col in rel.local_columns]
+        if not is_new and not any(_changed(obj, key) for key in keys + [rel.key]):
+            continue
+        target = obj.__dict__.get(rel.key)
+        if target is None and len(keys) == 1 and getattr(obj, keys[0]) is not None:
+            # A pointer set by id (API bodies): load the target whatever its label.
+            target = session.get(rel.mapper.class_, getattr(obj, keys[0]),
+                                 execution_options={"all_tenants": True})
+            if target is None:
+                raise TenantScopeError(f"{rel.mapper.class_.__name__} not found")
+        if target is not None:
+            yield target

@@ -1,0 +1,85 @@
+"""Input rules shared by the admin forms, the API and the CLI.
+
+Each function returns the normalised value or raises ValueError with a
+message a person can act on.
+"""
+import re
+
+from app.localtime import zone
+from app.platforms.keys import PLATFORM_KEYS, PLATFORM_NAMES
+
+ISRC_RE = re.compile(r"^([A-Z]{2})([A-Z0-9]{3})(\d{2})(\d{5})$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def isrc(value):
+    """ISRC as 12 upper-case characters; dashes, spaces and case are forgiven."""
+    if value in (None, ""):
+        return None
+    compact = re.sub(r"[\s-]", "", str(value)).upper()
+    if not ISRC_RE.match(compact):
+        raise ValueError("ISRC must look like CC-XXX-YY-NNNNN: a 2-letter country code, "
+                         "3 letters or digits, a 2-digit year and 5 digits (e.g. US-RC1-26-00001)")
+    return compact
+
+
+def gtin_check_digit_ok(digits):
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def upc(value):
+    """UPC-A (12 digits) or EAN-13 (13 digits) with a valid check digit."""
+    if value in (None, ""):
+        return None
+    compact = re.sub(r"[\s-]", "", str(value))
+    if not compact.isdigit() or len(compact) not in (12, 13):
+        raise ValueError("UPC/EAN must be 12 or 13 digits")
+    if not gtin_check_digit_ok(compact):
+        raise ValueError("UPC/EAN check digit is wrong: please re-check the code")
+    return compact
+
+
+def timezone_name(value):
+    zone(value)
+    return value
+
+
+def platforms(values):
+    chosen = [v for v in (values or []) if v]
+    unknown = [v for v in chosen if v not in PLATFORM_KEYS]
+    if unknown:
+        raise ValueError(f"Unknown platform(s): {', '.join(map(str, unknown))}. "
+                         f"Choose from {', '.join(PLATFORM_KEYS)}")
+    if not chosen:
+        raise ValueError("Choose at least one platform")
+    return [key for key in PLATFORM_KEYS if key in chosen]
+
+
+def slug(value):
+    text = str(value or "").strip().lower()
+    if not SLUG_RE.match(text) or len(text) > 80:
+        raise ValueError("Use lower-case letters, digits and single dashes (e.g. midnight-city)")
+    return text
+
+
+def slugify(text):
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:80] or "release"
+
+
+def color(value):
+    if not COLOR_RE.match(str(value or "")):
+        raise ValueError("Colours are #RRGGBB hex values")
+    return str(value).lower()
+
+
+def field_mode(value):
+    if value not in ("off", "optional", "required"):
+        raise ValueError("Each field is off, optional or required")
+    return value
+
+
+def platform_name(key):
+    return PLATFORM_NAMES.get(key, key)

@@ -1,0 +1,24 @@
+"""Every admin view and API is registered here, in one place."""
+from flask import current_app
+
+from app.views.artists import ArtistView
+from app.views.base import mark_rejected_forms
+from app.views.dashboard import ArtistDashboardView
+from app.views.fans import FanView
+from app.views.labels import LabelView
+from app.views.releases import ReleaseView
+from app.views.users import LabelUserView
+
+
+def register_views(appbuilder):
+    appbuilder.add_view(LabelView, "Labels", icon="fa-building", category="Platform")
+    appbuilder.add_view(ArtistView, "Artists", icon="fa-microphone", category="Roster")
+    appbuilder.add_view(ReleaseView, "Releases", icon="fa-compact-disc", category="Roster")
+    appbuilder.add_view(FanView, "Fans", icon="fa-users", category="Roster")
+    appbuilder.add_view(LabelUserView, "Label Users", icon="fa-user", category="Account")
+    appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
+
+    from app.api import register_apis
+
+    register_apis(appbuilder)
+    current_app.after_request(mark_rejected_forms)

@@ -1,0 +1,62 @@
+"""Form fields shared by the admin views: colour pickers, image uploads, choices."""
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Optional
+
+from app import validation
+from app.models.artist import FIELD_MODES
+from app.uploads import read_image, read_upload
+
+
+class ColorPickerWidget(BS3TextFieldWidget):
+    input_type = "color"
+
+
+def color_field(label, default):
+    return StringField(label, default=default, widget=ColorPickerWidget(),
+                       validators=[DataRequired(), _rule(validation.color)])
+
+
+def mode_field(label, default="optional"):
+    return SelectField(label, choices=FIELD_MODES, default=default, widget=Select2Widget())
+
+
+def timezone_field(label, zones, required=True):
+    return SelectField(label, choices=[(z, z) for z in zones], widget=Select2Widget(),
+                       validators=[DataRequired()] if required else [Optional()])
+
+
+def _rule(check):
+    """Turn a validation function into a WTForms validator with its message."""
+    def validate(form, field):
+        if field.data in (None, ""):
+            return
+        try:
+            field.data = check(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+    return validate
+
+
+def rule(check):
+    return _rule(check)
+
+
+class ImageUpload(FileField):
+    """An image checked by content (JPEG/PNG/WebP, size, dimensions) at validation."""
+
+    def __init__(self, label, min_pixels=None, **kwargs):
+        super().__init__(label, **kwargs)
+        self.min_pixels = min_pixels
+        self.image_bytes = None
+
+    def pre_validate(self, form):
+        if not self.data or not getattr(self.data, "filename", ""):
+            return
+        data = read_upload(self.data)
+        try:
+            read_image(data, min_pixels=self.min_pixels)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        self.image_bytes = data

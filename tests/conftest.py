@@ -1,0 +1,77 @@
+"""Fixtures: one app per test session on a real database and a real Redis.
+
+DATABASE_URL and REDIS_URL pick real servers; otherwise a SQLite file and an
+embedded Redis in a temporary instance folder. Each run claims its own Redis
+database number so concurrent runs never see each other's keys.
+"""
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_INSTANCE = Path(tempfile.mkdtemp(prefix="presave-test-"))
+os.environ["INSTANCE_PATH"] = str(_INSTANCE)
+os.environ.setdefault("PUBLIC_BASE_URL", "http://presave.test")
+
+from tests.support import claim_redis_db, reset_database  # noqa: E402
+
+DEMO_PASSWORDS = {
+    "admin@presave.test": "demo-admin",
+    "owner@northwind.test": "demo-owner",
+    "staff@northwind.test": "demo-staff",
+    "artist@northwind.test": "demo-artist",
+    "staff@harbor.test": "demo-staff",
+}
+
+
+@pytest.fixture(scope="session")
+def app():
+    from app import create_app
+
+    redis_url, release_redis = claim_redis_db(os.environ.get("REDIS_URL"), _INSTANCE)
+    app = create_app("config.TestConfig", REDIS_URL=redis_url)
+    with app.app_context():
+        reset_database(app)
+        from app.cli import sync_roles_and_permissions
+        from app.demo import load_demo
+
+        sync_roles_and_permissions()
+        load_demo(echo=lambda *_: None)
+    yield app
+    release_redis()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(app):
+    """login(email) -> a test client with that demo user's session."""
+    def _login(email, password=None):
+        c = app.test_client()
+        response = c.post("/login/", data={"username": email,
+                                           "password": password or DEMO_PASSWORDS[email]})
+        assert response.status_code == 302, f"login failed for {email}"
+        return c
+    return _login
+
+
+@pytest.fixture
+def api(app):
+    """api(email) -> (client, headers) with a JWT from /api/v1/security/login."""
+    def _api(email, password=None):
+        c = app.test_client()
+        response = c.post("/api/v1/security/login", json={
+            "username": email, "password": password or DEMO_PASSWORDS[email], "provider": "db"})
+        assert response.status_code == 200, response.get_json()
+        return c, {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+    return _api
+
+
+@pytest.fixture
+def unique():
+    return lambda prefix="t": f"{prefix}-{uuid.uuid4().hex[:8]}"
