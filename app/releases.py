@@ -77,6 +77,7 @@ def announce(release, actor):
         raise TransitionError(f"Only a draft can be announced; this release is {release.status_label}")
     record(release, ANNOUNCED, actor)
     advance(release, "clock")
+    _schedule(release)
     return release
 
 
@@ -105,7 +106,15 @@ def change_dates(release, presave_opens_local, release_local, tz_name, actor):
     if release.status == PRESAVE_ACTIVE and status_for_clock(release) == ANNOUNCED:
         record(release, ANNOUNCED, actor)  # opening moved into the future: back to "Coming Soon"
     advance(release, actor)
+    _schedule(release)
     return release
+
+
+def _schedule(release):
+    from app.jobs.lifecycle import schedule_next_instant
+
+    db.session.flush()  # the job needs the release id
+    schedule_next_instant(release)
 
 
 def fan_page_url(release):
