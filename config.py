@@ -74,8 +74,8 @@ class Config:
     ARCHIVE_AFTER_DAYS = env_int("ARCHIVE_AFTER_DAYS", 90)
     DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", "UTC")
     RQ_QUEUES = ["default", "release", "links", "analytics"]
-    RATELIMIT_DEFAULT = env("RATELIMIT_DEFAULT", "")
-    RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "10 per minute")
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = env("RATELIMIT_LOGIN", "10 per minute")
 
     # Flask-AppBuilder
     APP_NAME = env("APP_NAME", "Presave")

@@ -1,4 +1,4 @@
-from sqlalchemy import String, UniqueConstraint, Integer, ForeignKey, Text
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
@@ -43,6 +43,20 @@ class PlatformCredential(LabelOwned, Model):
 
     def client_secret(self, ring):
         return ring.open(self.client_secret_sealed, self._context("client_secret"))
+
+    def set_extra(self, ring, value):
+        self.extra_sealed = ring.seal(value, self._context("extra"))
+
+    def extra(self, ring):
+        return ring.open(self.extra_sealed, self._context("extra"))
+
+    @property
+    def platform_name(self):
+        return dict(PLATFORM_CHOICES).get(self.platform, self.platform)
+
+    @property
+    def secret_state(self):
+        return "stored (sealed)" if self.client_secret_sealed else "not set"
 
     def __repr__(self):
         return dict(PLATFORM_CHOICES).get(self.platform, self.platform)

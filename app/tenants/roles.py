@@ -11,7 +11,7 @@ _OWN_ACCOUNT = [
     ["PresaveUserDBModelView", "can_userinfo"],
     ["UserDBModelView", "can_userinfo"],
     ["MenuApi", "can_get"],
-    ["(Releases|Roster|Fans|Account)", "menu_access"],
+    ["(Releases|Roster|Fans)", "menu_access"],
 ]
 _STAFF = [
     ["ArtistView", "can_(list|show|add|edit|delete|download)"],
@@ -25,6 +25,8 @@ _STAFF = [
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [
         ["LabelUserView", "can_(list|show|add|edit)"],
+        ["PlatformCredentialView", "can_(list|show|add|edit|delete)"],
+        ["(Account|Label Users|Platform credentials)", "menu_access"],
     ],
     ROLE_LABEL_STAFF: _OWN_ACCOUNT + _STAFF,
     ROLE_ARTIST: _OWN_ACCOUNT + [

@@ -30,6 +30,11 @@ class PresaveSecurityManager(SecurityManager):
     user_model = PresaveUser
     userdbmodelview = PresaveUserDBModelView
 
+    def create_limiter(self, app):
+        from app.extensions import limiter
+
+        return limiter  # one limiter per app, on the shared Redis (bound in create_app)
+
 
 def scope_for_user(user):
     """The scope a logged-in user acts in; None for anonymous or unassigned users."""

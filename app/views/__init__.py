@@ -3,6 +3,7 @@ from flask import current_app
 
 from app.views.artists import ArtistView
 from app.views.base import mark_rejected_forms
+from app.views.credentials import PlatformCredentialView
 from app.views.dashboard import ArtistDashboardView
 from app.views.fans import FanView
 from app.views.labels import LabelView
@@ -16,6 +17,8 @@ def register_views(appbuilder):
     appbuilder.add_view(ReleaseView, "Releases", icon="fa-compact-disc", category="Roster")
     appbuilder.add_view(FanView, "Fans", icon="fa-users", category="Roster")
     appbuilder.add_view(LabelUserView, "Label Users", icon="fa-user", category="Account")
+    appbuilder.add_view(PlatformCredentialView, "Platform credentials", icon="fa-key",
+                        category="Account")
     appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
 
     from app.api import register_apis

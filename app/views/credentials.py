@@ -1,0 +1,52 @@
+from flask import g
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from wtforms import PasswordField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+from app.crypto import keyring
+from app.models import PlatformCredential
+from app.platforms.keys import PLATFORM_CHOICES
+from app.views.base import PresaveModelView
+
+WRITE_ONLY = "Write-only: leave blank to keep the stored value."
+
+
+class PlatformCredentialView(PresaveModelView):
+    """A label's own app credentials per platform; secrets are sealed and never shown."""
+
+    datamodel = SQLAInterface(PlatformCredential)
+    route_base = "/credentials"
+    list_title = "Platform credentials"
+    list_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
+    show_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
+    add_columns = edit_columns = ["label", "platform", "client_id", "client_secret", "extra_secret"]
+    label_columns = {"platform_name": "Platform", "secret_state": "Secret"}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "platform": SelectField("Platform", choices=PLATFORM_CHOICES, validators=[DataRequired()]),
+        "client_secret": PasswordField("Client secret", description=WRITE_ONLY,
+                                       validators=[Optional()]),
+        "extra_secret": TextAreaField("Extra secret", description=(
+            "Apple Music: the .p8 private key; Amazon Music: the x-api-key. " + WRITE_ONLY),
+            validators=[Optional()]),
+    }
+
+    def process_form(self, form, is_created):
+        g.credential_secrets = (form.client_secret.data or None, form.extra_secret.data or None)
+        del form.client_secret, form.extra_secret  # never copied onto the row in clear
+
+    def pre_add(self, item):
+        self._seal(item)
+
+    def pre_update(self, item):
+        self._seal(item)
+
+    @staticmethod
+    def _seal(item):
+        secret, extra = g.pop("credential_secrets", (None, None))
+        if item.label_id is None and item.label is not None:
+            item.label_id = item.label.id
+        ring = keyring()
+        if secret:
+            item.set_client_secret(ring, secret)
+        if extra:
+            item.set_extra(ring, extra)

@@ -1,0 +1,12 @@
+from app import create_app
+
+
+def test_repeated_failed_logins_are_throttled(app):
+    limited = create_app("config.TestConfig", REDIS_URL=app.config["REDIS_URL"],
+                         RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute",
+                         RATELIMIT_KEY_PREFIX="presave-limits-test")
+    client = limited.test_client()
+    answers = [client.post("/login/", data={"username": "staff@northwind.test",
+                                            "password": "wrong"}).status_code for _ in range(4)]
+    assert answers[:3] == [302, 302, 302]
+    assert answers[3] == 429
