@@ -7,6 +7,7 @@ hatch is ``execution_options(all_tenants=True)``.
 Writes: new and changed rows are stamped with the scope's label and checked:
 a row may not point at another label's rows, nor be moved to another label.
 """
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
@@ -41,7 +42,11 @@ def _criteria(scope):
     label_id, artist_id = scope.label_id, scope.artist_id
     options = [
         with_loader_criteria(LabelOwned, lambda cls: cls.label_id == label_id, include_aliases=True),
-        with_loader_criteria(PresaveUser, lambda cls: cls.label_id == label_id, include_aliases=True),
+        # On FAB's base User, not PresaveUser: FAB's own relationships (created_by,
+        # changed_by and their filter dropdowns) query the base class, which a
+        # criterion on the subclass does not reach.
+        with_loader_criteria(User, lambda cls: PresaveUser.label_id == label_id,
+                             include_aliases=True),
         with_loader_criteria(Label, lambda cls: cls.id == label_id, include_aliases=True),
     ]
     if artist_id is not None:
@@ -73,7 +78,7 @@ def _check(session, obj, scope, is_new):
             return  # login bookkeeping (last_login, counters) runs before any scope
         raise TenantScopeError(f"{type(obj).__name__} written without a tenant scope")
     if obj.label_id is None:
-        obj.label_id = _owner_label(session, obj) or scope.label_id
+        _stamp(session, obj, _owner_label(session, obj) or scope.label_id)
         if obj.label_id is None and isinstance(obj, LabelOwned):
             raise TenantScopeError(f"{type(obj).__name__} needs a label")
     elif not is_new and _changed(obj, "label_id") and not scope.everything:
@@ -88,6 +93,13 @@ def _check(session, obj, scope, is_new):
         own = obj.id if isinstance(obj, Artist) else getattr(obj, "artist_id", scope.artist_id)
         if own is not None and own != scope.artist_id:
             raise TenantScopeError("an artist account may only change its own artist")
+
+
+def _stamp(session, obj, label_id):
+    obj.label_id = label_id
+    if label_id is not None and "label" in inspect(obj).mapper.relationships:
+        # A form may have set the relationship to None; it would win over the column.
+        obj.label = session.get(Label, label_id, execution_options={"all_tenants": True})
 
 
 def _require_in_scope(label_id, scope, obj):

@@ -1,27 +1,42 @@
 from flask import g
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from wtforms import StringField
+from sqlalchemy import select
+from wtforms import BooleanField, StringField, ValidationError
 from wtforms.validators import Optional
 
 from app import validation
+from app.extensions import db
 from app.localtime import all_zones
 from app.models import Artist
 from app.platforms.keys import PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
-from app.views.fields import ImageUpload, color_field, mode_field, rule, timezone_field
+from app.views.fields import (ImageUpload, color_field, label_field, mode_field, rule,
+                              timezone_field)
 
 PLATFORM_ID_FIELDS = {f"{key}_artist_id": key for key, _ in PLATFORM_CHOICES}
 
 
+def _slug_is_free(form, field):
+    """Artist slugs are global (they are fan page addresses), so look across labels."""
+    stmt = select(Artist.id).where(Artist.slug == field.data)
+    taken = db.session.execute(stmt, execution_options={"all_tenants": True}).scalar()
+    if taken is not None and taken != getattr(form, "_id", None):
+        raise ValidationError("This slug is already taken; choose another")
+
+
 def _artist_form_fields():
     fields = {
+        "label": label_field(),
         "slug": StringField("Slug", description="Used in fan page addresses: /s/<slug>/...",
-                            validators=[rule(validation.slug)]),
+                            validators=[rule(validation.slug), _slug_is_free]),
         "primary_color": color_field("Primary colour", "#1d1d1f"),
         "accent_color": color_field("Accent colour (buttons)", "#1db954"),
         "background_color": color_field("Background colour", "#ffffff"),
         "text_color": color_field("Text colour", "#111111"),
+        "wrapper_enabled": BooleanField("Data wrapper on", default=True, description=(
+            "Ask fans for the details below before they pre-save")),
+        "follow_on_spotify": BooleanField("Also follow the artist on Spotify"),
         "collect_name": mode_field("Ask for name"),
         "collect_email": mode_field("Ask for email"),
         "collect_phone": mode_field("Ask for phone", "off"),
@@ -51,8 +66,6 @@ class ArtistView(PresaveModelView):
                     "consent_sms_text", "follow_on_spotify", *PLATFORM_ID_FIELDS]
     add_columns = edit_columns = form_columns
     add_form_extra_fields = edit_form_extra_fields = _artist_form_fields()
-    label_columns = {"wrapper_enabled": "Data wrapper on", "follow_on_spotify":
-                     "Also follow the artist on Spotify"}
     search_columns = ["name", "slug"]
     base_order = ("name", "asc")
 

@@ -7,6 +7,7 @@ from app.crypto import keyring
 from app.models import PlatformCredential
 from app.platforms.keys import PLATFORM_CHOICES
 from app.views.base import PresaveModelView
+from app.views.fields import label_field
 
 WRITE_ONLY = "Write-only: leave blank to keep the stored value."
 
@@ -22,6 +23,7 @@ class PlatformCredentialView(PresaveModelView):
     add_columns = edit_columns = ["label", "platform", "client_id", "client_secret", "extra_secret"]
     label_columns = {"platform_name": "Platform", "secret_state": "Secret"}
     add_form_extra_fields = edit_form_extra_fields = {
+        "label": label_field(),
         "platform": SelectField("Platform", choices=PLATFORM_CHOICES, validators=[DataRequired()]),
         "client_secret": PasswordField("Client secret", description=WRITE_ONLY,
                                        validators=[Optional()]),

@@ -60,3 +60,26 @@ class ImageUpload(FileField):
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
         self.image_bytes = data
+
+
+def _label_needed_for_platform_admins(form, field):
+    from app.tenants.context import current_scope
+
+    scope = current_scope()
+    if field.data is None and (scope is None or scope.everything):
+        raise ValidationError("Choose the label this belongs to")
+
+
+def label_field():
+    """The label select: the platform admin chooses; label users get their own label."""
+    from flask_appbuilder.fields import QuerySelectField
+
+    from app.extensions import db
+    from app.models import Label
+
+    return QuerySelectField(
+        "Label", query_func=lambda: db.session.query(Label).order_by(Label.name),
+        get_pk_func=lambda label: label.id, allow_blank=True,
+        blank_text="(your label)", widget=Select2Widget(),
+        validators=[_label_needed_for_platform_admins],
+        description="Platform admins choose; label staff always add to their own label.")
