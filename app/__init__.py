@@ -23,7 +23,9 @@ def create_app(config_object="config.Config", **overrides):
     from app.tenants.security import resolve_request_scope
 
     scoping.install()
-    appbuilder = AppBuilder()  # one per app (a module-global one loses its views)
+    from app.views.home import HomeView
+
+    appbuilder = AppBuilder(indexview=HomeView)  # one per app (a module-global one loses its views)
     with app.app_context():
         appbuilder.init_app(app, db.session)
         from app.views import register_views

@@ -1,13 +1,14 @@
 from flask import g
 from flask_appbuilder import BaseView, expose, has_access
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app import releases as release_rules
 from app.extensions import db
-from app.models import Artist, Release
+from app.models import Artist, PreSave, Release
 
 
 class ArtistDashboardView(BaseView):
-    """An Artist user's home: their own releases, read-only."""
+    """An Artist user's home: their own releases and pre-save counts, read-only."""
 
     route_base = "/my"
     default_view = "index"
@@ -17,5 +18,9 @@ class ArtistDashboardView(BaseView):
     def index(self):
         artist = db.session.scalars(select(Artist)).first()
         releases = db.session.scalars(select(Release).order_by(Release.release_at.desc())).all()
-        return self.render_template("artist_dashboard.html", artist=artist, releases=releases,
-                                    user=g.user)
+        counts = dict(db.session.execute(
+            select(PreSave.release_id, func.count()).group_by(PreSave.release_id)).all())
+        return self.render_template(
+            "artist_dashboard.html", artist=artist, releases=releases, counts=counts,
+            fan_page_url=release_rules.fan_page_url, artwork_url=release_rules.artwork_url,
+            user=g.user)

@@ -3,10 +3,22 @@ import pytest
 from tests.conftest import DEMO_PASSWORDS
 
 
+HOMES = {"artist@northwind.test": "/my/"}
+
+
 @pytest.mark.parametrize("email", sorted(DEMO_PASSWORDS))
-def test_demo_login_reaches_the_admin(login, email):
+def test_demo_login_lands_on_its_home(login, email):
     client = login(email)
-    assert client.get("/").status_code == 200
+    home = client.get("/")
+    assert home.status_code == 302
+    assert home.headers["Location"] == HOMES.get(email, "/releases/list/")
+    assert client.get(home.headers["Location"]).status_code == 200
+
+
+def test_artist_home_shows_only_their_releases(login):
+    page = login("artist@northwind.test").get("/my/").get_data(as_text=True)
+    assert "Aurora Vale" in page and "Midnight Drive" in page
+    assert "Juniper Kites" not in page and "Neon Tide" not in page
 
 
 def test_wrong_password_is_refused(client):
