@@ -1,0 +1,333 @@
+"""Tenant isolation through the admin and the API: Northwind's roles against Harbor Lights' rows.
+
+Every FAB ModelView (discovered from app.appbuilder.baseviews) is walked for every
+route kind, as each Northwind role, with Harbor's ids. Each answer must be a 403,
+a 404, a 4xx form rejection (add only) or a redirect to the login page; no Harbor
+name, email or secret may appear in any body; and no table may change.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+from flask_appbuilder import ModelView
+from sqlalchemy import func, inspect, select
+
+from app import releases as release_rules
+from app.crypto import keyring
+from app.extensions import db
+from app.models import (Artist, Authorization, Consent, Fan, Label, LabelOwned,
+                        PlatformCredential, PresaveUser, Release)
+from app.tenants.context import Scope, scoped
+
+NORTHWIND_ROLES = ["owner@northwind.test", "staff@northwind.test", "artist@northwind.test"]
+HARBOR_FIXED_SECRETS = ["Harbor Lights Music", "Marlow Shore", "Neon Tide", "marlow-shore",
+                        "neon-tide", "staff@harbor.test", "Hal Harbor"]
+NORTHWIND_SECRETS = ["Northwind Records", "Aurora Vale", "Juniper Kites", "aurora-vale",
+                     "juniper-kites", "owner@northwind.test", "staff@northwind.test"]
+
+
+@dataclass
+class Tenant:
+    """One label's ids, by model, and the strings that must never reach another label."""
+
+    label_id: int
+    artist_id: int
+    ids: dict = field(default_factory=dict)  # model class -> id of one row of it
+    secrets: list = field(default_factory=list)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def one(model, *where):
+    return db.session.scalars(select(model).where(*where)).one()
+
+
+def snapshot(app):
+    """Every row of every table, read as the platform: a write anywhere changes it."""
+    with app.app_context(), scoped(Scope.platform()):
+        return {name: sorted(map(repr, db.session.execute(select(table)).all()))
+                for name, table in db.metadata.tables.items()}
+
+
+def changed_tables(before, after):
+    return sorted(name for name in before if before[name] != after.get(name))
+
+
+def leaked(body, secrets):
+    return [s for s in secrets if s.lower() in body.lower()]
+
+
+def form_errors(body):
+    """The messages FAB shows next to rejected fields, for readable failures."""
+    return re.findall(r'<span class="help-block">\s*(.*?)\s*</span>', body, re.S) or body[-2000:]
+
+
+def is_login_redirect(response):
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def forged_form(tenant, name):
+    """A form that would be valid but for the other label's label/artist/fan ids."""
+    return {
+        "label": tenant.label_id, "artist": tenant.artist_id, "fan": tenant.ids.get(Fan),
+        "name": name, "title": name, "slug": name, "username": name, "first_name": name,
+        "last_name": "Forged", "email": f"{name}@forged.test", "role": "Label Staff",
+        "active": "y", "password": "forged-pass-1", "conf_password": "forged-pass-1",
+        "timezone": "Europe/London", "platform": "spotify", "platforms": "spotify",
+        "client_id": name, "primary_color": "#000000", "accent_color": "#111111",
+        "background_color": "#ffffff", "text_color": "#222222", "collect_name": "optional",
+        "collect_email": "optional", "collect_phone": "off",
+        "consent_email_text": "ok", "consent_sms_text": "ok",
+        "release_date": "2031-01-01", "presave_opens": "2030-12-01T00:00",
+        "label_id": tenant.label_id, "artist_id": tenant.artist_id,
+    }
+
+
+def model_views(app):
+    return [v for v in app.appbuilder.baseviews if isinstance(v, ModelView)]
+
+
+def target_id(tenant, view):
+    """The victim label's row for this view; global FAB tables (roles, ...) use their first row."""
+    model = view.datamodel.obj
+    for cls, pk in tenant.ids.items():
+        if issubclass(model, cls):
+            return pk
+    assert not issubclass(model, LabelOwned), (
+        f"{type(view).__name__} shows {model.__name__}: give the tenant fixture a row of it")
+    return db.session.scalar(select(func.min(inspect(model).primary_key[0]))) or 1
+
+
+# -- the two labels ------------------------------------------------------------------------------
+
+def _release(artist, title, slug):
+    release = Release(artist=artist, label_id=artist.label_id, title=title, slug=slug,
+                      isrc=None, platforms=["spotify"], status="announced")
+    opens = datetime.now() + timedelta(days=5)
+    release_rules.schedule(release, opens, opens + timedelta(days=10), "America/New_York",
+                           must_be_future=False)
+    return release
+
+
+def _fan_with_grant(artist, name, token):
+    fan = Fan(artist=artist, label_id=artist.label_id, name=name, email=f"{name}@fans.test",
+              city=f"{name}-city")
+    consent = Consent(fan=fan, artist_id=artist.id, label_id=artist.label_id,
+                      purpose="email_marketing", wording=f"{name} consent wording")
+    grant = Authorization(fan=fan, artist_id=artist.id, label_id=artist.label_id,
+                          platform="spotify", platform_user_id=f"{name}-account")
+    db.session.add_all([fan, consent, grant])
+    db.session.flush()
+    grant.set_tokens(keyring(), token, f"{token}-refresh")
+    return fan, consent, grant
+
+
+def make_tenant(app, label_slug, artist_slug, user_email, name, fixed_secrets):
+    """A label's demo rows plus its own release, fan, consent, grant and credential.
+
+    Returns the Tenant and a function that deletes what was created.
+    """
+    with app.app_context():
+        with scoped(Scope.platform()):
+            label_id = one(Label, Label.slug == label_slug).id
+            artist_id = one(Artist, Artist.slug == artist_slug).id
+            user_id = one(PresaveUser, PresaveUser.email == user_email).id
+        with scoped(Scope.label(label_id)):
+            artist = db.session.get(Artist, artist_id)
+            release = _release(artist, f"{name} Title", name)
+            fan, consent, grant = _fan_with_grant(artist, name, f"{name}-token")
+            credential = PlatformCredential(label_id=label_id, platform="deezer",
+                                            client_id=f"{name}-client")
+            credential.set_client_secret(keyring(), f"{name}-client-secret")
+            db.session.add_all([release, credential])
+            db.session.commit()
+            created = [(type(obj), obj.id) for obj in (grant, consent, fan, release, credential)]
+            tenant = Tenant(label_id, artist_id, secrets=fixed_secrets + [name], ids={
+                Artist: artist_id, Release: release.id, Fan: fan.id, Consent: consent.id,
+                Authorization: grant.id, PlatformCredential: credential.id,
+                PresaveUser: user_id, Label: label_id})
+
+    def cleanup():
+        with app.app_context(), scoped(Scope.platform()):
+            for model, pk in created:
+                db.session.delete(db.session.get(model, pk))
+                db.session.flush()
+            db.session.commit()
+    return tenant, cleanup
+
+
+@pytest.fixture
+def harbor(app, unique):
+    tenant, cleanup = make_tenant(app, "harbor-lights", "marlow-shore", "staff@harbor.test",
+                                  unique("harbor"), HARBOR_FIXED_SECRETS)
+    yield tenant
+    cleanup()
+
+
+@pytest.fixture
+def northwind(app, unique):
+    tenant, cleanup = make_tenant(app, "northwind", "aurora-vale", "owner@northwind.test",
+                                  unique("northwind"), NORTHWIND_SECRETS)
+    yield tenant
+    cleanup()
+
+
+# -- the admin matrix ------------------------------------------------------------------------------
+
+ROUTES = {  # kind -> (method, path under the view's route base, form?)
+    "list": ("GET", "/list/", False),
+    "show": ("GET", "/show/{id}", False),
+    "edit-form": ("GET", "/edit/{id}", False),
+    "edit": ("POST", "/edit/{id}", True),
+    "delete": ("POST", "/delete/{id}", False),
+    "delete-get": ("GET", "/delete/{id}", False),
+    "add-forged": ("POST", "/add", True),
+}
+DENIED = {403, 404}
+REJECTED = DENIED | {400, 422}
+
+
+def check_route(app, client, view, kind, victim):
+    """Problems with one request, as readable strings (empty: isolated)."""
+    method, path, with_form = ROUTES[kind]
+    with app.app_context(), scoped(Scope.platform()):
+        url = view.route_base + path.format(id=target_id(victim, view))
+    form = forged_form(victim, f"forged-{kind}") if with_form else None
+    response = client.open(url, method=method, data=form)
+    body = response.get_data(as_text=True)
+    problems = [f"{url}: {secret!r} in the body" for secret in leaked(body, victim.secrets)]
+    if kind == "list":
+        allowed = response.status_code in DENIED | {200}
+    elif kind == "add-forged":
+        allowed = response.status_code in REJECTED
+    else:
+        allowed = response.status_code in DENIED
+    if not (allowed or is_login_redirect(response)):
+        problems.append(f"{method} {url} answered {response.status_code} "
+                        f"{response.headers.get('Location', '')}")
+    return problems
+
+
+@pytest.mark.parametrize("kind", ROUTES)
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_northwind_cannot_reach_harbor_through_any_model_view(app, login, harbor, email, kind):
+    client = login(email)
+    before = snapshot(app)
+    problems = []
+    for view in model_views(app):
+        problems += check_route(app, client, view, kind, harbor)
+    assert problems == []
+    assert changed_tables(before, snapshot(app)) == []
+
+
+def test_the_matrix_walks_the_roster_views(app):
+    routes = {v.route_base for v in model_views(app)}
+    assert {"/artists", "/releases", "/fans", "/label-users", "/users", "/roles"} <= routes
+
+
+@pytest.mark.parametrize("kind", ["list", "show", "edit", "delete"])
+def test_harbor_staff_cannot_reach_northwind(app, login, northwind, kind):
+    client = login("staff@harbor.test")
+    before = snapshot(app)
+    problems = []
+    for view in model_views(app):
+        problems += check_route(app, client, view, kind, northwind)
+    assert problems == []
+    assert changed_tables(before, snapshot(app)) == []
+
+
+def test_forged_add_is_rejected_only_for_the_forged_label(app, login, northwind, harbor, unique):
+    """Control for the add rows above: the same form with the own label is accepted."""
+    client = login("staff@northwind.test")
+    slug = unique("own")
+    form = forged_form(northwind, slug) | {"consent_email_text": "ok"}
+    response = client.post("/artists/add", data=form)
+    assert response.status_code == 302, form_errors(response.get_data(as_text=True))
+    with app.app_context(), scoped(Scope.platform()):
+        artist = one(Artist, Artist.slug == slug)
+        assert artist.label_id == northwind.label_id
+        db.session.delete(artist)
+        db.session.commit()
+
+
+def test_related_dropdowns_offer_only_own_label_rows(app, login, harbor):
+    """The add form's label/artist selects and the list filters are scoped too."""
+    client = login("owner@northwind.test")
+    for url in ("/artists/add", "/label-users/add", "/artists/list/", "/releases/list/",
+                "/fans/list/", "/label-users/list/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert leaked(response.get_data(as_text=True), harbor.secrets) == [], url
+
+
+# -- the REST API ------------------------------------------------------------------------------------
+
+API_RESOURCES = {"artists": Artist, "releases": Release, "fans": Fan}
+API_ACTIONS = ["list", "get", "put", "delete", "post-forged"]
+
+
+@pytest.fixture
+def api_route(app):
+    """Skip when the API resource is not registered yet (app/api/ is being written)."""
+    def _require(resource):
+        path = f"/api/v1/{resource}/"
+        if not any(rule.rule.startswith(path) for rule in app.url_map.iter_rules()):
+            pytest.skip(f"{path} is not registered yet")
+        return path
+    return _require
+
+
+def api_body(resource, tenant, name):
+    """A body that would be accepted but for ``tenant``'s label_id / artist_id."""
+    return {
+        "artists": {"name": name, "slug": name, "label_id": tenant.label_id, "timezone": "UTC"},
+        "releases": {"artist_id": tenant.artist_id, "title": name, "slug": name,
+                     "platforms": ["spotify"], "presave_opens_at": "2030-12-01T00:00",
+                     "release_at": "2031-01-01"},
+        "fans": {"artist_id": tenant.artist_id, "label_id": tenant.label_id, "name": name,
+                 "email": f"{name}@forged.test"},
+    }[resource]
+
+
+@pytest.mark.parametrize("action", API_ACTIONS)
+@pytest.mark.parametrize("resource", API_RESOURCES)
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_api_keeps_harbor_out(app, api, api_route, harbor, email, resource, action, unique):
+    base = api_route(resource)
+    client, headers = api(email)
+    harbor_id = harbor.ids[API_RESOURCES[resource]]
+    requests = {
+        "list": ("GET", base, None),
+        "get": ("GET", f"{base}{harbor_id}", None),
+        "put": ("PUT", f"{base}{harbor_id}", {"name": "forged", "title": "forged"}),
+        "delete": ("DELETE", f"{base}{harbor_id}", None),
+        "post-forged": ("POST", base, api_body(resource, harbor, unique("forged"))),
+    }
+    method, url, body = requests[action]
+    before = snapshot(app)
+    response = client.open(url, method=method, json=body, headers=headers)
+    assert leaked(response.get_data(as_text=True), harbor.secrets) == []
+    expected = {
+        "list": {200, 401, 403},
+        "post-forged": {400, 403, 404, 405, 422},
+    }.get(action, {403, 404, 405})
+    assert response.status_code in expected, response.get_json()
+    assert changed_tables(before, snapshot(app)) == []
+
+
+@pytest.mark.parametrize("resource", ["artists", "releases"])
+def test_api_accepts_the_same_body_with_own_ids(app, api, api_route, northwind, resource,
+                                                unique):
+    """Control for post-forged: only the other label's ids make the body fail."""
+    base = api_route(resource)
+    client, headers = api("staff@northwind.test")
+    response = client.post(base, json=api_body(resource, northwind, unique("own")),
+                           headers=headers)
+    assert response.status_code == 201, response.get_json()
+    with app.app_context(), scoped(Scope.platform()):
+        model = API_RESOURCES[resource]
+        row = db.session.get(model, response.get_json()["id"])
+        assert row.label_id == northwind.label_id
+        db.session.delete(row)
+        db.session.commit()
