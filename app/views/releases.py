@@ -1,7 +1,194 @@
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+"""The staff Releases admin: a three-step create page, the release page and its actions.
 
-from app.models import Release
+The rules (dates, transitions) live in app.releases and app.validation; this
+module only turns their ValueErrors into messages next to the right field.
+"""
+import re
+from datetime import datetime, time
+from pathlib import Path
+
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.fields import DateField, DateTimeLocalField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from app import releases as rules
+from app import validation
+from app.extensions import db
+from app.localtime import all_zones, now_utc
+from app.models import Artist, Release
+from app.models.release import ARCHIVED, DRAFT, RELEASE_MODES, STATUS_LABELS
+from app.platforms.keys import DEFAULT_PLATFORMS, PLATFORM_CHOICES
+from app.uploads import store_image
 from app.views.base import PresaveModelView
+from app.views.fields import ImageUpload, rule
+
+STORED_NAME_RE = re.compile(r"^[0-9a-f]{40}\.(jpg|png|webp)$")
+STATUS_CLASSES = {"draft": "default", "announced": "info", "presave_active": "primary",
+                  "released": "success", "archived": "warning"}
+
+
+def _stored_artwork(form, field):
+    """An artwork uploaded with an earlier, rejected submission of this form."""
+    if not field.data:
+        return
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    if not STORED_NAME_RE.match(field.data) or not (folder / field.data).is_file():
+        raise ValidationError("The artwork from your last attempt is gone; please upload it again")
+
+
+def _choices(pairs):
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class DetailsForm(DynamicForm):
+    """What the release is: track info, codes and platforms (also the edit form)."""
+
+    title = StringField("Title", validators=[InputRequired("Give the release a title"),
+                                             Length(max=200)])
+    slug = StringField("Slug", validators=[Optional(), rule(validation.slug)],
+                       description="Part of the fan page address; made from the title if blank")
+    artwork = ImageUpload("Artwork", description="JPEG, PNG or WebP; at least 640×640 pixels, "
+                                                 "at most 10 MB")
+    artwork_kept = HiddenField(validators=[_stored_artwork])
+    isrc = StringField("ISRC", validators=[rule(validation.isrc)],
+                       description="Optional; CC-XXX-YY-NNNNN, e.g. US-RC1-26-00001")
+    upc = StringField("UPC / EAN", validators=[rule(validation.upc)],
+                      description="Optional; 12 or 13 digits")
+    platforms = SelectMultipleField("Platforms", choices=_choices(PLATFORM_CHOICES),
+                                    default=DEFAULT_PLATFORMS, validate_choice=False,
+                                    validators=[rule(validation.platforms)])
+
+    def effective_slug(self):
+        return self.slug.data or validation.slugify(self.title.data or "")
+
+    def keep_artwork(self):
+        """Store a valid upload now, so a rejected form does not ask for it again."""
+        if self.artwork.image_bytes:
+            self.artwork_kept.data = store_image(self.artwork.image_bytes)
+        return self.artwork_kept.data or None
+
+    def apply_to(self, release):
+        release.title = self.title.data.strip()
+        release.slug = self.effective_slug()
+        release.isrc, release.upc = self.isrc.data or None, self.upc.data or None
+        release.platforms = self.platforms.data
+        release.artwork = self.keep_artwork() or release.artwork
+
+
+class ScheduleForm(DynamicForm):
+    """When the release happens: local times, zone and mode (also the change-dates form)."""
+
+    presave_opens_local = DateTimeLocalField(
+        "Pre-save opens", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[InputRequired("Give the date and time the pre-save opens")])
+    release_date = DateField("Release date", validators=[InputRequired("Give the release date")])
+    release_time = TimeField("Release time", default=time(0, 0), validators=[Optional()],
+                             description="Local midnight unless you say otherwise")
+    timezone = SelectField("Time zone", choices=all_zones(), validate_choice=False,
+                           validators=[InputRequired("Choose a time zone"),
+                                       rule(validation.timezone_name)])
+    release_mode = RadioField("Release mode", choices=_choices(RELEASE_MODES), default="global")
+
+    DATE_FIELDS = ("presave_opens_local", "release_date", "release_time", "timezone")
+
+    def local_times(self):
+        release_local = datetime.combine(self.release_date.data, self.release_time.data or time(0))
+        return self.presave_opens_local.data, release_local, self.timezone.data
+
+    def schedule_onto(self, release):
+        """Run app.releases.schedule; put its message next to the field it is about."""
+        if any(self[name].errors for name in self.DATE_FIELDS):
+            return False
+        # Without the future rule first: a failure then can only be about the opening.
+        for field, must_be_future in ((self.presave_opens_local, False), (self.release_date, True)):
+            try:
+                rules.schedule(release, *self.local_times(), must_be_future=must_be_future)
+            except ValueError as exc:
+                field.errors.append(str(exc))
+                return False
+        return True
+
+    @classmethod
+    def for_release(cls, release):
+        local = release.release_local
+        return cls(data={"presave_opens_local": release.presave_opens_local,
+                         "release_date": local.date(), "release_time": local.time(),
+                         "timezone": release.timezone, "release_mode": release.release_mode})
+
+
+class CreateForm(DetailsForm, ScheduleForm):
+    artist_id = SelectField("Artist", coerce=int,
+                            invalid_choice_message="Choose one of your label's artists",
+                            validators=[InputRequired("Choose one of your label's artists")])
+
+    def offer_artists(self, artists):
+        """The label's artists; each carries its zone, which the page makes the default."""
+        self.artist_id.choices = [SelectChoice(a.id, a.name, {"data-tz": artist_zone(a)})
+                                  for a in artists]
+        if artists and not self.timezone.data:
+            self.timezone.data = artist_zone(artists[0])
+
+
+class ActionForm(DynamicForm):
+    """No fields: only the CSRF token of the action buttons."""
+
+
+def _label_artists():
+    return db.session.scalars(select(Artist).order_by(Artist.name)).all()
+
+
+def artist_zone(artist):
+    return artist.timezone or artist.label.timezone
+
+
+def _slug_is_free(form, artist_id, release_id=None):
+    slug = form.effective_slug()
+    stmt = select(Release.id).where(Release.artist_id == artist_id, Release.slug == slug)
+    if release_id is not None:
+        stmt = stmt.where(Release.id != release_id)
+    if db.session.scalar(stmt) is None:
+        return True
+    form.slug.errors = [*form.slug.errors, f"This artist already has a release at '{slug}'; "
+                                           "choose another slug"]
+    return False
+
+
+def _release_or_404(pk):
+    release = db.session.scalar(select(Release).where(Release.id == pk))
+    if release is None:
+        abort(404)
+    return release
+
+
+def status_badge(status):
+    return Markup('<span class="label label-{} release-status">{}</span>').format(
+        STATUS_CLASSES.get(status, "default"), STATUS_LABELS.get(status, status))
+
+
+def local_text(value):
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def utc_text(value):
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def next_instant(release):
+    """What the countdown counts to: the next of opening and release still ahead."""
+    if release.status == ARCHIVED:
+        return None
+    now = now_utc()
+    ahead = [(name, at) for name, at in (("Pre-save opens", release.presave_opens_at),
+                                          ("Release", release.release_at)) if at > now]
+    return ahead[0] if ahead else None
 
 
 class ReleaseView(PresaveModelView):
@@ -9,8 +196,142 @@ class ReleaseView(PresaveModelView):
 
     datamodel = SQLAInterface(Release)
     route_base = "/releases"
+    class_permission_name = "ReleaseView"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
+                        "can_announce", "can_archive", "can_change_dates"]
+    list_title = "Releases"
     list_columns = ["title", "artist", "status", "release_local", "timezone", "release_at"]
-    show_columns = ["title", "artist", "status", "isrc", "upc", "timezone", "presave_opens_local",
-                    "release_local", "presave_opens_at", "release_at", "platforms"]
-    base_permissions = ["can_list", "can_show", "can_delete"]
+    label_columns = {"release_local": "Release (local)", "timezone": "Time zone",
+                     "release_at": "Release (UTC)", "isrc": "ISRC", "upc": "UPC"}
+    formatters_columns = {"status": status_badge, "release_local": local_text,
+                          "release_at": utc_text}
+    search_columns = ["title", "slug", "isrc", "status"]
     base_order = ("release_at", "desc")
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        artists = _label_artists()
+        form = CreateForm()
+        form.offer_artists(artists)
+        if request.method == "POST":
+            release = self._create(form, artists)
+            if release is not None:
+                return redirect(url_for(".show", pk=release.id))
+            return self._page("releases/create.html", 422, form=form)
+        return self._page("releases/create.html", form=form)
+
+    def _create(self, form, artists):
+        release = Release(status=None)
+        valid = form.validate()
+        form.keep_artwork()
+        valid = form.schedule_onto(release) and valid
+        valid = valid and _slug_is_free(form, form.artist_id.data)
+        if not valid:
+            return None
+        release.artist = next(a for a in artists if a.id == form.artist_id.data)
+        form.apply_to(release)
+        release.release_mode = form.release_mode.data
+        db.session.add(release)
+        rules.record(release, DRAFT, g.user.username)
+        if request.form.get("action") == "announce":
+            rules.announce(release, g.user.username)
+        if not self._commit(form):
+            return None
+        flash(f"“{release.title}” was created: {release.status_label}", "success")
+        return release
+
+    @staticmethod
+    def _commit(form):
+        try:
+            db.session.commit()
+            return True
+        except IntegrityError:  # the same slug saved at the same moment elsewhere
+            db.session.rollback()
+            form.slug.errors = [*form.slug.errors, "This slug was just taken; choose another"]
+            return False
+
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        release = _release_or_404(pk)
+        form = DetailsForm(obj=release if request.method == "GET" else None)
+        if request.method == "POST":
+            valid = form.validate()
+            form.keep_artwork()
+            if valid and _slug_is_free(form, release.artist_id, release.id):
+                form.apply_to(release)
+                if self._commit(form):
+                    flash(f"“{release.title}” was saved", "success")
+                    return redirect(url_for(".show", pk=release.id))
+            return self._page("releases/edit.html", 422, form=form, release=release)
+        return self._page("releases/edit.html", form=form, release=release)
+
+    @expose("/show/<int:pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        release = _release_or_404(pk)
+        return self._show_page(release, ScheduleForm.for_release(release))
+
+    def _show_page(self, release, dates_form, status=200):
+        allowed = {name: self.appbuilder.sm.has_access(f"can_{name}", self.class_permission_name)
+                   for name in ("edit", "announce", "archive", "change_dates")}
+        return self._page("releases/show.html", status, release=release, dates_form=dates_form,
+                          action_form=ActionForm(), can=allowed, badge=status_badge,
+                          fan_url=rules.fan_page_url(release),
+                          artwork_url=rules.artwork_url(release),
+                          next_instant=next_instant(release),
+                          platform_name=validation.platform_name)
+
+    @expose("/announce/<int:pk>", methods=["POST"])
+    @has_access
+    def announce(self, pk):
+        return self._transition(pk, rules.announce)
+
+    @expose("/archive/<int:pk>", methods=["POST"])
+    @has_access
+    def archive(self, pk):
+        return self._transition(pk, rules.archive)
+
+    def _transition(self, pk, action):
+        release = _release_or_404(pk)
+        self._require_csrf()
+        try:
+            action(release, g.user.username)
+            db.session.commit()
+            flash(f"“{release.title}” is now {release.status_label}", "success")
+        except ValueError as exc:  # TransitionError included
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/change_dates/<int:pk>", methods=["POST"])
+    @has_access
+    def change_dates(self, pk):
+        release = _release_or_404(pk)
+        form = ScheduleForm.for_release(release)
+        if form.validate():
+            try:
+                rules.change_dates(release, *form.local_times(), g.user.username)
+            except rules.TransitionError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+                return redirect(url_for(".show", pk=pk))
+            except ValueError:
+                db.session.rollback()
+                form.schedule_onto(Release())  # the same rule again, to place its message
+            else:
+                release.release_mode = form.release_mode.data
+                db.session.commit()
+                flash(f"The dates of “{release.title}” were changed", "success")
+                return redirect(url_for(".show", pk=pk))
+        return self._show_page(release, form, 422)
+
+    @staticmethod
+    def _require_csrf():
+        form = ActionForm()
+        if not form.validate():
+            abort(400, "The form has expired; reload the page and try again")
+
+    def _page(self, template, status=200, **context):
+        return self.render_template(template, **context), status
