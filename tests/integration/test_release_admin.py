@@ -1,6 +1,7 @@
 """The staff Releases admin through HTTP: create, validate, show, act, and who may do what."""
 import io
 import re
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -104,7 +105,7 @@ def test_create_page_offers_the_labels_artists_and_defaults(staff):
 
 def test_create_as_draft_derives_utc_from_local_time_and_zone(app, staff, artist_ids, unique):
     title = unique("Draft Song")
-    response = post_create(staff, form_data(artist_ids["aurora-vale"], title, artwork=png()))
+    response = post_create(staff, form_data(artist_ids["juniper-kites"], title, artwork=png()))
     assert response.status_code == 302
     (row,) = stored(app, title)
     assert response.headers["Location"].endswith(f"/releases/show/{row['id']}")
@@ -136,7 +137,7 @@ def test_create_and_announce(app, staff, artist_ids, unique):
 def test_dst_gap_moves_forward_and_is_shown(app, staff, artist_ids, unique, zone, day, asked,
                                             moved_to, utc):
     title = unique("Gap Song")
-    row = create(app, staff, artist_ids["aurora-vale"], title, timezone=zone,
+    row = create(app, staff, artist_ids["juniper-kites"], title, timezone=zone,
                  release_date=day.isoformat(), release_time=asked,
                  presave_opens_local=f"{day - timedelta(days=10)}T12:00")
     assert row["release_local"].strftime("%H:%M") == moved_to
@@ -182,7 +183,7 @@ def test_each_rule_is_reported_next_to_its_field(app, staff, artist_ids, unique,
                                                  message):
     overrides = dict(overrides)
     title = overrides.pop("title", unique("Rejected"))
-    data = form_data(artist_ids["aurora-vale"], title, **overrides)
+    data = form_data(artist_ids["juniper-kites"], title, **overrides)
     response = post_create(staff, data)
     assert response.status_code == 422
     assert str(escape(message)) in field_group(response.text, field)
@@ -194,19 +195,19 @@ def test_each_rule_is_reported_next_to_its_field(app, staff, artist_ids, unique,
 
 def test_slug_is_unique_per_artist(app, staff, artist_ids, unique):
     slug = unique("same-slug")
-    first = create(app, staff, artist_ids["aurora-vale"], unique("One"), slug=slug)
+    first = create(app, staff, artist_ids["juniper-kites"], unique("One"), slug=slug)
     second_title = unique("Two")
-    response = post_create(staff, form_data(artist_ids["aurora-vale"], second_title, slug=slug))
+    response = post_create(staff, form_data(artist_ids["juniper-kites"], second_title, slug=slug))
     assert response.status_code == 422
     assert f"This artist already has a release at &#39;{slug}&#39;" in field_group(response.text, "slug")
     assert stored(app, second_title) == []
-    other = create(app, staff, artist_ids["juniper-kites"], unique("Three"), slug=slug)
+    other = create(app, staff, artist_ids["aurora-vale"], unique("Three"), slug=slug)
     assert first["slug"] == other["slug"] == slug
 
 
 def test_a_valid_artwork_is_kept_when_another_field_is_rejected(app, staff, artist_ids, unique):
     title = unique("Kept Art")
-    response = post_create(staff, form_data(artist_ids["aurora-vale"], title, artwork=png(),
+    response = post_create(staff, form_data(artist_ids["juniper-kites"], title, artwork=png(),
                                             upc="1"))
     assert response.status_code == 422
     kept = re.search(r'name="artwork_kept" type="hidden" value="([0-9a-f]{40}\.png)"|'
@@ -215,13 +216,13 @@ def test_a_valid_artwork_is_kept_when_another_field_is_rejected(app, staff, arti
                      response.text)
     assert kept, "the stored artwork should come back in a hidden field"
     name = next(g for g in kept.groups() if g)
-    row = create(app, staff, artist_ids["aurora-vale"], title, artwork_kept=name)
+    row = create(app, staff, artist_ids["juniper-kites"], title, artwork_kept=name)
     assert row["artwork"] == name
 
 
 def test_a_forged_kept_artwork_is_refused(app, staff, artist_ids, unique):
     title = unique("Forged")
-    response = post_create(staff, form_data(artist_ids["aurora-vale"], title,
+    response = post_create(staff, form_data(artist_ids["juniper-kites"], title,
                                             artwork_kept="../../config.py"))
     assert response.status_code == 422
     assert "please upload it again" in field_group(response.text, "artwork")
@@ -232,10 +233,10 @@ def test_a_forged_kept_artwork_is_refused(app, staff, artist_ids, unique):
 
 def test_release_page_shows_everything_staff_need(app, staff, artist_ids, unique):
     title = unique("Shown")
-    row = create(app, staff, artist_ids["aurora-vale"], title, artwork=png(), slug=unique("shown"))
+    row = create(app, staff, artist_ids["juniper-kites"], title, artwork=png(), slug=unique("shown"))
     html = staff.get(f"/releases/show/{row['id']}").text
-    assert title in html and "Aurora Vale" in html and "Draft" in html
-    assert f"http://presave.test/s/aurora-vale/{row['slug']}" in html and "data-copy" in html
+    assert title in html and "Juniper Kites" in html and "Draft" in html
+    assert f"http://presave.test/s/juniper-kites/{row['slug']}" in html and "data-copy" in html
     assert f'/media/{row["artwork"]}' in html
     assert f"{YEAR}-02-28 23:00 UTC" in html and f"{YEAR}-02-01 09:00 UTC" in html
     assert "Europe/Berlin" in html and "USRC12600001" in html and "012345678905" in html
@@ -248,16 +249,16 @@ def test_release_page_shows_everything_staff_need(app, staff, artist_ids, unique
 
 def test_list_shows_status_and_instants(app, staff, artist_ids, unique):
     title = unique("Listed")
-    create(app, staff, artist_ids["aurora-vale"], title, action="announce")
+    create(app, staff, artist_ids["juniper-kites"], title, action="announce")
     html = staff.get(f"/releases/list/?_flt_0_title={title}").text.split("</thead>")[1]
     row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{title}(?:(?!</tr>).)*</tr>", html, re.S).group(0)
-    assert "Announced" in row and "Aurora Vale" in row
+    assert "Announced" in row and "Juniper Kites" in row
     assert f"{YEAR}-03-01 00:00" in row and "Europe/Berlin" in row and f"{YEAR}-02-28 23:00 UTC" in row
 
 
 def test_announce_then_archive_and_invalid_transitions_explain(app, staff, artist_ids, unique):
     title = unique("Lifecycle")
-    row = create(app, staff, artist_ids["aurora-vale"], title)
+    row = create(app, staff, artist_ids["juniper-kites"], title)
     page = f"/releases/show/{row['id']}"
     response = staff.post(f"/releases/announce/{row['id']}")
     assert response.status_code == 302 and response.headers["Location"].endswith(page)
@@ -281,7 +282,7 @@ def dates(**overrides):
 
 def test_change_dates(app, staff, artist_ids, unique):
     title = unique("Moved")
-    row = create(app, staff, artist_ids["aurora-vale"], title, action="announce")
+    row = create(app, staff, artist_ids["juniper-kites"], title, action="announce")
     response = staff.post(f"/releases/change_dates/{row['id']}", data=dates())
     assert response.status_code == 302
     (moved,) = stored(app, title)
@@ -301,7 +302,7 @@ def test_change_dates(app, staff, artist_ids, unique):
 def test_change_dates_is_validated_like_create(app, staff, artist_ids, unique, field, overrides,
                                                message):
     title = unique("Not Moved")
-    row = create(app, staff, artist_ids["aurora-vale"], title)
+    row = create(app, staff, artist_ids["juniper-kites"], title)
     response = staff.post(f"/releases/change_dates/{row['id']}", data=dates(**overrides))
     assert response.status_code == 422
     assert message in field_group(response.text, field).replace("&#39;", "'")
@@ -310,7 +311,7 @@ def test_change_dates_is_validated_like_create(app, staff, artist_ids, unique, f
 
 def test_dates_of_an_archived_release_cannot_change(app, staff, artist_ids, unique):
     title = unique("Frozen")
-    row = create(app, staff, artist_ids["aurora-vale"], title)
+    row = create(app, staff, artist_ids["juniper-kites"], title)
     staff.post(f"/releases/archive/{row['id']}")
     response = staff.post(f"/releases/change_dates/{row['id']}", data=dates(), follow_redirects=True)
     assert response.status_code == 200
@@ -320,7 +321,7 @@ def test_dates_of_an_archived_release_cannot_change(app, staff, artist_ids, uniq
 
 def test_edit_validates_like_create(app, staff, artist_ids, unique):
     title = unique("Edited")
-    row = create(app, staff, artist_ids["aurora-vale"], title)
+    row = create(app, staff, artist_ids["juniper-kites"], title)
     url = f"/releases/edit/{row['id']}"
     assert title in staff.get(url).text
     fields = {"title": title, "slug": row["slug"], "isrc": "GB-AAA-27-12345", "upc": "012345678906",
@@ -349,7 +350,7 @@ def test_unknown_release_is_404(staff):
 def test_another_labels_artist_is_refused(app, login, artist_ids, unique):
     harbor = login(HARBOR)
     title = unique("Foreign")
-    response = post_create(harbor, form_data(artist_ids["aurora-vale"], title))
+    response = post_create(harbor, form_data(artist_ids["juniper-kites"], title))
     assert response.status_code == 422
     assert "Choose one of your label&#39;s artists" in field_group(response.text, "artist_id")
     assert stored(app, title) == []
@@ -357,7 +358,7 @@ def test_another_labels_artist_is_refused(app, login, artist_ids, unique):
 
 def test_another_labels_release_is_invisible(app, login, staff, artist_ids, unique):
     title = unique("Private")
-    row = create(app, staff, artist_ids["aurora-vale"], title)
+    row = create(app, staff, artist_ids["juniper-kites"], title)
     harbor = login(HARBOR)
     assert harbor.get(f"/releases/show/{row['id']}").status_code == 404
     assert harbor.post(f"/releases/announce/{row['id']}").status_code == 404
@@ -383,3 +384,26 @@ def test_artist_user_reads_but_cannot_change(app, login, staff, artist_ids, uniq
     assert [r.status_code for r in denied] == [403] * len(denied)
     assert stored(app, title)[0]["status"] == "draft"
     assert stored(app, "Hacked") == []
+
+
+
+@contextmanager
+def csrf_checked(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_actions_need_the_pages_csrf_token(app, staff, artist_ids, unique):
+    title = unique("Guarded")
+    row = create(app, staff, artist_ids["juniper-kites"], title)
+    with csrf_checked(app):
+        assert staff.post(f"/releases/announce/{row['id']}").status_code == 400
+        assert stored(app, title)[0]["status"] == "draft"
+        page = staff.get(f"/releases/show/{row['id']}").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = staff.post(f"/releases/announce/{row['id']}", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert stored(app, title)[0]["status"] == "announced"

@@ -1,0 +1,75 @@
+"""Staff create a release through the three-step page in a real browser."""
+import re
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from app.localtime import now_utc
+
+YEAR = now_utc().year + 1
+
+
+def artwork_file(tmp_path):
+    path = tmp_path / "cover.png"
+    Image.new("RGB", (800, 800), (30, 60, 120)).save(path)
+    return path
+
+
+def fill_track_info(page, title, artwork):
+    page.select_option("#artist_id", label="Juniper Kites")
+    page.fill("#title", title)
+    page.set_input_files("#artwork", str(artwork))
+    expect(page.locator(".artwork-preview")).to_be_visible()
+
+
+def fill_dates(page):
+    expect(page.locator("#timezone")).to_have_value("Europe/London")  # the artist's zone
+    page.fill("#presave_opens_local", f"{YEAR}-02-01T10:00")
+    page.fill("#release_date", f"{YEAR}-03-01")
+    expect(page.locator("#release_time")).to_have_value("00:00")
+    page.select_option("#timezone", "Europe/Berlin")
+    page.check("input[name=platforms][value=deezer]")
+
+
+def test_staff_creates_and_announces_a_release(page, live_server, login_as, tmp_path, unique):
+    title = unique("Browser Song")
+    login_as("staff@northwind.test")
+    page.goto(f"{live_server}/releases/list/")
+    page.click("a[href='/releases/add']")
+    expect(page.locator("#step-track")).to_be_visible()
+    expect(page.locator("#step-dates")).to_be_hidden()
+
+    fill_track_info(page, title, artwork_file(tmp_path))
+    page.screenshot(path="/tmp/release-create.png", full_page=True)
+    page.click("text=Next: codes")
+    page.fill("#isrc", "GB-AAA-27-00042")
+    page.fill("#upc", "012345678906")  # wrong check digit: the page must send us back here
+    page.click("text=Next: dates")
+    fill_dates(page)
+    page.screenshot(path="/tmp/release-create-dates.png", full_page=True)
+    page.click("button[value=announce]")
+
+    expect(page.locator("#step-codes")).to_be_visible()
+    expect(page.locator("[data-field=upc] .field-error")).to_contain_text("check digit is wrong")
+    expect(page.locator("#artwork_kept")).to_have_value(re.compile(r"^[0-9a-f]{40}\.png$"))
+    page.screenshot(path="/tmp/release-create-errors.png", full_page=True)
+    page.fill("#upc", "012345678905")
+    page.click("text=Next: dates")
+    expect(page.locator("#timezone")).to_have_value("Europe/Berlin")
+    page.click("button[value=announce]")
+
+    page.wait_for_url("**/releases/show/*")
+    expect(page.locator("h2")).to_contain_text(title)
+    expect(page.locator("h2 .release-status")).to_have_text("Announced")
+    expect(page.locator(".timing-table")).to_contain_text(f"{YEAR}-02-28 23:00 UTC")
+    expect(page.locator(".countdown-value")).to_have_text(re.compile(r"\d+d \d\d:\d\d:\d\d"))
+    expect(page.locator(".release-artwork")).to_be_visible()
+    page.screenshot(path="/tmp/release-page.png", full_page=True)
+
+    page.click("text=All releases")
+    row = page.locator("tbody tr", has_text=title)
+    expect(row).to_contain_text("Announced")
+    expect(row).to_contain_text("Juniper Kites")
+    expect(row).to_contain_text(f"{YEAR}-03-01 00:00")
+    expect(row).to_contain_text("Europe/Berlin")
+    expect(row).to_contain_text(f"{YEAR}-02-28 23:00 UTC")
