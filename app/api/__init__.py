@@ -1,5 +1,10 @@
 """REST APIs under /api/v1 (FAB ModelRestApi, JWT)."""
+from app.api.artists import ArtistApi
+from app.api.fans import FanApi
+from app.api.releases import ReleaseApi
 
 
 def register_apis(appbuilder):
-    pass
+    appbuilder.add_api(ArtistApi)
+    appbuilder.add_api(ReleaseApi)
+    appbuilder.add_api(FanApi)

@@ -1,0 +1,34 @@
+"""/api/v1/fans/: the fans of the label's artists, read-only, with their consents."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from marshmallow import Schema, fields
+
+from app.api.base import PresaveApi
+from app.models import Fan
+
+
+class ConsentSchema(Schema):
+    purpose = fields.String()
+    given_at = fields.DateTime(format="iso")
+    withdrawn_at = fields.DateTime(format="iso")
+
+
+class FanSchema(Schema):
+    id = fields.Integer()
+    artist_id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+    phone = fields.String()
+    city = fields.String()
+    country = fields.String()
+    created_at = fields.DateTime(format="iso")
+    consents = fields.List(fields.Nested(ConsentSchema))
+
+
+class FanApi(PresaveApi):
+    resource_name = "fans"
+    datamodel = SQLAInterface(Fan)
+    output_schema = FanSchema
+    include_route_methods = {"get", "get_list", "info"}
+    search_columns = ["name", "email", "phone", "city", "country", "artist", "created_at"]
+    order_columns = ["name", "email", "city", "country", "created_at"]
+    base_order = ("created_at", "desc")

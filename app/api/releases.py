@@ -1,0 +1,236 @@
+"""/api/v1/releases/: releases with local dates, status actions and artwork."""
+from datetime import time
+
+from flask import request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+
+from app import releases as rules
+from app import validation
+from app.api.base import CheckedList, CheckedString, PresaveApi, actor, field_errors, visible
+from app.extensions import db
+from app.models import Artist, Release
+from app.models.release import DRAFT, RELEASE_MODES
+from app.uploads import read_upload, store_image
+
+DATE_FIELDS = ("presave_opens_at", "release_at", "timezone")
+PLAIN_FIELDS = ("title", "slug", "isrc", "upc", "platforms", "release_mode")
+LOCAL_HELP = "Local wall-clock time in the release's time zone, ISO 8601 without offset"
+
+
+class ArtistBriefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    slug = fields.String()
+
+
+class ReleaseSchema(Schema):
+    """What a release looks like from outside: local times beside their UTC instants."""
+
+    id = fields.Integer()
+    title = fields.String()
+    slug = fields.String()
+    status = fields.String()
+    artist = fields.Nested(ArtistBriefSchema)
+    isrc = fields.String()
+    upc = fields.String()
+    timezone = fields.String()
+    platforms = fields.List(fields.String())
+    release_mode = fields.String()
+    presave_opens_at = fields.DateTime(format="iso", attribute="presave_opens_local",
+                                       metadata={"description": LOCAL_HELP})
+    release_at = fields.DateTime(format="iso", attribute="release_local",
+                                 metadata={"description": LOCAL_HELP})
+    presave_opens_at_utc = fields.DateTime(format="iso", attribute="presave_opens_at")
+    release_at_utc = fields.DateTime(format="iso", attribute="release_at")
+    timing_notes = fields.String()
+    fan_page_url = fields.Function(rules.fan_page_url)
+    artwork_url = fields.Function(rules.artwork_url)
+    created_at = fields.DateTime(format="iso")
+
+
+def _local(default_time=None):
+    return lambda value: rules.parse_local(value, default_time=default_time)
+
+
+class ReleaseInputSchema(Schema):
+    artist_id = fields.Integer(required=True)
+    title = fields.String(required=True, validate=validate.Length(
+        min=1, max=200, error="Give a title of 1 to 200 characters"))
+    slug = CheckedString(validation.slug, metadata={"description": "Derived from the title "
+                                                                   "when left out"})
+    isrc = CheckedString(validation.isrc, allow_none=True)
+    upc = CheckedString(validation.upc, allow_none=True)
+    timezone = CheckedString(validation.timezone_name,
+                             metadata={"description": "IANA zone; the artist's by default"})
+    platforms = CheckedList(validation.platforms, fields.String(), required=True)
+    release_mode = fields.String(validate=validate.OneOf(
+        [key for key, _ in RELEASE_MODES], error="Release mode is one of {choices}"))
+    presave_opens_at = CheckedString(_local(), required=True,
+                                     metadata={"description": LOCAL_HELP})
+    release_at = CheckedString(_local(time(0, 0)), required=True, metadata={
+        "description": LOCAL_HELP + "; a bare date means 00:00"})
+    announce = fields.Boolean(load_default=False, metadata={
+        "description": "Announce at once instead of keeping a draft"})
+
+
+def _date_field(message):
+    # Both rules of app.releases.schedule involve both dates; point at the one to fix.
+    return "presave_opens_at" if "pre-save" in message else "release_at"
+
+
+def _free_slug(artist, title):
+    """The title's slug, numbered when the artist already has a release by that name."""
+    base = validation.slugify(title)
+    taken = set(db.session.scalars(select(Release.slug).where(Release.artist_id == artist.id)))
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base[:75]}-{number}"
+    return slug
+
+
+class ReleaseApi(PresaveApi):
+    resource_name = "releases"
+    datamodel = SQLAInterface(Release)
+    output_schema = ReleaseSchema
+    add_model_schema = ReleaseInputSchema()
+    # Status moves through /announce and /archive; a release never changes artist.
+    edit_model_schema = ReleaseInputSchema(exclude=("artist_id", "announce"))
+    search_columns = ["title", "slug", "status", "isrc", "upc", "release_mode", "artist",
+                      "release_at", "presave_opens_at", "created_at"]
+    order_columns = ["title", "slug", "status", "release_at", "presave_opens_at", "created_at"]
+    base_order = ("release_at", "desc")
+    conflict = ("slug", "This artist already has a release with this slug")
+
+    def create(self, data):
+        artist = visible(Artist, data.pop("artist_id"), "artist_id", "No artist with this id "
+                         "on your roster")
+        release = Release(artist=artist, status=DRAFT)
+        self._set_plain(release, data)
+        release.slug = release.slug or _free_slug(artist, release.title)
+        tz_name = data.get("timezone") or artist.timezone or artist.label.timezone
+        with field_errors(_date_field):
+            rules.schedule(release, data["presave_opens_at"], data["release_at"], tz_name)
+        db.session.add(release)
+        if data["announce"]:
+            rules.announce(release, actor())
+        return release
+
+    def update(self, release, data):
+        self._set_plain(release, data)
+        if any(key in data for key in DATE_FIELDS):
+            opens = data.get("presave_opens_at", release.presave_opens_local)
+            released = data.get("release_at", release.release_local)
+            with field_errors(_date_field):
+                rules.change_dates(release, opens, released,
+                                   data.get("timezone", release.timezone), actor())
+        return release
+
+    @staticmethod
+    def _set_plain(release, data):
+        for key in PLAIN_FIELDS:
+            if key in data:
+                setattr(release, key, data[key])
+
+    @expose("/<int:pk>/announce", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def announce(self, pk):
+        """Announce a draft: it goes public and the clock takes it from there.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The release, announced
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result: {$ref: '#/components/schemas/ReleaseApi.get'}
+            404: {$ref: '#/components/responses/404'}
+            409: {description: The release is not a draft}
+        """
+        return self._transition(pk, rules.announce)
+
+    @expose("/<int:pk>/archive", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def archive(self, pk):
+        """Archive a release: its page goes quiet and nothing more is scheduled.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The release, archived
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result: {$ref: '#/components/schemas/ReleaseApi.get'}
+            404: {$ref: '#/components/responses/404'}
+            409: {description: The release is already archived}
+        """
+        return self._transition(pk, rules.archive)
+
+    # No @safe: an oversized body must reach the app's 413 handler.
+    @expose("/<int:pk>/artwork", methods=["PUT"])
+    @protect()
+    @permission_name("put")
+    def artwork(self, pk):
+        """Upload the artwork: JPEG, PNG or WebP, at most 10 MB, at least 640×640.
+        ---
+        put:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    artwork: {type: string, format: binary}
+          responses:
+            200:
+              description: The release with its new artwork_url
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result: {$ref: '#/components/schemas/ReleaseApi.get'}
+            404: {$ref: '#/components/responses/404'}
+            413: {description: The upload is too large}
+            422: {$ref: '#/components/responses/422'}
+        """
+        release = self.scoped_item(pk)
+        if release is None:
+            return self.response_404()
+        return self.commit(200, lambda: _store_artwork(release, request.files.get("artwork")))
+
+    def _transition(self, pk, rule):
+        release = self.scoped_item(pk)
+        if release is None:
+            return self.response_404()
+        return self.commit(200, lambda: rule(release, actor()))
+
+
+def _store_artwork(release, upload):
+    if upload is None:
+        raise ValidationError("Send the image as the multipart file field 'artwork'",
+                              field_name="artwork")
+    with field_errors("artwork"):
+        release.artwork = store_image(read_upload(upload))
+    return release
