@@ -6,7 +6,10 @@ hatch is ``execution_options(all_tenants=True)``.
 
 Writes: new and changed rows are stamped with the scope's label and checked:
 a row may not point at another label's rows, nor be moved to another label.
+ORM INSERT statements (bulk inserts) are checked the same way, row by row.
 """
+import re
+
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, with_loader_criteria
@@ -24,6 +27,9 @@ def install():
 def _scope_statement(state):
     if state.is_column_load or state.is_relationship_load:
         return
+    if state.is_insert and not state.execution_options.get("all_tenants"):
+        _guard_insert(state)
+        return
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get("all_tenants"):
@@ -36,6 +42,8 @@ def _scope_statement(state):
     if scope.everything:
         return
     state.statement = state.statement.options(*_criteria(scope))
+    if state.is_update:
+        _guard_rows(state, scope, "updated", new=False)
 
 
 def _criteria(scope):
@@ -129,18 +137,94 @@ def _changed(obj, attr):
 def _referenced(session, obj, is_new):
     """Tenant rows this row points at (many-to-one), where the pointer is new."""
     mapper = inspect(obj).mapper
+    covered = set()
     for rel in mapper.relationships:
         if rel.direction.name != "MANYTOONE" or not issubclass(rel.mapper.class_, LabelOwned):
             continue
         keys = [mapper.get_property_by_column(col).key for col in rel.local_columns]
+        covered.update(keys)
         if not is_new and not any(_changed(obj, key) for key in keys + [rel.key]):
             continue
         target = obj.__dict__.get(rel.key)
         if target is None and len(keys) == 1 and getattr(obj, keys[0]) is not None:
             # A pointer set by id (API bodies): load the target whatever its label.
-            target = session.get(rel.mapper.class_, getattr(obj, keys[0]),
-                                 execution_options={"all_tenants": True})
-            if target is None:
-                raise TenantScopeError(f"{rel.mapper.class_.__name__} not found")
+            target = _load_target(session, rel.mapper.class_, getattr(obj, keys[0]))
         if target is not None:
             yield target
+    # Foreign keys with no relationship (Event.release_id, Consent.artist_id, ...).
+    for key, target_class in _tenant_foreign_keys(mapper):
+        if key in covered or (not is_new and not _changed(obj, key)):
+            continue
+        if getattr(obj, key) is not None:
+            yield _load_target(session, target_class, getattr(obj, key))
+
+
+def _load_target(session, model, pk):
+    target = session.get(model, pk, execution_options={"all_tenants": True})
+    if target is None:
+        raise TenantScopeError(f"{model.__name__} not found")
+    return target
+
+
+def _tenant_foreign_keys(mapper):
+    """(attribute key, tenant class) for each single-column foreign key to a tenant table."""
+    tables = {m.local_table: m.class_ for m in mapper.registry.mappers
+              if issubclass(m.class_, LabelOwned)}
+    for prop in mapper.column_attrs:
+        for column in prop.columns:
+            for fk in getattr(column, "foreign_keys", ()):
+                if fk.column.table in tables:
+                    yield prop.key, tables[fk.column.table]
+
+
+_MULTI_VALUE = re.compile(r"^(?P<key>.+)_m(?P<row>\d+)$")
+
+
+def _guard_insert(state):
+    """An ORM INSERT statement (bulk insert) follows the rules of a flush, row by row."""
+    mapper = state.bind_arguments.get("mapper")
+    if mapper is None or not issubclass(mapper.class_, (LabelOwned, PresaveUser)):
+        return
+    scope = current_scope()
+    if scope is None:
+        raise TenantScopeError(f"{mapper.class_.__name__} inserted without a tenant scope")
+    if not scope.everything:
+        _guard_rows(state, scope, "inserted", new=True)
+
+
+def _guard_rows(state, scope, verb, new):
+    """The values an INSERT or UPDATE statement writes stay in the scope's label (and artist)."""
+    mapper = state.bind_arguments.get("mapper")
+    if mapper is None or not issubclass(mapper.class_, (LabelOwned, PresaveUser)):
+        return
+    name = mapper.class_.__name__
+    for row in _statement_rows(state):
+        if (new or "label_id" in row) and row.get("label_id") != scope.label_id:
+            raise TenantScopeError(f"{name} {verb} without its label or into another label")
+        if scope.artist_id is not None and row.get("artist_id", scope.artist_id) != scope.artist_id:
+            raise TenantScopeError("an artist account may only change its own artist")
+        for key, target_class in _tenant_foreign_keys(mapper):
+            if row.get(key) is not None:
+                target = _load_target(state.session, target_class, row[key])
+                if target.label_id != scope.label_id:
+                    raise TenantScopeError(
+                        f"{name} cannot refer to another label's {target_class.__name__}")
+
+
+def _statement_rows(state):
+    """The rows an INSERT/UPDATE writes: executemany parameters over its own values()."""
+    given = state.parameters
+    rows = [dict(r) for r in given] if isinstance(given, (list, tuple)) else [dict(given or {})]
+    stmt = state.statement
+    if not (getattr(stmt, "_values", None) or getattr(stmt, "_multi_values", None)):
+        return rows  # an ORM bulk insert or update: the parameters are the rows
+    single, multi = {}, {}
+    for key, value in stmt.compile().params.items():
+        match = _MULTI_VALUE.match(key)
+        if match and match["key"] in stmt.table.c:
+            multi.setdefault(int(match["row"]), {})[match["key"]] = value
+        elif value is not None:
+            single[key] = value
+    if multi:
+        rows = [multi[index] for index in sorted(multi)]
+    return [single | row for row in rows]
