@@ -17,10 +17,13 @@ class TransitionError(ValueError):
     """The action does not apply to the release in its current status."""
 
 
+YEARS = range(1900, 3000)  # far from datetime's limits, so any zone offset still fits
+
+
 def parse_local(value, default_time=None):
     """A local date-time from a form or API string ('2026-12-04T00:00' or a date)."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None, second=0, microsecond=0)
+        return _plausible(value.replace(tzinfo=None, second=0, microsecond=0))
     text = str(value or "").strip()
     if not text:
         raise ValueError("A date is required")
@@ -32,7 +35,14 @@ def parse_local(value, default_time=None):
         raise ValueError("Give the local time without an offset; the release's time zone applies")
     if len(text) == 10 and default_time is not None:
         parsed = datetime.combine(parsed.date(), default_time)
-    return parsed.replace(second=0, microsecond=0)
+    return _plausible(parsed.replace(second=0, microsecond=0))
+
+
+def _plausible(local):
+    if local.year not in YEARS:
+        raise ValueError(f"{local.date().isoformat()} is out of range: "
+                         f"give a year between {YEARS.start} and {YEARS.stop - 1}")
+    return local
 
 
 def schedule(release, presave_opens_local, release_local, tz_name, *, must_be_future=True):

@@ -107,10 +107,17 @@ class ScheduleForm(DynamicForm):
         """Run app.releases.schedule; put its message next to the field it is about."""
         if any(self[name].errors for name in self.DATE_FIELDS):
             return False
-        # Without the future rule first: a failure then can only be about the opening.
-        for field, must_be_future in ((self.presave_opens_local, False), (self.release_date, True)):
+        opens, release_local, tz = self.local_times()
+        # Each local time alone, then the pair without the future rule: a failure then can
+        # only be about the opening; the future rule last.
+        checks = [(self.presave_opens_local, lambda: rules.parse_local(opens)),
+                  (self.release_date, lambda: rules.parse_local(release_local)),
+                  (self.presave_opens_local, lambda: rules.schedule(
+                      release, opens, release_local, tz, must_be_future=False)),
+                  (self.release_date, lambda: rules.schedule(release, opens, release_local, tz))]
+        for field, check in checks:
             try:
-                rules.schedule(release, *self.local_times(), must_be_future=must_be_future)
+                check()
             except ValueError as exc:
                 field.errors.append(str(exc))
                 return False

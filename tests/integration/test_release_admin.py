@@ -163,6 +163,13 @@ INVALID = [
                       "presave_opens_local": f"{YEAR - 3}-02-01T00:00"},
      "The release date must be in the future"),
     ("presave_opens_local", {"presave_opens_local": "next friday"}, "Not a valid datetime value"),
+    ("presave_opens_local", {"presave_opens_local": "0001-01-01T00:00", "timezone": "Asia/Tokyo"},
+     "0001-01-01 is out of range"),
+    ("release_date", {"release_date": "9999-12-31", "release_time": "23:00",
+                      "timezone": "America/New_York"}, "9999-12-31 is out of range"),
+    ("release_time", {"release_time": "25:00"}, "Not a valid time value"),
+    ("release_mode", {"release_mode": "sometimes"}, "Not a valid choice"),
+    ("artist_id", {"artist_id": "abc"}, "Invalid Choice: could not coerce"),
     ("timezone", {"timezone": "Mars/Olympus_Mons"}, "'Mars/Olympus_Mons' is not an IANA time zone"),
     ("platforms", {"platforms": []}, "Choose at least one platform"),
     ("platforms", {"platforms": ["myspace"]}, "Unknown platform(s): myspace"),
@@ -183,7 +190,8 @@ def test_each_rule_is_reported_next_to_its_field(app, staff, artist_ids, unique,
                                                  message):
     overrides = dict(overrides)
     title = overrides.pop("title", unique("Rejected"))
-    data = form_data(artist_ids["juniper-kites"], title, **overrides)
+    artist_id = overrides.pop("artist_id", artist_ids["juniper-kites"])
+    data = form_data(artist_id, title, **overrides)
     response = post_create(staff, data)
     assert response.status_code == 422
     assert str(escape(message)) in field_group(response.text, field)
