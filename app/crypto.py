@@ -21,8 +21,12 @@ class DecryptError(ValueError):
     """A sealed value cannot be opened with this keyring and context."""
 
 
+NONCE_BYTES, TAG_BYTES = 12, 16
+
+
 def _b64decode(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """URL-safe base64, padding optional; anything else is a ValueError (binascii.Error)."""
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 class Keyring:
@@ -35,7 +39,12 @@ class Keyring:
             key_id, sep, material = entry.partition(":")
             if not sep or not key_id.isalnum():
                 raise KeyringError("TOKEN_KEYS entries look like 'id:base64key'")
-            key = _b64decode(material)
+            if key_id in self.keys:
+                raise KeyringError(f"TOKEN_KEYS names key {key_id!r} twice")
+            try:
+                key = _b64decode(material.strip())
+            except ValueError:
+                raise KeyringError(f"TOKEN_KEYS key {key_id!r} is not base64") from None
             if len(key) != 32:
                 raise KeyringError(f"TOKEN_KEYS key {key_id!r} is not 32 bytes (AES-256)")
             self.keys[key_id] = AESGCM(key)
@@ -46,7 +55,7 @@ class Keyring:
     def seal(self, plaintext, context):
         if plaintext is None:
             return None
-        nonce = os.urandom(12)
+        nonce = os.urandom(NONCE_BYTES)
         sealed = self.keys[self.current].encrypt(nonce, plaintext.encode(), _aad(context))
         body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
         return f"{VERSION}.{self.current}.{body}"
@@ -62,13 +71,19 @@ class Keyring:
             raise DecryptError("sealed value is malformed or its key is gone") from exc
         if version != VERSION:
             raise DecryptError(f"unknown sealed value version {version!r}")
+        if len(raw) < NONCE_BYTES + TAG_BYTES:
+            raise DecryptError("sealed value is truncated")
         try:
-            return aead.decrypt(raw[:12], raw[12:], _aad(context)).decode()
+            return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(context)).decode()
         except InvalidTag as exc:
             raise DecryptError("sealed value does not belong to this row") from exc
 
     def needs_rotation(self, token):
-        return token is not None and token.split(".", 2)[1] != self.current
+        """True for a value sealed with an older key (or unreadable: re-seal it)."""
+        if token is None:
+            return False
+        parts = token.split(".", 2)
+        return len(parts) < 3 or parts[0] != VERSION or parts[1] != self.current
 
 
 def _aad(context):
