@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields import DateField, DateTimeLocalField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app import releases as rules
 from app import validation
@@ -51,7 +51,7 @@ def _choices(pairs):
 class DetailsForm(DynamicForm):
     """What the release is: track info, codes and platforms (also the edit form)."""
 
-    title = StringField("Title", validators=[InputRequired("Give the release a title"),
+    title = StringField("Title", validators=[DataRequired("Give the release a title"),
                                              Length(max=200)])
     slug = StringField("Slug", validators=[Optional(), rule(validation.slug)],
                        description="Part of the fan page address; made from the title if blank")

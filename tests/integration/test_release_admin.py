@@ -174,6 +174,7 @@ INVALID = [
     ("platforms", {"platforms": []}, "Choose at least one platform"),
     ("platforms", {"platforms": ["myspace"]}, "Unknown platform(s): myspace"),
     ("title", {"title": ""}, "Give the release a title"),
+    ("title", {"title": "   "}, "Give the release a title"),
     ("slug", {"slug": "Not A Slug!"}, "Use lower-case letters, digits and single dashes"),
     ("artwork", {"artwork": (io.BytesIO(png(100)), "small.png")}, "it must be at least 640×640"),
     ("artwork", {"artwork": (io.BytesIO(png(800, "GIF")), "cover.gif")},
