@@ -1,37 +1,44 @@
 """/api/v1/artists/: the label's roster, its branding and data-wrapper settings."""
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app import validation
-from app.api.base import CheckedString, PresaveApi, visible
+from app.api.base import CheckedString, Interface, PresaveApi, id_field, visible
 from app.extensions import db
 from app.models import Artist, Label
+from app.models.artist import FIELD_MODES
 from app.platforms.keys import PLATFORM_KEYS
 from app.tenants.context import current_scope
 
 
 def _text(max_length=None, **kwargs):
-    return fields.String(validate=validate.Length(
-        min=1, max=max_length, error="Give between {min} and {max} characters"
-        if max_length else "Must not be empty"), **kwargs)
+    error = f"Give 1 to {max_length} characters" if max_length else "Must not be empty"
+    return fields.String(validate=validate.Length(min=1, max=max_length, error=error), **kwargs)
+
+
+def _color():
+    return CheckedString(validation.color, metadata={"pattern": validation.COLOR_RE.pattern})
+
+
+def _mode():
+    return CheckedString(validation.field_mode, metadata={"enum": [k for k, _ in FIELD_MODES]})
 
 
 class ArtistSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = _text(120, required=True)
     slug = CheckedString(validation.slug, required=True)
-    label_id = fields.Integer(metadata={"description": "Required for platform admins; "
-                                                       "label users get their own label"})
+    label_id = id_field(metadata={"description": "Required for platform admins; "
+                                             "label users get their own label"})
     timezone = CheckedString(validation.timezone_name, allow_none=True)
     bio = fields.String(allow_none=True)
-    primary_color = CheckedString(validation.color)
-    accent_color = CheckedString(validation.color)
-    background_color = CheckedString(validation.color)
-    text_color = CheckedString(validation.color)
+    primary_color = _color()
+    accent_color = _color()
+    background_color = _color()
+    text_color = _color()
     wrapper_enabled = fields.Boolean()
-    collect_name = CheckedString(validation.field_mode)
-    collect_email = CheckedString(validation.field_mode)
-    collect_phone = CheckedString(validation.field_mode)
+    collect_name = _mode()
+    collect_email = _mode()
+    collect_phone = _mode()
     consent_email_text = _text()
     consent_sms_text = _text()
     follow_on_spotify = fields.Boolean()
@@ -44,11 +51,11 @@ class ArtistSchema(Schema):
 
 class ArtistApi(PresaveApi):
     resource_name = "artists"
-    datamodel = SQLAInterface(Artist)
+    datamodel = Interface(Artist)
     output_schema = ArtistSchema
-    add_model_schema = ArtistSchema()
+    add_model_schema = ArtistSchema(exclude=("id", "created_at"))
     # An artist never moves to another label: its releases and fans stay with it.
-    edit_model_schema = ArtistSchema(exclude=("label_id",))
+    edit_model_schema = ArtistSchema(exclude=("id", "created_at", "label_id"))
     search_columns = ["name", "slug", "timezone", "label"]
     order_columns = ["name", "slug", "created_at"]
     base_order = ("name", "asc")

@@ -3,7 +3,8 @@ from contextlib import contextmanager
 
 from flask import request
 from flask_appbuilder.api import ModelRestApi
-from marshmallow import ValidationError, fields
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from marshmallow import ValidationError, fields, validate
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,6 +66,25 @@ def actor():
     return current_scope().actor
 
 
+MAX_ID = 2**31 - 1  # the largest value an integer primary key holds on PostgreSQL
+
+
+def id_field(**kwargs):
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error="Not a valid id"),
+                          **kwargs)
+
+
+class Interface(SQLAInterface):
+    """An id no primary key can hold is simply not found (the driver would raise)."""
+
+    def get(self, id, *args, **kwargs):
+        try:
+            in_range = 0 < int(id) <= MAX_ID
+        except (TypeError, ValueError):
+            in_range = False
+        return super().get(id, *args, **kwargs) if in_range else None
+
+
 class _OutputColumns:
     """``columns`` in a list/show query picks fields of the API's own output schema."""
 
@@ -87,9 +107,10 @@ class PresaveApi(ModelRestApi):
     conflict = ("slug", "This slug is already taken")
 
     def __init__(self):
-        self.list_model_schema = self.output_schema()
         self.show_model_schema = self.output_schema()
         self.list_columns = self.show_columns = list(self.show_model_schema.fields)
+        # The same fields; ``only`` gives apispec a second key for the second component name.
+        self.list_model_schema = self.output_schema(only=self.list_columns)
         # Every column is loaded: the output is computed from several of them.
         self.list_select_columns = self.show_select_columns = [
             attr.key for attr in inspect(self.datamodel.obj).column_attrs]

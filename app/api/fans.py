@@ -1,8 +1,7 @@
 """/api/v1/fans/: the fans of the label's artists, read-only, with their consents."""
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import Schema, fields
 
-from app.api.base import PresaveApi
+from app.api.base import Interface, PresaveApi
 from app.models import Fan
 
 
@@ -26,7 +25,7 @@ class FanSchema(Schema):
 
 class FanApi(PresaveApi):
     resource_name = "fans"
-    datamodel = SQLAInterface(Fan)
+    datamodel = Interface(Fan)
     output_schema = FanSchema
     include_route_methods = {"get", "get_list", "info"}
     search_columns = ["name", "email", "phone", "city", "country", "artist", "created_at"]

@@ -3,14 +3,14 @@ from datetime import time
 
 from flask import request
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from app import releases as rules
 from app import validation
-from app.api.base import CheckedList, CheckedString, PresaveApi, actor, field_errors, visible
+from app.api.base import (CheckedList, CheckedString, Interface, PresaveApi, actor, field_errors,
+                          id_field, visible)
 from app.extensions import db
 from app.models import Artist, Release
 from app.models.release import DRAFT, RELEASE_MODES
@@ -57,7 +57,7 @@ def _local(default_time=None):
 
 
 class ReleaseInputSchema(Schema):
-    artist_id = fields.Integer(required=True)
+    artist_id = id_field(required=True)
     title = fields.String(required=True, validate=validate.Length(
         min=1, max=200, error="Give a title of 1 to 200 characters"))
     slug = CheckedString(validation.slug, metadata={"description": "Derived from the title "
@@ -95,7 +95,7 @@ def _free_slug(artist, title):
 
 class ReleaseApi(PresaveApi):
     resource_name = "releases"
-    datamodel = SQLAInterface(Release)
+    datamodel = Interface(Release)
     output_schema = ReleaseSchema
     add_model_schema = ReleaseInputSchema()
     # Status moves through /announce and /archive; a release never changes artist.

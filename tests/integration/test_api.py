@@ -145,7 +145,8 @@ def test_staff_creates_reads_updates_and_deletes_an_artist(app, staff, unique):
     ("collect_phone", "maybe", "off, optional or required"),
     ("timezone", "Mars/Olympus", "IANA"),
     ("platform_ids", {"myspace": "x"}, "Unknown platform"),
-    ("name", "", "between 1 and 120"),
+    ("label_id", 10**30, "Not a valid id"),
+    ("name", "", "1 to 120 characters"),
     ("colour", "#000000", "Unknown field"),
 ])
 def test_artist_fields_are_checked_one_by_one(app, staff, unique, field, value, expected):
@@ -205,6 +206,14 @@ def test_an_artist_never_moves_label(app, staff, artist):
     assert response.status_code == 422
     assert db_count(app, Artist, Artist.id == artist["id"],
                     Artist.label_id == label_id(app, "northwind")) == 1
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+@pytest.mark.parametrize("pk", ["99999999999999999999", "0"])
+def test_an_impossible_id_is_not_found(staff, method, pk):
+    client, headers = staff
+    response = getattr(client, method)(f"/api/v1/artists/{pk}", headers=headers, json={})
+    assert response.status_code == 404
 
 
 def test_a_body_that_is_not_a_json_object_is_a_400(staff):
@@ -336,6 +345,7 @@ PAST = f"{date.today().year - 1}-01-01"
      "in the future"),
     ({"status": "released"}, "status", "Unknown field"),
     ({"artist_id": None}, "artist_id", "null"),
+    ({"artist_id": 10**30}, "artist_id", "Not a valid id"),
 ])
 def test_release_fields_are_checked_one_by_one(app, staff, artist, overrides, field, expected):
     client, headers = staff
