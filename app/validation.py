@@ -8,7 +8,9 @@ import re
 from app.localtime import zone
 from app.platforms.keys import PLATFORM_KEYS, PLATFORM_NAMES
 
-ISRC_RE = re.compile(r"^([A-Z]{2})([A-Z0-9]{3})(\d{2})(\d{5})$")
+# re.ASCII: "\d" would otherwise accept any Unicode digit (Arabic-Indic, full-width, ...).
+ISRC_RE = re.compile(r"^([A-Z]{2})([A-Z0-9]{3})(\d{2})(\d{5})$", re.ASCII)
+GTIN_RE = re.compile(r"\d{12,13}", re.ASCII)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -18,7 +20,7 @@ def isrc(value):
     if value in (None, ""):
         return None
     compact = re.sub(r"[\s-]", "", str(value)).upper()
-    if not ISRC_RE.match(compact):
+    if not ISRC_RE.fullmatch(compact):
         raise ValueError("ISRC must look like CC-XXX-YY-NNNNN: a 2-letter country code, "
                          "3 letters or digits, a 2-digit year and 5 digits (e.g. US-RC1-26-00001)")
     return compact
@@ -35,7 +37,7 @@ def upc(value):
     if value in (None, ""):
         return None
     compact = re.sub(r"[\s-]", "", str(value))
-    if not compact.isdigit() or len(compact) not in (12, 13):
+    if not GTIN_RE.fullmatch(compact):
         raise ValueError("UPC/EAN must be 12 or 13 digits")
     if not gtin_check_digit_ok(compact):
         raise ValueError("UPC/EAN check digit is wrong: please re-check the code")
@@ -60,7 +62,7 @@ def platforms(values):
 
 def slug(value):
     text = str(value or "").strip().lower()
-    if not SLUG_RE.match(text) or len(text) > 80:
+    if not SLUG_RE.fullmatch(text) or len(text) > 80:
         raise ValueError("Use lower-case letters, digits and single dashes (e.g. midnight-city)")
     return text
 
@@ -70,7 +72,7 @@ def slugify(text):
 
 
 def color(value):
-    if not COLOR_RE.match(str(value or "")):
+    if not COLOR_RE.fullmatch(str(value or "")):  # "$" alone lets a trailing newline in
         raise ValueError("Colours are #RRGGBB hex values")
     return str(value).lower()
 
