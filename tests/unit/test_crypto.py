@@ -3,7 +3,7 @@ import base64
 import os
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.crypto import DecryptError, Keyring, KeyringError, keyring
 from app.extensions import db
@@ -120,9 +120,10 @@ def test_authorization_tokens_round_trip_and_stay_sealed_in_the_column(grants, u
     access, refresh = unique("access-token"), unique("refresh-token")
     grant.set_tokens(keyring(), access, refresh)
     db.session.flush()
-    stored = db.session.execute(
-        text('SELECT access_token_sealed, refresh_token_sealed FROM "authorization" '
-             "WHERE id = :id"), {"id": grant.id}).one()
+    stored = db.session.execute(  # the columns as stored, not the model's view of them
+        select(Authorization.__table__.c.access_token_sealed,
+               Authorization.__table__.c.refresh_token_sealed)
+        .where(Authorization.__table__.c.id == grant.id)).one()
     assert access not in stored[0] and refresh not in stored[1]
     assert stored[0].startswith("v1.")
     db.session.expire(grant)
