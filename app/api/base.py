@@ -12,6 +12,8 @@ from app.extensions import db
 from app.releases import TransitionError
 from app.tenants.context import TenantScopeError, current_scope
 
+MAX_ID = 2**31 - 1  # the largest value an integer primary key holds on PostgreSQL
+
 
 class _Checked:
     """A field whose value goes through one of the shared rules (app.validation)."""
@@ -64,9 +66,6 @@ def visible(model, pk, field, message):
 
 def actor():
     return current_scope().actor
-
-
-MAX_ID = 2**31 - 1  # the largest value an integer primary key holds on PostgreSQL
 
 
 def id_field(**kwargs):

@@ -89,7 +89,7 @@ def _free_slug(artist, title):
     slug, number = base, 1
     while slug in taken:
         number += 1
-        slug = f"{base[:75]}-{number}"
+        slug = f"{base[:75].rstrip('-')}-{number}"
     return slug
 
 

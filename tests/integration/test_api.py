@@ -10,8 +10,9 @@ from app.extensions import db
 from app.models import Artist, Consent, Fan, Label, PresaveUser, Release
 from app.tenants.context import Scope, scoped
 
-STAFF, HARBOR, ADMIN, ARTIST = ("staff@northwind.test", "staff@harbor.test",
-                                "admin@presave.test", "artist@northwind.test")
+STAFF, OWNER, HARBOR, ADMIN, ARTIST = ("staff@northwind.test", "owner@northwind.test",
+                                       "staff@harbor.test", "admin@presave.test",
+                                       "artist@northwind.test")
 YEAR = date.today().year + 2  # always in the future, never in a DST change on 1 March
 
 
@@ -109,8 +110,9 @@ def fan(app, artist, unique):
 
 # -- artists ---------------------------------------------------------------------------------------
 
-def test_staff_creates_reads_updates_and_deletes_an_artist(app, staff, unique):
-    client, headers = staff
+@pytest.mark.parametrize("email", [STAFF, OWNER])
+def test_label_users_create_read_update_and_delete_an_artist(app, api, unique, email):
+    client, headers = api(email)
     slug = unique("luna")
     body = {"name": "Luna Park", "slug": slug, "timezone": "Europe/London", "bio": "Dream pop",
             "primary_color": "#112233", "accent_color": "#AABBCC", "collect_phone": "required",
