@@ -15,6 +15,8 @@ class Authorization(ArtistOwned, Model):
     __tablename__ = "authorization"
     __table_args__ = (
         UniqueConstraint("fan_id", "platform", name="uq_authorization_fan_platform"),
+        UniqueConstraint("artist_id", "platform", "platform_user_id",
+                         name="uq_authorization_artist_account"),
         Index("ix_authorization_platform_state", "platform", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

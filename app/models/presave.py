@@ -3,6 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
 
+SAVE, REMIND = "save", "remind"  # save into the library, or message the fan on release day
 PENDING, IN_PROGRESS, DELIVERED, FAILED, CANCELLED = (
     "pending", "in_progress", "delivered", "failed", "cancelled")
 STATES = [PENDING, IN_PROGRESS, DELIVERED, FAILED, CANCELLED]
@@ -23,6 +24,7 @@ class PreSave(ArtistOwned, Model):
     platform: Mapped[str] = mapped_column(String(32))
     authorization_id: Mapped[int | None] = mapped_column(
         ForeignKey("authorization.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(10), default=SAVE, server_default=SAVE)
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at = mapped_column(UTCDateTime)
