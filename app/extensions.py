@@ -1,4 +1,6 @@
 """Unbound extensions; create_app() binds them. One AppBuilder per app, made there."""
+import sqlite3
+
 import redis
 from flask import current_app
 from flask_appbuilder.utils.legacy import get_sqla_class
@@ -6,8 +8,21 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 db = get_sqla_class()()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    """SQLite ignores foreign keys (and their ON DELETE) unless told per connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
 migrate = Migrate(render_as_batch=True, compare_type=True)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 

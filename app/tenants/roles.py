@@ -21,6 +21,8 @@ _STAFF = [
     ["ArtistApi", "can_(get|post|put|delete|info)"],
     ["ReleaseApi", "can_(get|post|put|delete|info)"],
     ["FanApi", "can_(get|info)"],
+    ["OpenApi", "can_get"],
+    ["SwaggerView", "can_show"],
 ]
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [
