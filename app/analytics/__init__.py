@@ -1,0 +1,1 @@
+"""Event capture, GeoIP, queries and figures."""

@@ -1,0 +1,114 @@
+"""Recording what a fan did on a fan page: fan, consents, grant and pre-save, in one go."""
+import hashlib
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.crypto import keyring
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import Authorization, Consent, Fan, PreSave
+from app.models.authorization import ACTIVE
+from app.models.presave import PENDING, REMIND, SAVE
+
+# Grants that die a fixed time after the fan's first authorization, whatever we do.
+GRANT_LIFETIME = {"spotify": timedelta(days=180)}
+
+
+def grant_outlives(platform, granted_at, release):
+    """Will a grant given at granted_at still work at the release instant?"""
+    lifetime = GRANT_LIFETIME.get(platform)
+    return lifetime is None or granted_at + lifetime > release.release_at
+
+
+def ip_hash(address):
+    """A salted hash of the client address: consent evidence without storing the IP."""
+    salt = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(f"{salt}|{address}".encode()).hexdigest()
+
+
+def find_fan(artist, email=None, fan_id=None, account=None):
+    """The artist's fan by email, by platform account (platform, user id), or by id."""
+    if email:
+        fan = db.session.scalars(select(Fan).where(Fan.artist_id == artist.id,
+                                                   Fan.email == email)).first()
+        if fan:
+            return fan
+    if account:
+        platform, user_id = account
+        grant = db.session.scalars(select(Authorization).where(
+            Authorization.artist_id == artist.id, Authorization.platform == platform,
+            Authorization.platform_user_id == user_id)).first()
+        if grant:
+            return grant.fan
+    return db.session.get(Fan, fan_id) if fan_id else None
+
+
+def upsert_fan(artist, wrapper, place, fan_id=None, account=None):
+    fan = find_fan(artist, wrapper.values.get("email"), fan_id, account)
+    if fan is None:
+        fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id,
+                  city=place.city, country=place.country, timezone=place.timezone)
+        db.session.add(fan)
+    for name in ("name", "email", "phone"):
+        if wrapper.values.get(name):
+            setattr(fan, name, wrapper.values[name])
+    db.session.flush()
+    return fan
+
+
+def add_consents(fan, consents, address):
+    given = {(c.purpose, c.wording) for c in fan.consents if c.withdrawn_at is None}
+    for purpose, wording in consents.items():
+        if (purpose, wording) not in given:
+            db.session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id,
+                                   artist_id=fan.artist_id, purpose=purpose, wording=wording,
+                                   ip_hash=ip_hash(address)))
+
+
+def store_grant(fan, platform, tokens, account_id):
+    """Create or renew the fan's grant on a platform; tokens sealed to this row."""
+    grant = db.session.scalars(select(Authorization).where(
+        Authorization.fan_id == fan.id, Authorization.platform == platform)).first()
+    if grant is None:
+        grant = Authorization(fan=fan, fan_id=fan.id, label_id=fan.label_id,
+                              artist_id=fan.artist_id, platform=platform)
+        db.session.add(grant)
+    grant.platform_user_id = account_id
+    grant.set_tokens(keyring(), tokens.access_token, tokens.refresh_token)
+    grant.expires_at, grant.scopes = tokens.expires_at, tokens.scope
+    grant.state, grant.revoked_at, grant.granted_at = ACTIVE, None, now_utc()
+    db.session.flush()
+    return grant
+
+
+def usable_grant(fan, platform, release):
+    """The fan's grant on platform if it can still save this release on release day."""
+    if fan is None:
+        return None
+    grant = db.session.scalars(select(Authorization).where(
+        Authorization.fan_id == fan.id, Authorization.platform == platform,
+        Authorization.state == ACTIVE)).first()
+    if grant is None or not grant_outlives(platform, grant.granted_at, release):
+        return None
+    if grant.refresh_token_sealed is None and grant.expires_at and grant.expires_at <= now_utc():
+        return None
+    return grant
+
+
+def record_presave(release, fan, platform, grant=None):
+    """The (release, fan, platform) pre-save; returns (presave, created)."""
+    existing = db.session.scalars(select(PreSave).where(
+        PreSave.release_id == release.id, PreSave.fan_id == fan.id,
+        PreSave.platform == platform)).first()
+    if existing is not None:
+        if grant is not None and existing.authorization_id is None:
+            existing.authorization, existing.action = grant, SAVE
+        return existing, False
+    presave = PreSave(release=release, release_id=release.id, fan=fan, fan_id=fan.id,
+                      label_id=release.label_id, artist_id=release.artist_id, platform=platform,
+                      authorization=grant, action=SAVE if grant else REMIND, state=PENDING,
+                      next_attempt_at=release.release_at)
+    db.session.add(presave)
+    return presave, True
