@@ -1,0 +1,173 @@
+"""Apple Music API: an ES256 developer token we sign, and the fan's Music-User-Token.
+
+There is no OAuth redirect: the fan page loads MusicKit JS (``endpoints.script``)
+configured with developer_token(), ``music.authorize()`` yields the
+Music-User-Token (MUT), and the page posts it back; exchange_code() takes the MUT
+as the code. MUTs do not refresh; a 403 means the fan must authorise again.
+Apple names no account, so identity() is a digest of the MUT.
+
+A library add answers 202 and silently ignores ids it cannot add, so
+save_tracks() then checks the ids against the catalogue of the fan's storefront.
+"""
+import hashlib
+import re
+import threading
+import time
+
+from joserfc import jwt
+from joserfc.jwk import ECKey
+
+from app.platforms.base import CatalogItem, Platform, TokenSet, chunks, parse_date
+from app.platforms.errors import GrantRevoked, ItemsRejected, NotSupported, PlatformError
+from app.platforms.keys import APPLE_MUSIC
+from app.platforms.oauth import bearer
+
+MAX_TOKEN_LIFETIME = 15777000  # Apple refuses developer tokens valid longer (about 6 months)
+TOKEN_LIFETIME = 24 * 3600
+IDS_PER_REQUEST = 100
+_cache_lock = threading.Lock()
+_dev_tokens = {}
+
+
+def developer_token(team_id, key_id, private_key_pem, origin=None, now=None,
+                    lifetime=TOKEN_LIFETIME):
+    """An ES256 JWT: header alg + kid, claims iss (team), iat, exp, optional origin."""
+    if not 0 < lifetime <= MAX_TOKEN_LIFETIME:
+        raise ValueError("an Apple developer token lives at most 15777000 s")
+    issued = int(now if now is not None else time.time())
+    claims = {"iss": team_id, "iat": issued, "exp": issued + lifetime}
+    if origin:
+        claims["origin"] = [origin]
+    header = {"alg": "ES256", "kid": key_id}
+    return jwt.encode(header, claims, ECKey.import_key(private_key_pem), algorithms=["ES256"])
+
+
+def team_and_key(client_id):
+    """Apple's client_id is stored as "TEAMID/KEYID" (any non-alphanumeric separator)."""
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", client_id or "") if p]
+    if len(parts) != 2:
+        raise PlatformError("Apple Music credentials need the team id and key id as "
+                            "'TEAMID/KEYID'", code="credentials")
+    return parts[0], parts[1]
+
+
+class AppleMusic(Platform):
+    key = APPLE_MUSIC
+    name = "Apple Music"
+
+    def __init__(self, endpoints, credentials, transport=None, timeout=10.0, storefront="us",
+                 origin=None):
+        super().__init__(endpoints, credentials, transport=transport, timeout=timeout)
+        self.storefront = storefront  # for catalogue look-ups without a fan
+        self.origin = origin
+
+    def developer_token(self):
+        team_id, key_id = team_and_key(self.credentials.client_id)
+        pem = self.credentials.extra or ""
+        cache_key = (team_id, key_id, hashlib.sha256(pem.encode()).hexdigest(), self.origin)
+        with _cache_lock:
+            token, expires = _dev_tokens.get(cache_key, (None, 0))
+        if token and expires > time.time() + 3600:
+            return token
+        token = developer_token(team_id, key_id, pem, origin=self.origin)
+        with _cache_lock:
+            _dev_tokens[cache_key] = (token, time.time() + TOKEN_LIFETIME)
+        return token
+
+    def classify(self, status, code, message, response):
+        text = f"Apple Music: {message or 'HTTP ' + str(status)}"
+        if status == 403:  # the Music-User-Token is no longer valid
+            return GrantRevoked(text, status=status, code=code or "40300")
+        if status == 401:  # the developer token, not the fan: refreshing would not help
+            return PlatformError(text, status=status, code=code or "developer_token")
+        return super().classify(status, code, message, response)
+
+    # -- the fan's grant: MusicKit JS in the page ------------------------------
+
+    def scopes(self, follow=False):
+        return []
+
+    def granted_write(self, scope):
+        return True  # a MUT carries no scopes; library access is the whole grant
+
+    def authorization_url(self, redirect_uri, state, code_challenge=None, scopes=None):
+        raise NotSupported("Apple Music authorises in the page with MusicKit JS "
+                           "(endpoints.script, developer_token()); post the Music-User-Token "
+                           "to exchange_code()", code="musickit")
+
+    def exchange_code(self, code, redirect_uri=None, code_verifier=None):
+        return TokenSet(access_token=code, refresh_token=None, expires_at=None, scope="")
+
+    def refresh(self, refresh_token):
+        raise NotSupported("Apple Music-User-Tokens cannot be refreshed; ask the fan to "
+                           "authorise again", code="no_refresh")
+
+    def identity(self, access_token):
+        self.user_storefront(access_token)  # proves the MUT works
+        return "mut-" + hashlib.sha256(access_token.encode()).hexdigest()[:40]
+
+    def user_storefront(self, access_token):
+        body = self.http.json("GET", "/me/storefront", headers=self._headers(access_token))
+        return body["data"][0]["id"]
+
+    def _headers(self, music_user_token=None):
+        headers = bearer(self.developer_token())
+        if music_user_token:
+            headers["Music-User-Token"] = music_user_token
+        return headers
+
+    # -- library ---------------------------------------------------------------
+
+    def save_tracks(self, access_token, item_ids):
+        for batch in chunks(item_ids, IDS_PER_REQUEST):
+            self.http.request("POST", "/me/library", params={"ids[songs]": ",".join(batch)},
+                              headers=self._headers(access_token))
+        storefront = self.user_storefront(access_token)
+        known = self._catalog_song_ids(storefront, item_ids)
+        unknown = [i for i in item_ids if i not in known]
+        if unknown:
+            raise ItemsRejected(f"Apple Music accepted but cannot add {', '.join(unknown)} "
+                                f"(not in the {storefront} catalogue)", unknown, code="unknown_ids")
+
+    def _catalog_song_ids(self, storefront, item_ids):
+        found = set()
+        for batch in chunks(item_ids, IDS_PER_REQUEST):
+            try:
+                body = self.http.json("GET", f"/catalog/{storefront}/songs",
+                                      params={"ids": ",".join(batch)}, headers=self._headers())
+            except PlatformError as exc:
+                if exc.status != 404:  # 404: none of them exists
+                    raise
+                continue
+            found |= {str(song["id"]) for song in (body or {}).get("data") or []}
+        return found
+
+    # -- catalogue ---------------------------------------------------------------
+
+    def find_by_isrc(self, isrc):
+        return self._filter("songs", "track", **{"filter[isrc]": isrc})
+
+    def find_by_upc(self, upc):
+        return self._filter("albums", "album", **{"filter[upc]": upc})
+
+    def _filter(self, resource, kind, **params):
+        try:
+            body = self.http.json("GET", f"/catalog/{self.storefront}/{resource}", params=params,
+                                  headers=self._headers())
+        except PlatformError as exc:
+            if exc.status == 404:
+                return []
+            raise
+        return [self._item(found, kind) for found in (body or {}).get("data") or []]
+
+    def _item(self, found, kind):
+        attrs = found.get("attributes") or {}
+        return CatalogItem(
+            item_id=str(found["id"]), url=attrs.get("url") or self.public_url(found["id"], kind),
+            title=attrs.get("name", ""), artist=attrs.get("artistName", ""),
+            release_date=parse_date(attrs.get("releaseDate")), kind=kind,
+            isrc=attrs.get("isrc"), upc=attrs.get("upc"))
+
+    def public_url(self, item_id, kind="track"):
+        path = "album" if kind == "album" else "song"
+        return f"https://music.apple.com/{self.storefront}/{path}/{item_id}"

@@ -1,0 +1,188 @@
+"""The interface every streaming platform implements, and its small value types.
+
+A platform client is built by app.platforms.registry.platform_for() from the
+label's credentials and the endpoints (real or sandbox). Clients join the real
+API paths onto ``endpoints.api``; everything platform-neutral (HTTP, error
+mapping, OAuth) lives here and in app.platforms.http / app.platforms.oauth, so
+each platform module holds only its dialect.
+"""
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import httpx
+
+from app.platforms.endpoints import Endpoints
+from app.platforms.errors import (  # noqa: F401  (re-exported: the interface's errors)
+    GrantRevoked, ItemsRejected, NotSupported, PlatformError, QuotaExceeded, RateLimited,
+    TokenRejected, TransientError, classify, error_details)
+from app.platforms.http import Http
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """What a token endpoint granted.
+
+    ``refresh_token`` is None when the answer carried none (no rotation, or a
+    platform without refresh): the caller keeps the refresh token it has.
+    ``scope`` is what the platform said it granted ("" when it said nothing:
+    keep the stored scope). ``account_id`` is set when the token answer names
+    the account (TIDAL's user_id); otherwise call identity().
+    """
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime | None  # aware UTC; None: does not expire
+    scope: str
+    account_id: str | None = None
+
+    def __repr__(self):  # tokens never reach logs through a repr
+        return (f"TokenSet(expires_at={self.expires_at!r}, scope={self.scope!r}, "
+                f"account_id={self.account_id!r}, refresh={'yes' if self.refresh_token else 'no'})")
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    item_id: str
+    url: str
+    title: str
+    artist: str
+    release_date: date | None
+    kind: str  # "track" or "album"
+    isrc: str | None = None
+    upc: str | None = None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An app's credentials on one platform (a label's own, or the instance's).
+
+    ``extra`` is the third secret some platforms need: Apple's .p8 private key
+    (PEM), Amazon's x-api-key. Apple's ``client_id`` reads "TEAMID/KEYID".
+    """
+
+    client_id: str | None
+    client_secret: str | None = None
+    extra: str | None = None
+
+    def __repr__(self):
+        return f"Credentials(client_id={self.client_id!r})"
+
+
+class Platform(ABC):
+    key = ""
+    name = ""
+    write_scopes: tuple[str, ...] = ()  # all needed to save into the library
+    follow_scopes: tuple[str, ...] = ()  # added when the page also follows the artist
+    base_scopes: tuple[str, ...] = ()  # always asked (identity)
+    scope_separator = " "
+
+    def __init__(self, endpoints: Endpoints, credentials: Credentials,
+                 transport: httpx.BaseTransport | None = None, timeout: float = 10.0):
+        self.endpoints = endpoints
+        self.credentials = credentials
+        self.transport = transport
+        self.timeout = timeout
+        self.http = Http(self, transport=transport, timeout=timeout)
+
+    @property
+    def sandbox(self) -> bool:
+        """True when this client talks to the built-in sandbox (the page shows a badge)."""
+        return self.endpoints.sandbox
+
+    def close(self):
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- scopes --------------------------------------------------------------
+
+    def scopes(self, follow: bool = False) -> list[str]:
+        wanted = self.base_scopes + self.write_scopes + (self.follow_scopes if follow else ())
+        return list(dict.fromkeys(wanted))
+
+    def granted_write(self, scope: str | None) -> bool:
+        """Whether a granted scope string includes what saving needs."""
+        return set(self.write_scopes) <= split_scopes(scope)
+
+    # -- the fan's grant -----------------------------------------------------
+
+    @abstractmethod
+    def authorization_url(self, redirect_uri: str, state: str, code_challenge: str | None = None,
+                          scopes: list[str] | None = None) -> str:
+        """Where to send the fan's browser; ``code_challenge`` is the PKCE S256 challenge."""
+
+    @abstractmethod
+    def exchange_code(self, code: str, redirect_uri: str,
+                      code_verifier: str | None = None) -> TokenSet:
+        """Trade the code from the redirect for tokens."""
+
+    @abstractmethod
+    def refresh(self, refresh_token: str) -> TokenSet:
+        """A fresh access token; ``refresh_token`` in the answer is None unless it rotated."""
+
+    @abstractmethod
+    def identity(self, access_token: str) -> str:
+        """The platform's stable id of the account behind the token."""
+
+    # -- library -------------------------------------------------------------
+
+    @abstractmethod
+    def save_tracks(self, access_token: str, item_ids: list[str]) -> None:
+        """Save tracks into the fan's library; raises ItemsRejected naming ids not saved."""
+
+    def follow_artist(self, access_token: str, artist_id: str) -> None:
+        raise NotSupported(f"{self.name} offers no way to follow an artist")
+
+    # -- catalogue (app credentials, no fan) ---------------------------------
+
+    @abstractmethod
+    def find_by_isrc(self, isrc: str) -> list[CatalogItem]:
+        """Tracks with this ISRC (several are possible: single and album versions)."""
+
+    def find_by_upc(self, upc: str) -> list[CatalogItem]:
+        return []
+
+    @abstractmethod
+    def public_url(self, item_id: str, kind: str = "track") -> str:
+        """The public web link of a catalogue item."""
+
+    # -- errors: platform dialects override classify() ------------------------
+
+    def check_response(self, response: httpx.Response) -> None:
+        """Raise the PlatformError an answer means (Deezer also looks inside HTTP 200)."""
+        if not response.is_success:
+            code, message = error_details(response)
+            raise self.classify(response.status_code, code, message, response)
+
+    def classify(self, status, code, message, response) -> PlatformError:
+        return classify(self.name, status, code, message, response)
+
+
+def split_scopes(scope: str | None) -> set[str]:
+    return set((scope or "").replace(",", " ").split())
+
+
+def parse_date(value) -> date | None:
+    """A release date as platforms write it: 2024-05-17, 2024-05, 2024 or a timestamp."""
+    if not value:
+        return None
+    text = str(value)
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    try:
+        parts = [int(part) for part in text[:7].split("-")]
+    except ValueError:
+        return None
+    return date(parts[0], parts[1] if len(parts) > 1 else 1, 1)
+
+
+def chunks(items, size):
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]

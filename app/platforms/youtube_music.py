@@ -1,0 +1,68 @@
+"""YouTube Music through the YouTube Data API v3: a "save" is a like (videos.rate).
+
+There is no YouTube Music API, no pre-save and no ISRC/UPC search: links come
+from another resolver or are entered by staff. Each like costs 50 of the
+default 10,000 daily quota units, which reset at midnight Pacific.
+"""
+from app.platforms.base import split_scopes
+from app.platforms.errors import (PlatformError, QuotaExceeded, RateLimited, retry_after,
+                                  seconds_to_pacific_midnight)
+from app.platforms.keys import YOUTUBE_MUSIC
+from app.platforms.oauth import OAuthPlatform, bearer
+
+YOUTUBE_SCOPE = "https://www.googleapis.com/auth/youtube"
+# Either scope allows videos.rate and subscriptions.insert.
+WRITE_SCOPES = {YOUTUBE_SCOPE, "https://www.googleapis.com/auth/youtube.force-ssl"}
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+
+class YouTubeMusic(OAuthPlatform):
+    key = YOUTUBE_MUSIC
+    name = "YouTube Music"
+    write_scopes = (YOUTUBE_SCOPE,)
+    # A refresh token only comes with offline access, and only on consent.
+    authorize_params = {"access_type": "offline", "prompt": "consent"}
+
+    def granted_write(self, scope):
+        return bool(WRITE_SCOPES & split_scopes(scope))
+
+    def classify(self, status, code, message, response):
+        text = f"YouTube: {message or code}"
+        if status == 403 and code in QUOTA_REASONS:  # a 403, not a 429
+            return QuotaExceeded(text, status=status, code=code,
+                                 retry_after=seconds_to_pacific_midnight())
+        if status == 403 and code in RATE_REASONS:
+            return RateLimited(text, status=status, code=code, retry_after=retry_after(response))
+        return super().classify(status, code, message, response)
+
+    def identity(self, access_token):
+        body = self.http.json("GET", "/channels", params={"part": "id", "mine": "true"},
+                              headers=bearer(access_token))
+        items = (body or {}).get("items") or []
+        if not items:
+            raise PlatformError("YouTube: this Google account has no YouTube channel",
+                                code="no_channel")
+        return str(items[0]["id"])
+
+    def save_tracks(self, access_token, item_ids):
+        for video_id in item_ids:
+            self.http.request("POST", "/videos/rate", params={"id": video_id, "rating": "like"},
+                              content=b"", headers=bearer(access_token))
+
+    def follow_artist(self, access_token, artist_id):
+        body = {"snippet": {"resourceId": {"kind": "youtube#channel", "channelId": artist_id}}}
+        try:
+            self.http.request("POST", "/subscriptions", params={"part": "snippet"}, json=body,
+                              headers=bearer(access_token))
+        except PlatformError as exc:
+            if exc.code != "subscriptionDuplicate":
+                raise
+
+    def find_by_isrc(self, isrc):
+        return []  # the Data API has no code search
+
+    def public_url(self, item_id, kind="track"):
+        if kind == "album":
+            return f"https://music.youtube.com/playlist?list={item_id}"
+        return f"https://music.youtube.com/watch?v={item_id}"
