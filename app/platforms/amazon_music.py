@@ -2,12 +2,15 @@
 
 Unverified against the live API (nothing here was tried on it): the library
 write scope ``music::library``, the save path ``PUT /me/library/tracks?ids=``
-(the sandbox's assumption; Amazon documents "Add Track to Current User's
+(≤50 comma-separated ids: the sandbox's assumption; Amazon documents "Add Track to Current User's
 Library" without a captured path) and ``GET /me`` for the account id. Every
 Music API call carries the security profile's ``x-api-key`` (credentials.extra).
 """
+from app.platforms.base import chunks, unique
 from app.platforms.keys import AMAZON_MUSIC
 from app.platforms.oauth import OAuthPlatform, bearer
+
+LIBRARY_BATCH = 50  # the sandbox's assumption, like the path
 
 
 class AmazonMusic(OAuthPlatform):
@@ -26,8 +29,8 @@ class AmazonMusic(OAuthPlatform):
         return str(user["id"])
 
     def save_tracks(self, access_token, item_ids):
-        for track_id in item_ids:
-            self.http.request("PUT", "/me/library/tracks", params={"ids": track_id},
+        for batch in chunks(unique(item_ids), LIBRARY_BATCH):
+            self.http.request("PUT", "/me/library/tracks", params={"ids": ",".join(batch)},
                               headers=self._headers(access_token))
 
     def find_by_isrc(self, isrc):

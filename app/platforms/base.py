@@ -186,3 +186,8 @@ def parse_date(value) -> date | None:
 def chunks(items, size):
     items = list(items)
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def unique(items):
+    """The ids once each, in order (a repeated id makes TIDAL refuse the whole request)."""
+    return list(dict.fromkeys(str(item) for item in items))

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from authlib.common.urls import url_decode
 
-from app.platforms.base import CatalogItem, Platform, TokenSet, parse_date
+from app.platforms.base import CatalogItem, Platform, TokenSet, parse_date, unique
 from app.platforms.errors import (GrantRevoked, ItemsRejected, NotSupported, PlatformError,
                                   RateLimited, TransientError, details_from_body)
 from app.platforms.keys import DEEZER
@@ -70,7 +70,7 @@ class Deezer(Platform):
 
     def save_tracks(self, access_token, item_ids):
         missing = []
-        for track_id in item_ids:  # one id per call
+        for track_id in unique(item_ids):  # one id per call
             try:
                 self.http.request("POST", "/user/me/tracks",
                                   params={"track_id": track_id, "access_token": access_token})

@@ -100,7 +100,7 @@ def _details(body):
         # Google: errors[].reason; Spotify: reason; Deezer: code (an int)
         code = next(iter(filter(None, reasons)), None) or error.get("reason") or error.get("code")
         return code, error.get("message") or ""
-    return None, ""
+    return None, str(body.get("message") or "")  # API gateways (Amazon): {"message": ...}
 
 
 def classify(name, status, code, message, response=None):

@@ -1,5 +1,5 @@
 """Spotify Web API: saves through PUT /me/library (the /me/tracks family is deprecated)."""
-from app.platforms.base import CatalogItem, chunks, parse_date
+from app.platforms.base import CatalogItem, chunks, parse_date, unique
 from app.platforms.errors import PlatformError, QuotaExceeded, retry_after
 from app.platforms.keys import SPOTIFY
 from app.platforms.oauth import OAuthPlatform, bearer
@@ -26,7 +26,7 @@ class Spotify(OAuthPlatform):
         return str(me.get("account_id") or me["id"])
 
     def save_tracks(self, access_token, item_ids):
-        for batch in chunks([uri("track", item) for item in item_ids], LIBRARY_BATCH):
+        for batch in chunks([uri("track", item) for item in unique(item_ids)], LIBRARY_BATCH):
             self._put_library(access_token, batch)
 
     def follow_artist(self, access_token, artist_id):

@@ -3,7 +3,7 @@ import hashlib
 import json
 import uuid
 
-from app.platforms.base import CatalogItem, chunks, parse_date
+from app.platforms.base import CatalogItem, chunks, parse_date, unique
 from app.platforms.errors import ItemsRejected, PlatformError, TransientError
 from app.platforms.keys import TIDAL
 from app.platforms.oauth import OAuthPlatform, bearer
@@ -30,7 +30,7 @@ class Tidal(OAuthPlatform):
 
     def save_tracks(self, access_token, item_ids):
         rejected = []
-        for batch in chunks(item_ids, COLLECTION_BATCH):
+        for batch in chunks(unique(item_ids), COLLECTION_BATCH):
             rejected += self._add(access_token, "userCollectionTracks", "tracks", batch)
         if rejected:
             raise ItemsRejected(f"TIDAL did not find {', '.join(rejected)}", rejected,

@@ -4,7 +4,7 @@ There is no YouTube Music API, no pre-save and no ISRC/UPC search: links come
 from another resolver or are entered by staff. Each like costs 50 of the
 default 10,000 daily quota units, which reset at midnight Pacific.
 """
-from app.platforms.base import split_scopes
+from app.platforms.base import split_scopes, unique
 from app.platforms.errors import (PlatformError, QuotaExceeded, RateLimited, retry_after,
                                   seconds_to_pacific_midnight)
 from app.platforms.keys import YOUTUBE_MUSIC
@@ -46,7 +46,7 @@ class YouTubeMusic(OAuthPlatform):
         return str(items[0]["id"])
 
     def save_tracks(self, access_token, item_ids):
-        for video_id in item_ids:
+        for video_id in unique(item_ids):
             self.http.request("POST", "/videos/rate", params={"id": video_id, "rating": "like"},
                               content=b"", headers=bearer(access_token))
 

@@ -368,7 +368,9 @@ def test_apple_202_with_an_unknown_id_is_caught_by_the_catalogue_check(apple_key
     apple, canned = client(AppleMusic, {
         ("POST", "/v1/me/library"): httpx.Response(202),
         ("GET", "/v1/me/storefront"): httpx.Response(200, json={"data": [{"id": "gb"}]}),
-        ("GET", "/v1/catalog/gb/songs"): httpx.Response(200, json={"data": [{"id": "111"}]}),
+        ("GET", "/v1/catalog/gb/songs/111"): httpx.Response(200, json={"data": [{"id": "111"}]}),
+        ("GET", "/v1/catalog/gb/songs/999"): httpx.Response(404, json={"errors": [
+            {"status": "404", "code": "40400", "title": "Resource Not Found"}]}),
     }, credentials=Credentials("TEAM123456/KEY1234567", extra=apple_key))
     with pytest.raises(ItemsRejected) as caught:
         apple.save_tracks("mut", ["111", "999"])
