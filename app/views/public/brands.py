@@ -1,0 +1,75 @@
+"""Each platform's name, colours and logo (simple-icons, inlined as SVG), for the fan page buttons."""
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markupsafe import Markup
+from simple_icons_pack import get_icon
+
+from app.platforms.keys import PLATFORM_NAMES
+
+EXTRA_NAMES = {"soundcloud": "SoundCloud", "pandora": "Pandora", "audiomack": "Audiomack"}
+ICON_SLUGS = {"apple_music": "applemusic", "youtube_music": "youtubemusic"}
+
+# simple-icons has no Amazon Music logo: a neutral pair of notes, on a neutral dark button.
+NEUTRAL_HEX = "2B3440"
+NOTE_PATH = ("M21 2.5v13.25a3.25 3.25 0 1 1-2-3V7.1l-9 1.9v8.75a3.25 3.25 0 1 1-2-3V5.6a1 1 0 0 1 "
+             ".79-.98l11-2.3A1 1 0 0 1 21 3.3Z")
+NOTE_SVG = f'<svg viewBox="0 0 24 24"><path d="{NOTE_PATH}"/></svg>'
+
+
+@dataclass(frozen=True)
+class Brand:
+    key: str
+    name: str
+    color: str  # "#RRGGBB", the button's background
+    on_color: str  # the text and icon colour that reads on it
+    svg: Markup
+    guidelines: str | None = None
+
+
+def platform_name(key):
+    return PLATFORM_NAMES.get(key) or EXTRA_NAMES.get(key) or key.replace("_", " ").title()
+
+
+@lru_cache(maxsize=None)
+def brand(key):
+    icon = get_icon(ICON_SLUGS.get(key, key.replace("_", "")))
+    hex_color = icon.hex if icon else NEUTRAL_HEX
+    return Brand(key=key, name=platform_name(key), color=f"#{hex_color}",
+                 on_color=readable_on(hex_color), svg=_inline(icon.svg if icon else NOTE_SVG),
+                 guidelines=icon.guidelines if icon else None)
+
+
+def luminance(hex_color):
+    """WCAG relative luminance of "RRGGBB" or "#RRGGBB"."""
+    hex_color = hex_color.lstrip("#")
+
+    def channel(value):
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(int(hex_color[i:i + 2], 16)) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable_on(hex_color):
+    """White where it reads well enough (brands print white on their red and purple), else black."""
+    return "#ffffff" if contrast(hex_color, "ffffff") >= 3.4 else "#000000"
+
+
+def _inline(svg):
+    """Decorative inline SVG: the button's text names the platform, so screen readers skip it.
+
+    The namespace and <title> go (an HTML parser needs neither) so the page
+    carries no URL but its own; fill follows the button's text colour.
+    """
+    svg = re.sub(r'\s(?:xmlns|role)="[^"]*"', "", svg)
+    svg = re.sub(r"<title>.*?</title>", "", svg)
+    svg = svg.replace("<svg", '<svg aria-hidden="true" focusable="false" fill="currentColor"'
+                      ' class="brand-icon"', 1)
+    return Markup(svg)

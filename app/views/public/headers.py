@@ -1,0 +1,72 @@
+"""Security headers for every /s/ response, CSRF for every /s/ form, and the CSP nonce."""
+import secrets
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from wtforms import ValidationError
+
+from app.views.public.blueprint import fan_bp
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def csp_nonce():
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def allow_musickit(url, sandbox):
+    """Let this response load MusicKit JS: Apple's origin (and its API) join the policy.
+
+    The sandbox's stand-in is this app's own, served under PUBLIC_BASE_URL, which
+    may differ from the host the page was asked on (a proxy, a test server).
+    """
+    parts = urlsplit(url or "")
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.scheme not in ("http", "https") or origin == request.host_url.rstrip("/"):
+        return
+    g.setdefault("csp_script_origins", set()).add(origin)
+    g.csp_apple = not sandbox
+
+
+def content_security_policy():
+    origins = sorted(g.get("csp_script_origins", ()))
+    nonce = f"'nonce-{csp_nonce()}'"
+    # MusicKit talks to Apple's API and opens Apple's sign-in; nothing else leaves the origin.
+    apple = ["https://*.apple.com"] if g.get("csp_apple") else []
+    return "; ".join([
+        "default-src 'self'", " ".join(["script-src 'self'", nonce, *origins]),
+        f"style-src 'self' {nonce}", "img-src 'self' data:", "font-src 'self'",
+        " ".join(["connect-src 'self'", *apple]), " ".join(["frame-src", *(apple or ["'none'"])]),
+        "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"])
+
+
+@fan_bp.context_processor
+def _template_helpers():
+    return {"csp_nonce": csp_nonce, "csrf_token": generate_csrf}
+
+
+@fan_bp.before_request
+def _check_csrf():
+    """Every form under /s/ carries Flask-WTF's token (the admin's FlaskForms check their own)."""
+    if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError as exc:
+            raise CSRFError("The form has expired; reload the page and try again") from exc
+
+
+@fan_bp.after_request
+def _security_headers(response):
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy()
+    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    if response.mimetype == "text/html":
+        # Nonce and CSRF token differ per visitor: no shared cache may keep the page.
+        headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,191 @@
+"""What a fan page shows, worked out from the release, its platform setup and the visitor."""
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app, url_for
+
+from app.localtime import now_utc
+from app.models.release import ANNOUNCED, PRESAVE_ACTIVE
+from app.releases import artwork_url, fan_page_url
+from app.views.public.brands import Brand, brand, contrast, readable_on
+from app.views.public.setup import DIRECT, LINK, REMIND
+
+PRESAVE_VERB = {"apple_music": "Pre-Add"}
+SAVE_HINT = {"apple_music": "Adds it to your Apple Music library on release day"}
+FIELD_MODES = ("optional", "required")
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+FIELDS = {  # name -> (label, input type, autocomplete, inputmode)
+    "name": ("Your name", "text", "name", None),
+    "email": ("Email", "email", "email", "email"),
+    "phone": ("Mobile number", "tel", "tel", "tel"),
+}
+
+
+@dataclass
+class Button:
+    brand: Brand
+    mode: str  # direct | remind | link
+    kind: str  # submit | musickit | link | later
+    title: str
+    hint: str
+    href: str | None = None
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    type: str
+    autocomplete: str
+    inputmode: str | None
+    required: bool
+
+
+@dataclass
+class Countdown:
+    target: str  # ISO 8601 UTC, for the script
+    heading: str
+    when: str  # the local date and time, for people and for pages without script
+    parts: list = field(default_factory=list)  # [(number, unit)] at render time
+
+
+def page_state(release):
+    if release.status == ANNOUNCED:
+        return "soon"
+    return "presave" if release.status == PRESAVE_ACTIVE else "stream"
+
+
+def buttons(release, setup, in_app):
+    state = page_state(release)
+    if state == "soon":
+        return [Button(brand(k), setup.mode(k), "later", brand(k).name, "") for k in release.platforms]
+    if state == "stream":
+        return [_stream_button(release, key) for key in release.platforms]
+    return [_presave_button(key, setup, in_app) for key in release.platforms]
+
+
+def _stream_button(release, key):
+    href = url_for("fan.listen", artist_slug=release.artist.slug, release_slug=release.slug,
+                   platform=key)
+    return Button(brand(key), LINK, "link", f"Listen on {brand(key).name}", "", href)
+
+
+def _presave_button(key, setup, in_app):
+    b, mode = brand(key), setup.mode(key)
+    if mode == LINK:
+        return Button(b, mode, "later", b.name, "Listen here from release day")
+    if mode == REMIND or in_app:  # in-app browsers cannot finish a platform login
+        return Button(b, REMIND, "submit", "Get a reminder on release day",
+                      f"{b.name} · we send you the link, nothing is saved")
+    kind = "musickit" if key == "apple_music" and setup.apple else "submit"
+    return Button(b, DIRECT, kind, f"{PRESAVE_VERB.get(key, 'Pre-Save')} on {b.name}",
+                  SAVE_HINT.get(key, f"Saves it to your {b.name} library on release day"))
+
+
+def form_fields(artist, button_list):
+    """The data-wrapper fields the artist asked for, plus a contact when reminders need one."""
+    shown = {}
+    if artist.wrapper_enabled:
+        shown = {name: getattr(artist, f"collect_{name}") for name in FIELDS}
+        shown = {name: mode for name, mode in shown.items() if mode in FIELD_MODES}
+    submits = [b for b in button_list if b.kind in ("submit", "musickit")]
+    reminders = [b for b in submits if b.mode == REMIND]
+    only_reminders = bool(reminders) and len(reminders) == len(submits)
+    if reminders and not {"email", "phone"} & shown.keys():
+        shown["email"] = "required" if only_reminders else "optional"
+    elif only_reminders and "phone" not in shown:
+        shown["email"] = "required"  # with a phone field too, either will do: the server checks
+    return [Field(name, *FIELDS[name], required=shown[name] == "required")
+            for name in FIELDS if name in shown]
+
+
+def consents(artist, fields):
+    """(field name, wording) per marketing purpose whose contact field the form shows."""
+    if not artist.wrapper_enabled:
+        return []
+    names = {f.name for f in fields}
+    wanted = [("consent_email_marketing", "email", artist.consent_email_text),
+              ("consent_sms_marketing", "phone", artist.consent_sms_text)]
+    return [(name, text) for name, needs, text in wanted if needs in names and text]
+
+
+def countdown(release):
+    state = page_state(release)
+    if state == "stream":
+        return None
+    if state == "soon":
+        return Countdown(release.presave_opens_at.isoformat(), "Pre-save opens in",
+                         _local(release.presave_opens_local, release.timezone),
+                         _parts(release.presave_opens_at))
+    when = ("midnight in your time zone, " + release.release_local.strftime("%-d %B %Y")
+            if release.release_mode == "local" else _local(release.release_local, release.timezone))
+    return Countdown(release.release_at.isoformat(), "Out in", when, _parts(release.release_at))
+
+
+def _local(moment, tz_name):
+    return f"{moment.strftime('%A %-d %B %Y, %H:%M')} ({tz_name.replace('_', ' ')})"
+
+
+def _parts(target):
+    seconds = max(0, int((target - now_utc()).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    return [(days, "days"), (rest // 3600, "hours"), (rest % 3600 // 60, "min"), (rest % 60, "sec")]
+
+
+def share_meta(artist, release):
+    """OpenGraph and Twitter card values: absolute URLs, so a shared link previews the artwork."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    lines = {"soon": f"Coming soon: “{release.title}” by {artist.name}.",
+             "presave": f"Pre-save “{release.title}” by {artist.name} now.",
+             "stream": f"“{release.title}” by {artist.name} is out now. Listen on your platform."}
+    return {"title": f"{release.title} — {artist.name}", "url": fan_page_url(release),
+            "image": base + artwork_url(release) if release.artwork else None,
+            "description": lines[page_state(release)]}
+
+
+@dataclass
+class Theme:
+    background: str
+    text: str
+    primary: str
+    accent: str
+    on_accent: str
+    highlight: str  # the artist colour that stands out on the background (countdown, links)
+    brands: list
+
+
+def theme(artist, keys=()):
+    """The artist's colours, each checked to be #rrggbb: they go into a style block."""
+    background = _color(artist.background_color, "#ffffff")
+    accent = _color(artist.accent_color, "#1db954")
+    primary = _color(artist.primary_color, "#1d1d1f")
+    text = _color(artist.text_color, "#111111")
+    highlight = next((c for c in (accent, primary) if contrast(c, background) >= 3), text)
+    return Theme(background=background, text=text, primary=primary, accent=accent,
+                 on_accent=readable_on(accent), highlight=highlight,
+                 brands=[brand(key) for key in keys])
+
+
+def _color(value, default):
+    return value if isinstance(value, str) and HEX_COLOR.fullmatch(value) else default
+
+
+def general_errors(errors, fields, consent_list):
+    """Messages not tied to a field shown on the form: the general one first."""
+    inline = {f.name for f in fields} | {name for name, _ in consent_list}
+    rest = [message for key, message in errors.items() if key not in inline and key != "_form"]
+    return ([errors["_form"]] if errors.get("_form") else []) + rest
+
+
+def context(artist, release, setup, in_app, values, errors):
+    """Everything release.html needs, but the flashed messages and the form action."""
+    button_list = buttons(release, setup, in_app)
+    fields = form_fields(artist, button_list)
+    consent_list = consents(artist, fields)
+    return dict(
+        artist=artist, release=release, state=page_state(release), setup=setup, in_app=in_app,
+        buttons=button_list, fields=fields, consents=consent_list, countdown=countdown(release),
+        meta=share_meta(artist, release), artwork=artwork_url(release),
+        theme=theme(artist, release.platforms or []), values=values, errors=errors,
+        general_errors=general_errors(errors, fields, consent_list),
+        reminder_note=any(b.mode == REMIND and b.kind == "submit" for b in button_list))

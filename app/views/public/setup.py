@@ -1,0 +1,109 @@
+"""How each platform of a release runs for its label (direct, remind, link), cached briefly.
+
+The modes come from app.platforms.registry (resolve(), with the label's
+credentials read once). Until a label's setup changes they
+are the same for every visitor, so they are cached in Redis for a short while,
+keyed by the release's id, last change and status: a status change shows at once.
+"""
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+
+import redis
+
+from app.extensions import redis_connection
+
+DIRECT, REMIND, LINK = "direct", "remind", "link"
+MODES = (DIRECT, REMIND, LINK)
+CACHE_SECONDS = 30
+CACHE_PREFIX = "fanpage:setup:"
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppleDirect:
+    script: str  # MusicKit JS: Apple's, or the sandbox's stand-in
+    developer_token: str
+    sandbox: bool = False
+
+
+@dataclass
+class Setup:
+    modes: dict = field(default_factory=dict)  # platform key -> mode, in the release's order
+    sandbox: bool = False  # some direct platform talks to the built-in sandbox
+    apple: AppleDirect | None = None
+    registry_ready: bool = True
+
+    def mode(self, key):
+        return self.modes.get(key, REMIND)
+
+
+def setup_for(release):
+    """The release's platform setup, from the cache when it is fresh."""
+    key = f"{CACHE_PREFIX}{release.id}:{release.updated_at.timestamp():.6f}:{release.status}"
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    setup = _build(release.label_id, list(release.platforms or []))
+    _cache_set(key, setup)
+    return setup
+
+
+def forget_setups():
+    """Drop every cached setup (tests; after a change the short TTL would otherwise cover)."""
+    conn = redis_connection()
+    for key in conn.scan_iter(f"{CACHE_PREFIX}*"):
+        conn.delete(key)
+
+
+def _build(label_id, platforms):
+    try:
+        from app.platforms import registry
+    except ModuleNotFoundError as exc:
+        if exc.name != "app.platforms.registry":
+            raise
+        return Setup(modes={key: REMIND for key in platforms}, registry_ready=False)
+    stored = registry.label_credentials(label_id)  # one query for all the release's platforms
+    resolved = {key: registry.resolve(label_id, key, stored) for key in platforms}
+    direct = {key: found for key, found in resolved.items() if found.mode == DIRECT}
+    apple = direct.get("apple_music")
+    return Setup(modes={key: _known(found.mode) for key, found in resolved.items()},
+                 sandbox=any(found.sandbox for found in direct.values()),
+                 apple=_apple(registry, label_id, apple) if apple else None)
+
+
+def _known(mode):
+    return mode if mode in MODES else REMIND
+
+
+def _apple(registry, label_id, resolved):
+    """MusicKit's script and developer token; None (a plain submit button) when unusable."""
+    try:
+        with registry.platform_for(label_id, "apple_music", setup=resolved) as client:
+            return AppleDirect(script=client.endpoints.script,
+                               developer_token=client.developer_token(),
+                               sandbox=client.endpoints.sandbox)
+    except Exception as exc:  # a broken Apple key must not take the whole page down
+        log.warning("Apple Music developer token unavailable for label %s: %s",
+                    label_id, type(exc).__name__)
+        return None
+
+
+def _cache_get(key):
+    try:
+        raw = redis_connection().get(key)
+    except redis.RedisError:
+        log.warning("fan page cache unavailable; building the page setup afresh")
+        return None
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    apple = data.pop("apple")
+    return Setup(**data, apple=AppleDirect(**apple) if apple else None)
+
+
+def _cache_set(key, setup):
+    try:
+        redis_connection().set(key, json.dumps(asdict(setup)), ex=CACHE_SECONDS)
+    except redis.RedisError:
+        pass

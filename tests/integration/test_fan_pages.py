@@ -1,0 +1,396 @@
+"""The public fan pages through HTTP: every status, the modes, the data wrapper, safety."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import releases as release_rules
+from app.demo import artwork
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import Artist, Label, Release, StreamingLink
+from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
+from app.tenants.context import Scope, scoped
+from app.uploads import store_image
+from app.views.public.inapp import in_app_browser
+from app.views.public.setup import forget_setups
+
+BASE = "http://presave.test"
+APPLE_SCRIPT = "https://js-cdn.music.apple.com/musickit/v3/musickit.js"
+UA = {
+    "Instagram": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Mobile/15E148 Instagram 329.0.3.29.120 (iPhone14,5; iOS 17_4)",
+    "TikTok": "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Version/4.0 Chrome/120.0 Mobile Safari/537.36 trill_330403 BytedanceWebview/d8a21c6",
+    "Facebook": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+                "(KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/442.0.0.38.109;FBBV/5]",
+}
+SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1")
+
+
+def html(response):
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache(app):
+    """Modes are cached for a few seconds; tests that change the platform setup start afresh."""
+    with app.app_context():
+        forget_setups()
+
+
+@pytest.fixture(scope="module")
+def label(app):
+    with app.app_context(), scoped(Scope.platform("test")):
+        made = Label(name="Fan Page Tests", slug="fan-page-tests", timezone="Europe/Paris")
+        db.session.add(made)
+        db.session.commit()
+        return made.id
+
+
+@pytest.fixture
+def make_artist(app, label, unique):
+    def _make(**settings):
+        with app.app_context(), scoped(Scope.platform("test")):
+            slug = unique("fan")
+            artist = Artist(label_id=label, name=settings.pop("name", "Test Artist"), slug=slug,
+                            timezone="Europe/Paris", **settings)
+            db.session.add(artist)
+            db.session.commit()
+            return slug
+    return _make
+
+
+@pytest.fixture
+def make_release(app, unique):
+    def _make(artist_slug, status=PRESAVE_ACTIVE, title="Test Song", platforms=None):
+        with app.app_context(), scoped(Scope.platform("test")):
+            artist = db.session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
+            release = Release(artist=artist, label_id=artist.label_id, title=title,
+                              slug=unique("r"), status=DRAFT,
+                              platforms=platforms or ["spotify", "apple_music"],
+                              artwork=store_image(artwork(("#101010", "#f0f0f0"), 700)))
+            now = now_utc().replace(tzinfo=None)
+            opens = now + (timedelta(days=2) if status == ANNOUNCED else timedelta(days=-2))
+            out = now + (timedelta(days=-1) if status in (RELEASED, ARCHIVED) else timedelta(days=5))
+            release_rules.schedule(release, opens, out.replace(hour=0, minute=0), "UTC",
+                                   must_be_future=False)
+            db.session.add(release)
+            if status != DRAFT:
+                release_rules.record(release, status, "test")
+            db.session.commit()
+            return f"/s/{artist_slug}/{release.slug}"
+    return _make
+
+
+@pytest.fixture
+def no_sandbox(app, monkeypatch):
+    """No credentials and no sandbox: every platform falls back to reminders."""
+    monkeypatch.setitem(app.config, "SANDBOX_ENABLED", False)
+
+
+@pytest.fixture
+def real_spotify_and_apple(app, monkeypatch, no_sandbox):
+    monkeypatch.setitem(app.config, "SPOTIFY_CLIENT_ID", "spotify-app")
+    monkeypatch.setitem(app.config, "SPOTIFY_CLIENT_SECRET", "spotify-secret")
+    monkeypatch.setitem(app.config, "APPLE_TEAM_ID", "TEAM123456")
+    monkeypatch.setitem(app.config, "APPLE_KEY_ID", "KEY1234567")
+    monkeypatch.setitem(app.config, "APPLE_PRIVATE_KEY", app.config["APPLE_SANDBOX_PRIVATE_KEY"])
+
+
+def platform_buttons(page):
+    return re.findall(r'<button type="submit" name="platform" value="([a-z_]+)"', page)
+
+
+# -- each status ------------------------------------------------------------------------------
+
+def test_presave_active_page_offers_every_platform(client):
+    response = client.get("/s/aurora-vale/tonight")
+    page = html(response)
+    assert response.status_code == 200
+    assert "Midnight Drive" in page and "Aurora Vale" in page
+    assert platform_buttons(page) == ["spotify", "apple_music", "deezer", "tidal",
+                                      "youtube_music", "amazon_music"]
+    assert 'class="brand-icon"' in page and "<svg" in page
+    assert "Out in" in page and 'data-countdown="' in page
+    assert re.search(r'<form class="presave-form" method="post" action="/s/aurora-vale/tonight/presave"',
+                     page)
+    assert 'name="csrf_token"' in page
+
+
+def test_coming_soon_page_counts_down_to_the_opening(app, client):
+    page = html(client.get("/s/aurora-vale/coming-soon"))
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.scalars(select(Release).join(Release.artist).where(
+            Artist.slug == "aurora-vale", Release.slug == "coming-soon")).one()
+        opens = release.presave_opens_at.isoformat()
+    assert "Coming Soon" in page and "Pre-save opens in" in page
+    assert f'data-countdown="{opens}"' in page
+    assert "<form" not in page and platform_buttons(page) == []
+
+
+@pytest.mark.parametrize("slug", ["out-now", "vault"])
+def test_released_and_archived_pages_stream(client, slug):
+    page = html(client.get(f"/s/aurora-vale/{slug}"))
+    assert "Stream Now" in page and "data-countdown" not in page and "<form" not in page
+    assert f'href="/s/aurora-vale/{slug}/listen/spotify"' in page
+    assert "Listen on Apple Music" in page
+
+
+@pytest.mark.parametrize("path", ["/s/aurora-vale/draft", "/s/nobody", "/s/nobody/tonight",
+                                  "/s/aurora-vale/missing", "/s/" + "a" * 500,
+                                  "/s/aurora-vale/%00%ff", "/s/aurora-vale/tonight/listen/spotify",
+                                  "/s/aurora-vale/out-now/listen/myspace"])
+def test_not_public_is_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "Page not found" in html(response)
+
+
+def test_listen_opens_the_link_found_else_a_search(app, client, make_artist, make_release):
+    path = make_release(make_artist(name="Sea & Sky"), RELEASED, title="Blue Hour",
+                        platforms=["spotify", "deezer"])
+    search = client.get(path + "/listen/deezer")
+    assert search.status_code == 302
+    assert search.headers["Location"] == "https://www.deezer.com/search/Sea%20%26%20Sky%20Blue%20Hour"
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.scalars(select(Release).where(
+            Release.slug == path.rsplit("/", 1)[1])).one()
+        db.session.add(StreamingLink(release=release, label_id=release.label_id,
+                                     artist_id=release.artist_id, platform="spotify",
+                                     url="https://open.spotify.com/track/abc", source="isrc"))
+        db.session.commit()
+    assert client.get(path + "/listen/spotify").headers["Location"] == \
+        "https://open.spotify.com/track/abc"
+
+
+def test_status_change_shows_at_once(app, client, make_artist, make_release):
+    path = make_release(make_artist())
+    assert "Pre-Save on Spotify" in html(client.get(path))
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.scalars(select(Release).where(
+            Release.slug == path.rsplit("/", 1)[1])).one()
+        release_rules.record(release, RELEASED, "test")
+        db.session.commit()
+    page = html(client.get(path))
+    assert "Stream Now" in page and "Pre-Save on Spotify" not in page
+
+
+# -- modes, shown honestly ----------------------------------------------------------------------
+
+def test_sandbox_direct_mode_says_pre_save_and_shows_the_badge(client, make_artist, make_release):
+    page = html(client.get(make_release(make_artist())))
+    assert "Pre-Save on Spotify" in page and "Pre-Add on Apple Music" in page
+    assert 'class="pill pill-sandbox"' in page
+    assert "Get a reminder" not in page
+
+
+def test_remind_mode_says_what_will_happen(client, make_artist, make_release, no_sandbox):
+    page = html(client.get(make_release(make_artist(collect_email="off", collect_phone="off"))))
+    assert "Pre-Save on" not in page and "Pre-Add on" not in page
+    assert page.count("Get a reminder on release day") == 2
+    assert "pill-sandbox" not in page
+    # reminders need a contact even when the artist collects no email: asked, and required
+    assert re.search(r'<input id="f-email" name="email" type="email"[^>]* required', page)
+    assert platform_buttons(page) == ["spotify", "apple_music"]
+
+
+def test_link_only_platforms_promise_no_save(client, make_artist, make_release):
+    page = html(client.get(make_release(make_artist(), platforms=["spotify", "soundcloud"])))
+    assert platform_buttons(page) == ["spotify"]
+    assert "SoundCloud" in page and "Listen here from release day" in page
+
+
+def test_real_direct_mode_loads_musickit_with_the_nonce(client, make_artist, make_release,
+                                                        real_spotify_and_apple):
+    response = client.get(make_release(make_artist(), platforms=["spotify", "apple_music",
+                                                                 "deezer"]))
+    page, csp = html(response), response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert f'<script nonce="{nonce}" src="{APPLE_SCRIPT}"' in page
+    assert "script-src 'self' 'nonce-" in csp and "https://js-cdn.music.apple.com" in csp
+    assert re.search(r'value="apple_music" class="[^"]*" data-musickit data-developer-token="ey', page)
+    assert 'name="music_user_token"' in page
+    assert "Pre-Save on Spotify" in page and "Get a reminder on release day" in page  # deezer
+    assert "pill-sandbox" not in page
+
+
+def test_sandbox_apple_adds_no_third_party_origin(client):
+    response = client.get("/s/aurora-vale/tonight")
+    csp = response.headers["Content-Security-Policy"]
+    assert "apple.com" not in csp and "connect-src 'self';" in csp
+    assert "apple.com" not in html(response)
+    assert f'src="{BASE}/sandbox/apple_music/musickit.js"' in html(response)
+
+
+# -- data wrapper and consent -------------------------------------------------------------------
+
+def field_tag(page, name):
+    found = re.search(rf'<input id="f-{name}" [^>]*>', page)
+    return found.group(0) if found else None
+
+
+def test_wrapper_fields_follow_the_artist_settings(client, make_artist, make_release):
+    page = html(client.get(make_release(make_artist(
+        collect_name="required", collect_email="optional", collect_phone="off"))))
+    assert " required" in field_tag(page, "name")
+    assert " required" not in field_tag(page, "email")
+    assert field_tag(page, "phone") is None and "consent_sms_marketing" not in page
+    page = html(client.get(make_release(make_artist(
+        collect_name="off", collect_email="required", collect_phone="optional"))))
+    assert field_tag(page, "name") is None
+    assert " required" in field_tag(page, "email") and 'type="tel"' in field_tag(page, "phone")
+
+
+def test_form_turned_off_asks_nothing(client, make_artist, make_release):
+    page = html(client.get(make_release(make_artist(wrapper_enabled=False, collect_phone="required"))))
+    assert field_tag(page, "name") is None and field_tag(page, "email") is None
+    assert "consent_" not in page
+    assert platform_buttons(page) == ["spotify", "apple_music"]
+
+
+def test_consent_boxes_are_separate_unticked_and_in_the_artists_words(client, make_artist,
+                                                                      make_release):
+    page = html(client.get(make_release(make_artist(
+        collect_phone="optional", consent_email_text="Mails from us & friends <3",
+        consent_sms_text="Texts about tours"))))
+    boxes = re.findall(r'<input type="checkbox" [^>]*>', page)
+    assert len(boxes) == 2 and not any("checked" in box for box in boxes)
+    assert 'name="consent_email_marketing" value="1"' in page
+    assert 'name="consent_sms_marketing" value="1"' in page
+    assert "Mails from us &amp; friends &lt;3" in page and "Texts about tours" in page
+
+
+def test_honeypot_is_hidden_from_people(client):
+    page = html(client.get("/s/aurora-vale/tonight"))
+    tag = re.search(r'<input id="f-website"[^>]*>', page).group(0)
+    assert 'name="website"' in tag and 'tabindex="-1"' in tag and 'autocomplete="off"' in tag
+    assert '<div class="hp" aria-hidden="true">' in page
+
+
+def test_render_keeps_input_and_shows_errors_inline(app, make_artist, make_release):
+    path = make_release(make_artist(collect_phone="optional"))
+    from app.views.public.fan_pages import render_release_page
+    from app.views.public.lookup import public_release
+
+    with app.test_request_context(path):
+        artist, release = public_release(*path.split("/")[2:])
+        body, status = render_release_page(
+            artist, release, status=422,
+            values={"name": '"><b>x', "email": "fan@example", "consent_sms_marketing": "1"},
+            errors={"email": "That email address looks incomplete", "_form": "Choose again",
+                    "platform": "Pick a platform"})
+    assert status == 422
+    assert 'value="&#34;&gt;&lt;b&gt;x"' in body and 'value="fan@example"' in body
+    assert re.search(r'aria-invalid="true" aria-describedby="e-email"', body)
+    assert "That email address looks incomplete" in body
+    assert "Choose again" in body and "Pick a platform" in body
+    assert re.search(r'name="consent_sms_marketing" value="1" checked', body)
+    assert not re.search(r'name="consent_email_marketing" value="1" checked', body)
+
+
+# -- sharing, safety ----------------------------------------------------------------------------
+
+def test_artist_and_fan_text_is_escaped(client, make_artist, make_release):
+    path = make_release(make_artist(name="<script>alert(1)</script>"), title="<img src=x onerror=alert(2)>")
+    for page in (html(client.get(path)), html(client.get(path.rsplit("/", 1)[0]))):
+        assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_share_tags_preview_the_artwork(client):
+    page = html(client.get("/s/aurora-vale/tonight"))
+    image = re.search(r'<meta property="og:image" content="([^"]+)"', page).group(1)
+    assert re.fullmatch(rf"{BASE}/media/[0-9a-f]+\.png", image)
+    assert f'<meta name="twitter:image" content="{image}">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
+    assert f'<meta property="og:url" content="{BASE}/s/aurora-vale/tonight">' in page
+    assert '<meta property="og:title" content="Midnight Drive — Aurora Vale">' in page
+
+
+def test_security_headers_and_nonce(client):
+    response = client.get("/s/aurora-vale/tonight")
+    csp = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"script-src 'self' 'nonce-([A-Za-z0-9_-]{16,})'", csp).group(1)
+    assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response.headers["Cache-Control"]
+    page = html(response)
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts)
+    assert re.search(rf'<style nonce="{nonce}">', page)
+    assert "style=" not in page  # inline style attributes would need 'unsafe-inline'
+    other = client.get("/s/aurora-vale/tonight").headers["Content-Security-Policy"]
+    assert nonce not in other
+
+
+def test_no_url_outside_the_origin(client):
+    for path in ("/s/aurora-vale/tonight", "/s/aurora-vale/coming-soon", "/s/aurora-vale/out-now",
+                 "/s/aurora-vale"):
+        page = html(client.get(path))
+        urls = re.findall(r"""(?:https?:)?//[^\s"'<>)]+""", page)
+        assert [u for u in urls if not u.startswith(BASE)] == [], path
+
+
+@pytest.mark.parametrize("app_name", list(UA))
+def test_in_app_browsers_get_the_open_in_browser_step(client, app_name):
+    page = html(client.get("/s/aurora-vale/tonight", headers={"User-Agent": UA[app_name]}))
+    assert "Open in your browser" in page and f"{app_name}'s built-in browser" in page
+    assert "Pre-Save on Spotify" not in page and "Get a reminder on release day" in page
+    assert '<input type="hidden" name="intent" value="remind">' in page
+    assert 'data-copy="http://presave.test/s/aurora-vale/tonight"' in page
+    assert " required" in field_tag(page, "email")  # reminders only: a contact is a must
+
+
+def test_ordinary_browsers_get_the_login(client):
+    page = html(client.get("/s/aurora-vale/tonight", headers={"User-Agent": SAFARI}))
+    assert "Open in your browser" not in page and "Pre-Save on Spotify" in page
+
+
+@pytest.mark.parametrize("agent, expected", [
+    *((UA[name], name) for name in UA), (SAFARI, None), ("", None), (None, None), ("x" * 100000, None),
+    ("Mozilla/5.0 (Linux; Android 14) [FB_IAB/MESSENGER;FBAV/440.0]", "Messenger"),
+    ("Mozilla/5.0 (iPhone) Snapchat/12.80.0.38 (like Safari/604.1)", "Snapchat"),
+])
+def test_in_app_detection(agent, expected):
+    assert in_app_browser(agent) == expected
+
+
+def test_flashed_messages_show_at_the_top(client):
+    with client.session_transaction() as session:
+        session["_flashes"] = [("fan-success", "Pre-Save Successful! It will be in your library.")]
+    page = html(client.get("/s/aurora-vale/tonight"))
+    assert re.search(r'<div class="notice notice-success" role="status">', page)
+    assert page.index("Pre-Save Successful!") < page.index("<h1")
+
+
+def test_forms_without_a_csrf_token_are_refused(app, client, monkeypatch):
+    if "fan.presave" not in app.view_functions:
+        pytest.skip("the pre-save handler is not registered yet")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/s/aurora-vale/tonight/presave", data={"platform": "spotify"})
+    assert response.status_code == 400
+
+
+def test_rate_limited_page_is_friendly(app):
+    from flask import render_template
+
+    with app.test_request_context("/s/aurora-vale/tonight"):
+        body = render_template("fan/rate_limited.html", retry_after=120)
+    assert "Easy there!" in body and "2 minutes" in body
+
+
+# -- the artist's listing -------------------------------------------------------------------------
+
+def test_artist_page_lists_only_public_releases(client, make_artist, make_release):
+    artist = make_artist(name="Listing Artist")
+    public = [make_release(artist, status, title=f"Song {status}")
+              for status in (ANNOUNCED, PRESAVE_ACTIVE, RELEASED, ARCHIVED)]
+    make_release(artist, DRAFT, title="Secret Draft")
+    page = html(client.get(f"/s/{artist}"))
+    assert "Secret Draft" not in page
+    for path in public:
+        assert f'href="{path}"' in page
