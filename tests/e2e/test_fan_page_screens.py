@@ -88,3 +88,18 @@ def test_countdown_ticks(sized_page, live_server):
     page.wait_for_timeout(1500)  # polled from here: the page's CSP forbids evaluating strings
     assert seconds.text_content() != first
     assert page.locator("[data-unit=days]").text_content().isdigit()
+
+
+def test_in_app_browser_step_at_phone_size(browser, live_server):
+    agent = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Mobile/15E148 Instagram 329.0.3.29.120")
+    context = browser.new_context(viewport=VIEWPORTS["phone"], user_agent=agent)
+    page = context.new_page()
+    try:
+        page.goto(live_server + PAGES["presave"])
+        assert page.get_by_role("heading", name="Open in your browser").is_visible()
+        assert page.locator("button[name=platform]").first.text_content().strip().startswith(
+            "Get a reminder")
+        shoot(page, "presave-instagram-phone")
+    finally:
+        context.close()
