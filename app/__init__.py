@@ -34,10 +34,12 @@ def create_app(config_object="config.Config", **overrides):
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
 
     from app import cli, errors
+    from app.sandbox import register_sandbox
     from app.views.public import register_public
 
     errors.register(app)
     register_public(app)
+    register_sandbox(app)
     cli.register(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

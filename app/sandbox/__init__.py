@@ -1,0 +1,21 @@
+"""The built-in sandbox: stand-ins for each platform's accounts service and Web API.
+
+Mounted at /sandbox/<platform>/ (see app/platforms/endpoints.py): `authorize`
+and `token` for the OAuth platforms, `api/...` with the real API's paths under
+it, and for Apple Music a stand-in `musickit.js`. All state is in Redis (see
+state.py); /sandbox/_admin/ controls it (see admin.py). Mounted only when
+SANDBOX_ENABLED, which is never the case in production.
+"""
+from importlib import import_module
+
+PLATFORM_MODULES = ("spotify", "tidal", "deezer", "youtube_music", "amazon_music", "apple_music")
+
+
+def register_sandbox(app):
+    if not app.config.get("SANDBOX_ENABLED"):
+        return
+    from app.sandbox import admin
+
+    for name in PLATFORM_MODULES:
+        app.register_blueprint(import_module(f"app.sandbox.{name}").blueprint)
+    app.register_blueprint(admin.blueprint)

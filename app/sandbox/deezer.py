@@ -1,0 +1,152 @@
+"""Deezer: connect.deezer.com's auth.php and access_token.php, and api.deezer.com.
+
+Non-standard OAuth: app_id/secret/perms (comma-separated), no PKCE, no refresh;
+the token endpoint answers GET with `access_token=...&expires=N` (JSON with
+output=json) and plain-text errors; with offline_access the token never
+expires (expires=0). The API takes the token as ?access_token= and reports
+errors inside HTTP 200 as {"error": {"type", "message", "code"}}. Only items in
+the sandbox catalogue exist (code 800 otherwise).
+"""
+from urllib.parse import urlencode
+
+from flask import Response, jsonify, request
+
+from app.sandbox import oauth, state
+from app.sandbox.base import SandboxAPI
+
+PLATFORM = "deezer"
+WEB = "https://www.deezer.com"
+TYPES = {4: "Exception", 200: "OAuthException", 300: "OAuthException", 500: "ParameterException",
+         501: "MissingParameterException", 700: "Exception", 800: "DataException"}
+STATUS_CODES = {401: 300, 403: 200, 404: 800, 429: 4, 503: 700}
+
+
+class Deezer(oauth.OAuthDialect):
+    platform = PLATFORM
+    name = "Deezer"
+    client_param = "app_id"
+    scope_param = "perms"
+    scope_separator = ","
+    response_type_required = False
+    pkce = None
+    denied = {"error_reason": "user_denied"}
+
+    def wants_refresh(self, request_args):
+        return False
+
+    def lifetime_for(self, scopes):
+        return 0 if "offline_access" in scopes else self.access_lifetime
+
+    def error(self, status, message, code=None):
+        code = code or STATUS_CODES.get(status, 500)
+        return jsonify(error={"type": TYPES.get(code, "Exception"), "message": message, "code": code})
+
+    def unauthorized(self, problem):
+        if problem == "missing":
+            return self.error(403, "An active access token must be used to query information "
+                                   "about the current user")
+        return self.error(401, "Invalid OAuth access token.")
+
+    def rate_limited(self, retry_after):
+        return self.error(429, "Quota limit exceeded")
+
+    def unavailable(self):
+        return self.error(503, "The service is busy")
+
+    def not_found(self):
+        response = jsonify(error="Not Found")
+        response.status_code = 404
+        return response
+
+    def token(self):
+        return request.values.get("access_token")
+
+    def token_body(self, grant, access, refresh, lifetime):
+        return {"access_token": access, "expires": lifetime}
+
+    def token_response(self, body):
+        if request.values.get("output") == "json":
+            return jsonify(body)
+        return Response(urlencode(body), mimetype="text/html")
+
+    def token_error(self, error, description, status=400):
+        return Response("wrong code", mimetype="text/html")
+
+
+dialect = Deezer()
+api = SandboxAPI(dialect)
+blueprint = api.blueprint
+api.blueprint.add_url_rule("/authorize", "authorize", lambda: oauth.authorize(dialect),
+                           methods=["GET", "POST"])
+
+
+@blueprint.route("/token", methods=["GET", "POST"])
+def token():
+    args = request.values
+    if not args.get("app_id") or not args.get("secret"):
+        return Response("wrong app_id or secret", mimetype="text/html")
+    return oauth.exchange_code(dialect, args.get("code"), args["app_id"], args["secret"], None, None)
+
+
+@api.route("/user/me")
+def me(grant):
+    return jsonify(id=_number(grant["user"]), name=f"sandbox{grant['user']}", type="user",
+                   link=f"{WEB}/profile/{grant['user']}", country="US")
+
+
+@api.route("/user/me/tracks", methods=["GET", "POST"])
+def user_tracks(grant):
+    if request.method == "GET":
+        saved = state.library(PLATFORM, grant["user"])
+        items = [_track(state.catalog_item(PLATFORM, i) or {"id": i}) for i in saved]
+        return jsonify(data=items, total=len(items))
+    if "manage_library" not in grant["scopes"]:
+        return dialect.error(403, "Permission denied")
+    track_id = request.values.get("track_id", "").strip()
+    if not track_id:
+        return dialect.error(400, "Missing parameters: track_id", code=501)
+    if not state.catalog_item(PLATFORM, track_id, "track"):
+        return dialect.error(404, "no data")
+    state.record_save(PLATFORM, grant["user"], track_id, "track", grant["client_id"])
+    return jsonify(True)
+
+
+@api.route("/track/<ref>", auth=False)
+def track(ref):
+    item = _find(ref, "isrc:", "track")
+    return jsonify(_track(item)) if item else dialect.error(404, "no data")
+
+
+@api.route("/album/<ref>", auth=False)
+def album(ref):
+    item = _find(ref, "upc:", "album")
+    return jsonify(_album(item)) if item else dialect.error(404, "no data")
+
+
+def _find(ref, prefix, kind):
+    if ref.startswith(prefix):
+        code = ref[len(prefix):]
+        found = state.find_catalog(PLATFORM, **{prefix[:-1]: code})
+        matching = [item for item in found if item["kind"] == kind]
+        return matching[0] if matching else None
+    return state.catalog_item(PLATFORM, ref, kind)
+
+
+def _artist(item):
+    return {"id": 27, "name": item.get("artist", ""), "type": "artist"}
+
+
+def _track(item):
+    return {"id": _number(item["id"]), "readable": True, "title": item.get("title", ""),
+            "isrc": item.get("isrc"), "link": f"{WEB}/track/{item['id']}", "duration": 180,
+            "release_date": item.get("release_date"), "artist": _artist(item), "type": "track"}
+
+
+def _album(item):
+    return {"id": _number(item["id"]), "title": item["title"], "upc": item.get("upc"),
+            "link": f"{WEB}/album/{item['id']}", "release_date": item.get("release_date"),
+            "artist": _artist(item), "type": "album"}
+
+
+def _number(item_id):
+    return int(item_id) if str(item_id).isdigit() else item_id

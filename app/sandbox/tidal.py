@@ -1,0 +1,190 @@
+"""TIDAL: login/auth (OAuth 2.1, PKCE required, refresh tokens do not rotate) and openapi v2.
+
+API: GET /users/me, GET /tracks?filter[isrc]=, GET /albums?filter[barcodeId]=,
+POST /userCollectionTracks/me/relationships/items (JSON:API, 1–50 items,
+Idempotency-Key replayed for an hour, meta.skipped for NOT_FOUND and
+ALREADY_PRESENT; only tracks in the sandbox catalogue exist).
+"""
+import uuid
+from datetime import datetime, timezone
+
+from flask import request
+
+from app.sandbox import oauth, state
+from app.sandbox.base import SandboxAPI, json_error
+
+PLATFORM = "tidal"
+JSONAPI = "application/vnd.api+json"
+MAX_ITEMS = 50
+FILTERS = {"tracks": ("isrc", "id"), "albums": ("barcodeId", "id")}
+CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+         409: "CONFLICT", 415: "UNSUPPORTED_MEDIA_TYPE", 422: "UNPROCESSABLE_ENTITY",
+         429: "TOO_MANY_REQUESTS", 503: "SERVICE_UNAVAILABLE"}
+
+
+class Tidal(oauth.OAuthDialect):
+    platform = PLATFORM
+    name = "TIDAL"
+    pkce = "required"
+
+    def error(self, status, message, code=None, **extra):
+        body = {"errors": [{"id": str(uuid.uuid4()), "status": str(status),
+                            "code": code or CODES.get(status, "ERROR"), "detail": message, **extra}]}
+        return json_error(status, body, JSONAPI)
+
+    def token_body(self, grant, access, refresh, lifetime):
+        return {**super().token_body(grant, access, refresh, lifetime), "user_id": _number(grant["user"])}
+
+
+dialect = Tidal()
+api = SandboxAPI(dialect)
+blueprint = api.blueprint
+oauth.register(api)
+
+
+def _number(value):
+    return int(value) if value.isdigit() else value
+
+
+def document(body, status=200):
+    return json_error(status, body, JSONAPI)
+
+
+@api.route("/users/<user_id>")
+def users(grant, user_id):
+    if user_id not in ("me", grant["user"]):
+        return dialect.error(404, "User not found")
+    attributes = {"username": f"sandbox-{grant['user']}", "country": "US",
+                  "developerAccessTier": "THIRD_PARTY"}
+    return document({"data": {"id": grant["user"], "type": "users", "attributes": attributes},
+                     "links": {"self": f"/users/{user_id}"}})
+
+
+@api.route("/tracks")
+def tracks(grant):
+    return _lookup("tracks")
+
+
+@api.route("/albums")
+def albums(grant):
+    return _lookup("albums")
+
+
+def _lookup(kind):
+    """Filtered catalogue reads; one code may give several items, several codes one each."""
+    filters, problem = _filters(kind)
+    if problem:
+        return problem
+    (name, values), = filters.items()
+    found = [_items(kind, name, value) for value in values]
+    items = found[0] if len(found) == 1 else [hits[0] for hits in found if hits]
+    return document({"data": [_resource(kind, item) for item in items], "links": {"self": request.full_path}})
+
+
+def _filters(kind):
+    given = {k[7:-1]: v for k, v in request.args.lists() if k.startswith("filter[") and k.endswith("]")}
+    unknown = set(given) - set(FILTERS[kind])
+    if unknown or len(given) != 1:
+        detail = f"unknown filter {sorted(unknown)[0]}" if unknown else "exactly one filter is required"
+        return None, dialect.error(400, detail, source={"parameter": "filter"})
+    name, raw = next(iter(given.items()))
+    values = [v.strip() for value in raw for v in value.split(",") if v.strip()]
+    if not values or len(values) > 20:
+        return None, dialect.error(400, "between 1 and 20 filter values are allowed")
+    return {name: values}, None
+
+
+def _items(kind, name, value):
+    item_kind = kind[:-1]
+    if name == "id":
+        item = state.catalog_item(PLATFORM, value, item_kind)
+        return [item] if item else []
+    found = state.find_catalog(PLATFORM, **({"isrc": value} if name == "isrc" else {"upc": value}))
+    return [item for item in found if item["kind"] == item_kind]
+
+
+def _resource(kind, item):
+    attributes = {"title": item["title"], "explicit": False, "popularity": 0.0, "mediaTags": [],
+                  "duration": "PT3M"}
+    if kind == "tracks":
+        attributes.update(isrc=item["isrc"] or "", key="UNKNOWN", keyScale="UNKNOWN")
+    else:
+        attributes.update(barcodeId=item["upc"] or "", albumType="SINGLE", numberOfItems=1,
+                          numberOfVolumes=1, releaseDate=item.get("release_date"))
+    return {"id": item["id"], "type": kind, "attributes": attributes}
+
+
+@api.route("/userCollectionTracks/<user_id>/relationships/items", methods=["POST"])
+def add_tracks(grant, user_id):
+    if user_id not in ("me", grant["user"]):
+        return dialect.error(403, "Not allowed to modify another user's collection", code="FORBIDDEN")
+    if request.mimetype != JSONAPI:
+        return dialect.error(415, "Unsupported request media type or encoding")
+    payload, problem = _payload()
+    if problem:
+        return problem
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return _save(grant, payload)
+    if not 0 < len(key) <= 128:
+        return dialect.error(400, "Idempotency-Key must be 1 to 128 characters")
+    return _idempotent(grant, key, payload)
+
+
+def _payload():
+    body = request.get_json(silent=True, force=True)
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list) or not 1 <= len(data) <= MAX_ITEMS:
+        return None, dialect.error(400, f"data must hold 1 to {MAX_ITEMS} items", source={"pointer": "/data"})
+    for n, entry in enumerate(data):
+        if not isinstance(entry, dict) or entry.get("type") != "tracks" or \
+                not isinstance(entry.get("id"), str) or not entry["id"]:
+            return None, dialect.error(400, "each item needs type tracks and an id",
+                                       source={"pointer": f"/data/{n}"})
+    ids = [entry["id"] for entry in data]
+    if len(set(ids)) != len(ids):
+        return None, dialect.error(409, "The same track is listed twice", code="DUPLICATE_ITEMS_IN_COLLECTION")
+    return ids, None
+
+
+def _idempotent(grant, key, payload):
+    print_ = state.fingerprint(payload)
+    earlier = state.claim_idempotency(PLATFORM, grant["user"], key, print_)
+    if earlier is None:
+        try:
+            response = _save(grant, payload)
+        except Exception:
+            state.release_idempotency(PLATFORM, grant["user"], key)
+            raise
+        state.store_idempotency(PLATFORM, grant["user"], key, print_, response.status_code,
+                                response.get_json())
+        return response
+    if earlier["fingerprint"] != print_:
+        return dialect.error(422, "Idempotency key reused with a different payload",
+                             code="IDEMPOTENT_REQUEST_PAYLOAD_MISMATCH")
+    if earlier["pending"]:
+        return dialect.error(409, "Request already in progress for this idempotency key",
+                             code="IDEMPOTENT_REQUEST_IN_PROGRESS")
+    return document(earlier["body"], earlier["status"])
+
+
+def _save(grant, track_ids):
+    added, skipped = [], []
+    added_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    for track_id in track_ids:
+        reason = _skip_reason(grant["user"], track_id)
+        if reason:
+            skipped.append({"id": track_id, "type": "tracks", "reason": reason})
+            continue
+        state.record_save(PLATFORM, grant["user"], track_id, "track", grant["client_id"])
+        added.append({"id": track_id, "type": "tracks", "meta": {"addedAt": added_at}})
+    return document({"data": added, "meta": {"skipped": skipped},
+                     "links": {"self": "/userCollectionTracks/me/relationships/items"}})
+
+
+def _skip_reason(user, track_id):
+    if not state.catalog_item(PLATFORM, track_id, "track"):
+        return "NOT_FOUND"
+    if state.in_library(PLATFORM, user, track_id):
+        return "ALREADY_PRESENT"
+    return None
