@@ -102,6 +102,7 @@ def run_migrations_online():
         if connection.dialect.name == "sqlite":
             # Batch migrations copy tables; enforced foreign keys would block that.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # the pragma began a transaction alembic would not commit
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from flask import g, has_app_context
+from flask import has_request_context, request
 
 
 class TenantScopeError(PermissionError):
@@ -37,10 +37,15 @@ class Scope:
 _explicit: ContextVar[Scope | None] = ContextVar("presave_scope", default=None)
 
 
+_ENVIRON_KEY = "presave.tenant_scope"
+
+
 def current_scope():
     scope = _explicit.get()
-    if scope is None and has_app_context():
-        scope = g.get("tenant_scope")
+    if scope is None and has_request_context():
+        # Kept on the request, not on g: an in-process call to the sandbox is a
+        # nested request that shares the app context (and g) with this one.
+        scope = request.environ.get(_ENVIRON_KEY)
     return scope
 
 
@@ -55,4 +60,4 @@ def scoped(scope):
 
 
 def set_request_scope(scope):
-    g.tenant_scope = scope
+    request.environ[_ENVIRON_KEY] = scope

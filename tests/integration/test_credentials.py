@@ -29,6 +29,8 @@ def test_label_admin_stores_a_sealed_client_secret(app, login):
         stored = db.session.scalars(select(PlatformCredential).where(
             PlatformCredential.client_id == "tidal-client")).one()
         assert stored.client_secret(keyring()) == "s3cret-value"
+        db.session.delete(stored)  # leave Northwind on the sandbox for the other tests
+        db.session.commit()
 
 
 def test_staff_and_artists_cannot_reach_credentials(login):

@@ -6,16 +6,12 @@ from app.views.public.health import health_bp
 from app.views.public.media import media_bp
 
 # Modules that add routes to fan_bp; imported for their side effect, once.
-FAN_ROUTE_MODULES = ["fan_pages", "presave"]
+FAN_ROUTE_MODULES = ["fan_pages", "presave", "fan_me"]
 
 
 def register_public(app):
     for name in FAN_ROUTE_MODULES:
-        try:
-            importlib.import_module(f"app.views.public.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.views.public.{name}":
-                raise
+        importlib.import_module(f"app.views.public.{name}")
     app.register_blueprint(fan_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(health_bp)

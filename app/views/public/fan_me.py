@@ -1,0 +1,64 @@
+"""/s/<artist>/me: what the fan shared with this artist; withdraw consents, disconnect."""
+from flask import abort, flash, redirect, render_template, url_for
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import Authorization, Consent, PreSave, Release
+from app.models.authorization import ACTIVE, REVOKED
+from app.models.presave import CANCELLED, PENDING
+from app.platforms.keys import PLATFORM_NAMES
+from app.views.public.blueprint import fan_bp
+from app.views.public.fan_cookie import fan_from_cookie
+from app.views.public.lookup import public_artist
+
+
+@fan_bp.get("/<artist_slug>/me")
+def me(artist_slug):
+    artist = public_artist(artist_slug)
+    fan = fan_from_cookie(artist)
+    grants = presaved = []
+    if fan is not None:
+        grants = db.session.scalars(select(Authorization).where(
+            Authorization.fan_id == fan.id, Authorization.state == ACTIVE)).all()
+        presaved = db.session.execute(
+            select(PreSave, Release).join(Release, PreSave.release_id == Release.id)
+            .where(PreSave.fan_id == fan.id).order_by(Release.release_at)).all()
+    return render_template("fan/me.html", artist=artist, fan=fan, grants=grants,
+                           presaved=presaved, platform_names=PLATFORM_NAMES)
+
+
+def _own_fan(artist_slug):
+    artist = public_artist(artist_slug)
+    fan = fan_from_cookie(artist)
+    if fan is None:
+        abort(403, "This browser is not signed up with this artist.")
+    return artist, fan
+
+
+@fan_bp.post("/<artist_slug>/me/consents/<int:consent_id>/withdraw")
+def withdraw_consent(artist_slug, consent_id):
+    artist, fan = _own_fan(artist_slug)
+    consent = db.session.scalars(select(Consent).where(
+        Consent.id == consent_id, Consent.fan_id == fan.id)).first() or abort(404)
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = now_utc()
+        db.session.commit()
+    flash("Done: you won't get these messages any more.", "fan-success")
+    return redirect(url_for("fan.me", artist_slug=artist.slug))
+
+
+@fan_bp.post("/<artist_slug>/me/platforms/<platform>/disconnect")
+def disconnect(artist_slug, platform):
+    artist, fan = _own_fan(artist_slug)
+    grant = db.session.scalars(select(Authorization).where(
+        Authorization.fan_id == fan.id, Authorization.platform == platform)).first() or abort(404)
+    grant.state, grant.revoked_at = REVOKED, now_utc()
+    grant.access_token_sealed = grant.refresh_token_sealed = None
+    db.session.execute(update(PreSave).where(
+        PreSave.authorization_id == grant.id, PreSave.state == PENDING).values(
+        state=CANCELLED, last_error="fan_disconnected"))
+    db.session.commit()
+    flash(f"{PLATFORM_NAMES.get(platform, platform)} is disconnected; its pending pre-saves "
+          "are cancelled.", "fan-success")
+    return redirect(url_for("fan.me", artist_slug=artist.slug))

@@ -1,0 +1,197 @@
+"""What a fan does on a fan page: pre-save (OAuth round trip or one click), reminders.
+
+The page's one form posts here with the data wrapper fields and the chosen
+platform. Nothing is stored until the fan's choice is complete: a direct
+platform stores fan, consents, grant and pre-save together at the callback.
+"""
+from flask import abort, current_app, flash, redirect, request, url_for
+from sqlalchemy import select
+
+from app import presaves
+from app import oauth_state
+from app.analytics.geoip import Place, locate
+from app.extensions import db, limiter
+from app.localtime import now_utc
+from app.models import Artist, Release
+from app.models.release import PRESAVE_ACTIVE
+from app.platforms.base import PlatformError
+from app.platforms.keys import PLATFORM_NAMES
+from app.platforms.registry import mode_for, platform_for
+from app.tenants.context import Scope, set_request_scope
+from app.views.public.blueprint import fan_bp
+from app.views.public.fan_cookie import fan_from_cookie, remember_fan
+from app.views.public.fan_pages import render_release_page
+from app.views.public.inapp import in_app_browser
+from app.views.public.lookup import public_release
+from app.wrapper import WrapperInput, read as read_wrapper
+
+
+def signup_limits():
+    return current_app.config["PUBLIC_SIGNUP_LIMITS"]
+
+
+@fan_bp.post("/<artist_slug>/<release_slug>/presave")
+@limiter.limit(signup_limits, methods=["POST"])
+def presave(artist_slug, release_slug):
+    artist, release = public_release(artist_slug, release_slug)
+    page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
+    if request.form.get("website"):
+        return redirect(page)  # honeypot filled: a bot; drop it quietly
+    if release.status != PRESAVE_ACTIVE:
+        flash("Pre-saves for this release are closed.", "fan-info")
+        return redirect(page)
+    platform = request.form.get("platform", "")
+    if platform not in (release.platforms or []):
+        abort(400, "Choose one of the platforms shown on the page.")
+    mode = _mode(artist, platform)
+    if mode == "link":
+        abort(400, f"{PLATFORM_NAMES[platform]} only has listening links for this release.")
+    place = locate(request.remote_addr)
+    wrapper = read_wrapper(artist, request.form, place.country)
+    errors = dict(wrapper.errors) or _journey_errors(mode, platform, release, wrapper)
+    if errors:
+        return render_release_page(artist, release, values=request.form.to_dict(),
+                                   errors=errors, status=422)
+    if mode == "remind" or platform == "apple_music":
+        return _record_now(artist, release, platform, wrapper, place, page, mode=mode)
+    grant = presaves.usable_grant(fan_from_cookie(artist), platform, release)
+    if grant is not None:
+        return _record_now(artist, release, platform, wrapper, place, page, grant=grant)
+    return _send_to_platform(artist, release, platform, wrapper, place)
+
+
+def _mode(artist, platform):
+    """The platform's mode; an in-app browser cannot finish a sign-in, so it gets reminders."""
+    mode = mode_for(artist.label_id, platform)
+    in_app = request.form.get("intent") == "remind" or in_app_browser(request.user_agent.string)
+    return "remind" if mode == "direct" and in_app else mode
+
+
+def _journey_errors(mode, platform, release, wrapper):
+    name = PLATFORM_NAMES[platform]
+    if mode == "remind" and not wrapper.contactable:
+        return {"_form": "To get a reminder, enter your email or phone and tick the box to "
+                         "receive messages."}
+    if mode == "direct" and not presaves.grant_outlives(platform, now_utc(), release) \
+            and not wrapper.contactable:
+        return {"_form": f"{name} permissions expire after six months, before this release is "
+                         "out. Leave your email or phone (and tick the box) so we can ask you "
+                         "to reconnect, or choose another platform."}
+    if platform == "apple_music" and mode == "direct" and not request.form.get("music_user_token"):
+        return {"_form": "Apple Music didn't sign you in. Please try again."}
+    return {}
+
+
+def _record_now(artist, release, platform, wrapper, place, page, grant=None, mode="direct"):
+    """Remind mode, Apple's posted token, or a grant already on file: no redirect."""
+    cookie_fan = fan_from_cookie(artist)
+    fan = presaves.upsert_fan(artist, wrapper, place, fan_id=cookie_fan.id if cookie_fan else None)
+    presaves.add_consents(fan, wrapper.consents, presaves.ip_hash(request.remote_addr))
+    if grant is None and platform == "apple_music" and mode == "direct":
+        grant = _apple_grant(fan)
+    _record(release, fan, platform, grant)
+    db.session.commit()
+    return remember_fan(redirect(page), artist, fan)
+
+
+def _apple_grant(fan):
+    from app.platforms.base import TokenSet
+
+    token = request.form["music_user_token"]
+    account = "mut-" + presaves.ip_hash(token)[:32]
+    return presaves.store_grant(fan, "apple_music", TokenSet(token, None, None, "", account),
+                                account)
+
+
+def _record(release, fan, platform, grant):
+    presave, created = presaves.record_presave(release, fan, platform, grant)
+    flash(_outcome_message(release, platform, presave, created, grant), "fan-success")
+    if grant is not None and not presaves.grant_outlives(platform, grant.granted_at, release):
+        flash(f"Heads-up: {PLATFORM_NAMES[platform]} permissions expire before this release is "
+              "out. We'll send you a link to reconnect.", "fan-info")
+
+
+def _outcome_message(release, platform, presave, created, grant):
+    name = PLATFORM_NAMES[platform]
+    if not created:
+        return f"You've already pre-saved “{release.title}” on {name}. We'll take care of it."
+    if grant is None:
+        return ("You're on the list! On release day we'll send you a reminder with the link to "
+                f"“{release.title}” on {name}.")
+    return (f"Pre-Save Successful! “{release.title}” will be added to your {name} library "
+            "when it comes out.")
+
+
+def _send_to_platform(artist, release, platform, wrapper, place):
+    client = platform_for(artist.label_id, platform)
+    cookie_fan = fan_from_cookie(artist)
+    scopes = client.scopes(follow=artist.follow_on_spotify and platform == "spotify")
+    state, verifier, challenge = oauth_state.issue({
+        "release_id": release.id, "platform": platform, "scopes": scopes,
+        "values": wrapper.values, "consents": wrapper.consents,
+        "fan_id": cookie_fan.id if cookie_fan else None,
+        "ip_hash": presaves.ip_hash(request.remote_addr), "place": place.__dict__,
+    })
+    return redirect(client.authorization_url(callback_url(platform), state, challenge, scopes))
+
+
+def callback_url(platform):
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return base + url_for("fan.callback", platform=platform)
+
+
+@fan_bp.get("/_auth/<platform>/callback")
+def callback(platform):
+    found = oauth_state.consume(request.args.get("state"))
+    if found is None:
+        abort(400, "This sign-in has expired or was already used. Go back to the page and "
+                   "try again.")
+    payload, verifier = found
+    if payload["platform"] != platform:
+        abort(400, "This sign-in does not belong to this platform.")
+    artist, release = _release_by_id(payload["release_id"])
+    page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
+    name = PLATFORM_NAMES[platform]
+    if request.args.get("error") or request.args.get("error_reason"):
+        cancelled = (request.args.get("error") or request.args.get("error_reason")) in (
+            "access_denied", "user_denied")
+        flash(f"You cancelled the {name} sign-in, so nothing was saved. You can try again."
+              if cancelled else f"{name} couldn't sign you in. Please try again.", "fan-error")
+        return redirect(page)
+    if not request.args.get("code"):
+        abort(400, "The platform sent no authorization code.")
+    return _complete(artist, release, platform, payload, verifier, page)
+
+
+def _complete(artist, release, platform, payload, verifier, page):
+    client = platform_for(artist.label_id, platform)
+    name = PLATFORM_NAMES[platform]
+    try:
+        tokens = client.exchange_code(request.args["code"], callback_url(platform), verifier)
+        account = tokens.account_id or client.identity(tokens.access_token)
+    except PlatformError:
+        flash(f"{name} couldn't finish the sign-in. Please try again.", "fan-error")
+        return redirect(page)
+    if not client.granted_write(tokens.scope or " ".join(payload["scopes"])):
+        flash(f"{name} didn't give permission to add music to your library, so nothing was "
+              "saved. Please try again and allow access.", "fan-error")
+        return redirect(page)
+    wrapper = WrapperInput(values=payload["values"], consents=payload["consents"])
+    fan = presaves.upsert_fan(artist, wrapper, Place(**payload["place"]),
+                              fan_id=payload["fan_id"], account=(platform, account))
+    presaves.add_consents(fan, wrapper.consents, payload["ip_hash"])
+    grant = presaves.store_grant(fan, platform, tokens, account)
+    _record(release, fan, platform, grant)
+    db.session.commit()
+    return remember_fan(redirect(page), artist, fan)
+
+
+def _release_by_id(release_id):
+    release = db.session.execute(select(Release).where(Release.id == release_id),
+                                 execution_options={"all_tenants": True}).scalar_one_or_none()
+    if release is None:
+        abort(404)
+    artist = db.session.execute(select(Artist).where(Artist.id == release.artist_id),
+                                execution_options={"all_tenants": True}).scalar_one()
+    set_request_scope(Scope.artist(artist.label_id, artist.id, actor="fan"))
+    return artist, release

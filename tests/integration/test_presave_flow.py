@@ -1,0 +1,200 @@
+"""The fan journey through HTTP: data wrapper, OAuth round trip on the sandbox, one-click reuse."""
+import logging
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from app import releases as release_rules
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import Artist, Authorization, Consent, Fan, PreSave, Release
+from app.tenants.context import Scope, scoped
+
+PLATFORMS = ["spotify", "apple_music", "deezer", "tidal", "youtube_music", "amazon_music"]
+
+
+@pytest.fixture
+def active_release(app, unique):
+    """make(artist_slug, days_to_release) -> release slug of a new pre-save-active release."""
+    def make(artist_slug="aurora-vale", days=3):
+        with app.app_context(), scoped(Scope.platform("test")):
+            artist = db.session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
+            release = Release(artist=artist, title="Flow Song", slug=unique("flow"),
+                              platforms=PLATFORMS)
+            wall = lambda delta: (now_utc() + delta).replace(tzinfo=None)  # noqa: E731
+            release_rules.schedule(release, wall(timedelta(hours=-1)), wall(timedelta(days=days)),
+                                   "UTC", must_be_future=False)
+            db.session.add(release)
+            release_rules.record(release, "announced", "test")
+            release_rules.advance(release, "clock")
+            db.session.commit()
+            return release.slug
+    return make
+
+
+def page(slug, artist="aurora-vale"):
+    return f"/s/{artist}/{slug}"
+
+
+def local(url):
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def start(client, slug, platform="spotify", **form):
+    data = {"platform": platform, "email": "", "name": "", "phone": "", **form}
+    return client.post(page(slug) + "/presave", data=data)
+
+
+def sandbox_decision(client, authorize_url, decision="agree"):
+    """Answer the sandbox consent page; returns the callback path the platform sends back to."""
+    assert client.get(local(authorize_url)).status_code == 200
+    answer = client.post(local(authorize_url), data={"decision": decision})
+    assert answer.status_code == 302
+    return local(answer.headers["Location"])
+
+
+def flashes(client):
+    with client.session_transaction() as session:
+        return [message for _, message in session.get("_flashes", [])]
+
+
+def counts(app, model, **where):
+    with app.app_context(), scoped(Scope.platform()):
+        stmt = select(func.count()).select_from(model)
+        for column, value in where.items():
+            stmt = stmt.where(getattr(model, column) == value)
+        return db.session.scalar(stmt)
+
+
+def test_spotify_round_trip_records_fan_consent_grant_and_presave(app, client, active_release,
+                                                                  unique, caplog):
+    caplog.set_level(logging.DEBUG)
+    slug, email = active_release(), f"{unique('fan')}@example.com"
+    going = start(client, slug, email=email, consent_email_marketing="1")
+    assert going.status_code == 302
+    authorize = going.headers["Location"]
+    query = parse_qs(urlsplit(authorize).query)
+    assert "/sandbox/spotify/authorize" in authorize
+    assert query["code_challenge_method"] == ["S256"] and "user-library-modify" in query["scope"][0]
+    back = sandbox_decision(client, authorize)
+    assert back.startswith("/s/_auth/spotify/callback")
+    done = client.get(back)
+    assert done.status_code == 302 and done.headers["Location"] == page(slug)
+    assert any("Pre-Save Successful!" in m for m in flashes(client))
+    with app.app_context(), scoped(Scope.platform()):
+        fan = db.session.scalars(select(Fan).where(Fan.email == email)).one()
+        consent = db.session.scalars(select(Consent).where(Consent.fan_id == fan.id)).one()
+        grant = db.session.scalars(select(Authorization).where(Authorization.fan_id == fan.id)).one()
+        presave = db.session.scalars(select(PreSave).where(PreSave.fan_id == fan.id)).one()
+        assert consent.purpose == "email_marketing" and consent.wording == fan.artist.consent_email_text
+        assert consent.ip_hash and "127.0.0.1" not in consent.ip_hash
+        assert grant.platform == "spotify" and grant.platform_user_id and grant.state == "active"
+        assert grant.access_token_sealed.startswith("v1.")
+        assert (presave.state, presave.action, presave.platform) == ("pending", "save", "spotify")
+        assert presave.next_attempt_at == presave.release.release_at
+    shown = client.get(page(slug)).get_data(as_text=True)
+    assert "Pre-Save Successful!" in shown
+
+
+def test_second_release_of_the_same_artist_is_one_click(app, client, active_release, unique):
+    first, second, email = active_release(), active_release(), f"{unique('fan')}@example.com"
+    client.get(sandbox_decision(client, start(client, first, email=email).headers["Location"]))
+    again = start(client, second)
+    assert again.status_code == 302 and again.headers["Location"] == page(second)
+    assert any("Pre-Save Successful!" in m for m in flashes(client))
+    with app.app_context(), scoped(Scope.platform()):
+        fan_id = db.session.scalars(select(Fan.id).where(Fan.email == email)).one()
+    assert counts(app, PreSave, fan_id=fan_id) == 2
+    assert counts(app, Authorization, fan_id=fan_id) == 1
+
+
+def test_presaving_twice_keeps_one_presave_and_says_so(app, client, active_release, unique):
+    slug, email = active_release(), f"{unique('fan')}@example.com"
+    client.get(sandbox_decision(client, start(client, slug, email=email).headers["Location"]))
+    start(client, slug)
+    assert any("already pre-saved" in m for m in flashes(client))
+    with app.app_context(), scoped(Scope.platform()):
+        fan_id = db.session.scalars(select(Fan.id).where(Fan.email == email)).one()
+    assert counts(app, PreSave, fan_id=fan_id) == 1
+
+
+def test_cancel_brings_the_fan_back_with_a_message_and_stores_nothing(app, client,
+                                                                      active_release, unique):
+    slug, email = active_release(), f"{unique('fan')}@example.com"
+    back = sandbox_decision(client, start(client, slug, email=email).headers["Location"], "cancel")
+    done = client.get(back)
+    assert done.headers["Location"] == page(slug)
+    assert any("You cancelled the Spotify sign-in" in m for m in flashes(client))
+    assert counts(app, Fan, email=email) == 0
+
+
+@pytest.mark.parametrize("platform", ["tidal", "deezer", "youtube_music", "amazon_music"])
+def test_every_oauth_platform_completes_on_the_sandbox(app, client, active_release, unique,
+                                                       platform):
+    slug, email = active_release(), f"{unique('fan')}@example.com"
+    going = start(client, slug, platform=platform, email=email)
+    assert f"/sandbox/{platform}/authorize" in going.headers["Location"]
+    client.get(sandbox_decision(client, going.headers["Location"]))
+    with app.app_context(), scoped(Scope.platform()):
+        fan = db.session.scalars(select(Fan).where(Fan.email == email)).one()
+        presave = db.session.scalars(select(PreSave).where(PreSave.fan_id == fan.id)).one()
+        assert (presave.platform, presave.action) == (platform, "save")
+        assert presave.authorization.platform_user_id
+
+
+def test_a_replayed_or_foreign_state_is_refused(app, client, active_release, unique):
+    slug = active_release()
+    back = sandbox_decision(client, start(client, slug, email=f"{unique('f')}@example.com")
+                            .headers["Location"])
+    stranger = app.test_client()
+    assert stranger.get(back).status_code == 400  # not this visitor's state (and now spent)
+    assert client.get(back).status_code == 400  # single use
+    assert client.get("/s/_auth/spotify/callback?state=made-up&code=x").status_code == 400
+
+
+def test_invalid_email_is_refused_inline_with_the_input_kept(app, client, active_release):
+    slug = active_release()
+    answer = start(client, slug, email="not-an-email", name="Ada <b>Lovelace</b>")
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "doesn&#39;t look right" in body or "doesn't look right" in body
+    assert 'value="not-an-email"' in body
+    assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in body
+    assert counts(app, Fan, email="not-an-email") == 0
+
+
+def test_honeypot_submissions_are_dropped_quietly(app, client, active_release, unique):
+    slug, email = active_release(), f"{unique('bot')}@example.com"
+    answer = start(client, slug, email=email, website="http://spam.example")
+    assert answer.status_code == 302 and answer.headers["Location"] == page(slug)
+    assert counts(app, Fan, email=email) == 0
+
+
+def test_unknown_platform_and_closed_release_are_4xx(client, active_release):
+    slug = active_release()
+    assert start(client, slug, platform="napster").status_code == 400
+    closed = client.post("/s/aurora-vale/out-now/presave", data={"platform": "spotify"})
+    assert closed.status_code == 302
+    assert any("closed" in m for m in flashes(client))
+
+
+def test_no_token_in_plaintext_in_the_database_or_logs(app, client, active_release, unique,
+                                                       caplog):
+    caplog.set_level(logging.DEBUG)
+    slug, email = active_release(), f"{unique('fan')}@example.com"
+    client.get(sandbox_decision(client, start(client, slug, email=email).headers["Location"]))
+    with app.app_context(), scoped(Scope.platform()):
+        fan_id = db.session.scalars(select(Fan.id).where(Fan.email == email)).one()
+        grant = db.session.scalars(select(Authorization).where(
+            Authorization.fan_id == fan_id)).one()
+        from app.crypto import keyring
+
+        access, refresh = grant.access_token(keyring()), grant.refresh_token(keyring())
+        row = db.session.execute(select(Authorization.__table__).where(
+            Authorization.id == grant.id)).one()
+    stored = " ".join(str(value) for value in row)
+    assert access and access not in stored and refresh not in stored
+    assert access not in caplog.text and refresh not in caplog.text
