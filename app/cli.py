@@ -1,6 +1,7 @@
 """Flask CLI commands: `flask --app run init | demo | ...`."""
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 
@@ -21,6 +22,7 @@ def sync_roles_and_permissions():
 
 
 @click.command("init")
+@with_appcontext
 def init_command():
     """Migrate the database to the current schema and sync roles and permissions."""
     click.echo("Migrating the database…")
@@ -31,6 +33,7 @@ def init_command():
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no labels.")
 def demo_command(if_empty):
     """Load the demo labels, artists, releases and logins (idempotent)."""
@@ -40,6 +43,7 @@ def demo_command(if_empty):
 
 
 @click.command("rotate-keys")
+@with_appcontext
 def rotate_keys_command():
     """Re-seal every stored secret with the newest key of TOKEN_KEYS."""
     from app.crypto_rotation import rotate_all

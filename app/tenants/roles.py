@@ -16,8 +16,8 @@ _OWN_ACCOUNT = [
 _STAFF = [
     ["ArtistView", "can_(list|show|add|edit|delete|download)"],
     ["ReleaseView", "can_(list|show|add|edit|delete|download|announce|archive|change_dates)"],
-    ["FanView", "can_(list|show)"],
-    ["(Artists|Releases|Fans|Label Users)", "menu_access"],
+    ["(FanView|PreSaveView|ConsentView)", "can_(list|show)"],
+    ["(Artists|Releases|Fans|Pre-saves|Consents|Label Users)", "menu_access"],
     ["ArtistApi", "can_(get|post|put|delete|info)"],
     ["ReleaseApi", "can_(get|post|put|delete|info)"],
     ["FanApi", "can_(get|info)"],

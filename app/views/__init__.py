@@ -5,7 +5,7 @@ from app.views.artists import ArtistView
 from app.views.base import mark_rejected_forms
 from app.views.credentials import PlatformCredentialView
 from app.views.dashboard import ArtistDashboardView
-from app.views.fans import FanView
+from app.views.fans import ConsentView, FanView, PreSaveView
 from app.views.labels import LabelView
 from app.views.releases import ReleaseView
 from app.views.users import LabelUserView
@@ -16,6 +16,8 @@ def register_views(appbuilder):
     appbuilder.add_view(ArtistView, "Artists", icon="fa-microphone", category="Roster")
     appbuilder.add_view(ReleaseView, "Releases", icon="fa-compact-disc", category="Roster")
     appbuilder.add_view(FanView, "Fans", icon="fa-users", category="Roster")
+    appbuilder.add_view(PreSaveView, "Pre-saves", icon="fa-list", category="Roster")
+    appbuilder.add_view(ConsentView, "Consents", icon="fa-check-square", category="Roster")
     appbuilder.add_view(LabelUserView, "Label Users", icon="fa-user", category="Account")
     appbuilder.add_view(PlatformCredentialView, "Platform credentials", icon="fa-key",
                         category="Account")

@@ -1,7 +1,35 @@
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.models import Fan
+from app.models import Consent, Fan, PreSave
 from app.views.base import PresaveModelView
+
+READ_ONLY = ["can_list", "can_show"]
+
+
+class ConsentView(PresaveModelView):
+    """What each fan agreed to, with the exact wording shown and when."""
+
+    datamodel = SQLAInterface(Consent)
+    route_base = "/consents"
+    list_columns = ["fan", "purpose", "wording", "given_at", "withdrawn_at"]
+    show_columns = list_columns + ["ip_hash"]
+    base_permissions = READ_ONLY
+    base_order = ("given_at", "desc")
+
+
+class PreSaveView(PresaveModelView):
+    """The delivery ledger: every (fan, release, platform) pre-save and where it stands."""
+
+    datamodel = SQLAInterface(PreSave)
+    route_base = "/presaves"
+    list_title = "Pre-saves"
+    list_columns = ["release", "fan", "platform", "action", "display_state", "attempts",
+                    "next_attempt_at", "last_error", "delivered_at"]
+    show_columns = list_columns + ["created_at", "updated_at"]
+    label_columns = {"display_state": "State", "action": "Kind"}
+    search_columns = ["release", "platform", "state", "action"]
+    base_permissions = READ_ONLY
+    base_order = ("created_at", "desc")
 
 
 class FanView(PresaveModelView):
@@ -12,5 +40,6 @@ class FanView(PresaveModelView):
     list_columns = ["name", "email", "phone", "artist", "city", "country", "created_at"]
     show_columns = ["name", "email", "phone", "artist", "city", "country", "timezone", "created_at"]
     search_columns = ["name", "email", "artist", "country"]
-    base_permissions = ["can_list", "can_show"]
+    related_views = [ConsentView, PreSaveView]
+    base_permissions = READ_ONLY
     base_order = ("created_at", "desc")

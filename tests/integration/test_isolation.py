@@ -16,7 +16,7 @@ from sqlalchemy import func, inspect, select
 from app import releases as release_rules
 from app.crypto import keyring
 from app.extensions import db
-from app.models import (Artist, Authorization, Consent, Fan, Label, LabelOwned,
+from app.models import (Artist, Authorization, Consent, Fan, Label, LabelOwned, PreSave,
                         PlatformCredential, PresaveUser, Release)
 from app.tenants.context import Scope, scoped
 
@@ -140,12 +140,15 @@ def make_tenant(app, label_slug, artist_slug, user_email, name, fixed_secrets):
             credential = PlatformCredential(label_id=label_id, platform="deezer",
                                             client_id=f"{name}-client")
             credential.set_client_secret(keyring(), f"{name}-client-secret")
-            db.session.add_all([release, credential])
+            presave = PreSave(release=release, fan=fan, label_id=label_id, artist_id=artist_id,
+                              platform="spotify", authorization=grant)
+            db.session.add_all([release, credential, presave])
             db.session.commit()
-            created = [(type(obj), obj.id) for obj in (grant, consent, fan, release, credential)]
+            created = [(type(obj), obj.id)
+                       for obj in (presave, grant, consent, fan, release, credential)]
             tenant = Tenant(label_id, artist_id, secrets=fixed_secrets + [name], ids={
                 Artist: artist_id, Release: release.id, Fan: fan.id, Consent: consent.id,
-                Authorization: grant.id, PlatformCredential: credential.id,
+                Authorization: grant.id, PlatformCredential: credential.id, PreSave: presave.id,
                 PresaveUser: user_id, Label: label_id})
 
     def cleanup():

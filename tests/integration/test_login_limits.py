@@ -15,3 +15,17 @@ def test_repeated_failed_logins_are_throttled(app):
         limiter.enabled = app.config["RATELIMIT_ENABLED"]  # one limiter object serves both apps
     assert answers[:3] == [302, 302, 302]
     assert answers[3] == 429
+
+
+def test_fan_signups_are_limited_per_client_with_a_friendly_page(app):
+    limited = create_app("config.TestConfig", REDIS_URL=app.config["REDIS_URL"],
+                         RATELIMIT_ENABLED=True, PUBLIC_SIGNUP_LIMITS="3 per minute",
+                         RATELIMIT_KEY_PREFIX="presave-limits-signup-test")
+    client = limited.test_client()
+    bot = {"platform": "spotify", "website": "filled"}  # honeypot: counted, never stored
+    try:
+        answers = [client.post("/s/aurora-vale/tonight/presave", data=bot) for _ in range(4)]
+    finally:
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    assert [a.status_code for a in answers] == [302, 302, 302, 429]
+    assert "Easy there!" in answers[3].get_data(as_text=True)

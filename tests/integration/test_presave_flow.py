@@ -1,7 +1,7 @@
 """The fan journey through HTTP: data wrapper, OAuth round trip on the sandbox, one-click reuse."""
 import logging
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -198,3 +198,50 @@ def test_no_token_in_plaintext_in_the_database_or_logs(app, client, active_relea
     stored = " ".join(str(value) for value in row)
     assert access and access not in stored and refresh not in stored
     assert access not in caplog.text and refresh not in caplog.text
+
+
+def _without_write_scope(authorize_url):
+    parts = urlsplit(authorize_url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    query["scope"] = "user-read-private"
+    return parts.path + "?" + urlencode(query)
+
+
+def test_a_grant_without_the_write_scope_saves_nothing(app, client, active_release, unique):
+    slug, email = active_release(), f"{unique('fan')}@example.com"
+    narrowed = _without_write_scope(start(client, slug, email=email).headers["Location"])
+    client.get(sandbox_decision(client, narrowed))
+    assert any("didn't give permission to add music" in m for m in flashes(client))
+    assert counts(app, Fan, email=email) == 0
+
+
+def test_a_grant_that_dies_before_release_needs_a_way_to_reach_the_fan(app, client,
+                                                                       active_release, unique):
+    slug, email = active_release(days=200), f"{unique('fan')}@example.com"
+    refused = start(client, slug, email=email)
+    assert refused.status_code == 422
+    assert "expire after six months" in refused.get_data(as_text=True)
+    going = start(client, slug, email=email, consent_email_marketing="1")
+    client.get(sandbox_decision(client, going.headers["Location"]))
+    messages = flashes(client)
+    assert any("Pre-Save Successful!" in m for m in messages)
+    assert any("expire before this release" in m for m in messages)
+
+
+def test_staff_see_the_new_fan_consent_and_presave_at_once(app, client, active_release, unique,
+                                                           login, api):
+    slug, email = active_release(), f"{unique('fan')}@example.com"
+    going = start(client, slug, email=email, consent_email_marketing="1")
+    client.get(sandbox_decision(client, going.headers["Location"]))
+    staff = login("staff@northwind.test")
+    assert email in staff.get("/fans/list/").get_data(as_text=True)
+    assert email in staff.get("/presaves/list/").get_data(as_text=True)  # newest first
+    assert email in staff.get("/consents/list/").get_data(as_text=True)
+    api_client, headers = api("staff@northwind.test")
+    fans = api_client.get(f'/api/v1/fans/?q=(filters:!((col:email,opr:eq,value:\'{email}\')))',
+                          headers=headers).get_json()["result"]
+    assert [f["email"] for f in fans] == [email]
+    assert fans[0]["consents"][0]["purpose"] == "email_marketing"
+    other = login("staff@harbor.test")
+    assert email not in other.get("/fans/list/").get_data(as_text=True)
+    assert email not in other.get("/consents/list/").get_data(as_text=True)

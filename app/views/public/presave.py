@@ -4,7 +4,7 @@ The page's one form posts here with the data wrapper fields and the chosen
 platform. Nothing is stored until the fan's choice is complete: a direct
 platform stores fan, consents, grant and pre-save together at the callback.
 """
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from app import presaves
@@ -28,6 +28,12 @@ from app.wrapper import WrapperInput, read as read_wrapper
 
 def signup_limits():
     return current_app.config["PUBLIC_SIGNUP_LIMITS"]
+
+
+@fan_bp.errorhandler(429)
+def too_many(exc):
+    back = request.path.rsplit("/presave", 1)[0] if request.path.endswith("/presave") else None
+    return render_template("fan/rate_limited.html", back_url=back), 429
 
 
 @fan_bp.post("/<artist_slug>/<release_slug>/presave")
