@@ -22,6 +22,7 @@ class PlatformCredentialView(PresaveModelView):
     show_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
     add_columns = edit_columns = ["label", "platform", "client_id", "client_secret", "extra_secret"]
     label_columns = {"platform_name": "Platform", "secret_state": "Secret"}
+    description_columns = {"client_id": "Deezer: the app id. Apple Music: TEAMID/KEYID."}
     add_form_extra_fields = edit_form_extra_fields = {
         "label": label_field(),
         "platform": SelectField("Platform", choices=PLATFORM_CHOICES, validators=[DataRequired()]),
