@@ -5,7 +5,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from app.views.public.setup import forget_setups
 from tests.conftest import DEMO_PASSWORDS
+from tests.e2e.screens import VIEWPORTS
+# Shared with the HTTP tests of the same journey; kept there so both use one definition.
+from tests.integration.test_presave_flow import active_release  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -31,6 +35,35 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def served_here(app, live_server, monkeypatch):
+    """Absolute URLs (OAuth redirects, the sandbox, its MusicKit stand-in) name the live
+    server, as in a deployment; page setups cached with the old base URL are dropped."""
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", live_server)
+    with app.app_context():
+        forget_setups()
+    return live_server
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(size="phone", user_agent=None) -> a page in a browser context of its own."""
+    contexts = []
+
+    def _open(size="phone", user_agent=None):
+        options = {"viewport": VIEWPORTS[size], "device_scale_factor": 2 if size == "phone" else 1}
+        if user_agent:
+            options["user_agent"] = user_agent
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _open
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

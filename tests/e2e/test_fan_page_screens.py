@@ -2,26 +2,16 @@
 
 Screenshots go to test-results/screens/ (git-ignored) and /tmp/presave-screens/.
 """
-import shutil
 from pathlib import Path
 
 import pytest
 
-from app.views.public.setup import forget_setups
+from tests.e2e.screens import VIEWPORTS, shoot as shoot_to
 
-SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
 LOOK_HERE = Path("/tmp/presave-screens")
-VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
 PAGES = {"presave": "/s/aurora-vale/tonight", "coming-soon": "/s/neon-tide/coming-soon",
          "out-now": "/s/juniper-kites/out-now", "artist": "/s/marlow-shore"}
-
-
-@pytest.fixture(autouse=True)
-def served_here(app, live_server, monkeypatch):
-    """Absolute URLs (the sandbox's MusicKit stand-in) name the live server, as in a deployment."""
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", live_server)
-    with app.app_context():
-        forget_setups()
+pytestmark = pytest.mark.usefixtures("served_here")
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -37,11 +27,7 @@ def sized_page(request, browser):
 
 
 def shoot(page, name):
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    LOOK_HERE.mkdir(parents=True, exist_ok=True)
-    path = SCREENS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    shutil.copy(path, LOOK_HERE / path.name)
+    shoot_to(page, name, LOOK_HERE)
 
 
 def own_origin_only(page, live_server):
