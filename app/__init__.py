@@ -19,6 +19,7 @@ def create_app(config_object="config.Config", **overrides):
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     _init_limiter(app)
 
+    from app.input_guard import refuse_nul_characters
     from app.tenants import scoping
     from app.tenants.security import resolve_request_scope
 
@@ -32,6 +33,7 @@ def create_app(config_object="config.Config", **overrides):
 
         register_views(appbuilder)
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
+    app.before_request(refuse_nul_characters)
 
     from app import cli, errors
     from app.sandbox import register_sandbox
