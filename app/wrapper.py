@@ -10,6 +10,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 EMAIL_MARKETING, SMS_MARKETING = "email_marketing", "sms_marketing"
+RELEASE_REMINDER = "release_reminder"  # the one message a fan asks for; not marketing
 
 
 @dataclass
@@ -17,6 +18,10 @@ class WrapperInput:
     values: dict = field(default_factory=dict)  # name, email, phone (cleaned)
     consents: dict = field(default_factory=dict)  # purpose -> exact wording shown
     errors: dict = field(default_factory=dict)  # field -> message
+
+    @property
+    def has_contact(self):
+        return bool(self.values.get("email") or self.values.get("phone"))
 
     @property
     def contactable(self):

@@ -15,6 +15,7 @@ _INSTANCE = Path(tempfile.mkdtemp(prefix="presave-test-"))
 os.environ["INSTANCE_PATH"] = str(_INSTANCE)
 os.environ.setdefault("PUBLIC_BASE_URL", "http://presave.test")
 
+from tests.fan_journey import active_release  # noqa: E402,F401  (a shared fixture)
 from tests.support import claim_redis_db, reset_database  # noqa: E402
 
 DEMO_PASSWORDS = {

@@ -3,7 +3,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
 
-CONSENT_PURPOSES = [("email_marketing", "Email marketing"), ("sms_marketing", "SMS marketing")]
+CONSENT_PURPOSES = [("email_marketing", "Email marketing"), ("sms_marketing", "SMS marketing"),
+                    ("release_reminder", "Release-day reminder")]
 
 
 class Fan(ArtistOwned, Model):

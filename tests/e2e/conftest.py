@@ -9,7 +9,6 @@ from app.views.public.setup import forget_setups
 from tests.conftest import DEMO_PASSWORDS
 from tests.e2e.screens import VIEWPORTS
 # Shared with the HTTP tests of the same journey; kept there so both use one definition.
-from tests.integration.test_presave_flow import active_release  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Consent, Fan, PreSave, Release
 from app.tenants.context import Scope, scoped
 from tests.e2e.screens import shoot
-from tests.integration.test_presave_flow import counts
+from tests.fan_journey import counts
 
 pytestmark = pytest.mark.usefixtures("served_here")
 
@@ -223,24 +223,17 @@ def test_an_in_app_browser_gets_the_open_in_browser_step_and_reminders(app, live
     open_release(page, live_server, slug)
     expect(page.get_by_role("heading", name="Open in your browser")).to_be_visible()
     expect(page.get_by_role("button", name=SPOTIFY)).to_have_count(0)
-    reminders = page.get_by_role("button", name="Get a reminder on release day")
+    reminders = page.locator("button", has_text="Remind me on")
     expect(reminders).to_have_count(6)
     screen(page, "instagram-before")
     navigations = record_navigations(page)
+    page.locator("#f-name").fill("Ada Fan")
     page.locator("#f-email").fill(email)
-    reminders.first.click()  # no consent ticked: a reminder needs one
-    refusal = page.locator(".form-error")
-    expect(refusal).to_contain_text("tick the box")
-    expect(refusal).to_be_in_viewport()
-    expect(page.locator("#f-email")).to_have_value(email)
-    screen(page, "instagram-no-consent")
-    assert stored(app, email) is None
-    page.locator("#c-consent_email_marketing").check()
-    reminders.first.click()
+    reminders.first.click()  # a reminder is the one message asked for: no marketing consent
     expect(notice(page)).to_contain_text("You're on the list!")
     screen(page, "instagram-reminder")
     assert sandbox_pages(navigations) == []
-    assert stored(app, email) == {"name": None, "consents": ["email_marketing"],
+    assert stored(app, email) == {"name": "Ada Fan", "consents": ["release_reminder"],
                                   "presaves": [(slug, "spotify", "remind", "pending")]}
 
 

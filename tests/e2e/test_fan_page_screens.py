@@ -85,7 +85,7 @@ def test_in_app_browser_step_at_phone_size(browser, live_server):
         page.goto(live_server + PAGES["presave"])
         assert page.get_by_role("heading", name="Open in your browser").is_visible()
         assert page.locator("button[name=platform]").first.text_content().strip().startswith(
-            "Get a reminder")
+            "Remind me on")
         shoot(page, "presave-instagram-phone")
     finally:
         context.close()

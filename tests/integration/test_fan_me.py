@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Authorization, Consent, Fan, PreSave
 from app.tenants.context import Scope, scoped
-from tests.integration.test_presave_flow import active_release, sandbox_decision, start  # noqa: F401
+from tests.fan_journey import sandbox_decision, start
 
 
 def _presaved_fan(client, active_release, unique):

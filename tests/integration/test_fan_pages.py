@@ -184,13 +184,13 @@ def test_sandbox_direct_mode_says_pre_save_and_shows_the_badge(client, make_arti
     page = html(client.get(make_release(make_artist())))
     assert "Pre-Save on Spotify" in page and "Pre-Add on Apple Music" in page
     assert 'class="pill pill-sandbox"' in page
-    assert "Get a reminder" not in page
+    assert "Remind me on" not in page
 
 
 def test_remind_mode_says_what_will_happen(client, make_artist, make_release, no_sandbox):
     page = html(client.get(make_release(make_artist(collect_email="off", collect_phone="off"))))
     assert "Pre-Save on" not in page and "Pre-Add on" not in page
-    assert page.count("Get a reminder on release day") == 2
+    assert page.count("We send you the link on release day") == 2
     assert "pill-sandbox" not in page
     # reminders need a contact even when the artist collects no email: asked, and required
     assert re.search(r'<input id="f-email" name="email" type="email"[^>]* required', page)
@@ -213,7 +213,7 @@ def test_real_direct_mode_loads_musickit_with_the_nonce(client, make_artist, mak
     assert "script-src 'self' 'nonce-" in csp and "https://js-cdn.music.apple.com" in csp
     assert re.search(r'value="apple_music" class="[^"]*" data-musickit data-developer-token="ey', page)
     assert 'name="music_user_token"' in page
-    assert "Pre-Save on Spotify" in page and "Get a reminder on release day" in page  # deezer
+    assert "Pre-Save on Spotify" in page and "Remind me on Deezer" in page
     assert "pill-sandbox" not in page
 
 
@@ -339,7 +339,7 @@ def test_no_url_outside_the_origin(client):
 def test_in_app_browsers_get_the_open_in_browser_step(client, app_name):
     page = html(client.get("/s/aurora-vale/tonight", headers={"User-Agent": UA[app_name]}))
     assert "Open in your browser" in page and f"{app_name}'s built-in browser" in page
-    assert "Pre-Save on Spotify" not in page and "Get a reminder on release day" in page
+    assert "Pre-Save on Spotify" not in page and "Remind me on Spotify" in page
     assert '<input type="hidden" name="intent" value="remind">' in page
     assert 'data-copy="http://presave.test/s/aurora-vale/tonight"' in page
     assert " required" in field_tag(page, "email")  # reminders only: a contact is a must

@@ -1,72 +1,14 @@
 """The fan journey through HTTP: data wrapper, OAuth round trip on the sandbox, one-click reuse."""
 import logging
-from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app import releases as release_rules
 from app.extensions import db
-from app.localtime import now_utc
-from app.models import Artist, Authorization, Consent, Fan, PreSave, Release
+from app.models import Authorization, Consent, Fan, PreSave
 from app.tenants.context import Scope, scoped
-
-PLATFORMS = ["spotify", "apple_music", "deezer", "tidal", "youtube_music", "amazon_music"]
-
-
-@pytest.fixture
-def active_release(app, unique):
-    """make(artist_slug, days_to_release) -> release slug of a new pre-save-active release."""
-    def make(artist_slug="aurora-vale", days=3):
-        with app.app_context(), scoped(Scope.platform("test")):
-            artist = db.session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
-            release = Release(artist=artist, title="Flow Song", slug=unique("flow"),
-                              platforms=PLATFORMS)
-            wall = lambda delta: (now_utc() + delta).replace(tzinfo=None)  # noqa: E731
-            release_rules.schedule(release, wall(timedelta(hours=-1)), wall(timedelta(days=days)),
-                                   "UTC", must_be_future=False)
-            db.session.add(release)
-            release_rules.record(release, "announced", "test")
-            release_rules.advance(release, "clock")
-            db.session.commit()
-            return release.slug
-    return make
-
-
-def page(slug, artist="aurora-vale"):
-    return f"/s/{artist}/{slug}"
-
-
-def local(url):
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def start(client, slug, platform="spotify", **form):
-    data = {"platform": platform, "email": "", "name": "", "phone": "", **form}
-    return client.post(page(slug) + "/presave", data=data)
-
-
-def sandbox_decision(client, authorize_url, decision="agree"):
-    """Answer the sandbox consent page; returns the callback path the platform sends back to."""
-    assert client.get(local(authorize_url)).status_code == 200
-    answer = client.post(local(authorize_url), data={"decision": decision})
-    assert answer.status_code == 302
-    return local(answer.headers["Location"])
-
-
-def flashes(client):
-    with client.session_transaction() as session:
-        return [message for _, message in session.get("_flashes", [])]
-
-
-def counts(app, model, **where):
-    with app.app_context(), scoped(Scope.platform()):
-        stmt = select(func.count()).select_from(model)
-        for column, value in where.items():
-            stmt = stmt.where(getattr(model, column) == value)
-        return db.session.scalar(stmt)
+from tests.fan_journey import counts, flashes, page, sandbox_decision, start
 
 
 def test_spotify_round_trip_records_fan_consent_grant_and_presave(app, client, active_release,
@@ -245,3 +187,23 @@ def test_staff_see_the_new_fan_consent_and_presave_at_once(app, client, active_r
     other = login("staff@harbor.test")
     assert email not in other.get("/fans/list/").get_data(as_text=True)
     assert email not in other.get("/consents/list/").get_data(as_text=True)
+
+
+INSTAGRAM = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0.0.0")
+
+
+def test_a_reminder_needs_a_contact_but_no_marketing_consent(app, client, active_release, unique):
+    slug, email = active_release(), f"{unique('rem')}@example.com"
+    headers = {"User-Agent": INSTAGRAM}
+    refused = client.post(page(slug) + "/presave", data={"platform": "spotify"}, headers=headers)
+    assert refused.status_code == 422 and "leave your email" in refused.get_data(as_text=True)
+    done = client.post(page(slug) + "/presave", data={"platform": "spotify", "email": email},
+                       headers=headers)
+    assert done.status_code == 302 and any("You're on the list!" in m for m in flashes(client))
+    with app.app_context(), scoped(Scope.platform()):
+        fan = db.session.scalars(select(Fan).where(Fan.email == email)).one()
+        assert [c.purpose for c in fan.consents] == ["release_reminder"]
+        assert "reminder" in fan.consents[0].wording
+        presave = db.session.scalars(select(PreSave).where(PreSave.fan_id == fan.id)).one()
+        assert (presave.action, presave.authorization_id) == ("remind", None)

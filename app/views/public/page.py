@@ -75,8 +75,8 @@ def _presave_button(key, setup, in_app):
     if mode == LINK:
         return Button(b, mode, "later", b.name, "Listen here from release day")
     if mode == REMIND or in_app:  # in-app browsers cannot finish a platform login
-        return Button(b, REMIND, "submit", "Get a reminder on release day",
-                      f"{b.name} · we send you the link")
+        return Button(b, REMIND, "submit", f"Remind me on {b.name}",
+                      "We send you the link on release day")
     kind = "musickit" if key == "apple_music" and setup.apple else "submit"
     return Button(b, DIRECT, kind, f"{PRESAVE_VERB.get(key, 'Pre-Save')} on {b.name}",
                   SAVE_HINT.get(key, f"Saves it to your {b.name} library on release day"))

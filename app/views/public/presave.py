@@ -23,7 +23,7 @@ from app.views.public.fan_cookie import fan_from_cookie, remember_fan
 from app.views.public.fan_pages import render_release_page
 from app.views.public.inapp import in_app_browser
 from app.views.public.lookup import public_release
-from app.wrapper import WrapperInput, read as read_wrapper
+from app.wrapper import RELEASE_REMINDER, WrapperInput, read as read_wrapper
 
 
 def signup_limits():
@@ -75,9 +75,9 @@ def _mode(artist, platform):
 
 def _journey_errors(mode, platform, release, wrapper):
     name = PLATFORM_NAMES[platform]
-    if mode == "remind" and not wrapper.contactable:
-        return {"_form": "To get a reminder, enter your email or phone and tick the box to "
-                         "receive messages."}
+    if mode == "remind" and not wrapper.has_contact:
+        return {"_form": "To get a reminder, leave your email (or phone) so we can send you "
+                         "the link on release day."}
     if mode == "direct" and not presaves.grant_outlives(platform, now_utc(), release) \
             and not wrapper.contactable:
         return {"_form": f"{name} permissions expire after six months, before this release is "
@@ -92,7 +92,11 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
     """Remind mode, Apple's posted token, or a grant already on file: no redirect."""
     cookie_fan = fan_from_cookie(artist)
     fan = presaves.upsert_fan(artist, wrapper, place, fan_id=cookie_fan.id if cookie_fan else None)
-    presaves.add_consents(fan, wrapper.consents, presaves.ip_hash(request.remote_addr))
+    consents = dict(wrapper.consents)
+    if mode == "remind":  # the fan asked for this one message by pressing the button
+        consents[RELEASE_REMINDER] = (f"Send me a reminder with the link when “{release.title}” "
+                                      f"is out on {PLATFORM_NAMES[platform]}.")
+    presaves.add_consents(fan, consents, presaves.ip_hash(request.remote_addr))
     if grant is None and platform == "apple_music" and mode == "direct":
         grant = _apple_grant(fan)
     _record(release, fan, platform, grant)
