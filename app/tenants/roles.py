@@ -20,7 +20,7 @@ _STAFF = [
     ["(Artists|Releases|Fans|Pre-saves|Consents|Label Users)", "menu_access"],
     ["ArtistApi", "can_(get|post|put|delete|info)"],
     ["ReleaseApi", "can_(get|post|put|delete|info)"],
-    ["FanApi", "can_(get|info)"],
+    ["(FanApi|PreSaveApi)", "can_(get|info)"],
     ["OpenApi", "can_get"],
     ["SwaggerView", "can_show"],
 ]

@@ -266,7 +266,7 @@ def test_related_dropdowns_offer_only_own_label_rows(app, login, harbor):
 
 # -- the REST API ------------------------------------------------------------------------------------
 
-API_RESOURCES = {"artists": Artist, "releases": Release, "fans": Fan}
+API_RESOURCES = {"artists": Artist, "releases": Release, "fans": Fan, "presaves": PreSave}
 API_ACTIONS = ["list", "get", "put", "delete", "post-forged"]
 
 
@@ -290,6 +290,8 @@ def api_body(resource, tenant, name):
                      "release_at": "2031-01-01"},
         "fans": {"artist_id": tenant.artist_id, "label_id": tenant.label_id, "name": name,
                  "email": f"{name}@forged.test"},
+        "presaves": {"release_id": tenant.ids[Release], "fan_id": tenant.ids[Fan],
+                     "platform": "spotify"},
     }[resource]
 
 

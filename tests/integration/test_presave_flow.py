@@ -184,6 +184,10 @@ def test_staff_see_the_new_fan_consent_and_presave_at_once(app, client, active_r
                           headers=headers).get_json()["result"]
     assert [f["email"] for f in fans] == [email]
     assert fans[0]["consents"][0]["purpose"] == "email_marketing"
+    ledger = api_client.get(f"/api/v1/presaves/?q=(filters:!((col:fan,opr:rel_o_m,"
+                            f"value:{fans[0]['id']})))", headers=headers).get_json()["result"]
+    assert [(p["platform"], p["action"], p["state"]) for p in ledger] == [
+        ("spotify", "save", "pending")]
     other = login("staff@harbor.test")
     assert email not in other.get("/fans/list/").get_data(as_text=True)
     assert email not in other.get("/consents/list/").get_data(as_text=True)
