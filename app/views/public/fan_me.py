@@ -8,6 +8,7 @@ from app.models import Authorization, Consent, PreSave, Release
 from app.models.authorization import ACTIVE, REVOKED
 from app.models.presave import CANCELLED, PENDING
 from app.platforms.keys import PLATFORM_NAMES
+from app.views.public import page
 from app.views.public.blueprint import fan_bp
 from app.views.public.fan_cookie import fan_from_cookie
 from app.views.public.lookup import public_artist
@@ -25,7 +26,8 @@ def me(artist_slug):
             select(PreSave, Release).join(Release, PreSave.release_id == Release.id)
             .where(PreSave.fan_id == fan.id).order_by(Release.release_at)).all()
     return render_template("fan/me.html", artist=artist, fan=fan, grants=grants,
-                           presaved=presaved, platform_names=PLATFORM_NAMES)
+                           presaved=presaved, platform_names=PLATFORM_NAMES,
+                           theme=page.theme(artist))
 
 
 def _own_fan(artist_slug):
