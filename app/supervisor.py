@@ -20,6 +20,10 @@ LOGINS = [
 ]
 
 
+# The path without its query: OAuth callbacks carry codes and states there.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+
+
 def redis_url():
     url = os.environ.get("REDIS_URL")
     if url:
@@ -34,7 +38,8 @@ def commands(url, host, port):
     queues = ["release", "default", "links", "analytics"]
     return {
         "web": [str(bin_dir / "gunicorn"), "--bind", f"{host}:{port}", "--workers",
-                os.environ.get("WEB_CONCURRENCY", "2"), "--access-logfile", "-", "run:app"],
+                os.environ.get("WEB_CONCURRENCY", "2"), "--access-logfile", "-",
+                "--access-logformat", ACCESS_LOG_FORMAT, "run:app"],
         "worker": [str(bin_dir / "rq"), "worker", "--url", url, "--with-scheduler",
                    "--worker-class", "app.jobs.worker.PresaveWorker", *queues],
         "cron": [str(bin_dir / "rq"), "cron", "--url", url,
