@@ -21,6 +21,10 @@ class Dialect:
     def unauthorized(self, problem):
         return self.error(401, UNAUTHORIZED[problem])
 
+    def user_token_required(self):
+        """An app's own token at a user's endpoint (/me, the library)."""
+        return self.error(403, "This endpoint needs a user's access token")
+
     def rate_limited(self, retry_after):
         # Sent on every 429, although only Spotify documents Retry-After.
         response = self.error(429, "Too many requests")
@@ -69,8 +73,12 @@ class SandboxAPI:
         self.route("/<path:unknown>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
                    auth=False)(lambda unknown: self.dialect.not_found())
 
-    def route(self, rule, methods=("GET",), auth=True):
-        """An API view; with auth it is called with the grant as first argument."""
+    def route(self, rule, methods=("GET",), auth=True, app_token=False):
+        """An API view; with auth it is called with the grant as first argument.
+
+        Only a fan's token passes unless app_token: catalogue reads also take the
+        app's own client-credentials token, whose grant has no user.
+        """
         def register(view):
             @functools.wraps(view)
             def handler(**kwargs):
@@ -82,6 +90,8 @@ class SandboxAPI:
                 grant, problem = self.dialect.authenticate()
                 if problem:
                     return self.dialect.unauthorized(problem)
+                if grant["user"] is None and not app_token:
+                    return self.dialect.user_token_required()
                 return view(grant, **kwargs)
             endpoint = "api_" + (view.__name__ if view.__name__ != "<lambda>" else "unknown")
             self.blueprint.add_url_rule("/api" + rule, endpoint=endpoint, view_func=handler,

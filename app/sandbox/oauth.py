@@ -1,7 +1,8 @@
 """The accounts service shared by the OAuth platforms: a consent page and a token endpoint.
 
 Each platform's dialect says how it differs: parameter names, PKCE, whether
-refresh tokens rotate or die, the token response and its errors.
+refresh tokens rotate or die, the token response and its errors, and whether
+the app may have a token of its own (the client-credentials grant).
 """
 import base64
 import binascii
@@ -59,6 +60,7 @@ class OAuthDialect(Dialect):
     token_type = "Bearer"
     token_prefixes = ("", "")  # access, refresh
     denied = {"error": "access_denied"}
+    app_tokens = False  # grant_type=client_credentials: a catalogue-only token with no user
 
     def rotates_for(self, grant):
         return self.rotates
@@ -75,6 +77,9 @@ class OAuthDialect(Dialect):
         if refresh:
             body["refresh_token"] = refresh
         return body
+
+    def app_token_body(self, access, lifetime):
+        return {"access_token": access, "token_type": self.token_type, "expires_in": lifetime}
 
     def token_response(self, body):
         response = jsonify(body)
@@ -167,6 +172,8 @@ def token_endpoint(dialect):
                              request.form.get("redirect_uri"), request.form.get("code_verifier"))
     if grant_type == "refresh_token":
         return refresh(dialect, request.form.get("refresh_token"), client_id, secret)
+    if grant_type == "client_credentials" and dialect.app_tokens:
+        return app_token(dialect, client_id, secret)
     if not grant_type:
         return dialect.token_error("invalid_request", "grant_type must be provided")
     return dialect.token_error("unsupported_grant_type", f"grant_type {grant_type} is not supported")
@@ -244,6 +251,17 @@ def refresh(dialect, token, client_id, secret):
     if rotate and not state.retire_refresh(dialect.platform, token):
         return dialect.token_error("invalid_grant", "Refresh token revoked")
     return issue(dialect, grant, with_refresh=rotate)
+
+
+def app_token(dialect, client_id, secret):
+    """The app's own token: no user behind it, so no refresh token and no scope."""
+    if not client_id or not (secret or "").strip():
+        return dialect.token_error("invalid_client", "Invalid client", 401)
+    grant = state.create_grant(dialect.platform, None, client_id, [],
+                               client_auth=_client_auth(secret, None))
+    lifetime = dialect.access_lifetime
+    access = state.issue_access(dialect.platform, grant["id"], lifetime, dialect.token_prefixes[0])
+    return dialect.token_response(dialect.app_token_body(access, lifetime))
 
 
 def issue(dialect, grant, with_refresh):

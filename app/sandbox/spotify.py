@@ -4,6 +4,11 @@ PKCE grants rotate their refresh token (the old one then answers "Refresh
 token revoked"); every refresh token dies six months after the fan's original
 grant. Saves accept any well-formed URI: the sandbox knows no "not found" for
 Spotify's library.
+
+The client-credentials grant gives the app a token of its own: /search takes
+it, /me and the library answer 401 (the spec's Unauthorized: "Bad or expired
+token ... re-authenticate the user"; seen in the wild for client-credentials
+tokens at /me, spotify/web-api#806, with the message of spotipy-dev/spotipy#657).
 """
 import hashlib
 import re
@@ -28,12 +33,16 @@ class Spotify(oauth.OAuthDialect):
     platform = PLATFORM
     name = "Spotify"
     refresh_lifetime = SIX_MONTHS
+    app_tokens = True
 
     def rotates_for(self, grant):
         return grant["pkce"]
 
     def error(self, status, message, **extra):
         return json_error(status, {"error": {"status": status, "message": message, **extra}})
+
+    def user_token_required(self):
+        return self.error(401, "Permissions missing")
 
     def quota_exceeded(self, retry_after):
         response = self.error(429, "Too many requests", reason="QUOTA_EXCEEDED")
@@ -92,7 +101,7 @@ def _uris(allowed):
     return [(m.group(1), m.group(2)) for m in found], None
 
 
-@api.route("/search")
+@api.route("/search", app_token=True)
 def search(grant):
     query, types, limit, offset, problem = _search_args()
     if problem:

@@ -74,6 +74,7 @@ def take_code(platform, code):
 # --- grants and tokens ---------------------------------------------------
 
 def create_grant(platform, user, client_id, scopes, *, pkce=False, client_auth=None):
+    """A fan's grant; user None is an app's own (client-credentials) grant."""
     grant = {"id": secrets.token_hex(12), "platform": platform, "user": user,
              "client_id": client_id, "scopes": list(scopes), "pkce": pkce,
              "client_auth": client_auth, "granted_at": now(), "revoked": False,

@@ -4,6 +4,11 @@ API: GET /users/me, GET /tracks?filter[isrc]=, GET /albums?filter[barcodeId]=,
 POST /userCollectionTracks/me/relationships/items (JSON:API, 1–50 items,
 Idempotency-Key replayed for an hour, meta.skipped for NOT_FOUND and
 ALREADY_PRESENT; only tracks in the sandbox catalogue exist).
+
+The catalogue reads also take the app's client-credentials token (the spec
+lists Client_Credentials for them); /users and the collections answer it with
+a JSON:API 403 FORBIDDEN (the spec declares no 401/403 there; TIDAL answers a
+token lacking a user scope with 403, tidal-music/tidal-sdk-android#261).
 """
 import uuid
 from datetime import datetime, timezone
@@ -26,6 +31,7 @@ class Tidal(oauth.OAuthDialect):
     platform = PLATFORM
     name = "TIDAL"
     pkce = "required"
+    app_tokens = True
 
     def error(self, status, message, code=None, **extra):
         body = {"errors": [{"id": str(uuid.uuid4()), "status": str(status),
@@ -60,12 +66,12 @@ def users(grant, user_id):
                      "links": {"self": f"/users/{user_id}"}})
 
 
-@api.route("/tracks")
+@api.route("/tracks", app_token=True)
 def tracks(grant):
     return _lookup("tracks")
 
 
-@api.route("/albums")
+@api.route("/albums", app_token=True)
 def albums(grant):
     return _lookup("albums")
 

@@ -88,6 +88,22 @@ def refresh(client, platform, refresh_token, secret=False):
     return client.post(f"/sandbox/{platform}/token", data=form)
 
 
+def client_token(client, platform, secret=SECRET, basic=True):
+    """The token endpoint's answer to grant_type=client_credentials (the app's own token)."""
+    form, headers = {"grant_type": "client_credentials"}, {}
+    if basic:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{CLIENT}:{secret}".encode()).decode()
+    else:
+        form.update(client_id=CLIENT, client_secret=secret)
+    return client.post(f"/sandbox/{platform}/token", data=form, headers=headers)
+
+
+def app_token(client, platform):
+    response = client_token(client, platform)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["access_token"]
+
+
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 
@@ -305,6 +321,74 @@ def test_deezer_offline_tokens_never_expire(app, client):
         record = json.loads(state._r().get(f"sandbox:deezer:access:{token}"))
     assert record["expires_at"] == 0
     assert client.get(f"/sandbox/deezer/api/user/me?access_token={token}").get_json()["type"] == "user"
+
+
+# --- the app's own token (client credentials) ----------------------------
+
+APP_TOKEN_PLATFORMS = ["spotify", "tidal"]
+
+
+@pytest.mark.parametrize("platform", APP_TOKEN_PLATFORMS)
+@pytest.mark.parametrize("basic", [True, False])
+def test_client_credentials_give_an_app_token_without_refresh_or_user(client, platform, basic):
+    response = client_token(client, platform, basic=basic)
+    body = response.get_json()
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert set(body) == {"access_token", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600 and body["access_token"]
+
+
+@pytest.mark.parametrize("platform", APP_TOKEN_PLATFORMS)
+@pytest.mark.parametrize("secret, basic", [("", True), ("  ", True), ("", False), (None, False)])
+def test_client_credentials_need_the_secret(client, platform, secret, basic):
+    response = client_token(client, platform, secret=secret, basic=basic)
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("platform", ["youtube_music", "amazon_music"])
+def test_platforms_without_app_tokens_refuse_client_credentials(client, platform):
+    response = client_token(client, platform)
+    assert response.status_code == 400 and response.get_json()["error"] == "unsupported_grant_type"
+
+
+def test_a_spotify_app_token_searches_but_has_no_user(client, unique):
+    isrc = "CC" + unique("")[-8:].upper() + "01"
+    track = admin(client, "spotify", "catalog", isrc=isrc, title="App read")
+    headers = bearer(app_token(client, "spotify"))
+    found = client.get(f"/sandbox/spotify/api/search?q=isrc:{isrc}&type=track", headers=headers)
+    assert found.status_code == 200 and [t["id"] for t in found.get_json()["tracks"]["items"]] == [track["id"]]
+    refused = [client.get("/sandbox/spotify/api/me", headers=headers),
+               client.put(f"/sandbox/spotify/api/me/library?uris=spotify:track:{spotify_id(1)}", headers=headers),
+               client.get(f"/sandbox/spotify/api/me/library/contains?uris=spotify:track:{spotify_id(1)}",
+                          headers=headers)]
+    for response in refused:
+        assert response.status_code == 401
+        assert response.get_json() == {"error": {"status": 401, "message": "Permissions missing"}}
+
+
+def test_a_tidal_app_token_reads_the_catalogue_but_no_user_or_collection(client, unique):
+    isrc = "CT" + unique("")[-8:].upper() + "02"
+    track = admin(client, "tidal", "catalog", isrc=isrc, title="App read")
+    album = admin(client, "tidal", "catalog", upc="196589525451", title="App album")
+    headers = bearer(app_token(client, "tidal"))
+    tracks = client.get(f"/sandbox/tidal/api/tracks?filter[isrc]={isrc}&countryCode=US", headers=headers)
+    assert [t["id"] for t in tracks.get_json()["data"]] == [track["id"]]
+    albums = client.get("/sandbox/tidal/api/albums?filter[barcodeId]=196589525451", headers=headers)
+    assert album["id"] in [a["id"] for a in albums.get_json()["data"]]
+    for response in (client.get("/sandbox/tidal/api/users/me", headers=headers),
+                     tidal_add(client, headers, [track["id"]])):
+        error = response.get_json()["errors"][0]
+        assert response.status_code == 403 and response.mimetype == "application/vnd.api+json"
+        assert (error["status"], error["code"]) == ("403", "FORBIDDEN")
+    every_save = client.get("/sandbox/_admin/tidal/saves").get_json()["saves"]
+    assert track["id"] not in [s["id"] for s in every_save]
+
+
+def test_an_app_token_expires_like_a_fans(client):
+    token = app_token(client, "spotify")
+    assert admin(client, "spotify", "tokens/expire", access_token=token) == {"expired": 1}
+    response = client.get("/sandbox/spotify/api/search?q=isrc:X&type=track", headers=bearer(token))
+    assert response.status_code == 401 and response.get_json()["error"]["message"] == "The access token expired"
 
 
 # --- identity ------------------------------------------------------------
