@@ -85,7 +85,9 @@ def _date_field(message):
 def _free_slug(artist, title):
     """The title's slug, numbered when the artist already has a release by that name."""
     base = validation.slugify(title)
-    taken = set(db.session.scalars(select(Release.slug).where(Release.artist_id == artist.id)))
+    with db.session.no_autoflush:  # the new release is not complete (nor added) yet
+        taken = set(db.session.scalars(select(Release.slug).where(
+            Release.artist_id == artist.id)))
     slug, number = base, 1
     while slug in taken:
         number += 1

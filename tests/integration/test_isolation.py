@@ -107,6 +107,7 @@ def _release(artist, title, slug):
     opens = datetime.now() + timedelta(days=5)
     release_rules.schedule(release, opens, opens + timedelta(days=10), "America/New_York",
                            must_be_future=False)
+    db.session.add(release)
     return release
 
 
