@@ -1,15 +1,17 @@
 """Shared column types and the tenant mixins every owned table uses."""
-from datetime import datetime, timezone
+from datetime import timezone
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, TypeDecorator
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from app.localtime import now_utc
+
 __all__ = ["Model", "UTCDateTime", "LabelOwned", "ArtistOwned", "utcnow"]
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return now_utc()
 
 
 class UTCDateTime(TypeDecorator):

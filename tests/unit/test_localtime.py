@@ -1,9 +1,11 @@
 """Local wall-clock times to UTC instants (app.localtime), DST gaps and overlaps included."""
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.localtime import as_utc, iso_utc, to_utc, zone
+from app.localtime import as_utc, frozen, iso_utc, now_utc, to_utc, zone
+from app.models.base import utcnow
 
 UTC = timezone.utc
 
@@ -77,3 +79,26 @@ def test_as_utc_and_iso_utc():
     berlin = datetime(2026, 1, 1, 13, 0, tzinfo=zone("Europe/Berlin"))
     assert as_utc(berlin) is berlin and as_utc(None) is None
     assert iso_utc(berlin) == "2026-01-01T12:00:00+00:00" and iso_utc(None) is None
+
+
+def test_a_frozen_clock_drives_now_utc_and_nests_to_move_on():
+    at = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    with frozen(at.astimezone(zone("Asia/Tokyo"))):
+        assert now_utc() == at and now_utc().utcoffset() == timedelta(0)
+        assert utcnow() == at  # column defaults read the same clock
+        with frozen(at + timedelta(days=1)):
+            assert now_utc() == at + timedelta(days=1)
+        assert now_utc() == at
+    assert abs(now_utc() - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_a_frozen_clock_is_private_to_its_thread_and_refuses_naive_times():
+    seen = []
+    with frozen(datetime(2027, 3, 1, tzinfo=UTC)):
+        worker = threading.Thread(target=lambda: seen.append(now_utc()))
+        worker.start()
+        worker.join()
+    assert abs(seen[0] - datetime.now(UTC)) < timedelta(seconds=5)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        with frozen(datetime(2027, 3, 1)):
+            pass
