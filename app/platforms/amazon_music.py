@@ -7,6 +7,7 @@ Library" without a captured path) and ``GET /me`` for the account id. Every
 Music API call carries the security profile's ``x-api-key`` (credentials.extra).
 """
 from app.platforms.base import chunks, unique
+from app.platforms.flow import Request
 from app.platforms.keys import AMAZON_MUSIC
 from app.platforms.oauth import OAuthPlatform, bearer
 
@@ -28,10 +29,10 @@ class AmazonMusic(OAuthPlatform):
         user = data.get("user", data)
         return str(user["id"])
 
-    def save_tracks(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids):
         for batch in chunks(unique(item_ids), LIBRARY_BATCH):
-            self.http.request("PUT", "/me/library/tracks", params={"ids": ",".join(batch)},
-                              headers=self._headers(access_token))
+            yield Request("PUT", "/me/library/tracks", params={"ids": ",".join(batch)},
+                          headers=self._headers(access_token))
 
     def find_by_isrc(self, isrc):
         return []  # no documented ISRC/UPC search; track objects only carry an isrc

@@ -19,6 +19,7 @@ from joserfc.jwk import ECKey
 
 from app.platforms.base import CatalogItem, Platform, TokenSet, chunks, parse_date, unique
 from app.platforms.errors import GrantRevoked, ItemsRejected, NotSupported, PlatformError
+from app.platforms.flow import Request
 from app.platforms.keys import APPLE_MUSIC
 from app.platforms.oauth import bearer
 
@@ -107,8 +108,11 @@ class AppleMusic(Platform):
         return "mut-" + hashlib.sha256(access_token.encode()).hexdigest()[:40]
 
     def user_storefront(self, access_token):
-        body = self.http.json("GET", "/me/storefront", headers=self._headers(access_token))
-        return body["data"][0]["id"]
+        return self.http.run(self._storefront_flow(access_token))
+
+    def _storefront_flow(self, access_token):
+        answer = yield Request("GET", "/me/storefront", headers=self._headers(access_token))
+        return answer.json()["data"][0]["id"]
 
     def _headers(self, music_user_token=None):
         headers = bearer(self.developer_token())
@@ -118,13 +122,16 @@ class AppleMusic(Platform):
 
     # -- library ---------------------------------------------------------------
 
-    def save_tracks(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids):
         item_ids = unique(item_ids)
         for batch in chunks(item_ids, IDS_PER_REQUEST):
-            self.http.request("POST", "/me/library", params={"ids[songs]": ",".join(batch)},
-                              headers=self._headers(access_token))
-        storefront = self.user_storefront(access_token)
-        unknown = [i for i in item_ids if not self._in_catalog(storefront, i)]
+            yield Request("POST", "/me/library", params={"ids[songs]": ",".join(batch)},
+                          headers=self._headers(access_token))
+        storefront = yield from self._storefront_flow(access_token)
+        unknown = []
+        for song_id in item_ids:
+            if not (yield from self._in_catalog(storefront, song_id)):
+                unknown.append(song_id)
         if unknown:
             raise ItemsRejected(f"Apple Music accepted but cannot add {', '.join(unknown)} "
                                 f"(not in the {storefront} catalogue)", unknown, code="unknown_ids")
@@ -133,8 +140,7 @@ class AppleMusic(Platform):
         """The 202 cannot tell; an id missing from the fan's storefront was ignored.
         (Reading the library back is possible but paginated and lags behind the add.)"""
         try:
-            self.http.request("GET", f"/catalog/{storefront}/songs/{song_id}",
-                              headers=self._headers())
+            yield Request("GET", f"/catalog/{storefront}/songs/{song_id}", headers=self._headers())
         except PlatformError as exc:
             if exc.status == 404:
                 return False

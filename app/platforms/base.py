@@ -131,9 +131,13 @@ class Platform(ABC):
 
     # -- library -------------------------------------------------------------
 
-    @abstractmethod
     def save_tracks(self, access_token: str, item_ids: list[str]) -> None:
         """Save tracks into the fan's library; raises ItemsRejected naming ids not saved."""
+        self.http.run(self.save_flow(access_token, item_ids))
+
+    @abstractmethod
+    def save_flow(self, access_token: str, item_ids: list[str]):
+        """save_tracks() as a request flow (app.platforms.flow), for any driver."""
 
     def follow_artist(self, access_token: str, artist_id: str) -> None:
         raise NotSupported(f"{self.name} offers no way to follow an artist")

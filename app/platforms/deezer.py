@@ -10,6 +10,7 @@ from authlib.common.urls import url_decode
 from app.platforms.base import CatalogItem, Platform, TokenSet, parse_date, unique
 from app.platforms.errors import (GrantRevoked, ItemsRejected, NotSupported, PlatformError,
                                   RateLimited, TransientError, details_from_body)
+from app.platforms.flow import Request
 from app.platforms.keys import DEEZER
 
 QUOTA, PERMISSION, TOKEN_INVALID, SERVICE_BUSY, DATA_NOT_FOUND = "4", "200", "300", "700", "800"
@@ -68,12 +69,12 @@ class Deezer(Platform):
     def identity(self, access_token):
         return str(self.http.json("GET", "/user/me", params={"access_token": access_token})["id"])
 
-    def save_tracks(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids):
         missing = []
         for track_id in unique(item_ids):  # one id per call
             try:
-                self.http.request("POST", "/user/me/tracks",
-                                  params={"track_id": track_id, "access_token": access_token})
+                yield Request("POST", "/user/me/tracks",
+                              params={"track_id": track_id, "access_token": access_token})
             except PlatformError as exc:
                 if exc.code != DATA_NOT_FOUND:
                     raise

@@ -10,6 +10,7 @@ import re
 import httpx
 
 from app.platforms.errors import TransientError
+from app.platforms.flow import drive
 
 _SECRET_PARAMS = re.compile(
     r"((?:access_token|refresh_token|code|code_verifier|secret|client_secret)=)[^&\s\"']+")
@@ -62,6 +63,15 @@ class Http:
     def json(self, method, path, **kwargs):
         response = self.request(method, path, **kwargs)
         return response.json() if response.content else None
+
+    def send(self, request) -> httpx.Response:
+        """One app.platforms.flow.Request, checked like request()."""
+        return self.request(request.method, request.url, params=request.params,
+                            headers=request.headers, content=request.content)
+
+    def run(self, flow):
+        """Drive a request flow (see app.platforms.flow) over this client."""
+        return drive(flow, self.send)
 
 
 def network_error(name, exc):

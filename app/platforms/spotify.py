@@ -1,6 +1,7 @@
 """Spotify Web API: saves through PUT /me/library (the /me/tracks family is deprecated)."""
 from app.platforms.base import CatalogItem, chunks, parse_date, unique
 from app.platforms.errors import PlatformError, QuotaExceeded, retry_after
+from app.platforms.flow import Request
 from app.platforms.keys import SPOTIFY
 from app.platforms.oauth import OAuthPlatform, bearer
 
@@ -25,13 +26,13 @@ class Spotify(OAuthPlatform):
         # account_id is the immutable key since May 2026; id only for older answers.
         return str(me.get("account_id") or me["id"])
 
-    def save_tracks(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids):
         for batch in chunks([uri("track", item) for item in unique(item_ids)], LIBRARY_BATCH):
-            self._put_library(access_token, batch)
+            yield self._put_library(access_token, batch)
 
     def follow_artist(self, access_token, artist_id):
         try:
-            self._put_library(access_token, [uri("artist", artist_id)])
+            self.http.send(self._put_library(access_token, [uri("artist", artist_id)]))
         except PlatformError as exc:
             # /me/library does not document artists; Extended-Quota apps still have /me/following.
             if exc.transient or exc.revoked or exc.status not in (400, 403, 404):
@@ -39,9 +40,10 @@ class Spotify(OAuthPlatform):
             self.http.request("PUT", "/me/following", params={"type": "artist", "ids": artist_id},
                               headers=bearer(access_token))
 
-    def _put_library(self, access_token, uris):
-        self.http.request("PUT", "/me/library", params={"uris": ",".join(uris)},
-                          headers=bearer(access_token))
+    @staticmethod
+    def _put_library(access_token, uris):
+        return Request("PUT", "/me/library", params={"uris": ",".join(uris)},
+                       headers=bearer(access_token))
 
     def find_by_isrc(self, isrc):
         return self._search(f"isrc:{isrc}", "track")

@@ -5,6 +5,7 @@ import uuid
 
 from app.platforms.base import CatalogItem, chunks, parse_date, unique
 from app.platforms.errors import ItemsRejected, PlatformError, TransientError
+from app.platforms.flow import Request, body_json
 from app.platforms.keys import TIDAL
 from app.platforms.oauth import OAuthPlatform, bearer
 
@@ -28,27 +29,28 @@ class Tidal(OAuthPlatform):
         body = self.http.json("GET", "/users/me", headers=self._headers(access_token))
         return str(body["data"]["id"])
 
-    def save_tracks(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids):
         rejected = []
         for batch in chunks(unique(item_ids), COLLECTION_BATCH):
-            rejected += self._add(access_token, "userCollectionTracks", "tracks", batch)
+            rejected += yield from self._add(access_token, "userCollectionTracks", "tracks", batch)
         if rejected:
             raise ItemsRejected(f"TIDAL did not find {', '.join(rejected)}", rejected,
                                 code="NOT_FOUND")
 
     def follow_artist(self, access_token, artist_id):
-        if self._add(access_token, "userCollectionArtists", "artists", [artist_id]):
+        if self.http.run(self._add(access_token, "userCollectionArtists", "artists", [artist_id])):
             raise ItemsRejected(f"TIDAL did not find artist {artist_id}", [artist_id],
                                 code="NOT_FOUND")
 
     def _add(self, access_token, resource, kind, ids):
-        """Add to a collection; the ids TIDAL skipped as NOT_FOUND (ALREADY_PRESENT is fine)."""
+        """A flow adding to a collection; returns the ids TIDAL skipped as NOT_FOUND
+        (ALREADY_PRESENT is fine)."""
         headers = {**self._headers(access_token), "Content-Type": JSON_API,
                    "Idempotency-Key": idempotency_key(access_token, resource, ids)}
         payload = {"data": [{"type": kind, "id": str(item)} for item in ids]}
         try:
-            body = self.http.json("POST", f"/{resource}/me/relationships/items",
-                                  content=json.dumps(payload), headers=headers)
+            body = body_json((yield Request("POST", f"/{resource}/me/relationships/items",
+                                            headers=headers, content=json.dumps(payload))))
         except PlatformError as exc:
             if exc.code == "DUPLICATE_ITEMS_IN_COLLECTION":
                 return []

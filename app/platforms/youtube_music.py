@@ -7,6 +7,7 @@ default 10,000 daily quota units, which reset at midnight Pacific.
 from app.platforms.base import split_scopes, unique
 from app.platforms.errors import (PlatformError, QuotaExceeded, RateLimited, retry_after,
                                   seconds_to_pacific_midnight)
+from app.platforms.flow import Request
 from app.platforms.keys import YOUTUBE_MUSIC
 from app.platforms.oauth import OAuthPlatform, bearer
 
@@ -45,10 +46,10 @@ class YouTubeMusic(OAuthPlatform):
                                 code="no_channel")
         return str(items[0]["id"])
 
-    def save_tracks(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids):
         for video_id in unique(item_ids):
-            self.http.request("POST", "/videos/rate", params={"id": video_id, "rating": "like"},
-                              content=b"", headers=bearer(access_token))
+            yield Request("POST", "/videos/rate", params={"id": video_id, "rating": "like"},
+                          headers=bearer(access_token), content=b"")
 
     def follow_artist(self, access_token, artist_id):
         body = {"snippet": {"resourceId": {"kind": "youtube#channel", "channelId": artist_id}}}
