@@ -86,7 +86,7 @@ class Config:
     MIN_ARTWORK_PIXELS = env_int("MIN_ARTWORK_PIXELS", 640)
     ARCHIVE_AFTER_DAYS = env_int("ARCHIVE_AFTER_DAYS", 90)
     DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", "UTC")
-    RQ_QUEUES = ["default", "release", "links", "analytics"]
+    RQ_QUEUES = ["default", "release", "delivery", "links", "analytics"]
     PUBLIC_SIGNUP_LIMITS = env("PUBLIC_SIGNUP_LIMITS", "10 per minute;100 per hour")
     # Streaming platforms: the instance-wide app credentials, used for every label that
     # has not stored its own (Platform credentials). None set: sandbox or remind mode.

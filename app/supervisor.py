@@ -35,7 +35,7 @@ def redis_url():
 
 def commands(url, host, port):
     bin_dir = Path(sys.executable).parent
-    queues = ["release", "default", "links", "analytics"]
+    queues = ["release", "delivery", "default", "links", "analytics"]
     return {
         "web": [str(bin_dir / "gunicorn"), "--bind", f"{host}:{port}", "--workers",
                 os.environ.get("WEB_CONCURRENCY", "2"), "--access-logfile", "-",

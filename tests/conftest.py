@@ -6,10 +6,12 @@ database number so concurrent runs never see each other's keys.
 """
 import os
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 _INSTANCE = Path(tempfile.mkdtemp(prefix="presave-test-"))
 os.environ["INSTANCE_PATH"] = str(_INSTANCE)
@@ -76,3 +78,26 @@ def api(app):
 @pytest.fixture
 def unique():
     return lambda prefix="t": f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The base URL of the session app, served by werkzeug in a background thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def served_here(app, live_server, monkeypatch):
+    """Absolute URLs (OAuth redirects, the sandbox, its MusicKit stand-in) name the live
+    server, as in a deployment; page setups cached with the old base URL are dropped."""
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", live_server)
+    from app.views.public.setup import forget_setups
+
+    with app.app_context():
+        forget_setups()
+    return live_server

@@ -29,6 +29,7 @@ class PreSave(ArtistOwned, Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at = mapped_column(UTCDateTime)
     leased_until = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(32))  # the worker holding the lease
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)

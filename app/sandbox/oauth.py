@@ -167,6 +167,7 @@ def token_endpoint(dialect):
     if problem:
         return dialect.token_error("invalid_client", problem, 401)
     grant_type = request.form.get("grant_type")
+    state.count_token_call(dialect.platform, grant_type)
     if grant_type == "authorization_code":
         return exchange_code(dialect, request.form.get("code"), client_id, secret,
                              request.form.get("redirect_uri"), request.form.get("code_verifier"))

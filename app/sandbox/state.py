@@ -9,6 +9,7 @@ and tests may call these helpers directly (inside an app context):
     saves(platform, user=None) -> [{"user", "id", "kind", "client_id", "at", "first"}, ...]
     set_faults(platform, **fields) -> faults;  faults(platform);  clear_faults(platform)
     expire_tokens / revoke_tokens / backdate_grants(platform, ..., access_token=, refresh_token=, user=)
+    token_calls(platform, grant_type="refresh_token") -> calls answered by the token endpoint
     reset(platform=None)
 """
 import hashlib
@@ -197,6 +198,15 @@ def _mark_access(platform, token, **changes):
     ttl = _r().ttl(key)
     _put(key, record, ttl if ttl and ttl > 0 else None)
     return 1
+
+
+def count_token_call(platform, grant_type):
+    _r().hincrby(_key(platform, "token_calls"), grant_type or "none", 1)
+
+
+def token_calls(platform, grant_type="refresh_token"):
+    """How many token-endpoint calls of this grant type the sandbox answered (any outcome)."""
+    return int(_r().hget(_key(platform, "token_calls"), grant_type) or 0)
 
 
 # --- saves ---------------------------------------------------------------

@@ -1,28 +1,15 @@
-"""Browser tests: the session app served on a free local port, driven by Debian's Chromium."""
-import threading
+"""Browser tests: the session app served on a free local port (tests/conftest.py's
+live_server), driven by Debian's Chromium."""
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from app.views.public.setup import forget_setups
 from tests.conftest import DEMO_PASSWORDS
 from tests.e2e.screens import VIEWPORTS
 # Shared with the HTTP tests of the same journey; kept there so both use one definition.
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The base URL of the session app, served by werkzeug in a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")
@@ -34,16 +21,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def served_here(app, live_server, monkeypatch):
-    """Absolute URLs (OAuth redirects, the sandbox, its MusicKit stand-in) name the live
-    server, as in a deployment; page setups cached with the old base URL are dropped."""
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", live_server)
-    with app.app_context():
-        forget_setups()
-    return live_server
 
 
 @pytest.fixture

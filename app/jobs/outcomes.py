@@ -1,0 +1,89 @@
+"""What a delivery attempt ended in, and how each outcome is written to the ledger.
+
+Outcomes are plain values made by the async executor; ``write`` applies them
+under the row's lease (app.jobs.leases.settle), so a lost lease writes nothing.
+Reasons are short phrases a person can read in the ledger.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from app.extensions import db
+from app.jobs import leases, throttle
+from app.localtime import now_utc
+from app.models import Authorization, PreSave
+from app.models.authorization import ACTIVE, REVOKED
+from app.models.presave import DELIVERED, FAILED, PENDING, SAVE
+
+REVOKED_REASON = "authorization_expired_or_revoked"
+
+
+@dataclass(frozen=True)
+class Delivered:
+    presave_id: int
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Try again later: ``at`` when given (a platform pause), else after back-off.
+    ``counts`` is False when the row was never tried (paused platform, lease running out)."""
+
+    presave_id: int
+    error: str
+    at: datetime | None = None
+    counts: bool = True
+
+
+@dataclass(frozen=True)
+class Failed:
+    presave_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Revoked:
+    presave_id: int
+    authorization_id: int
+
+
+def write(outcome, token, attempts):
+    """Apply one outcome to a row leased under ``token`` that had ``attempts`` before."""
+    now = now_utc()
+    if isinstance(outcome, Delivered):
+        return leases.settle(outcome.presave_id, token, state=DELIVERED, delivered_at=now,
+                             attempts=attempts + 1, last_error=None)
+    if isinstance(outcome, Failed):
+        return leases.settle(outcome.presave_id, token, state=FAILED, attempts=attempts + 1,
+                             last_error=outcome.reason)
+    if isinstance(outcome, Revoked):
+        revoke(outcome.authorization_id, now)
+        return leases.settle(outcome.presave_id, token, state=FAILED, attempts=attempts + 1,
+                             last_error=REVOKED_REASON)
+    return _retry(outcome, token, attempts, now)
+
+
+def _retry(outcome, token, attempts, now):
+    tried = attempts + (1 if outcome.counts else 0)
+    if tried >= throttle.MAX_ATTEMPTS:
+        return leases.settle(outcome.presave_id, token, state=FAILED, attempts=tried,
+                             last_error=f"gave up after {tried} attempts: {outcome.error}")
+    at = outcome.at or now + timedelta(seconds=throttle.backoff(tried))
+    return leases.settle(outcome.presave_id, token, state=PENDING, attempts=tried,
+                         next_attempt_at=at, last_error=outcome.error)
+
+
+def revoke(authorization_id, now=None):
+    """The grant is gone: mark it revoked and fail every pending pre-save that needed it."""
+    now = now or now_utc()
+    db.session.execute(
+        update(Authorization)
+        .where(Authorization.id == authorization_id, Authorization.state == ACTIVE)
+        .values(state=REVOKED, revoked_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(PreSave)
+        .where(PreSave.authorization_id == authorization_id, PreSave.state == PENDING,
+               PreSave.action == SAVE)
+        .values(state=FAILED, last_error=REVOKED_REASON, updated_at=now)
+        .execution_options(synchronize_session=False))

@@ -1,0 +1,185 @@
+"""Release day: mark the release released, fan its due pre-saves out to batch jobs.
+
+- start_release_day (job): idempotent; marks the release released when the
+  clock says so, finds each platform's item (app.jobs.items), parks pre-saves
+  whose item is not on the platform yet, and enqueues batches.
+- deliver_batch (job): leases up to N due rows of one release and platform and
+  saves them concurrently over aiohttp (app.jobs.delivery).
+- recover_stale_leases() and deliver_due(): called by the minute reconciler, so
+  a lost job, a dead worker or a retry time that passed is picked up within a
+  minute; the database ledger, not RQ, is the truth.
+
+Reminder pre-saves (action "remind") are not delivered here yet: on release day
+they stay pending with last_error "reminder_not_sent_yet" for the messaging job.
+"""
+import asyncio
+import contextvars
+import logging
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from redis.exceptions import RedisError
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import func, select, update
+
+from app import releases as release_rules
+from app.crypto import DecryptError, keyring
+from app.extensions import db, queue
+from app.jobs import items
+from app.jobs.delivery import Batch, Row
+from app.jobs.leases import due, lease, recover_stale_leases  # noqa: F401  (for the reconciler)
+from app.jobs.runtime import job_app, tenant_job
+from app.jobs.token_refresh import Grant
+from app.localtime import now_utc
+from app.models import Authorization, PreSave, Release
+from app.models.authorization import ACTIVE
+from app.models.presave import PENDING, REMIND, SAVE
+from app.models.release import DRAFT
+from app.platforms.errors import PlatformError
+from app.platforms.registry import platform_for
+
+log = logging.getLogger(__name__)
+
+DELIVERY_QUEUE = "delivery"
+BATCH_SIZE = 200
+BATCH_TIMEOUT = 240  # RQ kills a batch before its lease (LEASE_SECONDS) runs out
+BATCH_DEADLINE = 200  # no call starts after this many seconds into a batch
+REMINDER_WAITING = "reminder_not_sent_yet"
+
+
+@tenant_job
+def start_release_day(label_id, release_id):
+    release = db.session.get(Release, release_id)
+    if release is None or release.status == DRAFT:
+        return {"batches": 0}
+    release_rules.advance(release, "release-day")
+    _fill_attempt_times(release)
+    _note_reminders(release)
+    items_found = {platform: _item_or_park(release, platform)
+                   for platform in _due_platforms(release_id)}
+    db.session.commit()  # batches read the links and rows committed here
+    return {"batches": sum(enqueue_batches(release, platform)
+                           for platform, item in items_found.items() if item)}
+
+
+@tenant_job
+def deliver_batch(label_id, release_id, platform, batch_size=BATCH_SIZE):
+    item_id = items.stored_item(release_id, platform)
+    if item_id is None:
+        return {"leased": 0}
+    token, ids, _ = lease(release_id, platform, batch_size)
+    db.session.commit()
+    if not ids:
+        return {"leased": 0}
+    rows, grants = _load(ids, item_id)
+    db.session.commit()  # no transaction stays open while the batch runs
+    deadline = time.monotonic() + BATCH_DEADLINE
+    with platform_for(label_id, platform) as client:
+        batch = Batch(job_app(), label_id, platform, client, grants, token, deadline)
+        counts = run_coroutine(batch.run(rows))
+    log.info("release %s %s: %s", release_id, platform, counts)
+    return {"leased": len(ids), **counts}
+
+
+def run_coroutine(coroutine):
+    """asyncio.run(), also from a thread that already runs a loop (then in a thread of its
+    own, with this thread's context: the app context, the tenant scope)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(context.run, asyncio.run, coroutine).result()
+
+
+def deliver_due(now=None):
+    """Start release-day work for every release with due pre-saves; the jobs enqueued."""
+    now = now or now_utc()
+    pairs = db.session.execute(
+        select(PreSave.label_id, PreSave.release_id).distinct()
+        .join(Release, Release.id == PreSave.release_id)
+        .where(due(now), PreSave.action == SAVE, Release.status != DRAFT)).all()
+    bucket = int(now.timestamp() // 60)
+    return sum(_enqueue(start_release_day, label_id, release_id,
+                        job_id=f"release-day-{release_id}-{bucket}") for label_id, release_id in pairs)
+
+
+def enqueue_batches(release, platform, now=None):
+    """Enough batch jobs for the due rows now; ids are deterministic per minute."""
+    now = now or now_utc()
+    count = db.session.scalar(select(func.count()).select_from(PreSave).where(
+        PreSave.release_id == release.id, PreSave.platform == platform,
+        PreSave.action == SAVE, due(now)))
+    bucket = int(now.timestamp() // 60)
+    return sum(_enqueue(deliver_batch, release.label_id, release.id, platform,
+                        job_id=f"deliver-{release.id}-{platform}-{bucket}-{n}",
+                        job_timeout=BATCH_TIMEOUT)
+               for n in range(math.ceil(count / BATCH_SIZE)))
+
+
+def _enqueue(func_, *args, **options):
+    """Enqueue once per id while queued or running (result_ttl=0: a finished job is gone)."""
+    try:
+        queue(DELIVERY_QUEUE).enqueue(func_, *args, unique=True, result_ttl=0, **options)
+    except DuplicateJobError:
+        return 0
+    except RedisError:  # the reconciler's deliver_due enqueues it again within a minute
+        log.warning("could not enqueue %s", options.get("job_id"))
+        return 0
+    return 1
+
+
+def _item_or_park(release, platform):
+    try:
+        item_id = items.platform_item(release, platform)
+    except PlatformError as exc:
+        items.park(release, platform, problem=exc)
+        return None
+    if item_id is None:
+        items.park(release, platform)
+    return item_id
+
+
+def _due_platforms(release_id):
+    return db.session.scalars(select(PreSave.platform).distinct().where(
+        PreSave.release_id == release_id, PreSave.action == SAVE, due(now_utc()))).all()
+
+
+def _fill_attempt_times(release):
+    """A pending row without a time is due at the release instant."""
+    db.session.execute(
+        update(PreSave)
+        .where(PreSave.release_id == release.id, PreSave.state == PENDING,
+               PreSave.next_attempt_at.is_(None))
+        .values(next_attempt_at=release.release_at)
+        .execution_options(synchronize_session=False))
+
+
+def _note_reminders(release):
+    db.session.execute(
+        update(PreSave)
+        .where(PreSave.release_id == release.id, PreSave.action == REMIND,
+               PreSave.state == PENDING, PreSave.last_error.is_(None))
+        .values(last_error=REMINDER_WAITING)
+        .execution_options(synchronize_session=False))
+
+
+def _load(ids, item_id):
+    """The leased rows as plain values, and each authorization's tokens, opened."""
+    presaves = db.session.scalars(select(PreSave).where(PreSave.id.in_(ids))).all()
+    auth_ids = {p.authorization_id for p in presaves if p.authorization_id}
+    grants = {a.id: _grant(a) for a in db.session.scalars(
+        select(Authorization).where(Authorization.id.in_(auth_ids)))}
+    rows = [Row(p.id, p.attempts or 0, p.authorization_id, item_id) for p in presaves]
+    return rows, grants
+
+
+def _grant(authorization):
+    try:
+        token = authorization.access_token(keyring()) if authorization.access_token_sealed else None
+    except DecryptError:
+        token = None  # the refresh path tries the refresh token, or the row is retried
+    return Grant(authorization.id, token, authorization.expires_at,
+                 active=authorization.state == ACTIVE)

@@ -1,0 +1,394 @@
+"""Release day on the real database, Redis, RQ (SimpleWorker, burst) and the sandbox over HTTP.
+
+Fans pre-save through the fan pages with real sandbox grants; then the release
+instant is moved into the past and the release-day jobs run. The batches use
+aiohttp, so the sandbox is served by the session app on a local port.
+"""
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from rq import SimpleWorker
+from sqlalchemy import select, update
+
+from app.crypto import keyring
+from app.extensions import db, queue, redis_connection
+from app.jobs import leases, throttle
+from app.jobs.release_day import (DELIVERY_QUEUE, deliver_batch, deliver_due,
+                                  recover_stale_leases, start_release_day)
+from app.localtime import now_utc
+from app.models import Authorization, PreSave, Release, StreamingLink
+from app.platforms.registry import platform_for
+from app.sandbox import state as sandbox
+from app.tenants.context import Scope, scoped
+from tests.fan_journey import sandbox_decision, start
+
+
+@pytest.fixture
+def over_http(app, served_here, monkeypatch):
+    """Platform calls leave the process, as from a worker: the sandbox on the live server.
+    The sandbox's helpers run in an app context held for the whole test."""
+    monkeypatch.setitem(app.config, "SANDBOX_IN_PROCESS", False)
+    with app.app_context():
+        for platform in ("spotify", "tidal"):
+            sandbox.clear_faults(platform)
+        yield served_here
+        for platform in ("spotify", "tidal"):
+            sandbox.clear_faults(platform)
+        for key in redis_connection().scan_iter("presave:pause:*"):
+            redis_connection().delete(key)
+
+
+def ctx(app):
+    return _Ctx(app)
+
+
+class _Ctx:
+    """An app context in the platform scope, as the reconciler runs."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __enter__(self):
+        self.app_ctx = self.app.app_context()
+        self.app_ctx.__enter__()
+        self.scope = scoped(Scope.platform("test"))
+        self.scope.__enter__()
+        return db.session
+
+    def __exit__(self, *exc):
+        db.session.remove()
+        self.scope.__exit__(*exc)
+        self.app_ctx.__exit__(*exc)
+
+
+def presave(app, slug, platform="spotify", client=None):
+    """One fan pre-saves ``slug`` through the page and the sandbox consent; their test client."""
+    client = client or app.test_client()
+    email = f"fan-{uuid.uuid4().hex[:8]}@example.com"
+    going = start(client, slug, platform=platform, email=email)
+    if going.headers["Location"].startswith("/s/"):
+        return client  # one-click: the fan's grant was reused
+    assert client.get(sandbox_decision(client, going.headers["Location"])).status_code == 302
+    return client
+
+
+def release_now(app, slug, isrc=None, hours_ago=0.0):
+    """Move the release instant into the past (and the pre-saves with it); the release id."""
+    with ctx(app) as session:
+        release = session.scalars(select(Release).where(Release.slug == slug)).one()
+        release.release_at = now_utc() - timedelta(hours=hours_ago, minutes=1)
+        release.isrc = isrc
+        session.execute(update(PreSave).where(PreSave.release_id == release.id)
+                        .values(next_attempt_at=release.release_at))
+        session.commit()
+        return release.label_id, release.id
+
+
+def new_isrc():
+    return "QZ" + uuid.uuid4().hex[:10].upper()
+
+
+def on_platform(platform="spotify"):
+    """An ISRC the sandbox's catalogue has; (isrc, item id)."""
+    isrc = new_isrc()
+    item = sandbox.add_catalog_item(platform, isrc=isrc, id=_item_id(platform), title="Flow Song")
+    return isrc, item["id"]
+
+
+def _item_id(platform):
+    if platform == "spotify":
+        return uuid.uuid4().hex[:22]
+    return str(uuid.uuid4().int % 10**9)
+
+
+def manual_link(app, release_id, platform, item_id):
+    """Staff set the link by hand: no look-up needed."""
+    with ctx(app) as session:
+        release = session.get(Release, release_id)
+        session.add(StreamingLink(release_id=release_id, label_id=release.label_id,
+                                  artist_id=release.artist_id, platform=platform,
+                                  url=f"https://example.com/{item_id}", item_id=item_id,
+                                  source="manual"))
+        session.commit()
+
+
+def work(app):
+    with app.app_context():
+        SimpleWorker([queue(DELIVERY_QUEUE)], connection=redis_connection()).work(burst=True)
+
+
+def run_release_day(app, label_id, release_id):
+    with app.app_context():
+        queue(DELIVERY_QUEUE).enqueue(start_release_day, label_id, release_id)
+    work(app)
+
+
+def rows(app, release_id):
+    with ctx(app) as session:
+        found = session.scalars(select(PreSave).where(PreSave.release_id == release_id)
+                                .order_by(PreSave.id)).all()
+        session.expunge_all()
+        return found
+
+
+def grant_of(app, presave_row):
+    with ctx(app) as session:
+        grant = session.get(Authorization, presave_row.authorization_id)
+        session.expunge(grant)
+        return grant
+
+
+def sandbox_user(app, presave_row):
+    return grant_of(app, presave_row).platform_user_id
+
+
+def saves_of(app, platform, item_id):
+    with app.app_context():
+        return [s for s in sandbox.saves(platform) if s["id"] == item_id]
+
+
+def age_retries(app, release_id):
+    """The retry times have come (as if the back-off had passed)."""
+    with ctx(app) as session:
+        session.execute(update(PreSave).where(PreSave.release_id == release_id,
+                                              PreSave.state == "pending")
+                        .values(next_attempt_at=now_utc() - timedelta(seconds=1)))
+        session.commit()
+
+
+def reconcile_once(app):
+    """What the minute reconciler does for release day, then the worker."""
+    with ctx(app) as session:
+        recovered, enqueued = recover_stale_leases(), deliver_due()
+        session.commit()
+    work(app)
+    return recovered, enqueued
+
+
+def test_release_day_saves_each_presave_once_and_marks_the_release_released(
+        app, over_http, active_release):
+    slug = active_release()
+    for _ in range(4):
+        presave(app, slug)
+    isrc, item_id = on_platform()
+    label_id, release_id = release_now(app, slug, isrc)
+    run_release_day(app, label_id, release_id)
+    done = rows(app, release_id)
+    assert [(p.state, p.attempts, p.last_error) for p in done] == [("delivered", 1, None)] * 4
+    assert all(p.delivered_at and p.leased_until is None for p in done)
+    users = sorted(sandbox_user(app, p) for p in done)
+    assert sorted(s["user"] for s in saves_of(app, "spotify", item_id)) == users
+    with ctx(app) as session:
+        assert session.get(Release, release_id).status == "released"
+        link = session.scalars(select(StreamingLink).where(
+            StreamingLink.release_id == release_id, StreamingLink.platform == "spotify")).one()
+        assert (link.item_id, link.source) == (item_id, "isrc")
+    run_release_day(app, label_id, release_id)  # idempotent: nothing is saved again
+    reconcile_once(app)
+    assert len(saves_of(app, "spotify", item_id)) == 4
+
+
+def test_a_5xx_burst_is_retried_with_backoff_and_ends_delivered(app, over_http, active_release):
+    slug = active_release()
+    presave(app, slug, "tidal")
+    presave(app, slug, "tidal")
+    isrc, item_id = on_platform("tidal")
+    label_id, release_id = release_now(app, slug, isrc)
+    manual_link(app, release_id, "tidal", item_id)
+    sandbox.set_faults("tidal", rate_5xx=1.0)
+    run_release_day(app, label_id, release_id)
+    waiting = rows(app, release_id)
+    assert {(p.state, p.attempts) for p in waiting} == {("pending", 1)}
+    assert all(p.next_attempt_at > now_utc() + timedelta(seconds=5) for p in waiting)
+    assert all("TIDAL" in p.last_error and p.display_state == "retrying" for p in waiting)
+    reconcile_once(app)  # not due yet: nothing happens
+    assert {p.state for p in rows(app, release_id)} == {"pending"}
+    sandbox.clear_faults("tidal")
+    age_retries(app, release_id)
+    reconcile_once(app)
+    assert {(p.state, p.attempts) for p in rows(app, release_id)} == {("delivered", 2)}
+    assert len(saves_of(app, "tidal", item_id)) == 2
+
+
+def test_retries_are_bounded_and_end_in_a_plain_reason(app, over_http, active_release):
+    slug = active_release()
+    presave(app, slug)
+    isrc, _ = on_platform()
+    label_id, release_id = release_now(app, slug, isrc)
+    run_release_day(app, label_id, release_id)  # stores the link
+    with ctx(app) as session:
+        session.execute(update(PreSave).where(PreSave.release_id == release_id)
+                        .values(state="pending", attempts=throttle.MAX_ATTEMPTS - 1,
+                                next_attempt_at=now_utc() - timedelta(seconds=1)))
+        session.commit()
+    sandbox.set_faults("spotify", rate_5xx=1.0)
+    reconcile_once(app)
+    (row,) = rows(app, release_id)
+    assert row.state == "failed" and row.attempts == throttle.MAX_ATTEMPTS
+    assert row.last_error.startswith(f"gave up after {throttle.MAX_ATTEMPTS} attempts: Spotify")
+
+
+def test_429_pauses_the_whole_platform_for_every_worker(app, over_http, active_release):
+    slug = active_release()
+    presave(app, slug)
+    presave(app, slug)
+    isrc, item_id = on_platform()
+    label_id, release_id = release_now(app, slug, isrc)
+    manual_link(app, release_id, "spotify", item_id)
+    sandbox.set_faults("spotify", rate_429=1.0, retry_after=30)
+    started = time.time()
+    run_release_day(app, label_id, release_id)
+    with app.app_context():
+        key = throttle.pause_key("spotify", platform_for(label_id, "spotify").credentials.client_id)
+        resume = throttle.resume_at(key)
+    assert resume is not None and started + 25 < resume < time.time() + 31
+    waiting = rows(app, release_id)
+    assert {(p.state, p.attempts) for p in waiting} == {("pending", 0)}
+    assert all(abs(p.next_attempt_at.timestamp() - resume) < 1 for p in waiting)
+    assert all(p.last_error.startswith("rate_limited") or "Retry-After" in p.last_error
+               for p in waiting)
+    sandbox.clear_faults("spotify")
+    age_retries(app, release_id)
+    reconcile_once(app)  # the platform is still paused: nobody calls it
+    assert saves_of(app, "spotify", item_id) == []
+    assert {p.state for p in rows(app, release_id)} == {"pending"}
+    with app.app_context():
+        redis_connection().delete(key)  # the pause is over
+    age_retries(app, release_id)
+    reconcile_once(app)
+    assert {p.state for p in rows(app, release_id)} == {"delivered"}
+    assert len(saves_of(app, "spotify", item_id)) == 2
+
+
+def _expire_grant(app, grant_id, platform="spotify"):
+    """Expired on the platform and in our row: the next save must refresh first."""
+    with ctx(app) as session:
+        grant = session.get(Authorization, grant_id)
+        sandbox.expire_tokens(platform, user=grant.platform_user_id)
+        grant.expires_at = now_utc() - timedelta(minutes=5)
+        session.commit()
+
+
+def test_one_refresh_for_many_concurrent_saves_of_one_expired_grant(app, over_http,
+                                                                     active_release):
+    fan, releases, item_ids = None, [], []
+    for _ in range(8):  # one fan, eight releases out today, one grant reused
+        slug = active_release()
+        fan = presave(app, slug, client=fan)
+        isrc, item_id = on_platform()
+        releases.append(release_now(app, slug, isrc))
+        item_ids.append(item_id)
+    grant = grant_of(app, rows(app, releases[0][1])[0])
+    _expire_grant(app, grant.id)
+    with app.app_context():
+        for label_id, release_id in releases:  # the links, so every batch can start at once
+            start_release_day(label_id, release_id)
+            queue(DELIVERY_QUEUE).empty()
+        _expire_grant(app, grant.id)
+        before = sandbox.token_calls("spotify")
+
+    def worker(label_id, release_id):
+        with app.app_context():
+            deliver_batch(label_id, release_id, "spotify")
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in releases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with app.app_context():
+        assert sandbox.token_calls("spotify") - before == 1
+    assert all(rows(app, rid)[0].state == "delivered" for _, rid in releases)
+    assert [len(saves_of(app, "spotify", item_id)) for item_id in item_ids] == [1] * 8
+    assert grant_of(app, rows(app, releases[0][1])[0]).expires_at > now_utc()
+
+
+@pytest.mark.parametrize("platform, rotates", [("spotify", True), ("tidal", False)])
+def test_a_rotated_refresh_token_is_stored_at_once_and_an_unrotated_one_kept(
+        app, over_http, active_release, platform, rotates):
+    slug = active_release()
+    presave(app, slug, platform)
+    isrc, _ = on_platform(platform)
+    label_id, release_id = release_now(app, slug, isrc)
+    (row,) = rows(app, release_id)
+    with app.app_context():
+        old = grant_of(app, row).refresh_token(keyring())
+    _expire_grant(app, row.authorization_id, platform)
+    run_release_day(app, label_id, release_id)
+    assert rows(app, release_id)[0].state == "delivered"
+    with app.app_context():
+        new = grant_of(app, row).refresh_token(keyring())
+        assert (new != old) is rotates
+        assert sandbox.check_refresh(platform, new)[1] is None
+        assert sandbox.check_refresh(platform, old)[1] == ("revoked" if rotates else None)
+
+
+def test_a_revoked_grant_fails_its_presaves_and_is_marked_revoked(app, over_http,
+                                                                  active_release):
+    now_slug, later_slug = active_release(), active_release(days=10)
+    fan = presave(app, now_slug)
+    presave(app, later_slug, client=fan)
+    isrc, item_id = on_platform()
+    label_id, release_id = release_now(app, now_slug, isrc)
+    (row,) = rows(app, release_id)
+    with app.app_context():
+        sandbox.revoke_tokens("spotify", user=sandbox_user(app, row))
+        calls = sandbox.token_calls("spotify")
+    run_release_day(app, label_id, release_id)
+    (row,) = rows(app, release_id)
+    assert (row.state, row.last_error) == ("failed", "authorization_expired_or_revoked")
+    grant = grant_of(app, row)
+    assert grant.state == "revoked" and grant.revoked_at is not None
+    with ctx(app) as session:
+        later = session.scalars(select(PreSave).where(
+            PreSave.authorization_id == grant.id, PreSave.id != row.id)).one()
+        assert (later.state, later.last_error) == ("failed", "authorization_expired_or_revoked")
+    with app.app_context():
+        assert sandbox.token_calls("spotify") - calls == 2  # the doubt, then belief
+    assert saves_of(app, "spotify", item_id) == []
+
+
+def test_a_lease_left_by_a_dead_worker_returns_and_delivers_once(app, over_http,
+                                                                 active_release):
+    slug = active_release()
+    presave(app, slug)
+    isrc, item_id = on_platform()
+    label_id, release_id = release_now(app, slug, isrc)
+    with ctx(app) as session:  # a worker leased the row and died
+        token, ids, _ = leases.lease(release_id, "spotify", 10, seconds=60)
+        session.commit()
+    assert len(ids) == 1
+    run_release_day(app, label_id, release_id)  # the lease still holds: nothing to do
+    assert rows(app, release_id)[0].state == "in_progress"
+    assert saves_of(app, "spotify", item_id) == []
+    with ctx(app) as session:
+        session.execute(update(PreSave).where(PreSave.id == ids[0])
+                        .values(leased_until=now_utc() - timedelta(seconds=1)))
+        session.commit()
+    recovered, _ = reconcile_once(app)
+    assert recovered == 1
+    (row,) = rows(app, release_id)
+    assert (row.state, row.attempts, row.lease_token) == ("delivered", 1, None)
+    with ctx(app) as session:  # the dead worker's late outcome is refused
+        assert leases.settle(ids[0], token, state="failed") is False
+        session.commit()
+    assert rows(app, release_id)[0].state == "delivered"
+    assert len(saves_of(app, "spotify", item_id)) == 1
+
+
+def test_not_on_the_platform_yet_waits_then_gives_up_after_72_hours(app, over_http,
+                                                                    active_release):
+    slug = active_release()
+    presave(app, slug)
+    label_id, release_id = release_now(app, slug, new_isrc())
+    run_release_day(app, label_id, release_id)
+    (row,) = rows(app, release_id)
+    assert (row.state, row.last_error, row.attempts) == ("pending", "not_on_platform_yet", 0)
+    assert row.next_attempt_at > now_utc() + timedelta(minutes=10)
+    label_id, release_id = release_now(app, slug, new_isrc(), hours_ago=73)
+    run_release_day(app, label_id, release_id)
+    (row,) = rows(app, release_id)
+    assert (row.state, row.last_error) == ("failed", "not_found_on_platform")
