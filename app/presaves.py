@@ -1,13 +1,13 @@
 """Recording what a fan did on a fan page: fan, consents, grant and pre-save, in one go."""
 import hashlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.crypto import keyring
 from app.extensions import db
-from app.localtime import now_utc
+from app.localtime import now_utc, to_utc
 from app.models import Authorization, Consent, Fan, PreSave
 from app.models.authorization import ACTIVE
 from app.models.presave import PENDING, REMIND, SAVE
@@ -54,6 +54,7 @@ def upsert_fan(artist, wrapper, place, fan_id=None, account=None):
     for name in ("name", "email", "phone"):
         if wrapper.values.get(name):
             setattr(fan, name, wrapper.values[name])
+    fan.timezone = fan.timezone or place.timezone  # local mode runs the fan's pre-saves there
     db.session.flush()
     return fan
 
@@ -109,6 +110,37 @@ def record_presave(release, fan, platform, grant=None):
     presave = PreSave(release=release, release_id=release.id, fan=fan, fan_id=fan.id,
                       label_id=release.label_id, artist_id=release.artist_id, platform=platform,
                       authorization=grant, action=SAVE if grant else REMIND, state=PENDING,
-                      next_attempt_at=release.release_at)
+                      next_attempt_at=delivery_instant(release, fan.timezone))
     db.session.add(presave)
     return presave, True
+
+
+def delivery_instant(release, fan_zone):
+    """When a fan's pre-save runs: the release instant, or in local mode midnight of the
+    release date in the fan's zone (the release's zone when the fan's is unknown)."""
+    if release.release_mode != "local":
+        return release.release_at
+    midnight = datetime.combine(release.release_local.date(), time())
+    try:
+        return to_utc(midnight, fan_zone).utc
+    except ValueError:  # GeoIP found no zone, or one we do not know
+        return to_utc(midnight, release.timezone).utc
+
+
+def reschedule_pending(release):
+    """Move the release's pending pre-saves to the instants of its current dates and mode."""
+    pending = (PreSave.release_id == release.id) & (PreSave.state == PENDING)
+    if release.release_mode != "local":
+        _move(pending, release.release_at)
+        return
+    zones = db.session.scalars(select(Fan.timezone).distinct()
+                               .join(PreSave, PreSave.fan_id == Fan.id).where(pending)).all()
+    for fan_zone in zones:
+        fans = select(Fan.id).where(Fan.timezone.is_(None) if fan_zone is None
+                                    else Fan.timezone == fan_zone)
+        _move(pending & PreSave.fan_id.in_(fans), delivery_instant(release, fan_zone))
+
+
+def _move(rows, instant):
+    db.session.execute(update(PreSave).where(rows).values(next_attempt_at=instant)
+                       .execution_options(synchronize_session="fetch"))

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.localtime import now_utc, to_utc
 from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED,
                                 ReleaseStatusChange)
-from app import validation
+from app import presaves, validation
 
 
 class TransitionError(ValueError):
@@ -109,22 +109,26 @@ def archive(release, actor):
     return release
 
 
-def change_dates(release, presave_opens_local, release_local, tz_name, actor):
+def change_dates(release, presave_opens_local, release_local, tz_name, actor, release_mode=None):
+    """New dates, zone or mode: the lifecycle job and the pending pre-saves follow."""
     if release.status in (RELEASED, ARCHIVED):
         raise TransitionError("The dates of a released or archived release cannot change")
+    previous = (release.presave_opens_at, release.release_at)
     schedule(release, presave_opens_local, release_local, tz_name)
+    release.release_mode = release_mode or release.release_mode
     if release.status == PRESAVE_ACTIVE and status_for_clock(release) == ANNOUNCED:
         record(release, ANNOUNCED, actor)  # opening moved into the future: back to "Coming Soon"
     advance(release, actor)
-    _schedule(release)
+    presaves.reschedule_pending(release)
+    _schedule(release, replacing=previous)
     return release
 
 
-def _schedule(release):
-    from app.jobs.lifecycle import schedule_next_instant
+def _schedule(release, replacing=()):
+    from app.jobs.lifecycle import reschedule
 
     db.session.flush()  # the job needs the release id
-    schedule_next_instant(release)
+    reschedule(release, replacing)
 
 
 def fan_page_url(release):

@@ -5,10 +5,12 @@ import logging
 
 from flask import current_app
 from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from app import releases as release_rules
-from app.extensions import db, queue
+from app.extensions import db, queue, redis_connection
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -44,17 +46,39 @@ def advance_release(label_id, release_id):
         schedule_next_instant(release)
 
 
+def reschedule(release, replacing=()):
+    """Cancel the advance jobs of the instants ``replacing``; schedule the next instant."""
+    try:
+        for at in replacing:
+            _cancel(advance_job_id(release.id, at))
+    except RedisError:
+        log.warning("could not cancel the old jobs of release %s", release.id)
+    return schedule_next_instant(release)
+
+
 def schedule_next_instant(release):
     """Enqueue the release's next lifecycle step at its exact UTC instant."""
     upcoming = [at for at in (release.presave_opens_at, release.release_at) if at > now_utc()]
     if release.status not in (ANNOUNCED, PRESAVE_ACTIVE) or not upcoming:
         return None
     at = min(upcoming).astimezone(timezone.utc)
-    job_id = f"release-{release.id}-advance-{int(at.timestamp())}"
     try:
         return queue(LIFECYCLE_QUEUE).enqueue_at(at, advance_release, release.label_id,
-                                                 release.id, job_id=job_id)
+                                                 release.id, job_id=advance_job_id(release.id, at))
     except RedisError:
         # The reconciler advances it within a minute; the database stays the truth.
         log.warning("could not schedule release %s at %s", release.id, at.isoformat())
         return None
+
+
+def advance_job_id(release_id, at):
+    return f"release-{release_id}-advance-{int(at.timestamp())}"
+
+
+def _cancel(job_id):
+    try:
+        job = Job.fetch(job_id, connection=redis_connection())
+    except NoSuchJobError:
+        return
+    if job.get_status() in (JobStatus.SCHEDULED, JobStatus.QUEUED):
+        job.delete()

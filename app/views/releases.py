@@ -319,7 +319,8 @@ class ReleaseView(PresaveModelView):
         form = ScheduleForm.for_release(release)
         if form.validate():
             try:
-                rules.change_dates(release, *form.local_times(), g.user.username)
+                rules.change_dates(release, *form.local_times(), g.user.username,
+                                   release_mode=form.release_mode.data)
             except rules.TransitionError as exc:
                 db.session.rollback()
                 flash(str(exc), "danger")
@@ -328,7 +329,6 @@ class ReleaseView(PresaveModelView):
                 db.session.rollback()
                 form.schedule_onto(Release())  # the same rule again, to place its message
             else:
-                release.release_mode = form.release_mode.data
                 db.session.commit()
                 flash(f"The dates of “{release.title}” were changed", "success")
                 return redirect(url_for(".show", pk=pk))
