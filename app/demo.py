@@ -14,6 +14,7 @@ from app.extensions import db
 from app.localtime import now_utc, zone
 from app.models import Artist, Label, PresaveUser, Release
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
+from app.platforms.keys import PLATFORM_KEYS
 from app.tenants.context import Scope, scoped
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
 from app.uploads import store_image
@@ -69,6 +70,7 @@ def load_demo(if_empty=False, echo=print):
     with scoped(Scope.platform("demo")):
         if if_empty and db.session.scalars(select(Label)).first():
             echo("Demo data skipped: the database already has labels.")
+            register_in_sandbox(echo)
             return
         labels = {spec["slug"]: _label(spec) for spec in LABELS}
         db.session.flush()
@@ -83,7 +85,29 @@ def load_demo(if_empty=False, echo=print):
         for user_spec in USERS:
             _user(labels, artists, *user_spec)
         db.session.commit()
+        register_in_sandbox(echo)
     echo("Demo data ready: labels " + ", ".join(s["name"] for s in LABELS))
+
+
+def register_in_sandbox(echo=print):
+    """Put the demo releases in the sandbox's catalogue, so the offline demo delivers for real."""
+    if not current_app.config.get("SANDBOX_ENABLED"):
+        return
+    from app.sandbox import state
+
+    demo_slugs = [a["slug"] for spec in LABELS for a in spec["artists"]]
+    releases = db.session.scalars(select(Release).join(Release.artist).where(
+        Artist.slug.in_(demo_slugs), Release.isrc.is_not(None))).all()
+    added = 0
+    for release in releases:
+        for platform in PLATFORM_KEYS:
+            if not state.find_catalog(platform, isrc=release.isrc):
+                state.add_catalog_item(platform, isrc=release.isrc, title=release.title,
+                                       artist=release.artist.name,
+                                       release_date=release.release_local.date().isoformat())
+                added += 1
+    if added:
+        echo(f"Sandbox catalogue: {added} demo tracks registered.")
 
 
 def _label(spec):
