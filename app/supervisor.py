@@ -47,6 +47,12 @@ def commands(url, host, port):
     }
 
 
+def child_env(url, host, port):
+    # TZ=UTC: rq 3's cron strings follow the process's local time (STYLE.md, R1/R2).
+    return {**os.environ, "REDIS_URL": url, "TZ": "UTC", "FAB_UPDATE_PERMS": "false",
+            "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://{host}:{port}")}
+
+
 def start(name, argv, env):
     # Each child gets its own process group so Ctrl-C reaches us and we stop it cleanly.
     return subprocess.Popen(argv, env=env, cwd=BASE_DIR, start_new_session=True)
@@ -75,8 +81,7 @@ def main():
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "5000")
     url = redis_url()
-    env = {**os.environ, "REDIS_URL": url, "TZ": "UTC", "FAB_UPDATE_PERMS": "false",
-           "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://{host}:{port}")}
+    env = child_env(url, host, port)
     children = {name: start(name, argv, env) for name, argv in commands(url, host, port).items()}
     banner(host, port)
     stopping = []

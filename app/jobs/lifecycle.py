@@ -1,16 +1,17 @@
 """Release lifecycle jobs: exact scheduling plus a reconciler that catches up."""
-from datetime import timedelta, timezone
-
 import logging
+from contextlib import contextmanager
+from datetime import timedelta, timezone
 
 from flask import current_app
 from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from app import releases as release_rules
 from app.extensions import db, queue, redis_connection
+from app.jobs import release_day
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -22,37 +23,68 @@ log = logging.getLogger(__name__)
 
 @tenant_job
 def reconcile(label_id=None):
-    """Advance every release whose instant has passed; archive old ones. Returns counts."""
+    """Advance every release whose instant has passed, archive old ones, then hand over to
+    release day. Returns counts."""
     now = now_utc()
     due = db.session.scalars(select(Release).where(
         ((Release.status == ANNOUNCED) & (Release.presave_opens_at <= now))
         | (Release.status.in_([ANNOUNCED, PRESAVE_ACTIVE]) & (Release.release_at <= now))
     )).all()
-    for release in due:
-        release_rules.advance(release, "clock")
+    released = [release for release in due if _advance(release)]
     cutoff = now - timedelta(days=current_app.config["ARCHIVE_AFTER_DAYS"])
     stale = db.session.scalars(select(Release).where(
         Release.status == RELEASED, Release.release_at <= cutoff)).all()
     for release in stale:
         release_rules.archive(release, "clock")
-    return {"advanced": len(due), "archived": len(stale)}
+    recovered = release_day.recover_stale_leases(now)
+    db.session.commit()  # release-day jobs read the statuses and rows committed here
+    for release in released:
+        on_released(release)
+    # Also what no job started: local-mode fans east of the release's zone, a lost job.
+    started = release_day.deliver_due(now)
+    return {"advanced": len(due), "archived": len(stale), "released": len(released),
+            "leases_recovered": recovered, "release_days_started": started}
 
 
 @tenant_job
 def advance_release(label_id, release_id):
     release = db.session.get(Release, release_id)
-    if release is not None:
-        release_rules.advance(release, "clock")
-        schedule_next_instant(release)
+    if release is None:
+        return
+    released = _advance(release)
+    schedule_next_instant(release)
+    db.session.commit()
+    if released:
+        on_released(release)
+
+
+def _advance(release):
+    """Advance by the clock; True when this is what made the release released."""
+    was_released = release.status == RELEASED
+    release_rules.advance(release, "clock")
+    return release.status == RELEASED and not was_released
+
+
+def on_released(release):
+    """The release is out: hand it to release day (app.jobs.release_day), once."""
+    with _reconciler_catches_up(f"hand release {release.id} to release day"):
+        try:
+            queue(release_day.DELIVERY_QUEUE).enqueue(
+                release_day.start_release_day, release.label_id, release.id,
+                job_id=release_day_job_id(release.id), unique=True)
+        except DuplicateJobError:
+            pass  # handed over already
+
+
+def release_day_job_id(release_id):
+    return f"release-{release_id}-day"
 
 
 def reschedule(release, replacing=()):
     """Cancel the advance jobs of the instants ``replacing``; schedule the next instant."""
-    try:
+    with _reconciler_catches_up(f"cancel the old jobs of release {release.id}"):
         for at in replacing:
             _cancel(advance_job_id(release.id, at))
-    except RedisError:
-        log.warning("could not cancel the old jobs of release %s", release.id)
     return schedule_next_instant(release)
 
 
@@ -62,13 +94,20 @@ def schedule_next_instant(release):
     if release.status not in (ANNOUNCED, PRESAVE_ACTIVE) or not upcoming:
         return None
     at = min(upcoming).astimezone(timezone.utc)
-    try:
+    with _reconciler_catches_up(f"schedule release {release.id} at {at.isoformat()}"):
         return queue(LIFECYCLE_QUEUE).enqueue_at(at, advance_release, release.label_id,
                                                  release.id, job_id=advance_job_id(release.id, at))
+    return None
+
+
+@contextmanager
+def _reconciler_catches_up(what):
+    """Redis unreachable: log it and go on; the database stays the truth, and the reconciler
+    acts on it within a minute."""
+    try:
+        yield
     except RedisError:
-        # The reconciler advances it within a minute; the database stays the truth.
-        log.warning("could not schedule release %s at %s", release.id, at.isoformat())
-        return None
+        log.warning("could not %s; the reconciler catches up", what)
 
 
 def advance_job_id(release_id, at):

@@ -1,16 +1,26 @@
 """The lifecycle jobs on a real Redis with RQ's SimpleWorker (no fork, burst)."""
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from rq import SimpleWorker
+from rq.cron import CronScheduler
+from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from app import releases as release_rules
+from app import supervisor
 from app.extensions import db, queue, redis_connection
-from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile, schedule_next_instant
-from app.localtime import now_utc
+from app.jobs.lifecycle import (LIFECYCLE_QUEUE, advance_job_id, reconcile, release_day_job_id,
+                                schedule_next_instant)
+from app.localtime import frozen, now_utc
 from app.models import Artist, Release
 from app.tenants.context import Scope, scoped
+from tests.lifecycle import (T0, UTC, announced, in_scope, presave_from, scheduled,
+                             studio)  # noqa: F401  (studio is a fixture)
+
+CRON_CONFIG = Path(supervisor.BASE_DIR) / "app" / "jobs" / "cron.py"
 
 
 def _utc_wall(delta):
@@ -58,3 +68,72 @@ def test_next_instant_is_scheduled_in_utc_with_ids_only(app, unique):
         assert scheduled_at.tzinfo is not None
         assert job.args == (release.label_id, rid)
         assert all(isinstance(arg, int) for arg in job.args)
+
+
+def test_a_lost_redis_delays_a_release_by_at_most_the_reconcilers_minute(app, studio):
+    """Redis loses the exact jobs; the reconciler, from the database, advances and hands over."""
+    opens = datetime(2027, 3, 3, 9, 0, tzinfo=UTC)  # 10:00 CET
+    out = datetime(2027, 3, 9, 23, 0, tzinfo=UTC)  # 2027-03-10 00:00 CET
+    with frozen(T0), in_scope(app):
+        release = announced(studio, "2027-03-03T10:00", "2027-03-10")
+        presave_from(release, "Europe/Berlin")
+        db.session.commit()
+        assert scheduled(release.id) == {advance_job_id(release.id, opens): opens}
+        redis_connection().flushdb()
+    for at, status in ((opens, "presave_active"), (out, "released")):
+        with frozen(at + timedelta(seconds=59)), in_scope(app):
+            queue(LIFECYCLE_QUEUE).enqueue(reconcile, studio[0])  # what `rq cron` does each minute
+            _work()
+            assert db.session.get(Release, release.id).status == status
+    with in_scope(app):
+        handed_over = Job.fetch(release_day_job_id(release.id), connection=redis_connection())
+        assert handed_over.func_name == "app.jobs.release_day.start_release_day"
+        assert (handed_over.origin, handed_over.args) == ("delivery", (studio[0], release.id))
+        handed_over.delete()  # no later worker should start release day for a 2027 release
+
+
+def test_the_exact_job_releases_and_hands_over_at_the_instant(app, studio):
+    with frozen(T0), in_scope(app):
+        release = announced(studio, "2027-03-01T00:00", "2027-03-10")
+        (job_id, at), = scheduled(release.id).items()
+    with frozen(at), in_scope(app):
+        # What RQ's scheduler does at the instant (it reads the real clock, so not in 2027).
+        job = Job.fetch(job_id, connection=redis_connection())
+        ScheduledJobRegistry(queue=queue(LIFECYCLE_QUEUE)).remove(job)
+        queue(LIFECYCLE_QUEUE).enqueue_job(job)
+        _work()
+        assert db.session.get(Release, release.id).status == "released"
+        Job.fetch(release_day_job_id(release.id), connection=redis_connection()).delete()
+
+
+def test_rq_cron_runs_the_reconciler_every_minute_on_the_release_queue():
+    scheduler = CronScheduler(connection=None)
+    scheduler.load_config_from_file(str(CRON_CONFIG))
+    assert [(job.func, job.queue_name, job.interval, job.args)
+            for job in scheduler.get_jobs()] == [(reconcile, LIFECYCLE_QUEUE, 60, (None,))]
+
+
+def test_the_supervisor_starts_rq_cron_in_utc(app):
+    """A real `rq cron`, started as run.py starts it: TZ=UTC, and the reconciler enqueued."""
+    with app.app_context():
+        url = app.config["REDIS_URL"]
+        cron = supervisor.start("cron", supervisor.commands(url, "127.0.0.1", "0")["cron"],
+                                supervisor.child_env(url, "127.0.0.1", "0"))
+        try:
+            job = _first_job_on(queue(LIFECYCLE_QUEUE), "app.jobs.lifecycle.reconcile")
+            environ = Path(f"/proc/{cron.pid}/environ").read_bytes().split(b"\0")
+        finally:
+            supervisor.stop({"cron": cron})
+        assert b"TZ=UTC" in environ
+        assert job.args == (None,)
+        job.delete()
+
+
+def _first_job_on(rq_queue, func_name, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = [job for job in rq_queue.get_jobs() if job.func_name == func_name]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"{func_name} was not enqueued within {seconds} s")
