@@ -1,14 +1,20 @@
 """Flask CLI commands: `flask --app run init | demo | ...`."""
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
+
+from app.localtime import iso_utc
+
+# `flask --app run release <command> <id>`; add a command with @release_cli.command("name").
+release_cli = AppGroup("release", help="Look at one release across labels.")
 
 
 def register(app):
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(rotate_keys_command)
+    app.cli.add_command(release_cli)
 
 
 def sync_roles_and_permissions():
@@ -51,3 +57,56 @@ def rotate_keys_command():
     with click.progressbar(length=0, label="Re-sealing secrets") as bar:
         counts = rotate_all(progress=bar.update)
     click.echo(", ".join(f"{name}: {n} re-sealed" for name, n in counts.items()))
+
+
+@release_cli.command("status")
+@click.argument("release_id", type=int)
+def release_status_command(release_id):
+    """The delivery ledger of a release: pre-saves by platform and state, what comes next,
+    and its status history."""
+    from app import releases as rules
+    from app.extensions import db
+    from app.models import Release
+    from app.tenants.context import Scope, scoped
+
+    with scoped(Scope.platform("cli:release status")):
+        release = db.session.get(Release, release_id)
+        if release is None:
+            raise click.ClickException(f"No release with id {release_id}")
+        click.echo("\n".join([*_release_heading(release), "",
+                              *_ledger_table(rules.ledger_counts(release)), "",
+                              *_next_lines(rules.next_instant(release), rules.next_attempt(release)),
+                              "", *_history_lines(release.history)]))
+
+
+LEDGER_STATES = ["pending", "retrying", "in_progress", "delivered", "failed", "cancelled"]
+
+
+def _release_heading(release):
+    return [f"“{release.title}” by {release.artist.name} (release {release.id}): "
+            f"{release.status_label}",
+            f"Release {release.release_local:%Y-%m-%d %H:%M} {release.timezone} "
+            f"= {iso_utc(release.release_at)}, mode {release.release_mode}"]
+
+
+def _ledger_table(counts):
+    if not counts:
+        return ["No pre-saves yet."]
+    rows = [[platform, *(str(states.get(s, 0)) for s in LEDGER_STATES)]
+            for platform, states in counts.items()]
+    totals = [str(sum(states.get(s, 0) for states in counts.values())) for s in LEDGER_STATES]
+    table = [["platform", *LEDGER_STATES], *rows, ["total", *totals]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                      for i, (cell, w) in enumerate(zip(row, widths))) for row in table]
+
+
+def _next_lines(instant, attempt):
+    step = f"{instant[0]} at {iso_utc(instant[1])}" if instant else "nothing scheduled"
+    due = iso_utc(attempt) if attempt else "none pending"
+    return [f"Next: {step}", f"Next pre-save attempt: {due}"]
+
+
+def _history_lines(history):
+    return ["History:"] + [f"  {iso_utc(change.at)}  {change.from_status or '-'} -> "
+                           f"{change.to_status}  ({change.actor})" for change in history]

@@ -5,9 +5,12 @@ Shared by the admin, the API and the CLI so the rules live in one place.
 from datetime import datetime, time
 
 from flask import current_app, url_for
+from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.localtime import now_utc, to_utc
+from app.models import PreSave
+from app.models.presave import PENDING
 from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED,
                                 ReleaseStatusChange)
 from app import presaves, validation
@@ -80,6 +83,36 @@ def status_for_clock(release, now=None):
     if now >= release.presave_opens_at:
         return PRESAVE_ACTIVE
     return ANNOUNCED
+
+
+def next_instant(release):
+    """(name, UTC instant) the release counts down to: opening or release, whichever is ahead."""
+    if release.status == ARCHIVED:
+        return None
+    now = now_utc()
+    ahead = [(name, at) for name, at in (("Pre-save opens", release.presave_opens_at),
+                                          ("Release", release.release_at)) if at > now]
+    return ahead[0] if ahead else None
+
+
+def ledger_counts(release):
+    """{platform: {state: count}} of the release's pre-saves; pending rows with attempts
+    count as "retrying", as staff see them."""
+    state = case(((PreSave.state == PENDING) & (PreSave.attempts > 0), "retrying"),
+                 else_=PreSave.state)
+    rows = db.session.execute(select(PreSave.platform, state, func.count())
+                              .where(PreSave.release_id == release.id)
+                              .group_by(PreSave.platform, state).order_by(PreSave.platform))
+    counts = {}
+    for platform, shown, count in rows:
+        counts.setdefault(platform, {})[shown] = count
+    return counts
+
+
+def next_attempt(release):
+    """When the release's next pending pre-save is due, or None."""
+    return db.session.scalar(select(func.min(PreSave.next_attempt_at)).where(
+        PreSave.release_id == release.id, PreSave.state == PENDING))
 
 
 def announce(release, actor):

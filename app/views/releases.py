@@ -22,9 +22,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app import releases as rules
 from app import validation
 from app.extensions import db
-from app.localtime import all_zones, now_utc
+from app.localtime import all_zones
 from app.models import Artist, Release
-from app.models.release import ARCHIVED, DRAFT, RELEASE_MODES, STATUS_LABELS
+from app.models.release import DRAFT, RELEASE_MODES, STATUS_LABELS
 from app.platforms.keys import DEFAULT_PLATFORMS, PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
@@ -188,16 +188,6 @@ def utc_text(value):
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
-def next_instant(release):
-    """What the countdown counts to: the next of opening and release still ahead."""
-    if release.status == ARCHIVED:
-        return None
-    now = now_utc()
-    ahead = [(name, at) for name, at in (("Pre-save opens", release.presave_opens_at),
-                                          ("Release", release.release_at)) if at > now]
-    return ahead[0] if ahead else None
-
-
 class ReleaseView(PresaveModelView):
     """Releases of the label's roster."""
 
@@ -287,7 +277,7 @@ class ReleaseView(PresaveModelView):
                           action_form=ActionForm(), can=allowed, badge=status_badge,
                           fan_url=rules.fan_page_url(release),
                           artwork_url=rules.artwork_url(release),
-                          next_instant=next_instant(release),
+                          next_instant=rules.next_instant(release),
                           platform_name=validation.platform_name)
 
     @expose("/announce/<int:pk>", methods=["POST"])
