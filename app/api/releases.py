@@ -123,13 +123,15 @@ class ReleaseApi(PresaveApi):
         return release
 
     def update(self, release, data):
+        mode = data.pop("release_mode", None)  # moves pending pre-saves, like a date change
         self._set_plain(release, data)
-        if any(key in data for key in DATE_FIELDS):
+        if mode is not None or any(key in data for key in DATE_FIELDS):
             opens = data.get("presave_opens_at", release.presave_opens_local)
             released = data.get("release_at", release.release_local)
             with field_errors(_date_field):
                 rules.change_dates(release, opens, released,
-                                   data.get("timezone", release.timezone), actor())
+                                   data.get("timezone", release.timezone), actor(),
+                                   release_mode=mode)
         return release
 
     @staticmethod

@@ -555,3 +555,33 @@ def test_openapi_describes_the_three_resources(api):
     assert "artist_id" in schemas["ReleaseApi.post"]["properties"]
     assert "post" not in spec["paths"]["/api/v1/fans/"]
 
+
+
+def test_a_mode_change_alone_moves_pending_presaves(app, api, active_release, unique):
+    """Switching to local mode re-times each pending pre-save to the fan's own midnight."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Fan, PreSave, Release
+    from app.presaves import delivery_instant, record_presave
+    from app.tenants.context import Scope, scoped
+
+    slug = active_release()
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.scalars(select(Release).where(Release.slug == slug)).one()
+        fan = Fan(artist_id=release.artist_id, label_id=release.label_id,
+                  email=f"{unique('kol')}@example.com", timezone="Asia/Kolkata")
+        db.session.add(fan)
+        db.session.flush()
+        presave, _ = record_presave(release, fan, "spotify")
+        db.session.commit()
+        release_id, presave_id, global_at = release.id, presave.id, presave.next_attempt_at
+    client, headers = api("staff@northwind.test")
+    answer = client.put(f"/api/v1/releases/{release_id}", json={"release_mode": "local"},
+                        headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.get(Release, release_id)
+        moved = db.session.get(PreSave, presave_id).next_attempt_at
+        assert release.release_mode == "local"
+        assert moved == delivery_instant(release, "Asia/Kolkata") != global_at
