@@ -95,14 +95,15 @@ def next_instant(release):
     return ahead[0] if ahead else None
 
 
-def ledger_counts(release):
-    """{platform: {state: count}} of the release's pre-saves; pending rows with attempts
-    count as "retrying", as staff see them."""
+def ledger_counts(release, action=None):
+    """{platform: {state: count}} of the release's pre-saves (of one action when given);
+    pending rows with attempts count as "retrying", as staff see them."""
     state = case(((PreSave.state == PENDING) & (PreSave.attempts > 0), "retrying"),
                  else_=PreSave.state)
-    rows = db.session.execute(select(PreSave.platform, state, func.count())
-                              .where(PreSave.release_id == release.id)
-                              .group_by(PreSave.platform, state).order_by(PreSave.platform))
+    stmt = select(PreSave.platform, state, func.count()).where(PreSave.release_id == release.id)
+    if action is not None:
+        stmt = stmt.where(PreSave.action == action)
+    rows = db.session.execute(stmt.group_by(PreSave.platform, state).order_by(PreSave.platform))
     counts = {}
     for platform, shown, count in rows:
         counts.setdefault(platform, {})[shown] = count

@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from app import releases as rules
 from app import validation
+from app.api import deliveries
 from app.api.base import (CheckedList, CheckedString, Interface, PresaveApi, actor, field_errors,
                           id_field, visible)
 from app.extensions import db
+from app.ledger import LedgerQuery
 from app.models import Artist, Release
 from app.models.release import DRAFT, RELEASE_MODES
 from app.uploads import read_upload, store_image
@@ -107,6 +109,7 @@ class ReleaseApi(PresaveApi):
     order_columns = ["title", "slug", "status", "release_at", "presave_opens_at", "created_at"]
     base_order = ("release_at", "desc")
     conflict = ("slug", "This artist already has a release with this slug")
+    openapi_spec_component_schemas = (deliveries.DeliveriesSchema,)
 
     def create(self, data):
         artist = visible(Artist, data.pop("artist_id"), "artist_id", "No artist with this id "
@@ -223,6 +226,41 @@ class ReleaseApi(PresaveApi):
         if release is None:
             return self.response_404()
         return self.commit(200, lambda: _store_artwork(release, request.files.get("artwork")))
+
+    @expose("/<int:pk>/deliveries", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def deliveries(self, pk):
+        """The delivery ledger: counts by platform and state, warnings, and (label staff
+        only) the per-fan list, paginated and filtered.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: query, name: state, schema: {type: string, enum: [pending, retrying,
+             in_progress, delivered, failed, cancelled]}}
+          - {in: query, name: platform, schema: {type: string}}
+          - {in: query, name: q, description: part of a fan's name or email, schema: {type: string}}
+          - {in: query, name: page, schema: {type: integer, minimum: 1}}
+          - {in: query, name: page_size, schema: {type: integer, minimum: 1, maximum: 200}}
+          responses:
+            200:
+              description: Counts, warnings and fans (fans absent for Artist users)
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DeliveriesSchema'}
+            400: {$ref: '#/components/responses/400'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        release = self.scoped_item(pk)
+        if release is None:
+            return self.response_404()
+        try:
+            query = LedgerQuery.from_args(request.args)
+        except ValueError as exc:
+            return self.response_400(message=str(exc))
+        return self.response(200, **deliveries.report(release, query))
 
     def _transition(self, pk, rule):
         release = self.scoped_item(pk)

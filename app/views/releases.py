@@ -28,6 +28,7 @@ from app.models.release import DRAFT, RELEASE_MODES, STATUS_LABELS
 from app.platforms.keys import DEFAULT_PLATFORMS, PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
+from app.views.deliveries import DeliveryRoutes, panel_context
 from app.views.fields import ImageUpload, rule
 
 STORED_NAME_RE = re.compile(r"^[0-9a-f]{40}\.(jpg|png|webp)$")
@@ -188,14 +189,14 @@ def utc_text(value):
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
-class ReleaseView(PresaveModelView):
+class ReleaseView(DeliveryRoutes, PresaveModelView):
     """Releases of the label's roster."""
 
     datamodel = SQLAInterface(Release)
     route_base = "/releases"
     class_permission_name = "ReleaseView"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
-                        "can_announce", "can_archive", "can_change_dates"]
+                        "can_announce", "can_archive", "can_change_dates", "can_export"]
     list_title = "Releases"
     list_columns = ["title", "artist", "status", "release_local", "timezone", "release_at"]
     label_columns = {"release_local": "Release (local)", "timezone": "Time zone",
@@ -272,13 +273,14 @@ class ReleaseView(PresaveModelView):
 
     def _show_page(self, release, dates_form, status=200):
         allowed = {name: self.appbuilder.sm.has_access(f"can_{name}", self.class_permission_name)
-                   for name in ("edit", "announce", "archive", "change_dates")}
+                   for name in ("edit", "announce", "archive", "change_dates", "export")}
         return self._page("releases/show.html", status, release=release, dates_form=dates_form,
                           action_form=ActionForm(), can=allowed, badge=status_badge,
                           fan_url=rules.fan_page_url(release),
                           artwork_url=rules.artwork_url(release),
                           next_instant=rules.next_instant(release),
-                          platform_name=validation.platform_name)
+                          platform_name=validation.platform_name,
+                          **panel_context(release, request.args))
 
     @expose("/announce/<int:pk>", methods=["POST"])
     @has_access
@@ -323,6 +325,8 @@ class ReleaseView(PresaveModelView):
                 flash(f"The dates of “{release.title}” were changed", "success")
                 return redirect(url_for(".show", pk=pk))
         return self._show_page(release, form, 422)
+
+    _release_or_404 = staticmethod(_release_or_404)
 
     @staticmethod
     def _require_csrf():

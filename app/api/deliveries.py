@@ -1,0 +1,66 @@
+"""The body of GET /api/v1/releases/<id>/deliveries: counts, warnings and (staff only) fans."""
+from marshmallow import Schema, fields
+
+from app import ledger, readiness
+
+
+class StateCountsSchema(Schema):
+    platform = fields.String()
+    name = fields.String()
+    total = fields.Integer()
+    states = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "pending, retrying, in_progress, delivered, failed, cancelled"})
+
+
+class CountsSchema(Schema):
+    saves = fields.List(fields.Nested(StateCountsSchema))
+    reminders = fields.List(fields.Nested(StateCountsSchema))
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    fan_name = fields.String()
+    fan_email = fields.String()
+    platform = fields.String()
+    action = fields.String(metadata={"description": "save, or remind the fan"})
+    state = fields.String()
+    attempts = fields.Integer()
+    reason = fields.String(metadata={"description": "the last error in plain words"})
+    reason_code = fields.String(metadata={"description": "the last error as recorded"})
+    created_at = fields.DateTime(format="iso")
+    updated_at = fields.DateTime(format="iso")
+    next_attempt_at = fields.DateTime(format="iso")
+    delivered_at = fields.DateTime(format="iso")
+
+
+class FansSchema(Schema):
+    count = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    items = fields.List(fields.Nested(EntrySchema))
+
+
+class WarningSchema(Schema):
+    kind = fields.String()
+    platform = fields.String()
+    title = fields.String()
+    what_happens = fields.String()
+    what_to_do = fields.String()
+
+
+class DeliveriesSchema(Schema):
+    release_id = fields.Integer()
+    counts = fields.Nested(CountsSchema)
+    warnings = fields.List(fields.Nested(WarningSchema))
+    fans = fields.Nested(FansSchema, metadata={"description": "Label staff only; absent for "
+                                                              "Artist users"})
+
+
+def report(release, query):
+    body = {"release_id": release.id, "counts": ledger.counts(release),
+            "warnings": [w.as_dict() for w in readiness.warnings(release)]}
+    if ledger.sees_fans():
+        items, total = query.page_of(release)
+        body["fans"] = {"count": total, "page": query.page, "page_size": query.page_size,
+                        "items": items}
+    return DeliveriesSchema().dump(body)

@@ -1,0 +1,131 @@
+"""What will go wrong on release day, said before it happens, with what to do about it.
+
+Three checks, for releases whose instant is still ahead:
+- grants that will have expired by the release instant (presaves.grant_outlives);
+- enabled platforms whose item is not found yet (no StreamingLink with an item),
+  once the pre-save is open;
+- enabled platforms without credentials (registry mode remind or link), or
+  running against the built-in sandbox.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import Authorization, PreSave, StreamingLink
+from app.models.presave import PENDING, SAVE
+from app.models.release import ARCHIVED, RELEASED
+from app.platforms.registry import CLIENTS, LINK, REMIND, label_credentials, resolve
+from app.presaves import GRANT_LIFETIME, grant_outlives
+from app.validation import platform_name
+
+CREDENTIALS_PAGE = "Account → Platform credentials (a Label Admin can add them)"
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # grants_expire | item_missing | no_credentials | sandbox
+    platform: str
+    title: str
+    what_happens: str
+    what_to_do: str
+
+    def as_dict(self):
+        return {"kind": self.kind, "platform": self.platform, "title": self.title,
+                "what_happens": self.what_happens, "what_to_do": self.what_to_do}
+
+
+def warnings(release, now=None):
+    """The release's notices before release day; none once it is released or archived."""
+    now = now or now_utc()
+    if release.status in (RELEASED, ARCHIVED) or release.release_at <= now:
+        return []
+    return [*expiring_grants(release, now), *missing_items(release, now),
+            *missing_credentials(release)]
+
+
+def _day(instant):
+    return instant.strftime("%d %b %Y")
+
+
+def expiring_grants(release, now):
+    for platform, lifetime in GRANT_LIFETIME.items():
+        if platform not in (release.platforms or []):
+            continue
+        doomed = sum(1 for granted_at in _pending_grant_times(release, platform)
+                     if not grant_outlives(platform, granted_at, release))
+        new_ones_die = not grant_outlives(platform, now, release)
+        if doomed or new_ones_die:
+            yield _expiry_notice(release, platform, lifetime, doomed)
+
+
+def _pending_grant_times(release, platform):
+    return db.session.scalars(
+        select(Authorization.granted_at)
+        .join(PreSave, PreSave.authorization_id == Authorization.id)
+        .where(PreSave.release_id == release.id, PreSave.platform == platform,
+               PreSave.action == SAVE, PreSave.state == PENDING))
+
+
+def _expiry_notice(release, platform, lifetime, doomed):
+    name, safe_from = platform_name(platform), _day(release.release_at - lifetime)
+    happens = (f"{name} ends a fan's permission {lifetime.days} days after it is given. "
+               f"{doomed} pending {name} pre-save(s) rely on a permission that will have "
+               f"ended by the release on {_day(release.release_at)}: they will fail on "
+               f"release day. Fans who pre-save before {safe_from} are in the same position.")
+    todo = (f"Ask those fans to pre-save again on or after {safe_from} (the same fan page; "
+            f"a fresh permission then lasts until the release), or open the pre-save later.")
+    return Notice("grants_expire", platform, f"{name} permissions expire before the release",
+                  happens, todo)
+
+
+def missing_items(release, now):
+    if now < release.presave_opens_at:
+        return
+    found = set(db.session.scalars(select(StreamingLink.platform).where(
+        StreamingLink.release_id == release.id, StreamingLink.item_id.is_not(None))))
+    for platform in release.platforms or []:
+        if platform in CLIENTS and platform not in found:
+            yield _item_notice(release, platform)
+
+
+def _item_notice(release, platform):
+    name = platform_name(platform)
+    if not release.isrc:
+        return Notice("item_missing", platform, f"No ISRC: the track cannot be found on {name}",
+                      f"Without an ISRC nothing can be looked up on {name}: its pre-saves "
+                      "will wait 72 hours after the release and then fail.",
+                      "Add the ISRC on the Edit page.")
+    return Notice("item_missing", platform, f"Not found on {name} yet",
+                  f"{name} does not list ISRC {release.isrc} yet. On release day we look "
+                  f"again; while it is missing, {name} pre-saves wait and are retried for "
+                  "72 hours, then fail.",
+                  f"Check with your distributor that the track was delivered to {name} "
+                  "with this ISRC; it is picked up by itself once listed.")
+
+
+def missing_credentials(release):
+    stored = label_credentials(release.label_id)
+    for platform in release.platforms or []:
+        setup = resolve(release.label_id, platform, stored)
+        if setup.mode in (REMIND, LINK):
+            yield _credentials_notice(platform)
+        elif setup.sandbox:
+            yield _sandbox_notice(platform)
+
+
+def _credentials_notice(platform):
+    name = platform_name(platform)
+    return Notice("no_credentials", platform, f"No {name} credentials",
+                  f"Fans cannot connect {name}: they leave an email or phone number and "
+                  f"are sent the link on release day; nothing is saved to their library.",
+                  f"Add {name} credentials under {CREDENTIALS_PAGE}.")
+
+
+def _sandbox_notice(platform):
+    name = platform_name(platform)
+    return Notice("sandbox", platform, f"{name} runs in the sandbox",
+                  f"There are no {name} credentials, so {name} pre-saves go to the built-in "
+                  "sandbox: they look real but nothing reaches fans' libraries.",
+                  f"Add {name} credentials under {CREDENTIALS_PAGE} before release day.")
