@@ -26,13 +26,13 @@ CREDENTIALS_PAGE = "Account → Platform credentials (a Label Admin can add them
 @dataclass(frozen=True)
 class Notice:
     kind: str  # grants_expire | item_missing | no_credentials | sandbox
-    platform: str
+    platforms: tuple
     title: str
     what_happens: str
     what_to_do: str
 
     def as_dict(self):
-        return {"kind": self.kind, "platform": self.platform, "title": self.title,
+        return {"kind": self.kind, "platforms": list(self.platforms), "title": self.title,
                 "what_happens": self.what_happens, "what_to_do": self.what_to_do}
 
 
@@ -47,6 +47,12 @@ def warnings(release, now=None):
 
 def _day(instant):
     return instant.strftime("%d %b %Y")
+
+
+def names(platforms):
+    """'Spotify', 'Spotify and TIDAL', 'Spotify, Deezer and TIDAL'."""
+    said = [platform_name(key) for key in platforms]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
 
 
 def expiring_grants(release, now):
@@ -76,56 +82,55 @@ def _expiry_notice(release, platform, lifetime, doomed):
                f"release day. Fans who pre-save before {safe_from} are in the same position.")
     todo = (f"Ask those fans to pre-save again on or after {safe_from} (the same fan page; "
             f"a fresh permission then lasts until the release), or open the pre-save later.")
-    return Notice("grants_expire", platform, f"{name} permissions expire before the release",
+    return Notice("grants_expire", (platform,), f"{name} permissions expire before the release",
                   happens, todo)
 
 
 def missing_items(release, now):
     if now < release.presave_opens_at:
-        return
+        return []
     found = set(db.session.scalars(select(StreamingLink.platform).where(
         StreamingLink.release_id == release.id, StreamingLink.item_id.is_not(None))))
-    for platform in release.platforms or []:
-        if platform in CLIENTS and platform not in found:
-            yield _item_notice(release, platform)
+    missing = tuple(p for p in release.platforms or [] if p in CLIENTS and p not in found)
+    return [_item_notice(release, missing)] if missing else []
 
 
-def _item_notice(release, platform):
-    name = platform_name(platform)
+def _item_notice(release, platforms):
+    said = names(platforms)
     if not release.isrc:
-        return Notice("item_missing", platform, f"No ISRC: the track cannot be found on {name}",
-                      f"Without an ISRC nothing can be looked up on {name}: its pre-saves "
-                      "will wait 72 hours after the release and then fail.",
+        return Notice("item_missing", platforms, f"No ISRC: the track cannot be found on {said}",
+                      f"Without an ISRC nothing can be looked up: pre-saves on {said} will "
+                      "wait 72 hours after the release and then fail.",
                       "Add the ISRC on the Edit page.")
-    return Notice("item_missing", platform, f"Not found on {name} yet",
-                  f"{name} does not list ISRC {release.isrc} yet. On release day we look "
-                  f"again; while it is missing, {name} pre-saves wait and are retried for "
+    return Notice("item_missing", platforms, f"Not found on {said} yet",
+                  f"ISRC {release.isrc} is not listed on {said} yet. On release day we look "
+                  "again; while it is missing, those pre-saves wait and are retried for "
                   "72 hours, then fail.",
-                  f"Check with your distributor that the track was delivered to {name} "
-                  "with this ISRC; it is picked up by itself once listed.")
+                  f"Check with your distributor that the track was delivered to {said} with "
+                  "this ISRC; it is picked up by itself once listed.")
 
 
 def missing_credentials(release):
     stored = label_credentials(release.label_id)
-    for platform in release.platforms or []:
-        setup = resolve(release.label_id, platform, stored)
-        if setup.mode in (REMIND, LINK):
-            yield _credentials_notice(platform)
-        elif setup.sandbox:
-            yield _sandbox_notice(platform)
+    setups = [resolve(release.label_id, key, stored) for key in release.platforms or []]
+    absent = tuple(s.key for s in setups if s.mode in (REMIND, LINK))
+    sandboxed = tuple(s.key for s in setups if s.sandbox)
+    return [notice(keys) for notice, keys in ((_credentials_notice, absent),
+                                              (_sandbox_notice, sandboxed)) if keys]
 
 
-def _credentials_notice(platform):
-    name = platform_name(platform)
-    return Notice("no_credentials", platform, f"No {name} credentials",
-                  f"Fans cannot connect {name}: they leave an email or phone number and "
-                  f"are sent the link on release day; nothing is saved to their library.",
-                  f"Add {name} credentials under {CREDENTIALS_PAGE}.")
+def _credentials_notice(platforms):
+    said = names(platforms)
+    return Notice("no_credentials", platforms, f"No credentials for {said}",
+                  f"Fans cannot connect {said}: they leave an email or phone number and are "
+                  "sent the link on release day; nothing is saved to their library.",
+                  f"Add credentials under {CREDENTIALS_PAGE}.")
 
 
-def _sandbox_notice(platform):
-    name = platform_name(platform)
-    return Notice("sandbox", platform, f"{name} runs in the sandbox",
-                  f"There are no {name} credentials, so {name} pre-saves go to the built-in "
-                  "sandbox: they look real but nothing reaches fans' libraries.",
-                  f"Add {name} credentials under {CREDENTIALS_PAGE} before release day.")
+def _sandbox_notice(platforms):
+    said = names(platforms)
+    return Notice("sandbox", platforms, f"{said} run{'s' if len(platforms) == 1 else ''} "
+                                        "in the sandbox",
+                  f"There are no credentials for {said}, so those pre-saves go to the "
+                  "built-in sandbox: they look real but nothing reaches fans' libraries.",
+                  f"Add credentials under {CREDENTIALS_PAGE} before release day.")

@@ -41,8 +41,9 @@ class FansSchema(Schema):
 
 
 class WarningSchema(Schema):
-    kind = fields.String()
-    platform = fields.String()
+    kind = fields.String(metadata={"description": "grants_expire, item_missing, "
+                                                  "no_credentials or sandbox"})
+    platforms = fields.List(fields.String())
     title = fields.String()
     what_happens = fields.String()
     what_to_do = fields.String()

@@ -5,70 +5,18 @@ states the release-day engine leaves them in, with the reasons it records.
 """
 import csv
 import io
-import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from app.extensions import db
 from app.ledger import plain_reason
 from app.localtime import now_utc
-from app.models import Authorization, Fan, PreSave, Release, StreamingLink
+from app.models import Release, StreamingLink
 from app.tenants.context import Scope, scoped
+from tests.ledger_rows import ledger_release  # noqa: F401  (a shared fixture)
 
 STAFF, ARTIST_USER, HARBOR = "staff@northwind.test", "artist@northwind.test", "staff@harbor.test"
-
-# (name, platform, action, state, attempts, last_error)
-ROWS = [
-    ("Ada Pending", "spotify", "save", "pending", 0, None),
-    ("Ben Retrying", "spotify", "save", "pending", 2, "not_on_platform_yet"),
-    ("Cy Delivered", "spotify", "save", "delivered", 1, None),
-    ("Di Revoked", "spotify", "save", "failed", 1, "authorization_expired_or_revoked"),
-    ("Ed Working", "tidal", "save", "in_progress", 0, None),
-    ("Flo Gone", "tidal", "save", "cancelled", 0, "fan_disconnected"),
-    ("Gus Tired", "tidal", "save", "failed", 8, "gave up after 8 attempts: Bad gateway"),
-    ("=HYPERLINK(\"http://evil\")", "deezer", "save", "failed", 1, "not_found_on_platform"),
-    ("Ivy Remind", "apple_music", "remind", "pending", 0, "reminder_not_sent_yet"),
-]
-
-
-def release_of(slug):
-    return db.session.scalars(select(Release).where(Release.slug == slug)).one()
-
-
-def add_row(release, name, platform, action, state, attempts, last_error, granted_at=None):
-    fan = Fan(artist_id=release.artist_id, label_id=release.label_id, name=name,
-              email=f"{uuid.uuid4().hex[:8]}@fans.test")
-    db.session.add(fan)
-    db.session.flush()
-    grant = None
-    if action == "save":
-        grant = Authorization(fan_id=fan.id, label_id=release.label_id,
-                              artist_id=release.artist_id, platform=platform,
-                              granted_at=granted_at or now_utc())
-        db.session.add(grant)
-        db.session.flush()
-    db.session.add(PreSave(
-        release_id=release.id, fan_id=fan.id, label_id=release.label_id,
-        artist_id=release.artist_id, platform=platform, action=action, state=state,
-        attempts=attempts, last_error=last_error, authorization_id=grant and grant.id,
-        next_attempt_at=release.release_at, delivered_at=now_utc() if state == "delivered" else None))
-    return fan
-
-
-@pytest.fixture
-def ledger_release(app, active_release):
-    """make(rows, artist, days) -> release id of a pre-save-active release with those rows."""
-    def make(rows=ROWS, artist="aurora-vale", days=3):
-        slug = active_release(artist, days=days)
-        with app.app_context(), scoped(Scope.platform("test")):
-            release = release_of(slug)
-            for row in rows:
-                add_row(release, *row)
-            db.session.commit()
-            return release.id
-    return make
 
 
 def api_get(api, email, path):
@@ -154,14 +102,14 @@ def test_artist_users_see_counts_only(login, ledger_release):
 # Warnings -------------------------------------------------------------------------------------
 
 def kinds(warnings, kind):
-    return {w["platform"] for w in warnings if w["kind"] == kind}
+    return {p for w in warnings if w["kind"] == kind for p in w["platforms"]}
 
 
 def test_a_grant_that_expires_before_the_release_is_warned(api, login, ledger_release):
     release_id = ledger_release([("Old Grant", "spotify", "save", "pending", 0, None)], days=200)
     body = api_get(api, STAFF, f"/api/v1/releases/{release_id}/deliveries").get_json()
     (warning,) = [w for w in body["warnings"] if w["kind"] == "grants_expire"]
-    assert warning["platform"] == "spotify"
+    assert warning["platforms"] == ["spotify"]
     assert "1 pending Spotify pre-save(s)" in warning["what_happens"]
     assert "fail on release day" in warning["what_happens"] and "pre-save again" in warning["what_to_do"]
     html = login(STAFF).get(f"/releases/show/{release_id}").text
@@ -185,10 +133,15 @@ def test_platforms_without_an_item_are_warned_until_a_link_is_found(app, api, le
         db.session.add(StreamingLink(release_id=release_id, label_id=release.label_id,
                                      artist_id=release.artist_id, platform="spotify",
                                      url="https://open.spotify.com/track/x", item_id="x"))
+        release.isrc = "USRC12600001"
         db.session.commit()
     body = api_get(api, STAFF, f"/api/v1/releases/{release_id}/deliveries").get_json()
-    assert "spotify" not in kinds(body["warnings"], "item_missing")
-    assert "tidal" in kinds(body["warnings"], "item_missing")
+    (missing,) = [w for w in body["warnings"] if w["kind"] == "item_missing"]
+    assert missing["platforms"] == ["apple_music", "deezer", "tidal", "youtube_music",
+                                    "amazon_music"]
+    assert missing["title"] == ("Not found on Apple Music, Deezer, TIDAL, YouTube Music and "
+                                "Amazon Music yet")
+    assert "USRC12600001" in missing["what_happens"] and "distributor" in missing["what_to_do"]
 
 
 def test_missing_credentials_and_the_sandbox_are_warned(app, api, ledger_release, monkeypatch):
