@@ -109,6 +109,15 @@ class Config:
     APPLE_SANDBOX_PRIVATE_KEY = instance_secret("apple_sandbox_key.pem", new_ec_private_key)
     # Sandbox calls go through WSGI inside this process (see app/platforms/registry.py).
     SANDBOX_IN_PROCESS = env_bool("SANDBOX_IN_PROCESS", True)
+    # Release-day reminders. Email over SMTP (no SMTP_HOST: reminders wait, unsent); SMS
+    # through SMS_PROVIDER ("module:Class", see app/messaging/sms.py; the default only logs).
+    SMTP_HOST = env("SMTP_HOST")
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    SMTP_USER = env("SMTP_USER")
+    SMTP_PASSWORD = env("SMTP_PASSWORD")
+    SMTP_STARTTLS = env_bool("SMTP_STARTTLS", True)
+    MAIL_FROM = env("MAIL_FROM", "Presave <presave@localhost>")
+    SMS_PROVIDER = env("SMS_PROVIDER", "app.messaging.sms:LogOnlySms")
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = env("RATELIMIT_LOGIN", "10 per minute")
 
@@ -141,5 +150,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    SMTP_HOST = None  # tests start their own SMTP server and point at it
+    SMS_PROVIDER = "app.messaging.sms:LogOnlySms"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False

@@ -14,7 +14,7 @@ from app.jobs import leases, throttle
 from app.localtime import now_utc
 from app.models import Authorization, PreSave
 from app.models.authorization import ACTIVE, REVOKED
-from app.models.presave import DELIVERED, FAILED, PENDING, SAVE
+from app.models.presave import CANCELLED, DELIVERED, FAILED, PENDING, SAVE
 
 REVOKED_REASON = "authorization_expired_or_revoked"
 
@@ -42,6 +42,14 @@ class Failed:
 
 
 @dataclass(frozen=True)
+class Cancelled:
+    """Nothing to do any more (a reminder the fan took back); no attempt counted."""
+
+    presave_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Revoked:
     presave_id: int
     authorization_id: int
@@ -56,6 +64,8 @@ def write(outcome, token, attempts):
     if isinstance(outcome, Failed):
         return leases.settle(outcome.presave_id, token, state=FAILED, attempts=attempts + 1,
                              last_error=outcome.reason)
+    if isinstance(outcome, Cancelled):
+        return leases.settle(outcome.presave_id, token, state=CANCELLED, last_error=outcome.reason)
     if isinstance(outcome, Revoked):
         revoke(outcome.authorization_id, now)
         return leases.settle(outcome.presave_id, token, state=FAILED, attempts=attempts + 1,

@@ -9,8 +9,8 @@
   a lost job, a dead worker or a retry time that passed is picked up within a
   minute; the database ledger, not RQ, is the truth.
 
-Reminder pre-saves (action "remind") are not delivered here yet: on release day
-they stay pending with last_error "reminder_not_sent_yet" for the messaging job.
+Remind pre-saves (action "remind") get a message instead of a save: start_release_day
+enqueues their batches too (app.jobs.reminders.send_batch), whatever the platform's item.
 """
 import asyncio
 import contextvars
@@ -26,7 +26,7 @@ from sqlalchemy import func, select, update
 from app import releases as release_rules
 from app.crypto import DecryptError, keyring
 from app.extensions import db, queue
-from app.jobs import items
+from app.jobs import items, reminders
 from app.jobs.delivery import Batch, Row
 from app.jobs.leases import due, lease, recover_stale_leases  # noqa: F401  (for the reconciler)
 from app.jobs.runtime import job_app, tenant_job
@@ -45,7 +45,6 @@ DELIVERY_QUEUE = "delivery"
 BATCH_SIZE = 200
 BATCH_TIMEOUT = 240  # RQ kills a batch before its lease (LEASE_SECONDS) runs out
 BATCH_DEADLINE = 200  # no call starts after this many seconds into a batch
-REMINDER_WAITING = "reminder_not_sent_yet"
 
 
 @tenant_job
@@ -55,12 +54,13 @@ def start_release_day(label_id, release_id):
         return {"batches": 0}
     release_rules.advance(release, "release-day")
     _fill_attempt_times(release)
-    _note_reminders(release)
     items_found = {platform: _item_or_park(release, platform)
                    for platform in _due_platforms(release_id)}
     db.session.commit()  # batches read the links and rows committed here
     return {"batches": sum(enqueue_batches(release, platform)
-                           for platform, item in items_found.items() if item)}
+                           for platform, item in items_found.items() if item),
+            "reminder_batches": sum(enqueue_batches(release, platform, action=REMIND)
+                                    for platform in _due_platforms(release_id, REMIND))}
 
 
 @tenant_job
@@ -100,23 +100,31 @@ def deliver_due(now=None):
     pairs = db.session.execute(
         select(PreSave.label_id, PreSave.release_id).distinct()
         .join(Release, Release.id == PreSave.release_id)
-        .where(due(now), PreSave.action == SAVE, Release.status != DRAFT)).all()
+        .where(due(now), Release.status != DRAFT)).all()
     bucket = int(now.timestamp() // 60)
     return sum(_enqueue(start_release_day, label_id, release_id,
                         job_id=f"release-day-{release_id}-{bucket}") for label_id, release_id in pairs)
 
 
-def enqueue_batches(release, platform, now=None):
-    """Enough batch jobs for the due rows now; ids are deterministic per minute."""
+def enqueue_batches(release, platform, now=None, action=SAVE):
+    """Enough batch jobs for the due rows of ``action`` now; ids are deterministic per minute."""
     now = now or now_utc()
+    job, prefix, size = _batch_job(action)
     count = db.session.scalar(select(func.count()).select_from(PreSave).where(
         PreSave.release_id == release.id, PreSave.platform == platform,
-        PreSave.action == SAVE, due(now)))
+        PreSave.action == action, due(now)))
     bucket = int(now.timestamp() // 60)
-    return sum(_enqueue(deliver_batch, release.label_id, release.id, platform,
-                        job_id=f"deliver-{release.id}-{platform}-{bucket}-{n}",
+    return sum(_enqueue(job, release.label_id, release.id, platform,
+                        job_id=f"{prefix}-{release.id}-{platform}-{bucket}-{n}",
                         job_timeout=BATCH_TIMEOUT)
-               for n in range(math.ceil(count / BATCH_SIZE)))
+               for n in range(math.ceil(count / size)))
+
+
+def _batch_job(action):
+    """(job, job id prefix, rows per job) for the pre-saves of one action."""
+    if action == REMIND:
+        return reminders.send_batch, "remind", reminders.BATCH_SIZE
+    return deliver_batch, "deliver", BATCH_SIZE
 
 
 def _enqueue(func_, *args, **options):
@@ -142,9 +150,9 @@ def _item_or_park(release, platform):
     return item_id
 
 
-def _due_platforms(release_id):
+def _due_platforms(release_id, action=SAVE):
     return db.session.scalars(select(PreSave.platform).distinct().where(
-        PreSave.release_id == release_id, PreSave.action == SAVE, due(now_utc()))).all()
+        PreSave.release_id == release_id, PreSave.action == action, due(now_utc()))).all()
 
 
 def _fill_attempt_times(release):
@@ -154,15 +162,6 @@ def _fill_attempt_times(release):
         .where(PreSave.release_id == release.id, PreSave.state == PENDING,
                PreSave.next_attempt_at.is_(None))
         .values(next_attempt_at=release.release_at)
-        .execution_options(synchronize_session=False))
-
-
-def _note_reminders(release):
-    db.session.execute(
-        update(PreSave)
-        .where(PreSave.release_id == release.id, PreSave.action == REMIND,
-               PreSave.state == PENDING, PreSave.last_error.is_(None))
-        .values(last_error=REMINDER_WAITING)
         .execution_options(synchronize_session=False))
 
 

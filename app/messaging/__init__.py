@@ -1,0 +1,31 @@
+"""Release-day messages to fans who asked for a reminder: what they say and how they go out.
+
+- reminder.py: the message (artist, title, fan page link, unsubscribe line), email or SMS.
+- smtp.py: SMTP from the SMTP_* settings, one connection per batch.
+- sms.py: the SMS provider interface and its log-only default.
+- outbox.py: one batch's sender over both channels.
+
+Every failure is one of the errors below, with a reason a person can read in the ledger;
+app.jobs.reminders turns them into ledger outcomes. Secrets (SMTP_PASSWORD, a provider's
+token) are never part of a reason or a log line.
+"""
+
+
+class MessagingError(Exception):
+    """A message was not sent; ``str()`` is the plain reason for the ledger."""
+
+
+class NotConfigured(MessagingError):
+    """The channel is not set up (or refuses our login): nothing was sent; try later."""
+
+
+class Refused(MessagingError):
+    """This message cannot go out (no contact, an address the server refuses): give up."""
+
+
+class Unavailable(MessagingError):
+    """The server or provider did not answer or failed for now: retry with back-off."""
+
+
+class Withdrawn(MessagingError):
+    """The fan took the reminder back (/s/<artist>/me): nothing is sent."""

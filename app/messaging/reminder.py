@@ -1,0 +1,56 @@
+"""The release-day reminder of one pre-save: email when the fan left one, else SMS."""
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.messaging import Refused, Withdrawn
+from app.platforms.keys import PLATFORM_NAMES
+from app.releases import fan_page_url
+from app.wrapper import RELEASE_REMINDER
+
+EMAIL, SMS = "email", "sms"
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str  # email | sms
+    to: str  # an address or an E.164 number
+    subject: str
+    text: str
+    unsubscribe_url: str
+
+
+def reminder_for(presave):
+    """The message for a remind pre-save; Refused without a contact, Withdrawn when the fan
+    took the reminder back."""
+    fan, release = presave.fan, presave.release
+    if _withdrawn(fan):
+        raise Withdrawn("not sent: the fan withdrew the reminder")
+    link, stop = fan_page_url(release), fan_me_url(release.artist)
+    platform = PLATFORM_NAMES.get(presave.platform, presave.platform)
+    subject = f"“{release.title}” by {release.artist.name} is out now"
+    if fan.email:
+        return Message(EMAIL, fan.email, subject, _email_text(fan, subject, platform, link, stop),
+                       stop)
+    if fan.phone:
+        return Message(SMS, fan.phone, subject, f"{subject} on {platform}: {link} "
+                                                f"Stop messages: {stop}", stop)
+    raise Refused("not sent: the fan left no email or phone")
+
+
+def fan_me_url(artist):
+    """Where a fan sees what they shared with the artist and withdraws it."""
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/s/{artist.slug}/me"
+
+
+def _email_text(fan, subject, platform, link, stop):
+    greeting = f"Hi {fan.name}," if fan.name else "Hi,"
+    return (f"{greeting}\n\n{subject}. Listen on {platform}:\n{link}\n\n"
+            f"You asked for this one reminder. To stop messages, or to see what you shared, "
+            f"go to {stop}\n")
+
+
+def _withdrawn(fan):
+    """The fan gave a reminder consent and has withdrawn every one of them."""
+    given = [c for c in fan.consents if c.purpose == RELEASE_REMINDER]
+    return bool(given) and all(c.withdrawn_at is not None for c in given)

@@ -1,0 +1,90 @@
+"""Email over SMTP from the SMTP_* settings; one connection for a batch of messages.
+
+The password lives only in SmtpSettings (hidden from its repr) and in smtplib's login
+call; reasons and log lines name the host, never the credentials.
+"""
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from app.messaging import NotConfigured, Refused, Unavailable
+
+TIMEOUT = 20  # seconds per SMTP command
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    starttls: bool
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_config(cls, config):
+        if not config.get("SMTP_HOST"):
+            raise NotConfigured("not sent: email is not set up (SMTP_HOST is empty)")
+        return cls(config["SMTP_HOST"], int(config["SMTP_PORT"]), config["MAIL_FROM"],
+                   bool(config["SMTP_STARTTLS"]), config.get("SMTP_USER") or None,
+                   config.get("SMTP_PASSWORD") or None)
+
+
+class Mailer:
+    """``send(message)`` for each message; connects on the first, closes on exit."""
+
+    def __init__(self, settings):
+        self.settings, self.smtp = settings, None
+
+    def send(self, message):
+        email = build_email(self.settings.sender, message)
+        try:
+            self._connection().send_message(email)
+        except smtplib.SMTPRecipientsRefused:
+            raise Refused("not sent: the mail server refused the fan's address") from None
+        except smtplib.SMTPAuthenticationError:
+            self.close()
+            raise NotConfigured(f"not sent: {self.settings.host} refused the login "
+                                "(check SMTP_USER and SMTP_PASSWORD)") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise Unavailable(f"mail server {self.settings.host} failed: "
+                              f"{type(exc).__name__}") from None
+
+    def _connection(self):
+        if self.smtp is None:
+            s = self.settings
+            smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT)
+            try:
+                if s.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.user:
+                    smtp.login(s.user, s.password or "")
+            except BaseException:
+                smtp.close()
+                raise
+            self.smtp = smtp
+        return self.smtp
+
+    def close(self):
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def build_email(sender, message):
+    email = EmailMessage()
+    email["From"], email["To"], email["Subject"] = sender, message.to, message.subject
+    email["Date"], email["Message-ID"] = formatdate(), make_msgid(domain=_domain(sender))
+    email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+    email.set_content(message.text)
+    return email
+
+
+def _domain(sender):
+    return sender.rsplit("@", 1)[-1].strip("> ") or "localhost"

@@ -1,0 +1,60 @@
+"""A real SMTP server (aiosmtpd) on a free 127.0.0.1 port, keeping what it receives."""
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+
+class Inbox:
+    """The aiosmtpd handler: every message received, parsed, with its envelope recipients."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted"
+
+    def to(self, address):
+        return [message for rcpt, message in self.messages if address in rcpt]
+
+
+class Login:
+    """Accepts one user and password (plain text over the loopback: tests only)."""
+
+    def __init__(self, user, password):
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == (self.user, self.password)
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """start(login=None) -> Inbox of a server the app's SMTP settings now point at."""
+    controllers = []
+
+    def start(login=None):
+        inbox, port = Inbox(), free_port()
+        options = {"authenticator": login, "auth_require_tls": False} if login else {}
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+        controller.start()
+        controllers.append(controller)
+        for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_STARTTLS": False,
+                           "MAIL_FROM": "Presave <presave@presave.test>"}.items():
+            monkeypatch.setitem(app.config, key, value)
+        return inbox
+
+    yield start
+    for controller in controllers:
+        controller.stop()
