@@ -246,3 +246,9 @@ def test_panel_is_live_on_release_day(app, login, ledger_release):
     staff = login(STAFF)
     assert staff.get(f"/releases/{release_id}/deliveries.json").get_json()["live"] is True
     assert 'data-live="true"' in staff.get(f"/releases/show/{release_id}").text
+
+
+def test_openapi_describes_deliveries(api):
+    spec = api_get(api, STAFF, "/api/v1/_openapi").get_json()
+    assert "get" in spec["paths"]["/api/v1/releases/{pk}/deliveries"]
+    assert "fans" in spec["components"]["schemas"]["DeliveriesSchema"]["properties"]
