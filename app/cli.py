@@ -64,19 +64,57 @@ def rotate_keys_command():
 def release_status_command(release_id):
     """The delivery ledger of a release: pre-saves by platform and state, what comes next,
     and its status history."""
-    from app import releases as rules
-    from app.extensions import db
-    from app.models import Release
     from app.tenants.context import Scope, scoped
 
     with scoped(Scope.platform("cli:release status")):
-        release = db.session.get(Release, release_id)
-        if release is None:
-            raise click.ClickException(f"No release with id {release_id}")
-        click.echo("\n".join([*_release_heading(release), "",
-                              *_ledger_table(rules.ledger_counts(release)), "",
-                              *_next_lines(rules.next_instant(release), rules.next_attempt(release)),
-                              "", *_history_lines(release.history)]))
+        _echo_status(_release_or_fail(release_id))
+
+
+@release_cli.command("run-day")
+@click.argument("release_id", type=int)
+@click.option("--now", "surprise", is_flag=True,
+              help="A surprise drop: move the release instant to now first.")
+def release_run_day_command(release_id, surprise):
+    """Run release day now, in this process: mark the release released, deliver its due
+    pre-saves and send its reminders, then print the ledger (as `release status`). A release
+    still ahead needs --now; drafts and archived releases are refused."""
+    from app.jobs import run_day
+    from app.releases import TransitionError
+    from app.tenants.context import Scope, scoped
+
+    with scoped(Scope.platform("cli:release run-day")):
+        release = _release_or_fail(release_id)
+        try:
+            run_day.prepare(release, surprise, "cli:release run-day")
+        except TransitionError as exc:
+            raise click.ClickException(str(exc)) from None
+        total = run_day.outstanding(release_id)
+        with click.progressbar(length=total, label=f"Release day: {total} pre-saves") as bar:
+            failed = run_day.run(release.label_id, release_id, lambda: bar.update(
+                max(0, total - run_day.outstanding(release_id) - bar.pos)))
+        if failed:
+            click.echo(f"{failed} job(s) failed: see `rq info` and the worker log", err=True)
+        _echo_status(_release_or_fail(release_id))
+
+
+def _release_or_fail(release_id):
+    from app.extensions import db
+    from app.models import Release
+
+    release = db.session.get(Release, release_id)
+    if release is None:
+        raise click.ClickException(f"No release with id {release_id}")
+    return release
+
+
+def _echo_status(release):
+    """The output of `release status`: heading, ledger, what comes next, history."""
+    from app import releases as rules
+
+    click.echo("\n".join([*_release_heading(release), "",
+                          *_ledger_table(rules.ledger_counts(release)), "",
+                          *_next_lines(rules.next_instant(release), rules.next_attempt(release)),
+                          "", *_history_lines(release.history)]))
 
 
 LEDGER_STATES = ["pending", "retrying", "in_progress", "delivered", "failed", "cancelled"]

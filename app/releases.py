@@ -2,13 +2,13 @@
 
 Shared by the admin, the API and the CLI so the rules live in one place.
 """
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.localtime import now_utc, to_utc
+from app.localtime import now_utc, to_utc, zone
 from app.models import PreSave
 from app.models.presave import PENDING
 from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED,
@@ -172,3 +172,37 @@ def fan_page_url(release):
 
 def artwork_url(release):
     return url_for("media.file", name=release.artwork) if release.artwork else None
+
+
+NOT_RELEASABLE = {DRAFT: "A draft cannot be released: announce it first",
+                  RELEASED: "This release is already out",
+                  ARCHIVED: "An archived release cannot be released again"}
+
+
+def release_now(release, actor):
+    """A surprise drop: the release instant becomes now (to the minute), pending pre-saves move
+    to it, the old lifecycle job is cancelled, and release day starts. Commits first, since
+    the release-day job reads the released status."""
+    if release.status in NOT_RELEASABLE:
+        raise TransitionError(NOT_RELEASABLE[release.status])
+    previous = (release.presave_opens_at, release.release_at)
+    _move_release_to(release, now_utc().replace(second=0, microsecond=0))
+    advance(release, actor)
+    presaves.reschedule_pending(release)
+    _schedule(release, replacing=previous)
+    db.session.commit()
+    from app.jobs.lifecycle import on_released
+
+    on_released(release)
+    return release
+
+
+def _move_release_to(release, instant):
+    """Release at ``instant``; an opening still ahead moves to the minute before it."""
+    def wall(at):
+        return at.astimezone(zone(release.timezone)).replace(tzinfo=None)
+
+    opens = min(release.presave_opens_at, instant - timedelta(minutes=1))
+    release.presave_opens_at, release.presave_opens_local = opens, wall(opens)
+    release.release_at, release.release_local = instant, wall(instant)
+    release.timing_notes = None  # they were about the old local times

@@ -15,7 +15,8 @@ _OWN_ACCOUNT = [
 ]
 _STAFF = [
     ["ArtistView", "can_(list|show|add|edit|delete|download)"],
-    ["ReleaseView", "can_(list|show|add|edit|delete|download|announce|archive|change_dates|export)"],
+    ["ReleaseView", "can_(list|show|add|edit|delete|download|announce|archive|change_dates|export"
+                    "|release_now)"],
     ["(FanView|PreSaveView|ConsentView)", "can_(list|show)"],
     ["(Artists|Releases|Fans|Pre-saves|Consents|Label Users)", "menu_access"],
     ["ArtistApi", "can_(get|post|put|delete|info)"],

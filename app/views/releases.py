@@ -196,7 +196,8 @@ class ReleaseView(DeliveryRoutes, PresaveModelView):
     route_base = "/releases"
     class_permission_name = "ReleaseView"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
-                        "can_announce", "can_archive", "can_change_dates", "can_export"]
+                        "can_announce", "can_archive", "can_change_dates", "can_export",
+                        "can_release_now"]
     list_title = "Releases"
     list_columns = ["title", "artist", "status", "release_local", "timezone", "release_at"]
     label_columns = {"release_local": "Release (local)", "timezone": "Time zone",
@@ -273,7 +274,8 @@ class ReleaseView(DeliveryRoutes, PresaveModelView):
 
     def _show_page(self, release, dates_form, status=200):
         allowed = {name: self.appbuilder.sm.has_access(f"can_{name}", self.class_permission_name)
-                   for name in ("edit", "announce", "archive", "change_dates", "export")}
+                   for name in ("edit", "announce", "archive", "change_dates", "export",
+                                "release_now")}
         return self._page("releases/show.html", status, release=release, dates_form=dates_form,
                           action_form=ActionForm(), can=allowed, badge=status_badge,
                           fan_url=rules.fan_page_url(release),
@@ -291,6 +293,12 @@ class ReleaseView(DeliveryRoutes, PresaveModelView):
     @has_access
     def archive(self, pk):
         return self._transition(pk, rules.archive)
+
+    @expose("/release_now/<int:pk>", methods=["POST"])
+    @has_access
+    def release_now(self, pk):
+        """A surprise drop: out now, release day starts (app.releases.release_now)."""
+        return self._transition(pk, rules.release_now)
 
     def _transition(self, pk, action):
         release = _release_or_404(pk)
