@@ -72,6 +72,8 @@ def parse_args():
     parser.add_argument("--ceiling-calls", type=int, default=None,
                         help="calls of the ceiling run (default: N)")
     parser.add_argument("--timeout", type=float, default=3600, help="give up after this many s")
+    parser.add_argument("--no-analyze", action="store_true",
+                        help="PostgreSQL: no ANALYZE after seeding (release day on fresh statistics)")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
     args = parser.parse_args()
     args.n = args.n or (10000 if args.quick else 100000)
@@ -316,6 +318,32 @@ class RssWatch(threading.Thread):
             time.sleep(0.1)
 
 
+def cpu_seconds(pids, with_children=False):
+    """User + system CPU of these processes (and of their reaped and live children)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            times = proc.cpu_times()
+            total += times.user + times.system
+            if with_children:
+                total += times.children_user + times.children_system
+                for child in proc.children(recursive=True):
+                    child_times = child.cpu_times()
+                    total += child_times.user + child_times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def web_pids(master_pid):
+    import psutil
+
+    return [child.pid for child in psutil.Process(master_pid).children()]
+
+
 # --- the ceiling ---------------------------------------------------------------------------
 
 async def bare_saves(base_url, tokens, track_id, concurrency):
@@ -359,10 +387,10 @@ def counts(app, release_id):
     with app.app_context(), scoped(Scope.platform("bench:watch")):
         try:
             rows = db.session.execute(
-                select(PreSave.state, PreSave.attempts > 0, func.count(),
+                select(PreSave.state, PreSave.attempts, func.count(),
                        func.max(PreSave.updated_at))
                 .where(PreSave.release_id == release_id)
-                .group_by(PreSave.state, PreSave.attempts > 0)
+                .group_by(PreSave.state, PreSave.attempts)
                 .execution_options(all_tenants=True)).all()
         finally:
             db.session.remove()
@@ -422,6 +450,13 @@ def run(args, workdir, children, cleanups):
     from app.supervisor import commands
 
     app = create_app("config.Config", FAB_UPDATE_PERMS=False)
+
+    def dispose():  # before the schema is dropped: no connection of ours holds a lock
+        from app.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
+    cleanups.append(dispose)
     redis_url = app.config["REDIS_URL"]  # the embedded one when there is no local server
     os.environ["REDIS_URL"] = redis_url
     say(f"n={args.n} db={args.db}{f' (schema {schema})' if schema else ''} redis={redis_url} "
@@ -432,6 +467,17 @@ def run(args, workdir, children, cleanups):
     started = time.monotonic()
     label_id, release_id, tokens, isrc = seed(app, args.n)
     say(f"seeded {args.n} in {time.monotonic() - started:.1f} s")
+    if args.db == "postgres" and not args.no_analyze:
+        # Pre-saves pile up over weeks, so autovacuum has analysed the table long before
+        # release day; rows made seconds ago have no statistics yet, and with none the
+        # lease statement's plan rescans its LIMIT ... SKIP LOCKED subquery (--no-analyze).
+        from sqlalchemy import text
+
+        from app.extensions import db
+
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
 
     from app.sandbox import state
 
@@ -443,7 +489,7 @@ def run(args, workdir, children, cleanups):
     if web_threads > 1:
         env["GUNICORN_CMD_ARGS"] = f"--threads {web_threads}"
     argv = commands(redis_url, "127.0.0.1", port)
-    children.start("web", argv["web"], env)
+    web = children.start("web", argv["web"], env)
     wait_http(f"{base_url}/health")
     say(f"gunicorn: {web_workers} workers x {web_threads} thread(s) on {base_url} "
         f"({' '.join(Path(a).name if i == 0 else a for i, a in enumerate(argv['web']))})")
@@ -458,10 +504,14 @@ def run(args, workdir, children, cleanups):
     asyncio.run(bare_saves(base_url, tokens[:in_flight * 4], ceiling_track, in_flight))
     calls = (tokens * math.ceil(args.ceiling_calls / len(tokens)))[:args.ceiling_calls]
     say(f"ceiling: {len(calls)} bare aiohttp saves, {in_flight} in flight ...")
+    web_cpu, own_cpu = cpu_seconds(web_pids(web.pid)), time.process_time()
     ok, seconds, problems = asyncio.run(bare_saves(base_url, calls, ceiling_track, in_flight))
+    web_cpu, own_cpu = cpu_seconds(web_pids(web.pid)) - web_cpu, time.process_time() - own_cpu
     ceiling = ok / seconds
     say(f"ceiling: {ok} saves in {seconds:.2f} s = {ceiling:.0f} calls/s"
         + (f"; problems {problems}" if problems else ""))
+    say(f"ceiling CPU per call: web {web_cpu / len(calls) * 1000:.2f} ms, "
+        f"bare client {own_cpu / len(calls) * 1000:.2f} ms")
     del calls
 
     # Release day with the real workers.
@@ -485,6 +535,7 @@ def run(args, workdir, children, cleanups):
     say(f"{args.workers} rq worker(s) up (PresaveWorker); releasing")
     watch = RssWatch(worker_pids)
     watch.start()
+    web_cpu, worker_cpu = cpu_seconds(web_pids(web.pid)), cpu_seconds(worker_pids, True)
     release_now(app, release_id)
     t0 = datetime.now(timezone.utc)
     with app.app_context():
@@ -505,6 +556,8 @@ def run(args, workdir, children, cleanups):
             break
     watch.running = False
     watch.join()
+    web_cpu = cpu_seconds(web_pids(web.pid)) - web_cpu
+    worker_cpu = cpu_seconds(worker_pids, True) - worker_cpu
     seconds = (last - t0).total_seconds() if last else elapsed
     saves = found.get("delivered", 0)
     with app.app_context():
@@ -512,6 +565,8 @@ def run(args, workdir, children, cleanups):
     if saves != args.n:
         say(f"NOT all delivered: {found}")
     say(f"sandbox accepted {accepted} saves of the release's track")
+    say(f"release-day CPU per save: web {web_cpu / max(saves, 1) * 1000:.2f} ms, "
+        f"rq workers {worker_cpu / max(saves, 1) * 1000:.2f} ms")
     rate = saves / seconds
     say(f"baseline (ceiling, bare aiohttp, same calls, {in_flight} in flight): {ceiling:.0f} calls/s")
     print(f"release_day: saves={saves} seconds={seconds:.2f} rate={rate:.0f} ceiling={ceiling:.0f} "
