@@ -38,9 +38,14 @@ def lease(release_id, platform, limit, action=SAVE, seconds=LEASE_SECONDS):
               .order_by(PreSave.next_attempt_at, PreSave.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
         chosen = chosen.with_for_update(skip_locked=True)
+    # Choose the ids once, then claim them: as a subquery of the UPDATE, PostgreSQL may
+    # re-run the LIMIT per outer row on a table without statistics and lease every due row.
+    ids = db.session.execute(chosen).scalars().all()
+    if not ids:
+        return token, [], until
     claimed = db.session.execute(
         update(PreSave)
-        .where(PreSave.id.in_(chosen.scalar_subquery()), PreSave.state == PENDING)
+        .where(PreSave.id.in_(ids), PreSave.state == PENDING)
         .values(state=IN_PROGRESS, leased_until=until, lease_token=token, updated_at=now)
         .returning(PreSave.id)
         .execution_options(synchronize_session=False)).scalars().all()
