@@ -42,8 +42,10 @@ class Release(ArtistOwned, Model):
 
     artist = relationship("Artist", back_populates="releases")
     links = relationship("StreamingLink", back_populates="release", passive_deletes=True)
+    # By time, then insertion: several changes can share one instant (one request, a frozen clock).
     history = relationship("ReleaseStatusChange", back_populates="release",
-                           order_by="ReleaseStatusChange.at", passive_deletes=True)
+                           order_by=lambda: [ReleaseStatusChange.at, ReleaseStatusChange.id],
+                           passive_deletes=True)
 
     @property
     def status_label(self):
