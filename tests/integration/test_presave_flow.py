@@ -176,9 +176,11 @@ def test_staff_see_the_new_fan_consent_and_presave_at_once(app, client, active_r
     going = start(client, slug, email=email, consent_email_marketing="1")
     client.get(sandbox_decision(client, going.headers["Location"]))
     staff = login("staff@northwind.test")
-    assert email in staff.get("/fans/list/").get_data(as_text=True)
-    assert email in staff.get("/presaves/list/").get_data(as_text=True)  # newest first
-    assert email in staff.get("/consents/list/").get_data(as_text=True)
+    assert email in staff.get(f"/fans/list/?_flt_2_email={email}").get_data(as_text=True)
+    with app.app_context(), scoped(Scope.platform()):
+        fan_id = db.session.scalars(select(Fan.id).where(Fan.email == email)).one()
+    shown = staff.get(f"/fans/show/{fan_id}").get_data(as_text=True)  # with its related lists
+    assert "Flow Song" in shown and "email_marketing" in shown and "pending" in shown
     api_client, headers = api("staff@northwind.test")
     fans = api_client.get(f'/api/v1/fans/?q=(filters:!((col:email,opr:eq,value:\'{email}\')))',
                           headers=headers).get_json()["result"]
