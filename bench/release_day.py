@@ -49,7 +49,6 @@ sys.path.insert(0, str(BASE_DIR))
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_SERVER = "redis://127.0.0.1:6379"
-CLAIM_TTL = 4 * 3600
 CHUNK = 5000
 
 
@@ -98,18 +97,10 @@ def claim_redis():
         base.ping()
     except (redis.RedisError, OSError):
         return None, lambda: None
-    for number in range(15, 0, -1):  # the test suite claims from 1 upwards: start at the top
-        key = f"presave-test-claim:{number}"  # the same claims, so a test run never shares it
-        if base.set(key, "bench", nx=True, ex=CLAIM_TTL):
-            url = f"{REDIS_SERVER}/{number}"
-            conn = redis.Redis.from_url(url)
-            conn.flushdb()
+    from tests.support import claim_database_number
 
-            def release():
-                conn.flushdb()
-                base.delete(key)
-            return url, release
-    raise RuntimeError("no free Redis database number")
+    # The test suite claims from 1 upwards: start at the top.
+    return claim_database_number(REDIS_SERVER, range(15, 0, -1), owner="bench")
 
 
 def new_pg_schema():

@@ -14,19 +14,25 @@ def claim_redis_db(url, instance_dir):
         from app.embedded_redis import embedded_redis_url
 
         return embedded_redis_url(instance_dir), lambda: None
+    return claim_database_number(url, range(1, 16))
+
+
+def claim_database_number(url, numbers, owner="tests"):
+    """Claim the first free database number of the Redis at ``url`` (tests and benchmarks
+    share the claims, so they never see each other's keys); (claimed url, release)."""
     base = redis.Redis.from_url(url)
-    for number in range(1, 16):
+    server = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+    for number in numbers:
         key = f"presave-test-claim:{number}"
-        if base.set(key, "1", nx=True, ex=CLAIM_TTL):
-            claimed = url.rsplit("/", 1)[0] + f"/{number}" if url.count("/") > 2 else f"{url}/{number}"
-            conn = redis.Redis.from_url(claimed)
+        if base.set(key, owner, nx=True, ex=CLAIM_TTL):
+            conn = redis.Redis.from_url(f"{server}/{number}")
             conn.flushdb()
 
             def release():
                 conn.flushdb()
                 base.delete(key)
-            return claimed, release
-    raise RuntimeError("no free Redis database number for this test run")
+            return f"{server}/{number}", release
+    raise RuntimeError("no free Redis database number")
 
 
 def reset_database(app):
