@@ -3,8 +3,11 @@
     POST   /sandbox/_admin/reset                                  forget everything
     GET    /sandbox/_admin/<platform>/faults                      current fault settings
     POST   /sandbox/_admin/<platform>/faults                      {"latency_ms", "rate_429", "retry_after",
-                                                                   "rate_5xx", "quota_exceeded", "daily_writes"}
+                                                                   "rate_5xx", "quota_exceeded", "daily_writes",
+                                                                   "limit_rps", "limit_window_s",
+                                                                   "burst_every_s", "burst_for_s"}
     DELETE /sandbox/_admin/<platform>/faults                      back to no faults
+    GET    /sandbox/_admin/<platform>/injected                    {fault: answers it gave} since the reset
     POST   /sandbox/_admin/<platform>/tokens/expire               {"access_token"|"refresh_token"|"user"}
     POST   /sandbox/_admin/<platform>/tokens/revoke               {"access_token"|"refresh_token"|"user"}
     POST   /sandbox/_admin/<platform>/grants/backdate             {"seconds", + one selector as above}
@@ -68,6 +71,12 @@ def faults(platform):
         except ValueError as exc:
             return _error(400, str(exc))
     return jsonify(state.faults(platform))
+
+
+@blueprint.get("/<platform>/injected")
+@_platform_or_404
+def injected(platform):
+    return jsonify(state.injected(platform))
 
 
 def _selector():

@@ -8,6 +8,8 @@ and tests may call these helpers directly (inside an app context):
     find_catalog(platform, isrc=None, upc=None) -> [item, ...]
     saves(platform, user=None) -> [{"user", "id", "kind", "client_id", "at", "first"}, ...]
     set_faults(platform, **fields) -> faults;  faults(platform);  clear_faults(platform)
+    admit(platform, limit, window) -> None, or seconds until the rolling window has room
+    count_injected(platform, fault);  injected(platform) -> {fault: answers given}
     expire_tokens / revoke_tokens / backdate_grants(platform, ..., access_token=, refresh_token=, user=)
     token_calls(platform, grant_type="refresh_token") -> calls answered by the token endpoint
     reset(platform=None)
@@ -27,9 +29,12 @@ EXPIRED_GRACE = 86400  # an expired token stays known a day, so it answers "expi
 IDEMPOTENCY_TTL = 3600
 
 FAULT_DEFAULTS = {"latency_ms": 0, "rate_429": 0.0, "retry_after": 1, "rate_5xx": 0.0,
-                  "quota_exceeded": False, "daily_writes": 200}
+                  "quota_exceeded": False, "daily_writes": 200,
+                  "limit_rps": 0, "limit_window_s": 30, "burst_every_s": 0, "burst_for_s": 0}
 FAULT_LIMITS = {"latency_ms": (0, 60000), "rate_429": (0, 1), "retry_after": (0, 86400),
-                "rate_5xx": (0, 1), "daily_writes": (0, 10**9)}
+                "rate_5xx": (0, 1), "daily_writes": (0, 10**9), "limit_rps": (0, 10**6),
+                "limit_window_s": (0.1, 3600), "burst_every_s": (0, 86400),
+                "burst_for_s": (0, 86400)}
 
 
 def _r():
@@ -316,7 +321,43 @@ def _fault_value(name, value):
 
 
 def clear_faults(platform):
-    _r().delete(_key(platform, "faults"))
+    _r().delete(_key(platform, "faults"), _key(platform, "window"))
+
+
+# Admitted requests of the last ``window`` seconds, as a sorted set scored by time. Answers
+# "0" when this one is admitted, else the seconds until the oldest one that blocks it leaves.
+# Strings, because Redis truncates a Lua number to an integer.
+_ADMIT = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local held = redis.call('ZCARD', KEYS[1])
+if held < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+  return '0'
+end
+local blocking = redis.call('ZRANGE', KEYS[1], held - limit, held - limit, 'WITHSCORES')
+return tostring(tonumber(blocking[2]) + window - now)
+"""
+
+
+def admit(platform, limit, window):
+    """Count one request against a rolling window of ``limit`` requests per ``window``
+    seconds, shared by every web process: None when admitted, else the seconds to wait."""
+    at = now()
+    wait = float(_r().eval(_ADMIT, 1, _key(platform, "window"), repr(at), repr(window),
+                           int(limit), f"{at!r}:{secrets.token_hex(4)}"))
+    return wait if wait > 0 else None
+
+
+def count_injected(platform, fault):
+    _r().hincrby(_key(platform, "injected"), fault, 1)
+
+
+def injected(platform):
+    """{fault: how many answers it gave} since the last reset."""
+    counts = _r().hgetall(_key(platform, "injected"))
+    return {name.decode(): int(count) for name, count in counts.items()}
 
 
 def count_write(platform, day):
