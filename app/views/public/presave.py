@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app import presaves
 from app import oauth_state
+from app.analytics import capture, page_views
 from app.analytics.geoip import Place, locate
 from app.extensions import db, limiter
 from app.localtime import now_utc
@@ -24,6 +25,9 @@ from app.views.public.fan_pages import render_release_page
 from app.views.public.inapp import in_app_browser
 from app.views.public.lookup import public_release
 from app.wrapper import RELEASE_REMINDER, WrapperInput, read as read_wrapper
+
+
+fan_bp.after_request(page_views.after_fan_request)
 
 
 def signup_limits():
@@ -49,6 +53,7 @@ def presave(artist_slug, release_slug):
     platform = request.form.get("platform", "")
     if platform not in (release.platforms or []):
         abort(400, "Choose one of the platforms shown on the page.")
+    capture.record("platform_click", release, platform)
     mode = _mode(artist, platform)
     if mode == "link":
         abort(400, f"{PLATFORM_NAMES[platform]} only has listening links for this release.")
@@ -98,10 +103,18 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
                                       f"is out on {PLATFORM_NAMES[platform]}.")
     presaves.add_consents(fan, consents, presaves.ip_hash(request.remote_addr))
     if grant is None and platform == "apple_music" and mode == "direct":
+        capture.record("authorization_started", release, platform)  # MusicKit signed them in
         grant = _apple_grant(fan)
-    _record(release, fan, platform, grant)
+    created = _record(release, fan, platform, grant)
     db.session.commit()
+    _count(release, platform, grant, created)
     return remember_fan(redirect(page), artist, fan)
+
+
+def _count(release, platform, grant, created):
+    """A new pre-save counts once: completed with a grant, else a reminder sign-up."""
+    if created:
+        capture.record("presave_completed" if grant else "reminder_signup", release, platform)
 
 
 def _apple_grant(fan):
@@ -119,6 +132,7 @@ def _record(release, fan, platform, grant):
     if grant is not None and not presaves.grant_outlives(platform, grant.granted_at, release):
         flash(f"Heads-up: {PLATFORM_NAMES[platform]} permissions expire before this release is "
               "out. We'll send you a link to reconnect.", "fan-info")
+    return created
 
 
 def _outcome_message(release, platform, presave, created, grant):
@@ -142,6 +156,7 @@ def _send_to_platform(artist, release, platform, wrapper, place):
         "fan_id": cookie_fan.id if cookie_fan else None,
         "ip_hash": presaves.ip_hash(request.remote_addr), "place": place.__dict__,
     })
+    capture.record("authorization_started", release, platform)
     return redirect(client.authorization_url(callback_url(platform), state, challenge, scopes))
 
 
@@ -191,8 +206,9 @@ def _complete(artist, release, platform, payload, verifier, page):
                               fan_id=payload["fan_id"], account=(platform, account))
     presaves.add_consents(fan, wrapper.consents, payload["ip_hash"])
     grant = presaves.store_grant(fan, platform, tokens, account)
-    _record(release, fan, platform, grant)
+    created = _record(release, fan, platform, grant)
     db.session.commit()
+    _count(release, platform, grant, created)
     return remember_fan(redirect(page), artist, fan)
 
 

@@ -1,0 +1,160 @@
+"""Recording what fans do on the fan pages, cheaply: one XADD to a Redis stream per event.
+
+``record(kind, release, platform)`` reads the request itself: the client
+address (through ProxyFix when TRUSTED_PROXIES is set), the user agent, the
+referrer and the utm_* parameters. Only derived values leave the request: the
+visitor hash, the GeoIP place and the referrer's domain, never the address.
+Bots and link-preview fetchers are not recorded. The ingest job
+(app.jobs.analytics) moves the stream into the database in batches.
+
+A visit's source (the referrer's domain and UTM tags of the page view that
+started it) is kept in a session cookie, so the later steps (the pre-save form,
+the platform's sign-in callback) are credited to it too.
+"""
+import json
+import logging
+from collections import deque
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import current_app, g, request
+from redis.exceptions import RedisError
+
+from app.analytics import useragents, visitors
+from app.analytics.geoip import locate
+from app.extensions import redis_connection
+from app.localtime import now_utc
+from app.views.public.inapp import in_app_browser
+
+STREAM = "analytics:events"
+DRAIN_FLAG = "analytics:drain-queued"
+DRAIN_FLAG_SECONDS = 30  # a lost drain job is replaced after this (the cron runs each minute)
+DRAIN_JOB = "app.jobs.analytics.drain"
+QUEUE = "analytics"
+SOURCE_COOKIE = "presave_src"
+UTM = ("utm_source", "utm_medium", "utm_campaign")
+FIELD_LENGTH = 120
+# Events kept in this process while Redis cannot be reached, sent with the next event.
+FALLBACK_SIZE = 10000
+_fallback = deque(maxlen=FALLBACK_SIZE)
+log = logging.getLogger(__name__)
+
+
+def record(kind, release, platform=None):
+    """Record one event of ``release`` for the current request. Never raises."""
+    try:
+        user_agent = request.user_agent.string
+        if useragents.is_bot(user_agent):
+            return
+        _send(_event(kind, release, platform, user_agent))
+    except Exception:  # analytics must never break the fan's page
+        log.exception("analytics event %s dropped", kind)
+
+
+def _event(kind, release, platform, user_agent):
+    now = now_utc()
+    place = _place()
+    referrer, utm = source(kind)
+    return {
+        "kind": kind, "release_id": release.id, "artist_id": release.artist_id,
+        "label_id": release.label_id, "platform": platform, "at": now.isoformat(),
+        "visitor": visitors.visitor_hash(request.remote_addr, user_agent, now.date()),
+        "city": place.city, "region": place.region, "country": place.country,
+        "lat": place.latitude, "lon": place.longitude, "tz": place.timezone,
+        "referrer": referrer, **utm,
+        "device": useragents.device_class(user_agent),
+        "in_app": in_app_browser(user_agent) is not None,
+    }
+
+
+def _place():
+    """The GeoIP place of the client, looked up once per request (shared with the page)."""
+    if "visitor_place" not in g:
+        g.visitor_place = locate(request.remote_addr)
+    return g.visitor_place
+
+
+def _send(event):
+    """XADD the event (and any kept back while Redis was down); queue a drain when none is."""
+    batch = _take_fallback() + [json.dumps(event)]
+    try:
+        pipe = redis_connection().pipeline(transaction=False)
+        for item in batch:
+            pipe.xadd(STREAM, {"e": item})
+        pipe.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_SECONDS)
+        *_, flag_set = pipe.execute()
+    except RedisError as exc:
+        # Kept in memory and sent with this process's next event. Only a process that dies
+        # before Redis is back (or falls more than FALLBACK_SIZE events behind) loses some:
+        # analytics counts, never a pre-save, and the fan's page is not held up.
+        _fallback.extend(batch)
+        log.warning("analytics: Redis unavailable, %d events kept in memory (%s)",
+                    len(_fallback), exc.__class__.__name__)
+        return
+    if flag_set:
+        try:
+            enqueue_drain()
+        except RedisError as exc:  # the events are in the stream: the minute cron drains them
+            log.warning("analytics: drain not queued (%s)", exc.__class__.__name__)
+
+
+def _take_fallback():
+    taken = []
+    while True:
+        try:
+            taken.append(_fallback.popleft())
+        except IndexError:
+            return taken
+
+
+def enqueue_drain():
+    from app.extensions import queue
+
+    queue(QUEUE).enqueue(DRAIN_JOB, None, description="analytics: drain the event stream")
+
+
+def source(kind):
+    """(referrer domain, {utm_*}) credited to this event.
+
+    A page view that arrives from another site or with UTM tags starts a source; every
+    other event takes the source its visit started with (the cookie), else its own."""
+    own_referrer = external_referrer()
+    own_utm = {key: _clip(request.args.get(key)) for key in UTM if request.args.get(key)}
+    started = _from_cookie()
+    if kind != "page_view" and started is not None:
+        return started
+    if own_referrer or own_utm or started is None:
+        return own_referrer, own_utm
+    return started
+
+
+def external_referrer():
+    """The referring site's host (without "www."), or None for none or this site itself."""
+    host = urlsplit(request.referrer or "").hostname
+    if not host or host == request.host.split(":")[0]:
+        return None
+    return host.removeprefix("www.")[:255]
+
+
+def _clip(value):
+    return value.strip()[:FIELD_LENGTH] or None
+
+
+def _from_cookie():
+    raw = request.cookies.get(SOURCE_COOKIE)
+    if raw is None:
+        return None
+    values = dict(parse_qsl(raw[:2048]))
+    utm = {key: _clip(values[key]) for key in UTM if values.get(key)}
+    return (values.get("referrer") or None), {k: v for k, v in utm.items() if v}
+
+
+def remember_source(response):
+    """After a page view that started a source, keep it for the visit's later steps."""
+    referrer, utm = source("page_view")
+    if referrer is None and not utm:
+        return response
+    value = urlencode({"referrer": referrer or "", **utm})
+    if request.cookies.get(SOURCE_COOKIE) != value:
+        response.set_cookie(SOURCE_COOKIE, value, httponly=True, samesite="Lax", path="/s/",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
