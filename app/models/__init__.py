@@ -8,3 +8,5 @@ from app.models.fan import Consent, Fan  # noqa: F401
 from app.models.authorization import Authorization  # noqa: F401
 from app.models.presave import PreSave  # noqa: F401
 from app.models.event import Event  # noqa: F401
+from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlatform,  # noqa: F401
+                                    EventDailySource)

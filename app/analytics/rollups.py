@@ -1,0 +1,116 @@
+"""Daily rollups of events: incremented as events are stored, rebuilt on demand.
+
+``add(events)`` runs in the transaction that inserted the events (the caller
+commits), so counts and events never disagree. ``rebuild()`` recounts from the
+raw events through the same keying, for operators (`flask analytics
+rebuild-rollups`) and the benchmark.
+"""
+from collections import Counter
+from datetime import timezone
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import Event
+from app.models.event_rollup import (ROLLUPS, EventDaily, EventDailyPlace, EventDailyPlatform,
+                                     EventDailySource)
+
+# Rows per INSERT statement: well under SQLite's bound-parameter limit (32766).
+_BATCH = 1000
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# What rebuild() reads of each event: the attributes the keys below use.
+_EVENT_COLUMNS = (Event.label_id, Event.artist_id, Event.release_id, Event.kind,
+                  Event.occurred_at, Event.platform, Event.country, Event.region, Event.city,
+                  Event.latitude, Event.longitude, Event.referrer, Event.utm_source,
+                  Event.utm_medium, Event.utm_campaign)
+
+
+def add(events):
+    """Count these just-inserted events (Event objects or rows with the same attributes)
+    into every rollup. Events without a release are not counted."""
+    counts = {model: Counter() for model in ROLLUPS}
+    places = {}
+    for event in events:
+        if event.release_id is None:
+            continue
+        base = _base_key(event)
+        counts[EventDaily][base] += 1
+        counts[EventDailyPlatform][base + (_text(event.platform, 32),)] += 1
+        place = base + (_text(event.country, 2).upper(), _text(event.region, 120),
+                        _text(event.city, 120))
+        counts[EventDailyPlace][place] += 1
+        if places.get(place) is None and event.latitude is not None:
+            places[place] = (event.latitude, event.longitude)
+        counts[EventDailySource][base + _source(event)] += 1
+    for model, counter in counts.items():
+        _upsert(model, counter, places if model is EventDailyPlace else None)
+
+
+def rebuild(release_id=None, chunk=20000):
+    """Recount the rollups of the current scope (or of one release) from the raw events.
+    Returns the number of events counted; the caller commits."""
+    for model in ROLLUPS:
+        stmt = delete(model)
+        if release_id is not None:
+            stmt = stmt.where(model.release_id == release_id)
+        db.session.execute(stmt)
+    query = select(*_EVENT_COLUMNS).where(Event.release_id.is_not(None))
+    if release_id is not None:
+        query = query.where(Event.release_id == release_id)
+    total = 0
+    result = db.session.execute(query.execution_options(yield_per=chunk))
+    for rows in result.partitions():
+        add(rows)
+        total += len(rows)
+    return total
+
+
+def referrer_host(referrer):
+    """The site a visit came from: the referrer's host without "www.", "" for none."""
+    value = (referrer or "").strip()
+    if not value:
+        return ""
+    host = urlsplit(value if "//" in value else "//" + value).hostname or ""
+    return host.removeprefix("www.")[:255]
+
+
+def _base_key(event):
+    occurred = event.occurred_at
+    if occurred.tzinfo is None:  # rows read back raw from SQLite are naive UTC
+        occurred = occurred.replace(tzinfo=timezone.utc)
+    day = occurred.astimezone(timezone.utc).date()
+    return (event.label_id, event.artist_id, event.release_id, day, event.kind)
+
+
+def _source(event):
+    return (referrer_host(event.referrer), _text(event.utm_source, 120),
+            _text(event.utm_medium, 120), _text(event.utm_campaign, 120))
+
+
+def _text(value, length):
+    return (value or "").strip()[:length]
+
+
+def _upsert(model, counter, places=None):
+    if not counter:
+        return
+    names = ("label_id", "artist_id") + model.KEY
+    rows = []
+    # Sorted by key: concurrent writers lock rows in one order (no deadlocks on PostgreSQL).
+    for key in sorted(counter):
+        row = dict(zip(names, key), count=counter[key])
+        if places is not None:
+            row["latitude"], row["longitude"] = places.get(key, (None, None))
+        rows.append(row)
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    for start in range(0, len(rows), _BATCH):
+        stmt = insert(model).values(rows[start:start + _BATCH])
+        table = model.__table__
+        changes = {"count": table.c.count + stmt.excluded.count}
+        if places is not None:
+            changes["latitude"] = func.coalesce(table.c.latitude, stmt.excluded.latitude)
+            changes["longitude"] = func.coalesce(table.c.longitude, stmt.excluded.longitude)
+        db.session.execute(stmt.on_conflict_do_update(index_elements=list(model.KEY),
+                                                      set_=changes))
