@@ -8,11 +8,13 @@ Writes: new and changed rows are stamped with the scope's label and checked:
 a row may not point at another label's rows, nor be moved to another label.
 ORM INSERT statements (bulk inserts) are checked the same way, row by row.
 """
+import functools
 import re
 
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.sql.elements import BindParameter
 
 from app.models import Artist, ArtistOwned, Label, LabelOwned, PresaveUser
 from app.tenants.context import TenantScopeError, current_scope
@@ -166,15 +168,20 @@ def _load_target(session, model, pk):
     return target
 
 
+@functools.cache
 def _tenant_foreign_keys(mapper):
     """(attribute key, tenant class) for each single-column foreign key to a tenant table."""
     tables = {m.local_table: m.class_ for m in mapper.registry.mappers
               if issubclass(m.class_, LabelOwned)}
-    for prop in mapper.column_attrs:
-        for column in prop.columns:
-            for fk in getattr(column, "foreign_keys", ()):
-                if fk.column.table in tables:
-                    yield prop.key, tables[fk.column.table]
+    return tuple((prop.key, tables[fk.column.table])
+                 for prop in mapper.column_attrs for column in prop.columns
+                 for fk in getattr(column, "foreign_keys", ()) if fk.column.table in tables)
+
+
+@functools.cache
+def _guarded_keys(mapper):
+    """The columns whose values _guard_rows checks."""
+    return frozenset({"label_id", "artist_id"} | {key for key, _ in _tenant_foreign_keys(mapper)})
 
 
 _MULTI_VALUE = re.compile(r"^(?P<key>.+)_m(?P<row>\d+)$")
@@ -198,7 +205,7 @@ def _guard_rows(state, scope, verb, new):
     if mapper is None or not issubclass(mapper.class_, (LabelOwned, PresaveUser)):
         return
     name = mapper.class_.__name__
-    for row in _statement_rows(state):
+    for row in _statement_rows(state, mapper):
         if (new or "label_id" in row) and row.get("label_id") != scope.label_id:
             raise TenantScopeError(f"{name} {verb} without its label or into another label")
         if scope.artist_id is not None and row.get("artist_id", scope.artist_id) != scope.artist_id:
@@ -211,13 +218,38 @@ def _guard_rows(state, scope, verb, new):
                         f"{name} cannot refer to another label's {target_class.__name__}")
 
 
-def _statement_rows(state):
+def _statement_rows(state, mapper):
     """The rows an INSERT/UPDATE writes: executemany parameters over its own values()."""
     given = state.parameters
     rows = [dict(r) for r in given] if isinstance(given, (list, tuple)) else [dict(given or {})]
     stmt = state.statement
-    if not (getattr(stmt, "_values", None) or getattr(stmt, "_multi_values", None)):
+    values = getattr(stmt, "_values", None)
+    if not (values or getattr(stmt, "_multi_values", None)):
         return rows  # an ORM bulk insert or update: the parameters are the rows
+    if not values:
+        return _compiled_rows(stmt, rows)  # multi-row VALUES
+    plain = _plain_values(values, _guarded_keys(mapper))
+    # A bind's value can be given at execution under its name (bindparam("x"), {"x": ...}).
+    return [{key: value for key, bind in plain.items()
+             if (value := row.get(bind.key, bind.value)) is not None} | row for row in rows]
+
+
+def _plain_values(values, guarded):
+    """{column: bind} for the guarded columns values() sets, read without compiling (it
+    would cost more than the statement). A guarded column set to an SQL expression
+    (a subquery, a function) could write any label's id: refused."""
+    plain = {}
+    for column, value in values.items():
+        key = getattr(column, "key", column)
+        if key not in guarded:
+            continue  # never checked: its value does not matter here
+        if not isinstance(value, BindParameter) or value.callable is not None:
+            raise TenantScopeError(f"{key} may only be set to a plain value here")
+        plain[key] = value
+    return plain
+
+
+def _compiled_rows(stmt, rows):
     single, multi = {}, {}
     for key, value in stmt.compile().params.items():
         match = _MULTI_VALUE.match(key)

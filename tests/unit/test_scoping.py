@@ -5,7 +5,7 @@ Nothing here commits: every test works in one session and rolls it back.
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from app.extensions import db
@@ -304,3 +304,34 @@ def test_a_bulk_update_cannot_move_rows_out_of_the_label(session, demo, forge):
     row = all_rows(session, select(Release.label_id, Release.artist_id)
                    .where(Release.id == release_id))
     assert row == [(demo.northwind, demo.aurora)]
+
+
+FORGED_SET_CLAUSES = {
+    "by attribute": lambda d: ({Release.artist_id: d.marlow}, {}),
+    "by a bind given at execution": lambda d: ({"artist_id": bindparam("who")}, {"who": d.marlow}),
+    "by a subquery": lambda d: ({"label_id": select(Label.id).where(Label.id == d.harbor)
+                                 .scalar_subquery()}, {}),
+    "by a function": lambda d: ({"artist_id": func.coalesce(None, d.marlow)}, {}),
+}
+
+
+@pytest.mark.parametrize("forge", FORGED_SET_CLAUSES.values(), ids=list(FORGED_SET_CLAUSES))
+def test_a_bulk_update_cannot_point_rows_at_another_label_in_any_form(session, demo, forge):
+    release_id = demo.release["aurora-vale"]
+    values, params = forge(demo)
+    with northwind(demo):
+        with pytest.raises(TenantScopeError):
+            session.execute(update(Release).where(Release.id == release_id).values(values), params)
+    session.rollback()
+    row = all_rows(session, select(Release.label_id, Release.artist_id)
+                   .where(Release.id == release_id))
+    assert row == [(demo.northwind, demo.aurora)]
+
+
+def test_a_bulk_update_of_other_columns_may_use_expressions(session, demo):
+    release_id = demo.release["aurora-vale"]
+    with northwind(demo):
+        session.execute(update(Release).where(Release.id == release_id)
+                        .values(title=func.upper("renamed"), artist_id=demo.aurora))
+        assert session.scalars(select(Release.title).where(Release.id == release_id)).one() \
+            == "RENAMED"
