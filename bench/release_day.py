@@ -29,6 +29,7 @@ release_day: saves=<N> seconds=<T> rate=<saves/s> ceiling=<calls/s> ratio=<rate/
 """
 import argparse
 import asyncio
+import importlib
 import math
 import os
 import secrets
@@ -398,6 +399,8 @@ def counts(app, release_id):
 
 def main():
     args = parse_args()
+    # A plain kill stops the children and drops the schema too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="presave-bench-"))
     cleanups = [] if args.keep else [lambda: shutil.rmtree(workdir, ignore_errors=True)]
     children = Children(workdir)
@@ -413,8 +416,6 @@ def main():
 
 
 def run(args, workdir, children, cleanups):
-    redis_url, release_redis = claim_redis()
-    cleanups.append(release_redis)
     if args.db == "postgres":
         database_url, schema, drop = new_pg_schema()
         if not args.keep:
@@ -428,10 +429,12 @@ def run(args, workdir, children, cleanups):
         "FAB_UPDATE_PERMS": "false", "PUBLIC_BASE_URL": base_url, "SANDBOX_IN_PROCESS": "false",
         "PRESAVE_ENV": "development",  # the sandbox is mounted; everything else as in production
     })
+    os.environ.pop("REDIS_URL", None)
+    redis_url, release_redis = claim_redis()  # imports config: the environment must be set
+    cleanups.append(release_redis)
     if redis_url:
         os.environ["REDIS_URL"] = redis_url
-    else:
-        os.environ.pop("REDIS_URL", None)
+        importlib.reload(sys.modules["config"])  # its settings are read at import
     time.tzset()
 
     from flask_migrate import upgrade
