@@ -103,6 +103,7 @@ class Config:
     DEEZER_SECRET = env("DEEZER_SECRET")
     GOOGLE_CLIENT_ID = env("GOOGLE_CLIENT_ID")
     GOOGLE_CLIENT_SECRET = env("GOOGLE_CLIENT_SECRET")
+    GOOGLE_API_KEY = env("GOOGLE_API_KEY")  # YouTube search.list: finds the release's video
     AMAZON_CLIENT_ID = env("AMAZON_CLIENT_ID")
     AMAZON_CLIENT_SECRET = env("AMAZON_CLIENT_SECRET")
     AMAZON_API_KEY = env("AMAZON_API_KEY")  # the security profile id sent as x-api-key
@@ -110,6 +111,9 @@ class Config:
     APPLE_KEY_ID = env("APPLE_KEY_ID")
     APPLE_PRIVATE_KEY = env("APPLE_PRIVATE_KEY")  # PEM text of the MusicKit .p8 key
     APPLE_STOREFRONT = env("APPLE_STOREFRONT", "us")  # catalogue look-ups without a fan
+    # The external link resolver (Odesli / song.link): off unless a key is configured.
+    ODESLI_API_KEY = env("ODESLI_API_KEY")
+    ODESLI_API_URL = env("ODESLI_API_URL", "https://api.song.link/v1-alpha.1")
     # Signs the sandbox's Apple developer tokens, so its flow is the real one.
     APPLE_SANDBOX_PRIVATE_KEY = instance_secret("apple_sandbox_key.pem", new_ec_private_key)
     # Sandbox calls go through WSGI inside this process (see app/platforms/registry.py).

@@ -97,6 +97,52 @@ def release_run_day_command(release_id, surprise):
         _echo_status(_release_or_fail(release_id))
 
 
+@release_cli.command("resolve-links")
+@click.argument("release_id", type=int)
+def release_resolve_links_command(release_id):
+    """Look the release's streaming links up now (ISRC, UPC, verified search, then the
+    external resolver if configured) and print what was found per platform."""
+    from app.extensions import db
+    from app.jobs import links as link_jobs
+    from app.streaming_links import checks
+    from app.tenants.context import Scope, scoped
+
+    with scoped(Scope.platform("cli:release resolve-links")):
+        release = _release_or_fail(release_id)
+        with click.progressbar(length=len(release.platforms or []),
+                               label=f"Looking up “{release.title}”") as bar:
+            outcomes = link_jobs.look(release, progress=lambda _platform: bar.update(1))
+        db.session.commit()
+        link_jobs.schedule(release)
+        click.echo("\n".join(_links_table(outcomes) + [""] + _checks_lines(checks(release))))
+
+
+def _links_table(outcomes):
+    from app.platforms.web_links import name
+
+    rows = [["platform", "result", "source", "link", "why"]]
+    for platform, outcome in outcomes.items():
+        row = outcome.link
+        if row is not None:
+            state = ("hidden" if row.hidden else "kept") if not outcome.looked else "found"
+            rows.append([name(platform), state, row.source, row.url, row.note or ""])
+        else:
+            rows.append([name(platform), "not found", "", "", outcome.problem or ""])
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return ["  ".join([*(cell.ljust(w) for cell, w in zip(r[:4], widths)), r[4]]).rstrip()
+            for r in rows]
+
+
+def _checks_lines(state):
+    missing = ", ".join(state["missing"]) or "none"
+    lines = [f"Look-ups so far: {state['attempts']}; still missing: {missing}"]
+    if state["gave_up_at"]:
+        lines.append(f"Gave up at {iso_utc(state['gave_up_at'])} (72 h after the release)")
+    elif state["next_check_at"]:
+        lines.append(f"Next look-up: {iso_utc(state['next_check_at'])}")
+    return lines
+
+
 def _release_or_fail(release_id):
     from app.extensions import db
     from app.models import Release

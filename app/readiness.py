@@ -6,11 +6,16 @@ Three checks, for releases whose instant is still ahead:
   once the pre-save is open;
 - enabled platforms without credentials (registry mode remind or link), or
   running against the built-in sandbox.
+
+And, from the release instant on, the streaming links (app.jobs.links): platforms still
+not found after a look-up ("not found yet", with the next look), and those it gave up on
+after 72 hours.
 """
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app import streaming_links
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import Authorization, PreSave, StreamingLink
@@ -25,7 +30,7 @@ CREDENTIALS_PAGE = "Account → Platform credentials (a Label Admin can add them
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # grants_expire | item_missing | no_credentials | sandbox
+    kind: str  # grants_expire | item_missing | no_credentials | sandbox | links_missing | links_gave_up
     platforms: tuple
     title: str
     what_happens: str
@@ -37,10 +42,13 @@ class Notice:
 
 
 def warnings(release, now=None):
-    """The release's notices before release day; none once it is released or archived."""
+    """The release's notices: before release day what will fail; from then on the links
+    still missing. None once archived."""
     now = now or now_utc()
-    if release.status in (RELEASED, ARCHIVED) or release.release_at <= now:
+    if release.status == ARCHIVED:
         return []
+    if release.status == RELEASED or release.release_at <= now:
+        return missing_links(release)
     return [*expiring_grants(release, now), *missing_items(release, now),
             *missing_credentials(release)]
 
@@ -108,6 +116,32 @@ def _item_notice(release, platforms):
                   "72 hours, then fail.",
                   f"Check with your distributor that the track was delivered to {said} with "
                   "this ISRC; it is picked up by itself once listed.")
+
+
+def missing_links(release):
+    """After a look-up since the release instant: what is not found yet, or given up on."""
+    checked = release.links_checked_at
+    if checked is None or checked < release.release_at:
+        return []
+    platforms = tuple(streaming_links.missing(release))
+    if not platforms:
+        return []
+    said = names(platforms)
+    by_hand = (f"Set the link by hand in the Streaming links panel of this page, or check "
+               f"with your distributor that the release was delivered to {said}.")
+    if release.links_gave_up_at is not None:
+        return [Notice("links_gave_up", platforms, f"Gave up on {said} after 72 h",
+                       f"The release was looked up on {said} for 72 hours after it came out "
+                       "and never found: the fan page shows no Stream Now button for "
+                       f"{'it' if len(platforms) == 1 else 'them'}, and pre-saves waiting "
+                       "there have failed.", by_hand)]
+    next_look = release.links_next_check_at
+    when = f"again at {next_look:%d %b %Y %H:%M} UTC and " if next_look else ""
+    return [Notice("links_missing", platforms, f"Not found on {said} yet",
+                   f"We look {when}keep looking until "
+                   f"{release.release_at + streaming_links.GIVE_UP_AFTER:%d %b %Y %H:%M} UTC "
+                   "(72 hours after the release); meanwhile the fan page has no Stream Now "
+                   f"button for {said}.", by_hand)]
 
 
 def missing_credentials(release):

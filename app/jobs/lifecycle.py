@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app import releases as release_rules
 from app.extensions import db, queue, redis_connection
+from app.jobs import links as link_jobs
 from app.jobs import release_day
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
@@ -38,12 +39,15 @@ def reconcile(label_id=None):
         release_rules.archive(release, "clock")
     recovered = release_day.recover_stale_leases(now)
     db.session.commit()  # release-day jobs read the statuses and rows committed here
+    for release in due:
+        link_jobs.schedule(release)
     for release in released:
         on_released(release)
     # Also what no job started: local-mode fans east of the release's zone, a lost job.
     started = release_day.deliver_due(now)
     return {"advanced": len(due), "archived": len(stale), "released": len(released),
-            "leases_recovered": recovered, "release_days_started": started}
+            "leases_recovered": recovered, "release_days_started": started,
+            "link_lookups": link_jobs.enqueue_due(now)}
 
 
 @tenant_job
@@ -54,15 +58,18 @@ def advance_release(label_id, release_id):
     released = _advance(release)
     schedule_next_instant(release)
     db.session.commit()
+    link_jobs.schedule(release)
     if released:
         on_released(release)
 
 
 def _advance(release):
     """Advance by the clock; True when this is what made the release released."""
-    was_released = release.status == RELEASED
+    before = release.status
     release_rules.advance(release, "clock")
-    return release.status == RELEASED and not was_released
+    if release.status != before:  # the pre-save opened or the release is out: find the links
+        link_jobs.look_now(release)
+    return release.status == RELEASED and before != RELEASED
 
 
 def on_released(release):
@@ -74,6 +81,7 @@ def on_released(release):
                 job_id=release_day_job_id(release.id), unique=True)
         except DuplicateJobError:
             pass  # handed over already
+    link_jobs.at_release(release)
 
 
 def release_day_job_id(release_id):

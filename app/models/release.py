@@ -37,6 +37,12 @@ class Release(ArtistOwned, Model):
     platforms: Mapped[list] = mapped_column(JSON, default=list)
     release_mode: Mapped[str] = mapped_column(String(10), default="global")
     status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    # Streaming-link resolution (app.jobs.links): the next look-up the reconciler catches up,
+    # the looks so far, the last one, and when it stopped with platforms still missing.
+    links_next_check_at = mapped_column(UTCDateTime, index=True)
+    links_checked_at = mapped_column(UTCDateTime)
+    links_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    links_gave_up_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -79,7 +85,9 @@ class StreamingLink(ArtistOwned, Model):
     platform: Mapped[str] = mapped_column(String(32))
     url: Mapped[str] = mapped_column(String(500))
     item_id: Mapped[str | None] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(20), default="manual")  # isrc | manual | resolver
+    # isrc | upc (catalogue code) | search (verified title and artist) | resolver | manual
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    note: Mapped[str | None] = mapped_column(String(300))  # why this item was chosen
     hidden: Mapped[bool] = mapped_column(default=False)
     found_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 

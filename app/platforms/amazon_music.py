@@ -35,7 +35,9 @@ class AmazonMusic(OAuthPlatform):
                           headers=self._headers(access_token))
 
     def find_by_isrc(self, isrc):
-        return []  # no documented ISRC/UPC search; track objects only carry an isrc
+        # No documented ISRC/UPC search, and catalogue reads need a fan's token (scope
+        # music::catalog), never used for look-ups: links come from the external resolver.
+        return []
 
     def public_url(self, item_id, kind="track"):
         return f"https://music.amazon.com/{kind}s/{item_id}"

@@ -150,7 +150,7 @@ class AppleMusic(Platform):
     # -- catalogue ---------------------------------------------------------------
 
     def find_by_isrc(self, isrc):
-        return self._filter("songs", "track", **{"filter[isrc]": isrc})
+        return self._filter("songs", "track", include="albums", **{"filter[isrc]": isrc})
 
     def find_by_upc(self, upc):
         return self._filter("albums", "album", **{"filter[upc]": upc})
@@ -167,11 +167,14 @@ class AppleMusic(Platform):
 
     def _item(self, found, kind):
         attrs = found.get("attributes") or {}
+        albums = ((found.get("relationships") or {}).get("albums") or {}).get("data") or []
+        compilation = attrs.get("isCompilation") or any(
+            (album.get("attributes") or {}).get("isCompilation") for album in albums)
         return CatalogItem(
             item_id=str(found["id"]), url=attrs.get("url") or self.public_url(found["id"], kind),
             title=attrs.get("name", ""), artist=attrs.get("artistName", ""),
             release_date=parse_date(attrs.get("releaseDate")), kind=kind,
-            isrc=attrs.get("isrc"), upc=attrs.get("upc"))
+            isrc=attrs.get("isrc"), upc=attrs.get("upc"), compilation=bool(compilation))
 
     def public_url(self, item_id, kind="track"):
         path = "album" if kind == "album" else "song"

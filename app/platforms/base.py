@@ -51,6 +51,7 @@ class CatalogItem:
     kind: str  # "track" or "album"
     isrc: str | None = None
     upc: str | None = None
+    compilation: bool = False  # on a various-artists compilation
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,10 @@ class Platform(ABC):
         """Tracks with this ISRC (several are possible: single and album versions)."""
 
     def find_by_upc(self, upc: str) -> list[CatalogItem]:
+        return []
+
+    def find_by_title(self, title: str, artist: str) -> list[CatalogItem]:
+        """A title-and-artist search, for platforms without a code search (unverified hits)."""
         return []
 
     @abstractmethod

@@ -48,7 +48,7 @@ FALLBACK = {
     SPOTIFY: ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", None),
     TIDAL: ("TIDAL_CLIENT_ID", "TIDAL_CLIENT_SECRET", None),
     DEEZER: ("DEEZER_APP_ID", "DEEZER_SECRET", None),
-    YOUTUBE_MUSIC: ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", None),
+    YOUTUBE_MUSIC: ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_API_KEY"),
     AMAZON_MUSIC: ("AMAZON_CLIENT_ID", "AMAZON_CLIENT_SECRET", "AMAZON_API_KEY"),
 }
 # What a platform cannot work without (Apple: team/key ids and the .p8; Amazon: x-api-key).
@@ -156,7 +156,7 @@ def sandbox_credentials(key) -> Credentials:
         return Credentials(f"{SANDBOX_APPLE_TEAM_ID}/{SANDBOX_APPLE_KEY_ID}",
                            extra=current_app.config["APPLE_SANDBOX_PRIVATE_KEY"])
     return Credentials(f"presave-sandbox-{key}", "sandbox-secret",
-                       "sandbox-api-key" if key == AMAZON_MUSIC else None)
+                       "sandbox-api-key" if key in (AMAZON_MUSIC, YOUTUBE_MUSIC) else None)
 
 
 def origin(url) -> str:

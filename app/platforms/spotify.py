@@ -65,7 +65,8 @@ class Spotify(OAuthPlatform):
             title=found.get("name", ""),
             artist=", ".join(a.get("name", "") for a in found.get("artists") or []),
             release_date=parse_date(album.get("release_date")),
-            kind=kind, isrc=ids.get("isrc"), upc=ids.get("upc") or ids.get("ean"))
+            kind=kind, isrc=ids.get("isrc"), upc=ids.get("upc") or ids.get("ean"),
+            compilation=album.get("album_type") == "compilation")
 
     def public_url(self, item_id, kind="track"):
         return f"https://open.spotify.com/{kind}/{item_id}"

@@ -82,7 +82,7 @@ class Tidal(OAuthPlatform):
             item_id=str(found["id"]), url=links[0] if links else self.public_url(found["id"], kind),
             title=attrs.get("title", ""),
             artist=", ".join(filter(None, (names.get(("artists", a.get("id"))) for a in artists))),
-            release_date=parse_date(attrs.get("releaseDate")), kind=kind,
+            release_date=parse_date(attrs.get("releaseDate") or attrs.get("createdAt")), kind=kind,
             isrc=attrs.get("isrc"), upc=attrs.get("barcodeId"))
 
     def public_url(self, item_id, kind="track"):

@@ -1,10 +1,13 @@
 """YouTube Music through the YouTube Data API v3: a "save" is a like (videos.rate).
 
-There is no YouTube Music API, no pre-save and no ISRC/UPC search: links come
-from another resolver or are entered by staff. Each like costs 50 of the
-default 10,000 daily quota units, which reset at midnight Pacific.
+There is no YouTube Music API, no pre-save and no ISRC/UPC search: the track is
+found by a title-and-artist search (search.list with the app's API key,
+credentials.extra; 100 calls a day in its own bucket since June 2026), which the
+caller verifies (app.platforms.catalogue), else by the external resolver or staff.
+Each like costs 50 of the default 10,000 daily quota units, which reset at
+midnight Pacific.
 """
-from app.platforms.base import split_scopes, unique
+from app.platforms.base import CatalogItem, parse_date, split_scopes, unique
 from app.platforms.errors import (PlatformError, QuotaExceeded, RateLimited, retry_after,
                                   seconds_to_pacific_midnight)
 from app.platforms.flow import Request
@@ -62,6 +65,25 @@ class YouTubeMusic(OAuthPlatform):
 
     def find_by_isrc(self, isrc):
         return []  # the Data API has no code search
+
+    def find_by_title(self, title, artist):
+        if not self.credentials.extra:
+            return []  # no API key: searching is not possible without a fan's token
+        body = self.http.json("GET", "/search", params={
+            "part": "snippet", "type": "video", "videoCategoryId": "10", "maxResults": 10,
+            "q": f"{artist} {title}", "key": self.credentials.extra}) or {}
+        return [self._video(found) for found in body.get("items") or []
+                if (found.get("id") or {}).get("videoId")]
+
+    def _video(self, found):
+        snippet = found.get("snippet") or {}
+        video_id = found["id"]["videoId"]
+        channel = snippet.get("channelTitle", "")
+        # Art tracks live on the artist's auto-generated "<Artist> - Topic" channel.
+        return CatalogItem(item_id=video_id, url=self.public_url(video_id),
+                           title=snippet.get("title", ""),
+                           artist=channel[:-len(" - Topic")] if channel.endswith(" - Topic") else channel,
+                           release_date=parse_date(snippet.get("publishedAt")), kind="track")
 
     def public_url(self, item_id, kind="track"):
         if kind == "album":

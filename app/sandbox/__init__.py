@@ -9,6 +9,7 @@ SANDBOX_ENABLED, which is never the case in production.
 from importlib import import_module
 
 PLATFORM_MODULES = ("spotify", "tidal", "deezer", "youtube_music", "amazon_music", "apple_music")
+STAND_INS = ("odesli",)  # services that are not platforms: the external link resolver
 
 
 def register_sandbox(app):
@@ -16,6 +17,6 @@ def register_sandbox(app):
         return
     from app.sandbox import admin
 
-    for name in PLATFORM_MODULES:
+    for name in (*PLATFORM_MODULES, *STAND_INS):
         app.register_blueprint(import_module(f"app.sandbox.{name}").blueprint)
     app.register_blueprint(admin.blueprint)

@@ -198,7 +198,19 @@ def catalog(sf, resource):
     if not codes:
         return dialect.error(400, f"filter[{field}] is required")
     items = [i for code in codes for i in state.find_catalog(PLATFORM, **{field: code}) if i["kind"] == kind]
-    return jsonify(data=[_resource(sf, resource, item) for item in items])
+    data = [_resource(sf, resource, item) for item in items]
+    if resource == "songs" and "albums" in request.args.get("include", "").split(","):
+        for song, item in zip(data, items):
+            song["relationships"] = {"albums": {"data": [_song_album(sf, item)]}}
+    return jsonify(data=data)
+
+
+def _song_album(sf, item):
+    album_id = str(int(state.fingerprint(item["id"])[:8], 16))
+    return {"id": album_id, "type": "albums", "href": f"/v1/catalog/{sf}/albums/{album_id}",
+            "attributes": {"name": item["title"], "artistName": item["artist"],
+                           "isCompilation": bool(item.get("compilation")),
+                           "releaseDate": item["release_date"]}}
 
 
 @api.route("/catalog/<sf>/<resource>/<item_id>", auth=False)
@@ -227,7 +239,8 @@ def _resource(sf, resource, item):
                   "url": f"{WEB}/{sf}/{resource[:-1]}/{item['id']}",
                   "playParams": {"id": item["id"], "kind": resource[:-1]}}
     attributes.update({"isrc": item["isrc"], "durationInMillis": 180000} if resource == "songs"
-                      else {"upc": item["upc"], "trackCount": 1})
+                      else {"upc": item["upc"], "trackCount": 1,
+                            "isCompilation": bool(item.get("compilation"))})
     return {"id": item["id"], "type": resource, "href": f"/v1/catalog/{sf}/{resource}/{item['id']}",
             "attributes": attributes}
 

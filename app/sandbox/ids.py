@@ -15,6 +15,10 @@ ITEM_FORMATS = {
     "tidal": ("4", DIGITS, 8),
     "youtube_music": ("", URLSAFE, 11),
     "amazon_music": ("B0", UPPER, 8),
+    # link-only extras (reached through the external resolver's stand-in)
+    "soundcloud": ("", DIGITS, 10),
+    "pandora": ("", UPPER, 14),
+    "audiomack": ("", DIGITS, 8),
 }
 USER_FORMATS = {
     "spotify": ("", BASE62, 10),  # the immutable account_id

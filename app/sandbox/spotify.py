@@ -168,7 +168,7 @@ def _artist(item):
 def _album(item, album_id=None, name=None):
     released = item.get("release_date") or date.today().isoformat()
     album = _object("album", album_id or item["id"], name or item["title"])
-    album.update(album_type="single", total_tracks=1, available_markets=[], images=[],
+    album.update(album_type="compilation" if item.get("compilation") else "single", total_tracks=1, available_markets=[], images=[],
                  release_date=released, release_date_precision="day", artists=[_artist(item)])
     if item.get("upc"):
         album["external_ids"] = {"upc": item["upc"]}

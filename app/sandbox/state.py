@@ -261,14 +261,17 @@ def normalise_upc(upc):
 
 
 def add_catalog_item(platform, *, isrc=None, upc=None, id=None, title="Untitled",
-                     artist="Sandbox Artist", release_date=None, kind=None):
-    """Add an item the platform 'has'; an ISRC or UPC may map to several items."""
+                     artist="Sandbox Artist", release_date=None, kind=None, compilation=False):
+    """Add an item the platform 'has'; an ISRC or UPC may map to several items (a single,
+    the album version, a various-artists compilation)."""
     if not (isrc or upc or id):
         raise ValueError("an item needs an isrc, a upc or an id")
     item = {"id": str(id or ids.new_item_id(platform)), "kind": kind or ("album" if upc else "track"),
             "isrc": normalise_isrc(isrc) or None, "upc": (upc or "").strip() or None,
-            "title": title, "artist": artist, "release_date": release_date}
+            "title": title, "artist": artist, "release_date": release_date,
+            "compilation": bool(compilation)}
     _put(_key(platform, "catalog", "item", item["id"]), item)
+    _r().sadd(_key(platform, "catalog", "all"), item["id"])
     for field, value in (("isrc", normalise_isrc(isrc)), ("upc", normalise_upc(upc))):
         index = _key(platform, "catalog", field, value)
         if value and item["id"].encode() not in _r().lrange(index, 0, -1):
@@ -287,6 +290,19 @@ def find_catalog(platform, isrc=None, upc=None):
         return []
     item_ids = _r().lrange(_key(platform, "catalog", field, value), 0, -1)
     return [item for item in (catalog_item(platform, i.decode()) for i in item_ids) if item]
+
+
+def search_catalog(platform, text):
+    """Items whose title and artist words all appear in ``text`` (a plain search), by id."""
+    words = set(_words(text))
+    found = (catalog_item(platform, i.decode()) for i in _r().smembers(_key(platform, "catalog", "all")))
+    return sorted((item for item in found if item and words and
+                   set(_words(item["title"] + " " + item["artist"])) <= words),
+                  key=lambda item: item["id"])
+
+
+def _words(text):
+    return "".join(c if c.isalnum() else " " for c in (text or "").casefold()).split()
 
 
 # --- faults and quotas ---------------------------------------------------

@@ -84,7 +84,18 @@ def _lookup(kind):
     (name, values), = filters.items()
     found = [_items(kind, name, value) for value in values]
     items = found[0] if len(found) == 1 else [hits[0] for hits in found if hits]
-    return document({"data": [_resource(kind, item) for item in items], "links": {"self": request.full_path}})
+    body = {"data": [_resource(kind, item) for item in items], "links": {"self": request.full_path}}
+    if "artists" in request.args.get("include", "").split(","):
+        body["included"] = [_artist(item) for item in items]
+    return document(body)
+
+
+def _artist_id(item):
+    return str(int(state.fingerprint(item["artist"])[:8], 16))
+
+
+def _artist(item):
+    return {"id": _artist_id(item), "type": "artists", "attributes": {"name": item["artist"]}}
 
 
 def _filters(kind):
@@ -113,11 +124,14 @@ def _resource(kind, item):
     attributes = {"title": item["title"], "explicit": False, "popularity": 0.0, "mediaTags": [],
                   "duration": "PT3M"}
     if kind == "tracks":
-        attributes.update(isrc=item["isrc"] or "", key="UNKNOWN", keyScale="UNKNOWN")
+        attributes.update(isrc=item["isrc"] or "", key="UNKNOWN", keyScale="UNKNOWN",
+                          createdAt=item.get("release_date"))
     else:
         attributes.update(barcodeId=item["upc"] or "", albumType="SINGLE", numberOfItems=1,
                           numberOfVolumes=1, releaseDate=item.get("release_date"))
-    return {"id": item["id"], "type": kind, "attributes": attributes}
+    artists = {"data": [{"id": _artist_id(item), "type": "artists"}]}
+    return {"id": item["id"], "type": kind, "attributes": attributes,
+            "relationships": {"artists": artists}}
 
 
 @api.route("/userCollectionTracks/<user_id>/relationships/items", methods=["POST"])

@@ -5,7 +5,10 @@ GET channels?mine=true&part=id, POST videos/rate?id=&rating=like|dislike|none
 (204; 404 videoNotFound for a video not in the sandbox catalogue), GET
 videos/getRating?id=. Each rating counts against a daily quota of writes
 (`daily_writes`, default 200 = 10,000 units / 50) that resets at midnight
-Pacific time; past it, 403 quotaExceeded. Errors use Google's format.
+Pacific time; past it, 403 quotaExceeded. GET search?part=snippet&q=&type=video
+takes an API key (`key=`, any non-empty value) instead of a token and finds
+catalogue items whose title and artist words are all in q; each hit comes from the
+artist's "<Artist> - Topic" channel. Errors use Google's format.
 """
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -63,6 +66,29 @@ def channels(grant):
     items = [{"kind": "youtube#channel", "etag": "sandbox", "id": grant["user"]}] if mine else []
     return jsonify(kind="youtube#channelListResponse", etag="sandbox", items=items,
                    pageInfo={"totalResults": len(items), "resultsPerPage": 5})
+
+
+@api.route("/search", auth=False)
+def search():
+    if not request.args.get("key") and not dialect.token():
+        return dialect.error(403, "Method doesn't allow unregistered callers (callers without "
+                                  "established identity). Please use API Key or other form of "
+                                  "API consumer identity to call this API.", reason="forbidden")
+    if not request.args.get("part"):
+        return dialect.error(400, "Required parameter: part", reason="required",
+                             location="part", locationType="parameter")
+    limit = request.args.get("maxResults", "5")
+    if not limit.isdigit() or not 0 <= int(limit) <= 50:
+        return dialect.error(400, "Invalid value for maxResults", reason="invalidParameter")
+    hits = state.search_catalog(PLATFORM, request.args.get("q", ""))[:int(limit)]
+    items = [{"kind": "youtube#searchResult", "etag": "sandbox",
+              "id": {"kind": "youtube#video", "videoId": item["id"]},
+              "snippet": {"title": item["title"], "channelTitle": f"{item['artist']} - Topic",
+                          "channelId": "UC" + state.fingerprint(item["artist"])[:22],
+                          "publishedAt": f"{item['release_date'] or '2026-01-01'}T00:00:00Z",
+                          "description": ""}} for item in hits]
+    return jsonify(kind="youtube#searchListResponse", etag="sandbox", items=items,
+                   pageInfo={"totalResults": len(items), "resultsPerPage": int(limit)})
 
 
 @api.route("/videos/rate", methods=["POST"])

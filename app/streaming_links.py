@@ -1,0 +1,182 @@
+"""A release's streaming links: found in the platforms' catalogues, or set by staff.
+
+One look-up path for release day (which item to save, app.jobs.items) and for the link job
+(which links the fan page shows, app.jobs.links):
+
+1. each enabled platform with a catalogue search is asked with the label's app credentials
+   (app.platforms.catalogue: ISRC, then UPC, then a verified title-and-artist search);
+2. then, only when ODESLI_API_KEY is set, the external resolver is given a link already
+   found and fills the platforms still missing, link-only extras included.
+
+Each link is a StreamingLink with its source, the reason for its choice and its time. A link
+staff set by hand (source "manual") or hid is never changed by a look-up; at most a manual
+link that names no track gets the track the look-up found, for saving.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import StreamingLink
+from app.platforms import catalogue, odesli, web_links
+from app.platforms.errors import NotSupported, PlatformError
+from app.platforms.registry import CLIENTS, platform_for
+
+log = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = timedelta(hours=72)
+MANUAL, RESOLVER = "manual", "resolver"
+RESOLVER_EXTRAS = (web_links.SOUNDCLOUD, web_links.PANDORA, web_links.AUDIOMACK)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    platform: str
+    link: StreamingLink | None
+    looked: bool  # False: already linked, nothing asked
+    problem: str | None = None  # why nothing could be asked, or the failed call
+
+
+def link(release_id, platform):
+    return db.session.scalars(select(StreamingLink).where(
+        StreamingLink.release_id == release_id, StreamingLink.platform == platform)).first()
+
+
+def links(release):
+    return db.session.scalars(select(StreamingLink).where(
+        StreamingLink.release_id == release.id).order_by(StreamingLink.platform)).all()
+
+
+def stored_item(release_id, platform):
+    found = link(release_id, platform)
+    return found.item_id if found is not None and found.item_id else None
+
+
+def missing(release):
+    """Enabled platforms with no link yet (a hidden link counts: staff decided)."""
+    linked = set(db.session.scalars(select(StreamingLink.platform).where(
+        StreamingLink.release_id == release.id)))
+    return [p for p in release.platforms or [] if p not in linked]
+
+
+def resolve_one(release, platform):
+    """Look the release up in ``platform``'s catalogue and store what is found; the link, or
+    None. NotSupported without app credentials; PlatformError when the call failed."""
+    with platform_for(release.label_id, platform) as client:
+        match = catalogue.find(client, release)
+    if match is None:
+        return None
+    item = match.item
+    return store(release, platform, item.url, item.item_id if item.kind == "track" else None,
+                 match.source, match.why)
+
+
+def store(release, platform, url, item_id, source, why):
+    """Keep a found link, unless staff set or hid this platform's link."""
+    row = link(release.id, platform)
+    if row is not None and (row.source == MANUAL or row.hidden):
+        if row.source == MANUAL and not row.item_id and item_id:
+            row.item_id = item_id  # staff's link names no track: save the one found
+        return row
+    if row is None:
+        row = StreamingLink(release_id=release.id, label_id=release.label_id,
+                            artist_id=release.artist_id, platform=platform)
+        db.session.add(row)
+    row.url, row.item_id, row.source, row.note = url, item_id, source, why[:300]
+    row.found_at = now_utc()
+    db.session.flush()
+    return row
+
+
+def resolve(release, progress=lambda platform: None):
+    """Look up every enabled platform not linked yet, then the external resolver if configured.
+    {platform: Outcome}; ``progress(platform)`` after each platform."""
+    outcomes = {}
+    for platform in release.platforms or []:
+        outcomes[platform] = _resolve_platform(release, platform)
+        progress(platform)
+    if odesli.configured():
+        outcomes.update(_resolve_external(release, outcomes))
+    return outcomes
+
+
+def _resolve_platform(release, platform):
+    existing = link(release.id, platform)
+    if existing is not None:
+        return Outcome(platform, existing, looked=False)
+    if platform not in CLIENTS:
+        return Outcome(platform, None, False, "no catalogue search")
+    try:
+        return Outcome(platform, resolve_one(release, platform), looked=True)
+    except NotSupported:
+        return Outcome(platform, None, False, "no app credentials")
+    except PlatformError as exc:
+        log.info("release %s: %s look-up failed (%s)", release.id, platform, type(exc).__name__)
+        return Outcome(platform, None, True, exc.message)
+
+
+def _resolve_external(release, outcomes):
+    """Ask Odesli about a link already found, for what is still missing."""
+    wanted = [p for p in (*(release.platforms or []), *RESOLVER_EXTRAS)
+              if link(release.id, p) is None]
+    seed = next((row for row in links(release) if not row.hidden and
+                 row.platform in odesli.PLATFORMS.values()), None)
+    if not wanted or seed is None:
+        return {}
+    try:
+        found = odesli.links_for(seed.url)
+    except PlatformError as exc:
+        log.info("release %s: %s failed (%s)", release.id, odesli.NAME, type(exc).__name__)
+        return {p: Outcome(p, None, True, exc.message) for p in wanted}
+    why = f"{odesli.NAME}, from the {web_links.name(seed.platform)} link"
+    return {p: Outcome(p, store(release, p, *found[p], RESOLVER, why) if p in found else None,
+                       looked=True) for p in wanted}
+
+
+# --- by hand ------------------------------------------------------------------------------
+
+def set_link(release, platform, url=None, hidden=None, actor="staff"):
+    """Set or replace a platform's link by hand, and/or hide or show it. ValueError says what
+    is wrong with the input. Returns (link, created)."""
+    platform = web_links.known(platform)
+    url = web_links.checked_url(platform, url) if url is not None else None
+    row, created = link(release.id, platform), False
+    if row is None:
+        if url is None:
+            raise ValueError(f"There is no {web_links.name(platform)} link yet: give its URL")
+        row, created = StreamingLink(release_id=release.id, label_id=release.label_id,
+                                     artist_id=release.artist_id, platform=platform), True
+        db.session.add(row)
+    if url is not None:
+        row.url, row.item_id, row.source = url, web_links.track_id(platform, url), MANUAL
+        row.note, row.found_at = f"set by {actor}"[:300], now_utc()
+    if hidden is not None:
+        row.hidden = bool(hidden)
+    db.session.flush()
+    return row, created
+
+
+def remove_link(release, platform):
+    """Forget a platform's link (a look-up may find it again: hide it to keep it off the page)."""
+    row = link(release.id, web_links.known(platform))
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True
+
+
+def as_dict(row):
+    return {"platform": row.platform, "name": web_links.name(row.platform), "url": row.url,
+            "item_id": row.item_id, "source": row.source, "why": row.note, "hidden": row.hidden,
+            "found_at": row.found_at}
+
+
+def checks(release):
+    """Where the look-ups stand: attempts, the last and next one, the give-up, what is missing."""
+    return {"attempts": release.links_attempts or 0, "last_checked_at": release.links_checked_at,
+            "next_check_at": release.links_next_check_at,
+            "gave_up_at": release.links_gave_up_at, "missing": missing(release)}
