@@ -135,13 +135,15 @@ def test_coming_soon_page_counts_down_to_the_opening(app, client):
 def test_released_and_archived_pages_stream(client, slug):
     page = html(client.get(f"/s/aurora-vale/{slug}"))
     assert "Stream Now" in page and "data-countdown" not in page and "<form" not in page
-    assert f'href="/s/aurora-vale/{slug}/listen/spotify"' in page
-    assert "Listen on Apple Music" in page
+    assert f'href="/s/aurora-vale/{slug}/go/spotify"' in page
+    assert re.search(r"(Listen|Search) on Apple Music", page)
 
 
 @pytest.mark.parametrize("path", ["/s/aurora-vale/draft", "/s/nobody", "/s/nobody/tonight",
                                   "/s/aurora-vale/missing", "/s/" + "a" * 500,
-                                  "/s/aurora-vale/%ff", "/s/aurora-vale/tonight/listen/spotify",
+                                  "/s/aurora-vale/%ff", "/s/aurora-vale/tonight/go/spotify",
+                                  "/s/aurora-vale/out-now/go/myspace",
+                                  "/s/aurora-vale/draft/listen/spotify",
                                   "/s/aurora-vale/out-now/listen/myspace"])
 def test_not_public_is_404(client, path):
     response = client.get(path)
@@ -149,10 +151,10 @@ def test_not_public_is_404(client, path):
     assert "Page not found" in html(response)
 
 
-def test_listen_opens_the_link_found_else_a_search(app, client, make_artist, make_release):
+def test_go_opens_the_link_found_else_a_search(app, client, make_artist, make_release):
     path = make_release(make_artist(name="Sea & Sky"), RELEASED, title="Blue Hour",
                         platforms=["spotify", "deezer"])
-    search = client.get(path + "/listen/deezer")
+    search = client.get(path + "/go/deezer")
     assert search.status_code == 302
     assert search.headers["Location"] == "https://www.deezer.com/search/Sea%20%26%20Sky%20Blue%20Hour"
     with app.app_context(), scoped(Scope.platform("test")):
@@ -162,8 +164,10 @@ def test_listen_opens_the_link_found_else_a_search(app, client, make_artist, mak
                                      artist_id=release.artist_id, platform="spotify",
                                      url="https://open.spotify.com/track/abc", source="isrc"))
         db.session.commit()
-    assert client.get(path + "/listen/spotify").headers["Location"] == \
+    assert client.get(path + "/go/spotify").headers["Location"] == \
         "https://open.spotify.com/track/abc"
+    old = client.get(path + "/listen/spotify")  # the buttons' old address, if it was shared
+    assert (old.status_code, old.headers["Location"]) == (301, path + "/go/spotify")
 
 
 def test_status_change_shows_at_once(app, client, make_artist, make_release):

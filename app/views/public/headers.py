@@ -9,6 +9,7 @@ from wtforms import ValidationError
 from app.views.public.blueprint import fan_bp
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def csp_nonce():
@@ -66,7 +67,9 @@ def _security_headers(response):
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    if response.mimetype == "text/html":
-        # Nonce and CSRF token differ per visitor: no shared cache may keep the page.
+    if response.mimetype == "text/html" or response.status_code in REDIRECTS:
+        # Nonce and CSRF token differ per visitor, and a page or a /go/ redirect changes at the
+        # release instant (and, in local mode, at each visitor's midnight): nobody keeps one.
         headers["Cache-Control"] = "private, no-store"
+        headers.pop("Expires", None)
     return response

@@ -1,10 +1,20 @@
-"""Where a 'Listen on …' button goes: the streaming link found for the release, else a search."""
-from urllib.parse import quote, quote_plus
+"""Where a 'Listen on …' button goes: the release's stored link on the platform, else a search.
+
+Nothing in the request chooses the destination. A stored link is followed only
+when it is an https URL on one of the platform's own hosts; anything else (a row
+edited to point elsewhere) gives the platform's search page instead, built from
+the release's own artist and title.
+"""
+import logging
+import re
+from urllib.parse import quote, quote_plus, urlsplit
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StreamingLink
+
+log = logging.getLogger(__name__)
 
 SEARCH = {  # platform -> search page for a query (until the release's link is found)
     "spotify": "https://open.spotify.com/search/{path}",
@@ -16,16 +26,57 @@ SEARCH = {  # platform -> search page for a query (until the release's link is f
     "soundcloud": "https://soundcloud.com/search?q={query}",
     "pandora": "https://www.pandora.com/search/{path}/all",
     "audiomack": "https://audiomack.com/search?q={query}",
+    "bandcamp": "https://bandcamp.com/search?q={query}",
 }
+AMAZON_STORES = ["com", "co.uk", "de", "fr", "it", "es", "ca", "co.jp", "com.au", "com.br",
+                 "com.mx", "in"]
+HOSTS = {  # platform -> the hosts its public links live on
+    "spotify": {"open.spotify.com"},
+    "apple_music": {"music.apple.com", "geo.music.apple.com"},
+    "deezer": {"www.deezer.com", "deezer.com", "link.deezer.com"},
+    "tidal": {"tidal.com", "listen.tidal.com"},
+    "youtube_music": {"music.youtube.com"},
+    "amazon_music": {f"music.amazon.{store}" for store in AMAZON_STORES},
+    "soundcloud": {"soundcloud.com", "on.soundcloud.com"},
+    "pandora": {"www.pandora.com", "pandora.com"},
+    "audiomack": {"audiomack.com"},
+    "bandcamp": {"bandcamp.com"},
+}
+PLATFORMS = frozenset(SEARCH)
+URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")  # RFC 3986, nothing else
 
 
-def listen_url(release, platform):
-    """The link found for the release on the platform, else that platform's search; None if unknown."""
-    found = db.session.scalars(select(StreamingLink.url).where(
-        StreamingLink.release_id == release.id, StreamingLink.platform == platform,
-        StreamingLink.hidden.is_(False))).first()
-    if found:
-        return found
-    template = SEARCH.get(platform)
+def release_links(release):
+    """{platform: StreamingLink} of the release, hidden ones included."""
+    rows = db.session.scalars(select(StreamingLink).where(StreamingLink.release_id == release.id))
+    return {link.platform: link for link in rows}
+
+
+def on_platform(url, platform):
+    """Is ``url`` an https link on one of the platform's own hosts, and nothing trickier?"""
+    if not isinstance(url, str) or not URL_CHARACTERS.fullmatch(url):
+        return False  # spaces, CR/LF, backslashes, non-ASCII: none belong in a stored link
+    parts = urlsplit(url)
+    return (parts.scheme == "https" and parts.netloc == parts.hostname
+            and parts.netloc in HOSTS.get(platform, ()))
+
+
+def search_url(release, platform):
     text = f"{release.artist.name} {release.title}"
-    return template.format(path=quote(text, safe=""), query=quote_plus(text)) if template else None
+    return SEARCH[platform].format(path=quote(text, safe=""), query=quote_plus(text))
+
+
+def destination(release, platform):
+    """Where /go/<platform> sends the visitor, or None (a 404): unknown, hidden or not offered."""
+    if platform not in PLATFORMS:
+        return None
+    link = release_links(release).get(platform)
+    if link is None:
+        return search_url(release, platform) if platform in (release.platforms or []) else None
+    if link.hidden:
+        return None
+    if on_platform(link.url, platform):
+        return link.url
+    log.warning("release %s: the %s link is not a %s URL; sending to its search instead",
+                release.id, platform, platform)
+    return search_url(release, platform)

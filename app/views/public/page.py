@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 from flask import current_app, url_for
 
 from app.localtime import now_utc
-from app.models.release import ANNOUNCED, PRESAVE_ACTIVE
 from app.releases import artwork_url, fan_page_url
+from app.views.public import visitor
 from app.views.public.brands import Brand, brand, contrast, readable_on
 from app.views.public.setup import DIRECT, LINK, REMIND
+from app.views.public.stream import stream_platforms
+from app.views.public.timing import DUE, SOON, STREAM, out_at, page_state
 
 PRESAVE_VERB = {"apple_music": "Pre-Add"}
 SAVE_HINT = {"apple_music": "Adds it to your Apple Music library on release day"}
@@ -49,25 +51,24 @@ class Countdown:
     parts: list = field(default_factory=list)  # [(number, unit)] at render time
 
 
-def page_state(release):
-    if release.status == ANNOUNCED:
-        return "soon"
-    return "presave" if release.status == PRESAVE_ACTIVE else "stream"
-
-
-def buttons(release, setup, in_app):
-    state = page_state(release)
-    if state == "soon":
-        return [Button(brand(k), setup.mode(k), "later", brand(k).name, "") for k in release.platforms]
-    if state == "stream":
-        return [_stream_button(release, key) for key in release.platforms]
+def buttons(release, setup, in_app, state):
+    if state in (SOON, DUE):
+        return [Button(brand(k), setup.mode(k), "later", brand(k).name, "")
+                for k in release.platforms]
+    if state == STREAM:
+        return [_stream_button(release, key, found) for key, found in
+                stream_platforms(release, release.artist, visitor.country())]
     return [_presave_button(key, setup, in_app) for key in release.platforms]
 
 
-def _stream_button(release, key):
-    href = url_for("fan.listen", artist_slug=release.artist.slug, release_slug=release.slug,
+def _stream_button(release, key, found):
+    href = url_for("fan.go", artist_slug=release.artist.slug, release_slug=release.slug,
                    platform=key)
-    return Button(brand(key), LINK, "link", f"Listen on {brand(key).name}", "", href)
+    b = brand(key)
+    if found:
+        return Button(b, LINK, "link", f"Listen on {b.name}", "", href)
+    return Button(b, LINK, "search", f"Search on {b.name}", "Not listed there yet: opens a search",
+                  href)
 
 
 def _presave_button(key, setup, in_app):
@@ -109,17 +110,21 @@ def consents(artist, fields):
     return [(name, text) for name, needs, text in wanted if needs in names and text]
 
 
-def countdown(release):
-    state = page_state(release)
-    if state == "stream":
+def countdown(release, state, zone):
+    if state == STREAM:
         return None
-    if state == "soon":
+    if state == SOON:
         return Countdown(release.presave_opens_at.isoformat(), "Pre-save opens in",
                          _local(release.presave_opens_local, release.timezone),
                          _parts(release.presave_opens_at))
-    when = ("midnight in your time zone, " + release.release_local.strftime("%-d %B %Y")
-            if release.release_mode == "local" else _local(release.release_local, release.timezone))
-    return Countdown(release.release_at.isoformat(), "Out in", when, _parts(release.release_at))
+    out = out_at(release, zone)
+    when = (_local(release.release_local, release.timezone) if release.release_mode != "local"
+            else f"midnight {_your_zone(zone)}, " + release.release_local.strftime("%-d %B %Y"))
+    return Countdown(out.isoformat(), "Out in", when, _parts(out))
+
+
+def _your_zone(zone):
+    return f"in your time zone ({zone.replace('_', ' ')})" if zone else "in your time zone"
 
 
 def _local(moment, tz_name):
@@ -132,15 +137,16 @@ def _parts(target):
     return [(days, "days"), (rest // 3600, "hours"), (rest % 3600 // 60, "min"), (rest % 60, "sec")]
 
 
-def share_meta(artist, release):
+def share_meta(artist, release, state):
     """OpenGraph and Twitter card values: absolute URLs, so a shared link previews the artwork."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     lines = {"soon": f"Coming soon: “{release.title}” by {artist.name}.",
              "presave": f"Pre-save “{release.title}” by {artist.name} now.",
+             "due": f"“{release.title}” by {artist.name} is out at midnight where you are.",
              "stream": f"“{release.title}” by {artist.name} is out now. Listen on your platform."}
     return {"title": f"{release.title} — {artist.name}", "url": fan_page_url(release),
             "image": base + artwork_url(release) if release.artwork else None,
-            "description": lines[page_state(release)]}
+            "description": lines[state]}
 
 
 @dataclass
@@ -178,14 +184,24 @@ def general_errors(errors, fields, consent_list):
 
 
 def context(artist, release, setup, in_app, values, errors):
-    """Everything release.html needs, but the flashed messages and the form action."""
-    button_list = buttons(release, setup, in_app)
+    """Everything release.html needs, but the flashed messages and the form action.
+
+    The state is worked out once, so one render never mixes both sides of the instant.
+    """
+    zone = visitor.zone()
+    state = page_state(release, zone)
+    button_list = buttons(release, setup, in_app, state)
     fields = form_fields(artist, button_list)
     consent_list = consents(artist, fields)
     return dict(
-        artist=artist, release=release, state=page_state(release), setup=setup, in_app=in_app,
-        buttons=button_list, fields=fields, consents=consent_list, countdown=countdown(release),
-        meta=share_meta(artist, release), artwork=artwork_url(release),
-        theme=theme(artist, release.platforms or []), values=values, errors=errors,
-        general_errors=general_errors(errors, fields, consent_list),
+        artist=artist, release=release, state=state, setup=setup, in_app=in_app,
+        buttons=button_list, fields=fields, consents=consent_list,
+        countdown=countdown(release, state, zone), meta=share_meta(artist, release, state),
+        artwork=artwork_url(release), theme=theme(artist, [b.brand.key for b in button_list]),
+        values=values, errors=errors, general_errors=general_errors(errors, fields, consent_list),
         reminder_note=any(b.mode == REMIND and b.kind == "submit" for b in button_list))
+
+
+def visitor_state(release):
+    """The page state of ``release`` for the visitor of this request."""
+    return page_state(release, visitor.zone())
