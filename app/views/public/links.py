@@ -3,7 +3,8 @@
 Nothing in the request chooses the destination. A stored link is followed only
 when it is an https URL on one of the platform's own hosts; anything else (a row
 edited to point elsewhere) gives the platform's search page instead, built from
-the release's own artist and title.
+the release's own artist and title. The platforms' hosts are the ones staff links are
+checked against (app.platforms.web_links).
 """
 import logging
 import re
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StreamingLink
+from app.platforms import web_links
 
 log = logging.getLogger(__name__)
 
@@ -28,21 +30,7 @@ SEARCH = {  # platform -> search page for a query (until the release's link is f
     "audiomack": "https://audiomack.com/search?q={query}",
     "bandcamp": "https://bandcamp.com/search?q={query}",
 }
-AMAZON_STORES = ["com", "co.uk", "de", "fr", "it", "es", "ca", "co.jp", "com.au", "com.br",
-                 "com.mx", "in"]
-HOSTS = {  # platform -> the hosts its public links live on
-    "spotify": {"open.spotify.com"},
-    "apple_music": {"music.apple.com", "geo.music.apple.com"},
-    "deezer": {"www.deezer.com", "deezer.com", "link.deezer.com"},
-    "tidal": {"tidal.com", "listen.tidal.com"},
-    "youtube_music": {"music.youtube.com"},
-    "amazon_music": {f"music.amazon.{store}" for store in AMAZON_STORES},
-    "soundcloud": {"soundcloud.com", "on.soundcloud.com"},
-    "pandora": {"www.pandora.com", "pandora.com"},
-    "audiomack": {"audiomack.com"},
-    "bandcamp": {"bandcamp.com"},
-}
-PLATFORMS = frozenset(SEARCH)
+PLATFORMS = frozenset(web_links.LINK_PLATFORMS)  # each has a SEARCH entry (tested)
 URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")  # RFC 3986, nothing else
 
 
@@ -57,8 +45,9 @@ def on_platform(url, platform):
     if not isinstance(url, str) or not URL_CHARACTERS.fullmatch(url):
         return False  # spaces, CR/LF, backslashes, non-ASCII: none belong in a stored link
     parts = urlsplit(url)
-    return (parts.scheme == "https" and parts.netloc == parts.hostname
-            and parts.netloc in HOSTS.get(platform, ()))
+    host = parts.hostname  # lower case; None without one
+    return (parts.scheme == "https" and host is not None and parts.netloc.lower() == host
+            and platform in PLATFORMS and web_links.belongs(host, platform))
 
 
 def search_url(release, platform):
