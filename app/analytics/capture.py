@@ -67,10 +67,13 @@ def _event(kind, release, platform, user_agent):
 
 
 def _place():
-    """The GeoIP place of the client, looked up once per request (shared with the page)."""
-    if "visitor_place" not in g:
-        g.visitor_place = locate(request.remote_addr)
-    return g.visitor_place
+    """The GeoIP place of the client, looked up once per request (a request's events share
+    it; keyed by the address, as a nested in-process request shares ``g``)."""
+    address = request.remote_addr
+    cached = g.get("analytics_place")
+    if cached is None or cached[0] != address:
+        cached = g.analytics_place = (address, locate(address))
+    return cached[1]
 
 
 def _send(event):

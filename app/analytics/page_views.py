@@ -1,9 +1,11 @@
 """Page views: an after-request hook on the fan blueprint records each release page shown."""
 from flask import request
+from sqlalchemy import select
 
 from app.analytics import capture
 from app.extensions import db
 from app.models import Release
+from app.tenants.context import current_scope
 
 PAGE_ENDPOINT = "fan.release"
 
@@ -20,10 +22,15 @@ def after_fan_request(response):
 
 
 def _shown_release():
-    """The release the page was rendered for: already in the session, so no second query."""
-    slug = (request.view_args or {}).get("release_slug")
-    artist_slug = (request.view_args or {}).get("artist_slug")
+    """(id, artist_id, label_id) of the release the page was rendered for, in the artist
+    scope the page set; from the session when the page left it there, else one query."""
+    args = request.view_args or {}
+    scope = current_scope()
+    if scope is None or scope.artist_id is None:
+        return None
     for obj in db.session.identity_map.values():
-        if isinstance(obj, Release) and obj.slug == slug and obj.artist.slug == artist_slug:
+        if isinstance(obj, Release) and obj.artist_id == scope.artist_id \
+                and obj.slug == args.get("release_slug"):
             return obj
-    return None
+    return db.session.execute(select(Release.id, Release.artist_id, Release.label_id).where(
+        Release.artist_id == scope.artist_id, Release.slug == args.get("release_slug"))).first()

@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
@@ -11,7 +11,8 @@ class Event(ArtistOwned, Model):
     """One measured step of the funnel. Never holds a raw IP address."""
 
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_release_kind_time", "release_id", "kind", "occurred_at"),)
+    __table_args__ = (Index("ix_event_release_kind_time", "release_id", "kind", "occurred_at"),
+                      UniqueConstraint("stream_id", name="uq_event_stream_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     release_id: Mapped[int | None] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
@@ -24,9 +25,12 @@ class Event(ArtistOwned, Model):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     timezone: Mapped[str | None] = mapped_column(String(64))
-    referrer: Mapped[str | None] = mapped_column(String(255))
+    referrer: Mapped[str | None] = mapped_column(String(255))  # the referring site's domain
     utm_source: Mapped[str | None] = mapped_column(String(120))
     utm_medium: Mapped[str | None] = mapped_column(String(120))
     utm_campaign: Mapped[str | None] = mapped_column(String(120))
     device_class: Mapped[str | None] = mapped_column(String(20))
     in_app_browser: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the event came from, so it is stored once however often it is read: the Redis
+    # stream entry id, or "presave:<id>" for a delivery taken from the ledger.
+    stream_id: Mapped[str | None] = mapped_column(String(40))
