@@ -90,17 +90,21 @@ def load_demo(if_empty=False, echo=print):
 
 
 def register_in_sandbox(echo=print):
-    """Put the demo releases in the sandbox's catalogue, so the offline demo delivers for real."""
+    """Put the demo releases in the sandbox's catalogue, so the offline demo delivers for real
+    and its link job finds them: by ISRC, on YouTube Music by title and artist, and on the
+    link-only extras through the external resolver's stand-in (when ODESLI_API_KEY is set).
+    Open and released demo releases are looked up by the reconciler's first run."""
     if not current_app.config.get("SANDBOX_ENABLED"):
         return
     from app.sandbox import state
+    from app.streaming_links import RESOLVER_EXTRAS
 
     demo_slugs = [a["slug"] for spec in LABELS for a in spec["artists"]]
     releases = db.session.scalars(select(Release).join(Release.artist).where(
         Artist.slug.in_(demo_slugs), Release.isrc.is_not(None))).all()
     added = 0
     for release in releases:
-        for platform in PLATFORM_KEYS:
+        for platform in (*PLATFORM_KEYS, *RESOLVER_EXTRAS):
             if not state.find_catalog(platform, isrc=release.isrc):
                 state.add_catalog_item(platform, isrc=release.isrc, title=release.title,
                                        artist=release.artist.name,

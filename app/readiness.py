@@ -30,7 +30,8 @@ CREDENTIALS_PAGE = "Account → Platform credentials (a Label Admin can add them
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # grants_expire | item_missing | no_credentials | sandbox | links_missing | links_gave_up
+    # grants_expire | item_missing | no_credentials | sandbox | links_missing | links_gave_up
+    kind: str
     platforms: tuple
     title: str
     what_happens: str

@@ -42,7 +42,8 @@ class FansSchema(Schema):
 
 class WarningSchema(Schema):
     kind = fields.String(metadata={"description": "grants_expire, item_missing, "
-                                                  "no_credentials or sandbox"})
+                                                  "no_credentials, sandbox, links_missing "
+                                                  "or links_gave_up"})
     platforms = fields.List(fields.String())
     title = fields.String()
     what_happens = fields.String()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app import releases as rules
 from app import validation
 from app.api import deliveries
+from app.api.links import LinkRoutes
 from app.api.base import (CheckedList, CheckedString, Interface, PresaveApi, actor, field_errors,
                           id_field, visible)
 from app.extensions import db
@@ -97,7 +98,7 @@ def _free_slug(artist, title):
     return slug
 
 
-class ReleaseApi(PresaveApi):
+class ReleaseApi(LinkRoutes, PresaveApi):
     resource_name = "releases"
     datamodel = Interface(Release)
     output_schema = ReleaseSchema
@@ -109,7 +110,8 @@ class ReleaseApi(PresaveApi):
     order_columns = ["title", "slug", "status", "release_at", "presave_opens_at", "created_at"]
     base_order = ("release_at", "desc")
     conflict = ("slug", "This artist already has a release with this slug")
-    openapi_spec_component_schemas = (deliveries.DeliveriesSchema,)
+    openapi_spec_component_schemas = (deliveries.DeliveriesSchema,
+                                      *LinkRoutes.openapi_spec_component_schemas)
 
     def create(self, data):
         artist = visible(Artist, data.pop("artist_id"), "artist_id", "No artist with this id "

@@ -78,11 +78,10 @@ class YouTubeMusic(OAuthPlatform):
     def _video(self, found):
         snippet = found.get("snippet") or {}
         video_id = found["id"]["videoId"]
-        channel = snippet.get("channelTitle", "")
         # Art tracks live on the artist's auto-generated "<Artist> - Topic" channel.
+        channel = snippet.get("channelTitle", "").removesuffix(" - Topic")
         return CatalogItem(item_id=video_id, url=self.public_url(video_id),
-                           title=snippet.get("title", ""),
-                           artist=channel[:-len(" - Topic")] if channel.endswith(" - Topic") else channel,
+                           title=snippet.get("title", ""), artist=channel,
                            release_date=parse_date(snippet.get("publishedAt")), kind="track")
 
     def public_url(self, item_id, kind="track"):

@@ -60,7 +60,8 @@ def links():
     return jsonify(entityUniqueId=_unique_id(*next(iter(found.items()))),
                    userCountry=request.args.get("userCountry", "US"), pageUrl=page,
                    entitiesByUniqueId={_unique_id(p, i): _entity(p, i) for p, i in found.items()},
-                   linksByPlatform={NAMES[p]: {"url": _url(p, i), "entityUniqueId": _unique_id(p, i)}
+                   linksByPlatform={NAMES[p]: {"url": _url(p, i),
+                                               "entityUniqueId": _unique_id(p, i)}
                                     for p, i in found.items()})
 
 

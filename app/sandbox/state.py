@@ -295,7 +295,8 @@ def find_catalog(platform, isrc=None, upc=None):
 def search_catalog(platform, text):
     """Items whose title and artist words all appear in ``text`` (a plain search), by id."""
     words = set(_words(text))
-    found = (catalog_item(platform, i.decode()) for i in _r().smembers(_key(platform, "catalog", "all")))
+    known = _r().smembers(_key(platform, "catalog", "all"))
+    found = (catalog_item(platform, i.decode()) for i in known)
     return sorted((item for item in found if item and words and
                    set(_words(item["title"] + " " + item["artist"])) <= words),
                   key=lambda item: item["id"])

@@ -30,6 +30,7 @@ from app.uploads import store_image
 from app.views.base import PresaveModelView
 from app.views.deliveries import DeliveryRoutes, panel_context
 from app.views.fields import ImageUpload, rule
+from app.views.release_links import LinkPanelRoutes, links_context
 
 STORED_NAME_RE = re.compile(r"^[0-9a-f]{40}\.(jpg|png|webp)$")
 STATUS_CLASSES = {"draft": "default", "announced": "info", "presave_active": "primary",
@@ -125,11 +126,12 @@ class ScheduleForm(DynamicForm):
         return True
 
     @classmethod
-    def for_release(cls, release):
+    def for_release(cls, release, **kwargs):
         local = release.release_local
-        return cls(data={"presave_opens_local": release.presave_opens_local,
-                         "release_date": local.date(), "release_time": local.time(),
-                         "timezone": release.timezone, "release_mode": release.release_mode})
+        return cls(**kwargs, data={"presave_opens_local": release.presave_opens_local,
+                                   "release_date": local.date(), "release_time": local.time(),
+                                   "timezone": release.timezone,
+                                   "release_mode": release.release_mode})
 
 
 class CreateForm(DetailsForm, ScheduleForm):
@@ -189,7 +191,7 @@ def utc_text(value):
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
-class ReleaseView(DeliveryRoutes, PresaveModelView):
+class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
     """Releases of the label's roster."""
 
     datamodel = SQLAInterface(Release)
@@ -272,17 +274,20 @@ class ReleaseView(DeliveryRoutes, PresaveModelView):
         release = _release_or_404(pk)
         return self._show_page(release, ScheduleForm.for_release(release))
 
-    def _show_page(self, release, dates_form, status=200):
+    def _show_page(self, release, dates_form, status=200, link_form=None):
         allowed = {name: self.appbuilder.sm.has_access(f"can_{name}", self.class_permission_name)
                    for name in ("edit", "announce", "archive", "change_dates", "export",
                                 "release_now")}
-        return self._page("releases/show.html", status, release=release, dates_form=dates_form,
+        return self._page("releases/show.html", status, release=release,
+                          dates_form=dates_form or ScheduleForm.for_release(release,
+                                                                            formdata=None),
                           action_form=ActionForm(), can=allowed, badge=status_badge,
                           fan_url=rules.fan_page_url(release),
                           artwork_url=rules.artwork_url(release),
                           next_instant=rules.next_instant(release),
                           platform_name=validation.platform_name,
-                          **panel_context(release, request.args))
+                          **panel_context(release, request.args),
+                          **links_context(release, link_form))
 
     @expose("/announce/<int:pk>", methods=["POST"])
     @has_access
