@@ -10,9 +10,14 @@
   function countdown(section) {
     var target = new Date(section.getAttribute("data-countdown")).getTime();
     if (isNaN(target)) return;
+    // Count by the server's clock, not the device's: a device minutes ahead must not reload early.
+    var served = new Date(section.getAttribute("data-now")).getTime();
+    var skew = isNaN(served) ? 0 : served - Date.now();
+    // Reload only a page served before its instant, so a reload can never loop.
+    var reload = section.hasAttribute("data-reload") && target - (Date.now() + skew) > 0;
     var cells = section.querySelectorAll("[data-unit]");
     function tick() {
-      var left = Math.max(0, target - Date.now());
+      var left = Math.max(0, target - (Date.now() + skew));
       Array.prototype.forEach.call(cells, function (cell) {
         var unit = cell.getAttribute("data-unit");
         var value = Math.floor(left / UNITS[unit]) % WRAP[unit];
@@ -22,7 +27,8 @@
         clearInterval(timer);
         section.classList.add("done");
         var heading = section.querySelector(".countdown-heading");
-        if (heading) heading.textContent = "It's time! Refresh the page";
+        if (heading) heading.textContent = reload ? "It's out!" : "It's time! Refresh the page";
+        if (reload) window.location.reload();
       }
     }
     var timer = setInterval(tick, 1000);

@@ -135,3 +135,24 @@ def test_the_page_switches_to_stream_now_and_buttons_go_through_the_redirect(
     finally:
         clock.at = None
     assert stream_clicks(app, release_id) == sorted([*FOUND, "tidal", "spotify"])
+
+
+def test_a_countdown_left_open_turns_into_stream_now_by_itself(app, open_page, clock_server,
+                                                               demo_release):
+    """The countdown runs on the server's clock (here years from the browser's) and reloads the
+    page when it runs out; the page then shows Stream Now."""
+    base, clock = clock_server
+    path, _, out = demo_release
+    page = open_page("phone", user_agent=CHROME)
+    stand_in_for_other_sites(page, base)
+    clock.at = out - timedelta(seconds=2)
+    try:
+        page.goto(base + path)
+        expect(page.locator(".countdown-heading")).to_have_text("Out in")
+        expect(page.locator('.countdown [data-unit="sec"]')).to_have_text(re.compile(r"0[012]"))
+        clock.at = out  # what the server answers from now on; the page is not asked again
+        expect(page.locator(".cta")).to_have_text("Stream Now", timeout=15_000)
+        expect(page.locator(".stream-buttons a.pbtn").first).to_have_text(
+            re.compile("Listen on Spotify"))
+    finally:
+        clock.at = None

@@ -49,6 +49,8 @@ class Countdown:
     heading: str
     when: str  # the local date and time, for people and for pages without script
     parts: list = field(default_factory=list)  # [(number, unit)] at render time
+    reloads: bool = False  # at zero the page reloads itself: it follows the clock exactly
+    now: str = field(default_factory=lambda: now_utc().isoformat())  # the server's, for skew
 
 
 def buttons(release, setup, in_app, state):
@@ -120,7 +122,7 @@ def countdown(release, state, zone):
     out = out_at(release, zone)
     when = (_local(release.release_local, release.timezone) if release.release_mode != "local"
             else f"midnight {_your_zone(zone)}, " + release.release_local.strftime("%-d %B %Y"))
-    return Countdown(out.isoformat(), "Out in", when, _parts(out))
+    return Countdown(out.isoformat(), "Out in", when, _parts(out), reloads=True)
 
 
 def _your_zone(zone):
