@@ -105,7 +105,7 @@ def register_in_sandbox(echo=print):
     added = 0
     for release in releases:
         for platform in (*PLATFORM_KEYS, *RESOLVER_EXTRAS):
-            if not state.find_catalog(platform, isrc=release.isrc):
+            if not state.listed(platform, release.isrc):
                 state.add_catalog_item(platform, isrc=release.isrc, title=release.title,
                                        artist=release.artist.name,
                                        release_date=release.release_local.date().isoformat())

@@ -4,7 +4,8 @@ Keys are ``sandbox:<platform>:...``; nothing lives in the database. Other code
 and tests may call these helpers directly (inside an app context):
 
     add_catalog_item(platform, isrc=..., upc=..., id=None, title=..., artist=...,
-                     release_date=..., kind=None) -> item
+                     release_date=..., kind=None, compilation=False, available_at=None) -> item
+    search_catalog(platform, text) -> [item, ...]  (title and artist words)
     find_catalog(platform, isrc=None, upc=None) -> [item, ...]
     saves(platform, user=None) -> [{"user", "id", "kind", "client_id", "at", "first"}, ...]
     set_faults(platform, **fields) -> faults;  faults(platform);  clear_faults(platform)
@@ -18,8 +19,10 @@ import hashlib
 import json
 import secrets
 import time
+from datetime import datetime
 
 from app.extensions import redis_connection
+from app.localtime import now_utc
 from app.sandbox import ids
 
 PREFIX = "sandbox:"
@@ -261,15 +264,21 @@ def normalise_upc(upc):
 
 
 def add_catalog_item(platform, *, isrc=None, upc=None, id=None, title="Untitled",
-                     artist="Sandbox Artist", release_date=None, kind=None, compilation=False):
+                     artist="Sandbox Artist", release_date=None, kind=None, compilation=False,
+                     available_at=None):
     """Add an item the platform 'has'; an ISRC or UPC may map to several items (a single,
-    the album version, a various-artists compilation)."""
+    the album version, a various-artists compilation). ``available_at`` (aware datetime or
+    ISO 8601): the item is not found before then, by the app's clock (a delivery landing
+    after the release)."""
+    if isinstance(available_at, str):
+        available_at = _instant(available_at)
     if not (isrc or upc or id):
         raise ValueError("an item needs an isrc, a upc or an id")
     item = {"id": str(id or ids.new_item_id(platform)), "kind": kind or ("album" if upc else "track"),
             "isrc": normalise_isrc(isrc) or None, "upc": (upc or "").strip() or None,
             "title": title, "artist": artist, "release_date": release_date,
-            "compilation": bool(compilation)}
+            "compilation": bool(compilation),
+            "available_at": available_at.isoformat() if available_at else None}
     _put(_key(platform, "catalog", "item", item["id"]), item)
     _r().sadd(_key(platform, "catalog", "all"), item["id"])
     for field, value in (("isrc", normalise_isrc(isrc)), ("upc", normalise_upc(upc))):
@@ -281,7 +290,25 @@ def add_catalog_item(platform, *, isrc=None, upc=None, id=None, title="Untitled"
 
 def catalog_item(platform, item_id, kind=None):
     item = _get(_key(platform, "catalog", "item", str(item_id)))
-    return item if item and (kind is None or item["kind"] == kind) else None
+    if not item or (kind is not None and item["kind"] != kind):
+        return None
+    available = item.get("available_at")
+    return item if not available or _instant(available) <= now_utc() else None
+
+
+def listed(platform, isrc):
+    """Whether an item with this ISRC was added, available yet or not."""
+    return bool(_r().llen(_key(platform, "catalog", "isrc", normalise_isrc(isrc))))
+
+
+def _instant(text):
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("available_at must be an ISO 8601 date-time") from None
+    if value.tzinfo is None:
+        raise ValueError("available_at needs a UTC offset")
+    return value
 
 
 def find_catalog(platform, isrc=None, upc=None):

@@ -186,6 +186,8 @@ def test_not_found_at_release_then_found_on_a_later_look(app, api, artist_id):
     isrc = new_code()
     release_id = new_release(app, artist_id, isrc=isrc, platforms=("spotify", "deezer"))
     add(app, "deezer", isrc=isrc)
+    # The distributor's delivery to Spotify lands three minutes after the release.
+    spotify = add(app, "spotify", isrc=isrc, available_at=T0 + timedelta(minutes=3))
     look_up(app, release_id, T0)
     links, checks = api_links(api, release_id, at=T0)
     assert set(links) == {"deezer"} and checks["missing"] == ["spotify"]
@@ -196,7 +198,6 @@ def test_not_found_at_release_then_found_on_a_later_look(app, api, artist_id):
         job_id = job_id_for(release_id, retry)
         assert registry.get_scheduled_time(job_id) == retry
         registry.remove(job_id, delete_job=True)  # run by hand below, under the frozen clock
-    spotify = add(app, "spotify", isrc=isrc)  # the distributor's delivery lands
     look_up(app, release_id, retry)
     links, checks = api_links(api, release_id, at=retry)
     assert links["spotify"]["item_id"] == spotify["id"]
@@ -396,3 +397,18 @@ def test_the_lifecycle_looks_at_open_and_at_release_and_the_reconciler_catches_u
         Job.fetch(release_day_job_id(release_id), connection=redis_connection()).delete()
         ScheduledJobRegistry(queue=queue(LINKS_QUEUE)).remove(
             job_id_for(release_id, out + timedelta(minutes=5)), delete_job=True)
+
+
+def test_the_sandbox_lists_an_item_from_its_available_at_on(client):
+    isrc = new_code()
+    added = client.post("/sandbox/_admin/deezer/catalog", json={
+        "isrc": isrc, "title": "Later", "available_at": "2027-04-09T00:03:00+00:00"})
+    assert added.status_code == 201
+    path = f"/sandbox/deezer/api/track/isrc:{isrc}"
+    with frozen(T0):
+        assert client.get(path).get_json()["error"]["code"] == 800  # Deezer's "no data"
+    with frozen(T0 + timedelta(minutes=3)):
+        assert client.get(path).get_json()["title"] == "Later"
+    refused = client.post("/sandbox/_admin/deezer/catalog", json={
+        "isrc": isrc, "available_at": "2027-04-09 00:03"})
+    assert refused.status_code == 400 and "UTC offset" in refused.get_json()["error"]
