@@ -17,8 +17,8 @@ from app.models import Event
 from app.models.event_rollup import (ROLLUPS, EventDaily, EventDailyPlace, EventDailyPlatform,
                                      EventDailySource)
 
-# Rows per INSERT statement: well under SQLite's bound-parameter limit (32766).
-_BATCH = 1000
+# Parameter sets per execute.
+_BATCH = 5000
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 # What rebuild() reads of each event: the attributes the keys below use.
 _EVENT_COLUMNS = (Event.label_id, Event.artist_id, Event.release_id, Event.kind,
@@ -105,12 +105,13 @@ def _upsert(model, counter, places=None):
             row["latitude"], row["longitude"] = places.get(key, (None, None))
         rows.append(row)
     insert = _INSERTS[db.session.get_bind().dialect.name]
+    stmt = insert(model)
+    table = model.__table__
+    changes = {"count": table.c.count + stmt.excluded.count}
+    if places is not None:
+        changes["latitude"] = func.coalesce(table.c.latitude, stmt.excluded.latitude)
+        changes["longitude"] = func.coalesce(table.c.longitude, stmt.excluded.longitude)
+    # One statement, many parameter sets: compiled once (a multi-row VALUES is not cached).
+    stmt = stmt.on_conflict_do_update(index_elements=list(model.KEY), set_=changes)
     for start in range(0, len(rows), _BATCH):
-        stmt = insert(model).values(rows[start:start + _BATCH])
-        table = model.__table__
-        changes = {"count": table.c.count + stmt.excluded.count}
-        if places is not None:
-            changes["latitude"] = func.coalesce(table.c.latitude, stmt.excluded.latitude)
-            changes["longitude"] = func.coalesce(table.c.longitude, stmt.excluded.longitude)
-        db.session.execute(stmt.on_conflict_do_update(index_elements=list(model.KEY),
-                                                      set_=changes))
+        db.session.execute(stmt, rows[start:start + _BATCH])
