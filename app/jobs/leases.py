@@ -54,14 +54,19 @@ def lease(release_id, platform, limit, action=SAVE, seconds=LEASE_SECONDS):
 
 def settle(presave_id, token, **values):
     """Write an outcome if the row is still ours; False when the lease was lost."""
+    return settle_many([presave_id], token, **values) == 1
+
+
+def settle_many(presave_ids, token, **values):
+    """Write the same outcome to those rows that are still ours, in one statement; how many."""
     values.setdefault("updated_at", now_utc())
     result = db.session.execute(
         update(PreSave)
-        .where(PreSave.id == presave_id, PreSave.state == IN_PROGRESS,
+        .where(PreSave.id.in_(presave_ids), PreSave.state == IN_PROGRESS,
                PreSave.lease_token == token)
         .values(leased_until=None, lease_token=None, **values)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return result.rowcount
 
 
 def recover_stale_leases(now=None):

@@ -1,7 +1,8 @@
 """What a delivery attempt ended in, and how each outcome is written to the ledger.
 
-Outcomes are plain values made by the async executor; ``write`` applies them
-under the row's lease (app.jobs.leases.settle), so a lost lease writes nothing.
+Outcomes are plain values made by the async executor; ``write_many`` applies them
+under the rows' lease (app.jobs.leases.settle_many), one statement per distinct outcome
+(a flush of delivered rows is one UPDATE), so a lost lease writes nothing.
 Reasons are short phrases a person can read in the ledger.
 """
 from dataclasses import dataclass
@@ -56,31 +57,56 @@ class Revoked:
 
 
 def write(outcome, token, attempts):
-    """Apply one outcome to a row leased under ``token`` that had ``attempts`` before."""
+    """Apply one outcome to a row leased under ``token`` that had ``attempts`` before;
+    False when the lease was lost."""
+    return "lease_lost" not in write_many([(outcome, attempts)], token)
+
+
+def write_many(pairs, token):
+    """Apply (outcome, attempts before) pairs of rows leased under ``token``: one UPDATE
+    per distinct set of values. Counts by outcome kind, and lease_lost for rows no longer
+    ours (their outcome is not written)."""
     now = now_utc()
+    groups = {}
+    for outcome, attempts in pairs:
+        if isinstance(outcome, Revoked):
+            revoke(outcome.authorization_id, now)
+        values = _values(outcome, attempts, now)
+        key = (type(outcome).__name__.lower(), tuple(sorted(values.items())))
+        groups.setdefault(key, []).append(outcome.presave_id)
+    counts = {}
+    for (kind, values), ids in groups.items():
+        written = leases.settle_many(ids, token, **dict(values))
+        for name, count in ((kind, written), ("lease_lost", len(ids) - written)):
+            if count:
+                counts[name] = counts.get(name, 0) + count
+    return counts
+
+
+def _values(outcome, attempts, now):
+    """The columns an outcome writes to its row."""
     if isinstance(outcome, Delivered):
-        return leases.settle(outcome.presave_id, token, state=DELIVERED, delivered_at=now,
-                             attempts=attempts + 1, last_error=None)
+        return dict(state=DELIVERED, delivered_at=now, attempts=attempts + 1, last_error=None,
+                    updated_at=now)
     if isinstance(outcome, Failed):
-        return leases.settle(outcome.presave_id, token, state=FAILED, attempts=attempts + 1,
-                             last_error=outcome.reason)
+        return dict(state=FAILED, attempts=attempts + 1, last_error=outcome.reason,
+                    updated_at=now)
     if isinstance(outcome, Cancelled):
-        return leases.settle(outcome.presave_id, token, state=CANCELLED, last_error=outcome.reason)
+        return dict(state=CANCELLED, last_error=outcome.reason, updated_at=now)
     if isinstance(outcome, Revoked):
-        revoke(outcome.authorization_id, now)
-        return leases.settle(outcome.presave_id, token, state=FAILED, attempts=attempts + 1,
-                             last_error=REVOKED_REASON)
-    return _retry(outcome, token, attempts, now)
+        return dict(state=FAILED, attempts=attempts + 1, last_error=REVOKED_REASON,
+                    updated_at=now)
+    return _retry(outcome, attempts, now)
 
 
-def _retry(outcome, token, attempts, now):
+def _retry(outcome, attempts, now):
     tried = attempts + (1 if outcome.counts else 0)
     if tried >= throttle.MAX_ATTEMPTS:
-        return leases.settle(outcome.presave_id, token, state=FAILED, attempts=tried,
-                             last_error=f"gave up after {tried} attempts: {outcome.error}")
+        return dict(state=FAILED, attempts=tried, updated_at=now,
+                    last_error=f"gave up after {tried} attempts: {outcome.error}")
     at = outcome.at or now + timedelta(seconds=throttle.backoff(tried))
-    return leases.settle(outcome.presave_id, token, state=PENDING, attempts=tried,
-                         next_attempt_at=at, last_error=outcome.error)
+    return dict(state=PENDING, attempts=tried, next_attempt_at=at, last_error=outcome.error,
+                updated_at=now)
 
 
 def revoke(authorization_id, now=None):
