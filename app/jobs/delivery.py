@@ -1,10 +1,10 @@
 """The async part of a release-day batch: save leased rows concurrently, record outcomes.
 
-Rows arrive already leased (app.jobs.leases); this module only talks to the
-platform over aiohttp (app.platforms.aio) and hands outcomes to a writer that
-commits them in small groups from a thread with its own app context, so a
-worker that dies mid-batch loses at most a few outcomes (their rows come back
-when the lease runs out, and a repeated library save is harmless).
+Rows arrive already leased (app.jobs.leases), a chunk at a time; this module only
+talks to the platform over aiohttp (app.platforms.aio) and hands outcomes to a writer
+that commits them in small groups (one UPDATE per kind of outcome) from a thread with
+its own app context, so a worker that dies mid-batch loses at most a few outcomes
+(their rows come back when the lease runs out, and a repeated library save is harmless).
 """
 import asyncio
 import logging
@@ -16,7 +16,7 @@ from app.extensions import db
 from app.jobs import outcomes, throttle
 from app.jobs.outcomes import REVOKED_REASON, Delivered, Failed, Retry, Revoked
 from app.jobs.token_refresh import DOUBT_SECONDS, TokenKeeper
-from app.platforms.aio import AsyncHttp, session
+from app.platforms.aio import AsyncHttp, http_session
 from app.platforms.errors import (GrantRevoked, ItemsRejected, PlatformError, QuotaExceeded,
                                   RateLimited, TokenRejected, TransientError)
 from app.tenants.context import Scope, scoped
@@ -34,13 +34,14 @@ class Row:
     attempts: int
     authorization_id: int | None
     item_id: str
+    lease_token: str
 
 
 class Writer:
     """Outcomes committed in small groups, one group at a time, off the event loop."""
 
-    def __init__(self, app, label_id, lease_token):
-        self.app, self.label_id, self.lease_token = app, label_id, lease_token
+    def __init__(self, app, label_id):
+        self.app, self.label_id = app, label_id
         self.pending, self.counts = [], {}
         self.lock, self.flushed_at = asyncio.Lock(), time.monotonic()
 
@@ -57,42 +58,85 @@ class Writer:
             self.flushed_at = time.monotonic()
 
     def _write(self, group):
+        by_lease = {}
+        for row, outcome in group:
+            by_lease.setdefault(row.lease_token, []).append((outcome, row.attempts))
         with self.app.app_context(), scoped(Scope.label(self.label_id, actor="job:deliver_batch")):
             try:
-                for row, outcome in group:
-                    written = outcomes.write(outcome, self.lease_token, row.attempts)
-                    kind = type(outcome).__name__.lower() if written else "lease_lost"
-                    self.counts[kind] = self.counts.get(kind, 0) + 1
+                counts = [outcomes.write_many(pairs, token) for token, pairs in by_lease.items()]
                 db.session.commit()
             finally:
                 db.session.remove()
+        for found in counts:
+            for kind, count in found.items():
+                self.counts[kind] = self.counts.get(kind, 0) + count
 
 
 class Batch:
-    """One platform's leased rows for one label; ``run()`` returns outcome counts."""
+    """One platform's due rows for one label, leased a chunk at a time and saved
+    ``concurrency`` at a time; ``run()`` returns outcome counts.
 
-    def __init__(self, app, label_id, platform, client, grants, lease_token, deadline,
-                 concurrency=CONCURRENCY):
+    ``lease_more()`` (called in a thread) leases the next chunk: (rows, grants), no rows
+    when nothing more is due. It is called again whenever fewer than ``concurrency`` rows
+    wait, so calls stay in flight while a chunk is leased, and the connections (one
+    ClientSession per process, app.platforms.aio) serve every chunk."""
+
+    def __init__(self, app, label_id, platform, client, deadline, concurrency=CONCURRENCY):
         self.app, self.label_id, self.client = app, label_id, client
-        self.grants, self.deadline, self.concurrency = grants, deadline, concurrency
+        self.deadline, self.concurrency = deadline, concurrency
+        self.grants, self.leased = {}, 0
         self.keeper = TokenKeeper(app, label_id, platform)
-        self.writer = Writer(app, label_id, lease_token)
-        self.pause_key = throttle.pause_key(platform, client.credentials.client_id)
+        self.writer = Writer(app, label_id)
+        self.pauses = throttle.PauseWatch(throttle.pause_key(platform, client.credentials.client_id))
         self.http = None
 
-    async def run(self, rows):
-        limit = asyncio.Semaphore(self.concurrency)
-        async with session(self.concurrency) as http_session:
-            self.http = AsyncHttp(http_session)
+    async def run(self, lease_more):
+        self.http = AsyncHttp(await http_session())
+        waiting, hungry = asyncio.Queue(), asyncio.Event()
 
-            async def one(row):
-                async with limit:
-                    outcome = await self.attempt(row)
-                await self.writer.add(row, outcome)
+        async def feed():
+            while not self.paused_for_long():
+                rows, grants = await asyncio.to_thread(lease_more)
+                if not rows:
+                    break
+                self.leased += len(rows)
+                for grant_id, grant in grants.items():
+                    self.grants.setdefault(grant_id, grant)  # a refreshed one stays
+                for row in rows:
+                    waiting.put_nowait(row)
+                while waiting.qsize() >= self.concurrency:
+                    hungry.clear()
+                    await hungry.wait()
 
-            await asyncio.gather(*(one(row) for row in rows))
-        await self.writer.flush()
+        async def save():
+            while (row := await waiting.get()) is not None:
+                if waiting.qsize() < self.concurrency:
+                    hungry.set()
+                await self.writer.add(row, await self.attempt(row))
+
+        savers = [asyncio.ensure_future(save()) for _ in range(self.concurrency)]
+        try:
+            await feed()
+        except asyncio.CancelledError:  # the job timed out: its rows come back with the lease
+            for saver in savers:
+                saver.cancel()
+            raise
+        except Exception:  # leasing failed: the rows already leased are still seen through
+            await self.finish(waiting, savers)
+            raise
+        await self.finish(waiting, savers)
         return self.writer.counts
+
+    async def finish(self, waiting, savers):
+        for _ in savers:
+            waiting.put_nowait(None)
+        await asyncio.gather(*savers)
+        await self.writer.flush()
+
+    def paused_for_long(self):
+        """The platform is paused past what a batch waits out: lease nothing more."""
+        resume = self.pauses.resume_at()
+        return resume is not None and resume - time.time() > MAX_INLINE_WAIT
 
     async def attempt(self, row):
         try:
@@ -137,7 +181,8 @@ class Batch:
 
     def failure(self, row, exc):
         if isinstance(exc, RateLimited):
-            resume = throttle.pause(self.pause_key, exc.retry_after)
+            resume = throttle.pause(self.pauses.key, exc.retry_after)
+            self.pauses.note(resume)
             kind = "quota_exceeded" if isinstance(exc, QuotaExceeded) else "rate_limited"
             return Retry(row.presave_id, f"{kind}: {exc.message}", at=_utc(resume), counts=False)
         if isinstance(exc, TransientError):
@@ -152,7 +197,7 @@ class Batch:
             if time.monotonic() > self.deadline:
                 return Retry(row.presave_id, "batch ran out of time", at=_utc(time.time()),
                              counts=False)
-            resume = throttle.resume_at(self.pause_key)
+            resume = self.pauses.resume_at()
             if resume is None:
                 return None
             wait = resume - time.time()

@@ -3,8 +3,11 @@
 - start_release_day (job): idempotent; marks the release released when the
   clock says so, finds each platform's item (app.jobs.items), parks pre-saves
   whose item is not on the platform yet, and enqueues batches.
-- deliver_batch (job): leases up to N due rows of one release and platform and
-  saves them concurrently over aiohttp (app.jobs.delivery).
+- deliver_batch (job): leases N due rows of one release and platform at a time
+  and saves them concurrently over aiohttp (app.jobs.delivery), leasing more while
+  rows are due, for up to LEASE_MORE_SECONDS: one work horse, its database
+  connection and its HTTP connections serve many chunks. The jobs enqueued after
+  it find fewer rows, or none, and end at once.
 - recover_stale_leases() and deliver_due(): called by the minute reconciler, so
   a lost job, a dead worker or a retry time that passed is picked up within a
   minute; the database ledger, not RQ, is the truth.
@@ -12,12 +15,9 @@
 Remind pre-saves (action "remind") get a message instead of a save: start_release_day
 enqueues their batches too (app.jobs.reminders.send_batch), whatever the platform's item.
 """
-import asyncio
-import contextvars
 import logging
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
@@ -36,8 +36,10 @@ from app.models import Authorization, PreSave, Release
 from app.models.authorization import ACTIVE
 from app.models.presave import PENDING, REMIND, SAVE
 from app.models.release import DRAFT
+from app.platforms import aio
 from app.platforms.errors import PlatformError
 from app.platforms.registry import platform_for
+from app.tenants.context import Scope, scoped
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ DELIVERY_QUEUE = "delivery"
 BATCH_SIZE = 200
 BATCH_TIMEOUT = 240  # RQ kills a batch before its lease (LEASE_SECONDS) runs out
 BATCH_DEADLINE = 200  # no call starts after this many seconds into a batch
+LEASE_MORE_SECONDS = 120  # a batch job leases more rows until this many seconds in
 
 
 @tenant_job
@@ -65,33 +68,43 @@ def start_release_day(label_id, release_id):
 
 @tenant_job
 def deliver_batch(label_id, release_id, platform, batch_size=BATCH_SIZE):
+    """Lease ``batch_size`` due rows at a time and save them, until none is due or the
+    job has leased for LEASE_MORE_SECONDS (then the next batch job goes on)."""
     item_id = items.stored_item(release_id, platform)
+    db.session.commit()  # no transaction stays open while the batch runs
     if item_id is None:
         return {"leased": 0}
-    token, ids, _ = lease(release_id, platform, batch_size)
-    db.session.commit()
-    if not ids:
-        return {"leased": 0}
-    rows, grants = _load(ids, item_id)
-    db.session.commit()  # no transaction stays open while the batch runs
-    deadline = time.monotonic() + BATCH_DEADLINE
+    started = time.monotonic()
+    chunks = _Chunks(job_app(), label_id, release_id, platform, item_id, batch_size,
+                     until=started + LEASE_MORE_SECONDS)
     with platform_for(label_id, platform) as client:
-        batch = Batch(job_app(), label_id, platform, client, grants, token, deadline)
-        counts = run_coroutine(batch.run(rows))
-    log.info("release %s %s: %s", release_id, platform, counts)
-    return {"leased": len(ids), **counts}
+        batch = Batch(job_app(), label_id, platform, client, started + BATCH_DEADLINE)
+        counts = aio.run(batch.run(chunks.lease))
+    if batch.leased:
+        log.info("release %s %s: %s", release_id, platform, counts)
+    return {"leased": batch.leased, **counts}
 
 
-def run_coroutine(coroutine):
-    """asyncio.run(), also from a thread that already runs a loop (then in a thread of its
-    own, with this thread's context: the app context, the tenant scope)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    context = contextvars.copy_context()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(context.run, asyncio.run, coroutine).result()
+class _Chunks:
+    """lease(): the next ``size`` due rows leased and loaded, in an app context of its own
+    (it runs in a thread beside the batch's event loop); ([], {}) when done."""
+
+    def __init__(self, app, label_id, release_id, platform, item_id, size, until):
+        self.app, self.label_id, self.release_id = app, label_id, release_id
+        self.platform, self.item_id, self.size, self.until = platform, item_id, size, until
+
+    def lease(self):
+        if time.monotonic() > self.until:
+            return [], {}
+        with self.app.app_context(), scoped(Scope.label(self.label_id, actor="job:deliver_batch")):
+            try:
+                token, ids, _ = lease(self.release_id, self.platform, self.size)
+                db.session.commit()
+                loaded = _load(ids, self.item_id, token) if ids else ([], {})
+                db.session.commit()
+                return loaded
+            finally:
+                db.session.remove()
 
 
 def deliver_due(now=None):
@@ -165,13 +178,14 @@ def _fill_attempt_times(release):
         .execution_options(synchronize_session=False))
 
 
-def _load(ids, item_id):
-    """The leased rows as plain values, and each authorization's tokens, opened."""
+def _load(ids, item_id, token):
+    """The rows leased under ``token`` as plain values, and each authorization's tokens,
+    opened."""
     presaves = db.session.scalars(select(PreSave).where(PreSave.id.in_(ids))).all()
     auth_ids = {p.authorization_id for p in presaves if p.authorization_id}
     grants = {a.id: _grant(a) for a in db.session.scalars(
         select(Authorization).where(Authorization.id.in_(auth_ids)))}
-    rows = [Row(p.id, p.attempts or 0, p.authorization_id, item_id) for p in presaves]
+    rows = [Row(p.id, p.attempts or 0, p.authorization_id, item_id, token) for p in presaves]
     return rows, grants
 
 

@@ -14,6 +14,7 @@ from app.extensions import redis_connection
 DEFAULT_PAUSE = 5.0  # seconds, when a 429 says nothing
 BACKOFF_BASE, BACKOFF_CAP = 15.0, 3600.0  # seconds
 MAX_ATTEMPTS = 8
+PAUSE_READ_EVERY = 0.25  # seconds between two reads of the shared pause by one batch
 
 # Set the resume time only if later than the stored one; expire with it.
 _PAUSE_SCRIPT = """
@@ -45,6 +46,25 @@ def resume_at(key):
     raw = redis_connection().get(key)
     resume = float(raw) if raw else None
     return resume if resume and resume > time.time() else None
+
+
+class PauseWatch:
+    """resume_at() for one batch, read from Redis at most once per ``every`` seconds: a
+    batch checks before each call, and a GET per call would cost more than the call.
+    Another worker's pause is seen within ``every``; this batch's own at once (noted)."""
+
+    def __init__(self, key, every=PAUSE_READ_EVERY):
+        self.key, self.every = key, every
+        self.read_at, self.resume = None, None
+
+    def resume_at(self):
+        now = time.monotonic()
+        if self.read_at is None or now - self.read_at >= self.every:
+            self.read_at, self.resume = now, resume_at(self.key)
+        return self.resume if self.resume and self.resume > time.time() else None
+
+    def note(self, resume):
+        self.resume = max(self.resume or 0.0, resume)
 
 
 def backoff(attempts, rng=random):

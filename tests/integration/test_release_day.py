@@ -191,6 +191,24 @@ def test_release_day_saves_each_presave_once_and_marks_the_release_released(
     assert len(saves_of(app, "spotify", item_id)) == 4
 
 
+def test_one_batch_job_leases_chunk_after_chunk_while_rows_are_due(app, over_http,
+                                                                   active_release):
+    slug = active_release()
+    for _ in range(5):
+        presave(app, slug)
+    isrc, item_id = on_platform()
+    label_id, release_id = release_now(app, slug, isrc)
+    with app.app_context():
+        start_release_day(label_id, release_id)  # the link; its batch jobs are dropped
+        queue(DELIVERY_QUEUE).empty()
+        done = deliver_batch(label_id, release_id, "spotify", batch_size=2)
+        assert done == {"leased": 5, "delivered": 5}
+        assert deliver_batch(label_id, release_id, "spotify", batch_size=2) == {"leased": 0}
+    assert {(p.state, p.attempts, p.lease_token) for p in rows(app, release_id)} == {
+        ("delivered", 1, None)}
+    assert len(saves_of(app, "spotify", item_id)) == 5
+
+
 def test_a_5xx_burst_is_retried_with_backoff_and_ends_delivered(app, over_http, active_release):
     slug = active_release()
     presave(app, slug, "tidal")
