@@ -138,8 +138,10 @@ def test_click_counts_are_one_grouped_query_kept_briefly(client, make_release, a
     add_clicks(app, release_id, "IN", "deezer", 5)
     assert order(text(get(client, path, MUMBAI)))[0] == "tidal"  # the cached counts still
     with app.app_context():
-        cached = redis_connection().get(f"fanpage:clicks:{release_id}:IN")
-        assert json.loads(cached) == {"tidal": 1}
+        cached = redis_connection().hgetall(f"fanpage:clicks:{release_id}")
+        assert {k: json.loads(v) for k, v in cached.items()} == {
+            b"_": 1, b"IN": {"tidal": 1}, b"*": {"tidal": 1}}  # every country, from one query
+        assert 0 < redis_connection().ttl(f"fanpage:clicks:{release_id}") <= 60
         forget_clicks()
     assert order(text(get(client, path, MUMBAI)))[0] == "deezer"
 
