@@ -25,8 +25,9 @@ from app.extensions import redis_connection
 from app.localtime import now_utc
 from app.views.public.inapp import in_app_browser
 
-STREAM = "analytics:events"
-DRAIN_FLAG = "analytics:drain-queued"
+# One hash tag: both keys live on one node of a Redis Cluster, as the script needs.
+STREAM = "{analytics}:events"
+DRAIN_FLAG = "{analytics}:drain-queued"
 DRAIN_FLAG_SECONDS = 30  # a lost drain job is replaced after this (the cron runs each minute)
 DRAIN_JOB = "app.jobs.analytics.drain"
 QUEUE = "analytics"
@@ -36,6 +37,12 @@ FIELD_LENGTH = 120
 # Events kept in this process while Redis cannot be reached, sent with the next event.
 FALLBACK_SIZE = 10000
 _fallback = deque(maxlen=FALLBACK_SIZE)
+# XADD each event, then set the drain flag if unset: one round trip, whatever the batch.
+ADD_EVENTS = """
+for i = 2, #ARGV do redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
+return redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1])
+"""
+_script = None
 log = logging.getLogger(__name__)
 
 
@@ -80,11 +87,9 @@ def _send(event):
     """XADD the event (and any kept back while Redis was down); queue a drain when none is."""
     batch = _take_fallback() + [json.dumps(event)]
     try:
-        pipe = redis_connection().pipeline(transaction=False)
-        for item in batch:
-            pipe.xadd(STREAM, {"e": item})
-        pipe.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_SECONDS)
-        *_, flag_set = pipe.execute()
+        conn = redis_connection()
+        flag_set = _add_script(conn)(keys=[STREAM, DRAIN_FLAG],
+                                     args=[DRAIN_FLAG_SECONDS, *batch], client=conn)
     except RedisError as exc:
         # Kept in memory and sent with this process's next event. Only a process that dies
         # before Redis is back (or falls more than FALLBACK_SIZE events behind) loses some:
@@ -98,6 +103,13 @@ def _send(event):
             enqueue_drain()
         except RedisError as exc:  # the events are in the stream: the minute cron drains them
             log.warning("analytics: drain not queued (%s)", exc.__class__.__name__)
+
+
+def _add_script(conn):
+    global _script
+    if _script is None:  # built once per process; each call names its connection
+        _script = conn.register_script(ADD_EVENTS)
+    return _script
 
 
 def _take_fallback():

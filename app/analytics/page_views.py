@@ -1,36 +1,31 @@
-"""Page views: an after-request hook on the fan blueprint records each release page shown."""
-from flask import request
-from sqlalchemy import select
+"""Page views: each release page shown whole (GET, 200) is recorded once.
+
+The page's view gives nothing back but its response, so the release is taken from the
+template it rendered (Flask's template_rendered signal), then recorded by an
+after-request hook on the fan blueprint once the status is known.
+"""
+from flask import g, request, template_rendered
 
 from app.analytics import capture
-from app.extensions import db
-from app.models import Release
-from app.tenants.context import current_scope
 
 PAGE_ENDPOINT = "fan.release"
+PAGE_TEMPLATE = "fan/release.html"
+
+
+def _remember_release(sender, template, context, **extra):
+    if template.name == PAGE_TEMPLATE and request.endpoint == PAGE_ENDPOINT:
+        g.analytics_page_release = context.get("release")
+
+
+def register(blueprint):
+    """Record page views of this blueprint's release pages (call once, before registering it)."""
+    template_rendered.connect(_remember_release)
+    blueprint.after_request(after_fan_request)
 
 
 def after_fan_request(response):
-    """Record a page view for a release page served whole (GET, 200)."""
-    if request.endpoint != PAGE_ENDPOINT or request.method != "GET" or response.status_code != 200:
-        return response
-    release = _shown_release()
-    if release is not None:
+    release = g.pop("analytics_page_release", None)
+    if release is not None and request.method == "GET" and response.status_code == 200:
         capture.record("page_view", release)
         capture.remember_source(response)
     return response
-
-
-def _shown_release():
-    """(id, artist_id, label_id) of the release the page was rendered for, in the artist
-    scope the page set; from the session when the page left it there, else one query."""
-    args = request.view_args or {}
-    scope = current_scope()
-    if scope is None or scope.artist_id is None:
-        return None
-    for obj in db.session.identity_map.values():
-        if isinstance(obj, Release) and obj.artist_id == scope.artist_id \
-                and obj.slug == args.get("release_slug"):
-            return obj
-    return db.session.execute(select(Release.id, Release.artist_id, Release.label_id).where(
-        Release.artist_id == scope.artist_id, Release.slug == args.get("release_slug"))).first()

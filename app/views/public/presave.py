@@ -27,7 +27,7 @@ from app.views.public.lookup import public_release
 from app.wrapper import RELEASE_REMINDER, WrapperInput, read as read_wrapper
 
 
-fan_bp.after_request(page_views.after_fan_request)
+page_views.register(fan_bp)
 
 
 def signup_limits():
