@@ -1,5 +1,6 @@
 """The lifecycle jobs on a real Redis with RQ's SimpleWorker (no fork, burst)."""
 import time
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,13 +13,15 @@ from sqlalchemy import select
 from app import releases as release_rules
 from app import supervisor
 from app.extensions import db, queue, redis_connection
+from app.jobs.release_day import DELIVERY_QUEUE
 from app.jobs.lifecycle import (LIFECYCLE_QUEUE, advance_job_id, reconcile, release_day_job_id,
                                 schedule_next_instant)
 from app.localtime import frozen, now_utc
-from app.models import Artist, Release
+from app.models import Artist, PreSave, Release
 from app.tenants.context import Scope, scoped
 from tests.lifecycle import (T0, UTC, announced, in_scope, presave_from, scheduled,
                              studio)  # noqa: F401  (studio is a fixture)
+from tests.smtp_server import smtp_server  # noqa: F401  (a fixture)
 
 CRON_CONFIG = Path(supervisor.BASE_DIR) / "app" / "jobs" / "cron.py"
 
@@ -70,26 +73,53 @@ def test_next_instant_is_scheduled_in_utc_with_ids_only(app, unique):
         assert all(isinstance(arg, int) for arg in job.args)
 
 
-def test_a_lost_redis_delays_a_release_by_at_most_the_reconcilers_minute(app, studio):
-    """Redis loses the exact jobs; the reconciler, from the database, advances and hands over."""
+def test_a_lost_redis_delays_a_release_by_at_most_the_reconcilers_minute(app, studio, smtp_server):
+    """Redis loses the exact jobs; the reconciler, from the database, advances each step
+    within the minute after its instant (not before), and release day runs: the fan's
+    reminder goes out."""
+    inbox = smtp_server()
     opens = datetime(2027, 3, 3, 9, 0, tzinfo=UTC)  # 10:00 CET
     out = datetime(2027, 3, 9, 23, 0, tzinfo=UTC)  # 2027-03-10 00:00 CET
+    email = f"night-owl-{uuid.uuid4().hex[:8]}@example.com"
     with frozen(T0), in_scope(app):
         release = announced(studio, "2027-03-03T10:00", "2027-03-10")
-        presave_from(release, "Europe/Berlin")
+        presave = presave_from(release, "Europe/Berlin")
+        presave.fan.email = email
         db.session.commit()
-        assert scheduled(release.id) == {advance_job_id(release.id, opens): opens}
+        release_id, presave_id = release.id, presave.id
+        assert scheduled(release_id) == {advance_job_id(release_id, opens): opens}
         redis_connection().flushdb()
-    for at, status in ((opens, "presave_active"), (out, "released")):
-        with frozen(at + timedelta(seconds=59)), in_scope(app):
-            queue(LIFECYCLE_QUEUE).enqueue(reconcile, studio[0])  # what `rq cron` does each minute
-            _work()
-            assert db.session.get(Release, release.id).status == status
-    with in_scope(app):
-        handed_over = Job.fetch(release_day_job_id(release.id), connection=redis_connection())
+    for at, before, status in ((opens, "announced", "presave_active"),
+                               (out, "presave_active", "released")):
+        for moment, expected in ((at - timedelta(seconds=1), before),
+                                 (at + timedelta(seconds=59), status)):
+            with frozen(moment), in_scope(app):
+                queue(LIFECYCLE_QUEUE).enqueue(reconcile, studio[0])  # what `rq cron` does each minute
+                _work()
+                assert db.session.get(Release, release_id).status == expected
+    with frozen(out + timedelta(seconds=59)), in_scope(app):
+        handed_over = Job.fetch(release_day_job_id(release_id), connection=redis_connection())
         assert handed_over.func_name == "app.jobs.release_day.start_release_day"
-        assert (handed_over.origin, handed_over.args) == ("delivery", (studio[0], release.id))
-        handed_over.delete()  # no later worker should start release day for a 2027 release
+        assert (handed_over.origin, handed_over.args) == ("delivery", (studio[0], release_id))
+        jobs, done = [handed_over], []
+        while jobs:  # release day, the reminder batch it enqueues, whatever else is queued
+            done += [job.func_name for job in jobs]
+            jobs = _perform(*jobs)
+        assert "app.jobs.reminders.send_batch" in done
+        row = db.session.get(PreSave, presave_id)
+        assert (row.state, row.delivered_at) == ("delivered", out + timedelta(seconds=59))
+    assert len(inbox.to(email)) == 1
+
+
+def _perform(*jobs):
+    """Run the jobs here, under this clock, as a worker would, and delete them (no later
+    worker should run a 2027 release's jobs); the jobs of the same release still queued."""
+    for job in jobs:
+        job.perform()
+        job.delete()
+    releases = {job.args[1] for job in jobs}
+    return [job for job in queue(DELIVERY_QUEUE).get_jobs()
+            if job.args[1:2] and job.args[1] in releases and job.func_name.startswith("app.jobs.")]
 
 
 def test_the_exact_job_releases_and_hands_over_at_the_instant(app, studio):
@@ -109,8 +139,9 @@ def test_the_exact_job_releases_and_hands_over_at_the_instant(app, studio):
 def test_rq_cron_runs_the_reconciler_every_minute_on_the_release_queue():
     scheduler = CronScheduler(connection=None)
     scheduler.load_config_from_file(str(CRON_CONFIG))
-    assert [(job.func, job.queue_name, job.interval, job.args)
-            for job in scheduler.get_jobs()] == [(reconcile, LIFECYCLE_QUEUE, 60, (None,))]
+    registered = [(job.func, job.queue_name, job.interval, job.args) for job in scheduler.get_jobs()]
+    assert [entry for entry in registered if entry[0] is reconcile] == [
+        (reconcile, LIFECYCLE_QUEUE, 60, (None,))]  # once; other periodic jobs may sit beside it
 
 
 def test_the_supervisor_starts_rq_cron_in_utc(app):
