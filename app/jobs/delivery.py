@@ -38,17 +38,30 @@ class Row:
 
 
 class Writer:
-    """Outcomes committed in small groups, one group at a time, off the event loop."""
+    """Outcomes committed in small groups, one group at a time, off the event loop. A
+    group is written in the background: no save waits for a commit (the next group
+    gathers meanwhile)."""
 
     def __init__(self, app, label_id):
         self.app, self.label_id = app, label_id
         self.pending, self.counts = [], {}
         self.lock, self.flushed_at = asyncio.Lock(), time.monotonic()
+        self.writing = None
 
     async def add(self, row, outcome):
         self.pending.append((row, outcome))
-        if len(self.pending) >= FLUSH_EVERY or time.monotonic() - self.flushed_at > FLUSH_SECONDS:
-            await self.flush()
+        due = len(self.pending) >= FLUSH_EVERY or time.monotonic() - self.flushed_at > FLUSH_SECONDS
+        if due and (self.writing is None or self.writing.done()):
+            if self.writing is not None:
+                self.writing.result()  # a failed write stops the batch here
+            self.writing = asyncio.ensure_future(self.flush())
+
+    async def close(self):
+        """Everything written; the counts."""
+        if self.writing is not None:
+            await self.writing
+        await self.flush()
+        return self.counts
 
     async def flush(self):
         async with self.lock:
@@ -120,6 +133,8 @@ class Batch:
         except asyncio.CancelledError:  # the job timed out: its rows come back with the lease
             for saver in savers:
                 saver.cancel()
+            if self.writer.writing is not None:
+                self.writer.writing.cancel()
             raise
         except Exception:  # leasing failed: the rows already leased are still seen through
             await self.finish(waiting, savers)
@@ -131,7 +146,7 @@ class Batch:
         for _ in savers:
             waiting.put_nowait(None)
         await asyncio.gather(*savers)
-        await self.writer.flush()
+        await self.writer.close()
 
     def paused_for_long(self):
         """The platform is paused past what a batch waits out: lease nothing more."""
