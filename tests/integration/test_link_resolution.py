@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app import releases as release_rules
 from app.demo import register_in_sandbox
 from app.extensions import db, queue, redis_connection
+from app.jobs.items import platform_item
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile, release_day_job_id
 from app.jobs.links import LINKS_QUEUE, job_id_for, resolve_links
 from app.localtime import frozen
@@ -414,3 +415,26 @@ def test_the_sandbox_lists_an_item_from_its_available_at_on(client):
     refused = client.post("/sandbox/_admin/deezer/catalog", json={
         "isrc": isrc, "available_at": "2027-04-09 00:03"})
     assert refused.status_code == 400 and "UTC offset" in refused.get_json()["error"]
+
+
+def test_release_day_saves_the_item_the_link_job_would_choose(app, api, artist_id):
+    """One look-up path: release day's item (app.jobs.items) is the link job's choice, and a
+    staff link naming no track keeps its URL but gets the track to save."""
+    isrc = new_code()
+    add(app, "spotify", isrc=isrc, artist="Various Artists", compilation=True,
+        release_date="2026-01-01")
+    single = add(app, "spotify", isrc=isrc, release_date="2027-04-09")
+    deezer = add(app, "deezer", isrc=isrc)
+    release_id = new_release(app, artist_id, isrc=isrc, platforms=("spotify", "deezer"))
+    client, headers = api(STAFF)
+    album_link = "https://www.deezer.com/album/302127"
+    assert client.put(f"/api/v1/releases/{release_id}/links/deezer", headers=headers,
+                      json={"url": album_link}).status_code == 201
+    with frozen(T0), in_scope(app) as session:
+        release = session.get(Release, release_id)
+        assert platform_item(release, "spotify") == single["id"]
+        assert platform_item(release, "deezer") == deezer["id"]
+        session.commit()
+    links, _ = api_links(api, release_id)
+    assert links["spotify"]["why"].startswith("2 matches for ISRC")
+    assert (links["deezer"]["url"], links["deezer"]["source"]) == (album_link, "manual")
