@@ -13,14 +13,17 @@ import redis
 from sqlalchemy import func, select
 
 from app.extensions import db, redis_connection
+from app.localtime import now_utc
 from app.models import Event, PreSave
 from app.views.public.fan_cookie import fan_from_cookie
 from app.views.public.links import PLATFORMS, release_links
 
 CLICK_KINDS = ("stream_click", "platform_click")
-CLICKS_CACHE_SECONDS = 60
+CLICKS_FRESH_SECONDS = 60  # counts are used this long, then recounted
+CLICKS_KEEP_SECONDS = 600  # stale counts are kept this long, for visitors while one recounts
+COUNTING_SECONDS = 30  # a recount that takes longer (a dead process) lets another one start
 CLICKS_PREFIX = "fanpage:clicks:"
-READY, ALL_COUNTRIES = "_", "*"  # hash fields beside the ISO country codes
+FRESH_UNTIL, ALL_COUNTRIES = "_", "*"  # hash fields beside the ISO country codes
 log = logging.getLogger(__name__)
 
 
@@ -52,23 +55,31 @@ def fan_platforms(artist, release):
 def country_clicks(release, country):
     """{platform: clicks} on the release by visitors from ``country`` (all visitors if unknown).
 
-    One grouped query counts every country at once, kept as a Redis hash per release for
-    CLICKS_CACHE_SECONDS: each visitor's read is one HMGET, and a release is counted at most
-    once a minute however many countries its visitors come from.
+    One grouped query counts every country at once, kept as a Redis hash per release: each
+    visitor's read is one HMGET, and a release is counted at most once a minute however many
+    countries its visitors come from. When the counts go stale one visitor recounts (a lock)
+    while the others keep using the stale ones, so a busy release is never counted in a pile.
     """
     key, field = f"{CLICKS_PREFIX}{release.id}", country or ALL_COUNTRIES
+    now = now_utc().timestamp()
     try:
-        ready, counts = redis_connection().hmget(key, READY, field)
+        conn = redis_connection()
+        fresh_until, counts = conn.hmget(key, FRESH_UNTIL, field)
+        if fresh_until is not None and float(fresh_until) > now:
+            return json.loads(counts) if counts else {}
+        if not conn.set(f"{key}:counting", 1, nx=True, ex=COUNTING_SECONDS):
+            return json.loads(counts) if counts else {}  # being counted: the last counts
     except redis.RedisError:
         log.warning("click counts cache unavailable; counting afresh")
         return _count_clicks(release).get(field, {})
-    if ready is not None:
-        return json.loads(counts) if counts else {}
     by_country = _count_clicks(release)
     try:
-        pipe = redis_connection().pipeline()
-        pipe.hset(key, mapping={READY: 1, **{c: json.dumps(n) for c, n in by_country.items()}})
-        pipe.expire(key, CLICKS_CACHE_SECONDS)
+        pipe = conn.pipeline()
+        pipe.delete(key)  # countries without clicks any more must not keep old ones
+        pipe.hset(key, mapping={FRESH_UNTIL: now + CLICKS_FRESH_SECONDS,
+                                **{c: json.dumps(n) for c, n in by_country.items()}})
+        pipe.expire(key, CLICKS_KEEP_SECONDS)
+        pipe.delete(f"{key}:counting")
         pipe.execute()
     except redis.RedisError:
         pass
