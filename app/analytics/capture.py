@@ -124,7 +124,9 @@ def _take_fallback():
 def enqueue_drain():
     from app.extensions import queue
 
-    queue(QUEUE).enqueue(DRAIN_JOB, None, description="analytics: drain the event stream")
+    # One a second at most under load: keep their results only briefly.
+    queue(QUEUE).enqueue(DRAIN_JOB, None, description="analytics: drain the event stream",
+                         result_ttl=60)
 
 
 def source(kind):

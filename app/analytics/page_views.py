@@ -4,7 +4,7 @@ The page's view gives nothing back but its response, so the release is taken fro
 template it rendered (Flask's template_rendered signal), then recorded by an
 after-request hook on the fan blueprint once the status is known.
 """
-from flask import g, request, template_rendered
+from flask import g, has_request_context, request, template_rendered
 
 from app.analytics import capture
 
@@ -13,7 +13,8 @@ PAGE_TEMPLATE = "fan/release.html"
 
 
 def _remember_release(sender, template, context, **extra):
-    if template.name == PAGE_TEMPLATE and request.endpoint == PAGE_ENDPOINT:
+    if template.name == PAGE_TEMPLATE and has_request_context() \
+            and request.endpoint == PAGE_ENDPOINT:
         g.analytics_page_release = context.get("release")
 
 
