@@ -19,7 +19,9 @@ What it does, in one run:
 4. The ceiling: a bare aiohttp client makes N of the same save calls
    (PUT /me/library?uris=spotify:track:<id>, one fan's token each), with the
    same number in flight as release day has (delivery.CONCURRENCY x workers),
-   against the same sandbox, with no Presave code.
+   against the same sandbox, with no Presave code; measured before and again
+   after release day (other load on the machine drifts), the ratio against
+   their mean.
 5. Release day with the real worker code: K `rq worker` processes (the
    production command line, PresaveWorker), start_release_day enqueued as the
    reconciler does; timed from the enqueue to the last outcome written.
@@ -367,6 +369,20 @@ async def bare_saves(base_url, tokens, track_id, concurrency):
     return len(tokens) - sum(problems.values()), seconds, problems
 
 
+def measure_ceiling(base_url, web, calls, track_id, in_flight):
+    """Calls per second of the bare client, with its CPU and the web's per call."""
+    say(f"ceiling: {len(calls)} bare aiohttp saves, {in_flight} in flight, load average "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} ...")
+    web_cpu, own_cpu = cpu_seconds(web_pids(web.pid)), time.process_time()
+    ok, seconds, problems = asyncio.run(bare_saves(base_url, calls, track_id, in_flight))
+    web_cpu, own_cpu = cpu_seconds(web_pids(web.pid)) - web_cpu, time.process_time() - own_cpu
+    say(f"ceiling: {ok} saves in {seconds:.2f} s = {ok / seconds:.0f} calls/s"
+        + (f"; problems {problems}" if problems else ""))
+    say(f"ceiling CPU per call: web {web_cpu / len(calls) * 1000:.2f} ms, "
+        f"bare client {own_cpu / len(calls) * 1000:.2f} ms")
+    return ok / seconds
+
+
 # --- release day ---------------------------------------------------------------------------
 
 def counts(app, release_id):
@@ -494,19 +510,11 @@ def run(args, workdir, children, cleanups):
         ceiling_track = uuid.uuid4().hex[:22]
         state.set_faults("spotify", latency_ms=args.latency_ms)
 
-    # The ceiling: warm the server up, then the same calls with the same number in flight.
+    # The ceiling: warm the server up, then the same calls with the same number in flight;
+    # again after release day, since other load on the machine may have changed meanwhile.
     asyncio.run(bare_saves(base_url, tokens[:in_flight * 4], ceiling_track, in_flight))
     calls = (tokens * math.ceil(args.ceiling_calls / len(tokens)))[:args.ceiling_calls]
-    say(f"ceiling: {len(calls)} bare aiohttp saves, {in_flight} in flight ...")
-    web_cpu, own_cpu = cpu_seconds(web_pids(web.pid)), time.process_time()
-    ok, seconds, problems = asyncio.run(bare_saves(base_url, calls, ceiling_track, in_flight))
-    web_cpu, own_cpu = cpu_seconds(web_pids(web.pid)) - web_cpu, time.process_time() - own_cpu
-    ceiling = ok / seconds
-    say(f"ceiling: {ok} saves in {seconds:.2f} s = {ceiling:.0f} calls/s"
-        + (f"; problems {problems}" if problems else ""))
-    say(f"ceiling CPU per call: web {web_cpu / len(calls) * 1000:.2f} ms, "
-        f"bare client {own_cpu / len(calls) * 1000:.2f} ms")
-    del calls
+    ceilings = [measure_ceiling(base_url, web, calls, ceiling_track, in_flight)]
 
     # Release day with the real workers.
     worker_pids = []
@@ -526,7 +534,8 @@ def run(args, workdir, children, cleanups):
             if time.monotonic() > deadline:
                 raise RuntimeError("the rq workers did not register")
             time.sleep(0.2)
-    say(f"{args.workers} rq worker(s) up (PresaveWorker); releasing")
+    say(f"{args.workers} rq worker(s) up (PresaveWorker); releasing, load average "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     watch = RssWatch(worker_pids)
     watch.start()
     web_cpu, worker_cpu = cpu_seconds(web_pids(web.pid)), cpu_seconds(worker_pids, True)
@@ -561,8 +570,12 @@ def run(args, workdir, children, cleanups):
     say(f"sandbox accepted {accepted} saves of the release's track")
     say(f"release-day CPU per save: web {web_cpu / max(saves, 1) * 1000:.2f} ms, "
         f"rq workers {worker_cpu / max(saves, 1) * 1000:.2f} ms")
+    say(f"release day over, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    ceilings.append(measure_ceiling(base_url, web, calls, ceiling_track, in_flight))
+    ceiling = sum(ceilings) / len(ceilings)
     rate = saves / seconds
-    say(f"baseline (ceiling, bare aiohttp, same calls, {in_flight} in flight): {ceiling:.0f} calls/s")
+    say(f"baseline (ceiling, bare aiohttp, same calls, {in_flight} in flight): {ceiling:.0f} "
+        f"calls/s (mean of {ceilings[0]:.0f} before and {ceilings[1]:.0f} after release day)")
     print(f"release_day: saves={saves} seconds={seconds:.2f} rate={rate:.0f} ceiling={ceiling:.0f} "
           f"ratio={rate / ceiling:.2f} rss_mb={watch.peak / 2**20:.0f}", flush=True)
     return 0 if saves == args.n else 1
