@@ -8,6 +8,7 @@ from app.localtime import iso_utc
 
 # `flask --app run release <command> <id>`; add a command with @release_cli.command("name").
 release_cli = AppGroup("release", help="Look at one release across labels.")
+analytics_cli = AppGroup("analytics", help="Analytics upkeep for operators.")
 
 
 def register(app):
@@ -15,6 +16,7 @@ def register(app):
     app.cli.add_command(demo_command)
     app.cli.add_command(rotate_keys_command)
     app.cli.add_command(release_cli)
+    app.cli.add_command(analytics_cli)
 
 
 def sync_roles_and_permissions():
@@ -194,3 +196,20 @@ def _next_lines(instant, attempt):
 def _history_lines(history):
     return ["History:"] + [f"  {iso_utc(change.at)}  {change.from_status or '-'} -> "
                            f"{change.to_status}  ({change.actor})" for change in history]
+
+
+@analytics_cli.command("rebuild-rollups")
+@click.option("--release", "release_id", type=int, help="Only this release (default: all).")
+def rebuild_rollups_command(release_id):
+    """Recount the daily rollups the dashboards read from the stored events, in one
+    transaction (for example after restoring events from a backup)."""
+    from app.analytics import rollups
+    from app.extensions import db
+    from app.tenants.context import Scope, scoped
+
+    with scoped(Scope.platform("cli:analytics rebuild-rollups")):
+        if release_id is not None:
+            _release_or_fail(release_id)
+        counted = rollups.rebuild(release_id)
+        db.session.commit()
+    click.echo(f"Rollups rebuilt from {counted} events.")

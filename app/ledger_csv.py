@@ -23,8 +23,8 @@ def cell(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def lines(entries):
-    """The CSV text, line by line: a header, then one line per entry."""
+def lines(entries, columns=COLUMNS):
+    """The CSV text, line by line: a header, then one line per entry ([(key, title)] columns)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -34,8 +34,8 @@ def lines(entries):
         buffer.truncate()
         return text
 
-    writer.writerow([title for _, title in COLUMNS])
+    writer.writerow([title for _, title in columns])
     yield "\ufeff" + flush()  # a BOM, so spreadsheet programs read UTF-8
     for entry in entries:
-        writer.writerow([cell(entry[key]) for key, _ in COLUMNS])
+        writer.writerow([cell(entry[key]) for key, _ in columns])
         yield flush()

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.analytics import first_touch
 from app.crypto import keyring
 from app.extensions import db
 from app.localtime import now_utc, to_utc
@@ -47,7 +48,8 @@ def find_fan(artist, email=None, fan_id=None, account=None):
 
 def upsert_fan(artist, wrapper, place, fan_id=None, account=None):
     fan = find_fan(artist, wrapper.values.get("email"), fan_id, account)
-    if fan is None:
+    new = fan is None
+    if new:
         fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id,
                   city=place.city, country=place.country, timezone=place.timezone)
         db.session.add(fan)
@@ -56,6 +58,8 @@ def upsert_fan(artist, wrapper, place, fan_id=None, account=None):
             setattr(fan, name, wrapper.values[name])
     fan.timezone = fan.timezone or place.timezone  # local mode runs the fan's pre-saves there
     db.session.flush()
+    if new:
+        first_touch.remember(fan)
     return fan
 
 

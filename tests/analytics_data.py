@@ -17,11 +17,11 @@ def unique(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def new_release(artist, title="Tidewater"):
+def new_release(artist, title="Tidewater", opens=datetime(2026, 2, 1),
+                out=datetime(2026, 4, 1)):
     release = Release(artist=artist, label_id=artist.label_id, title=title, slug=unique("tide"),
                       platforms=["spotify", "deezer"])
-    release_rules.schedule(release, datetime(2026, 2, 1), datetime(2026, 4, 1), "UTC",
-                           must_be_future=False)
+    release_rules.schedule(release, opens, out, "UTC", must_be_future=False)
     db.session.add(release)
     db.session.flush()
     return release
@@ -68,3 +68,70 @@ def scripted(release):
         event(release, "delivered", DAY2, platform="spotify"),
         event(release, "delivered", DAY2, platform="deezer"),
     ]
+
+
+PASSWORD = "a-long-pass-123"
+
+
+def store(events):
+    """Event rows and their rollups, committed together by the ingest's own code."""
+    from app.jobs.analytics import insert_events
+
+    insert_events(events)
+
+
+def new_user(role_name, label_id, artist_id=None):
+    from flask import current_app
+
+    sm = current_app.appbuilder.sm
+    email = f"{unique(role_name.lower().replace(' ', '-'))}@analytics.test"
+    user = sm.add_user(username=email, first_name="Ana", last_name="Lytics", email=email,
+                       role=sm.find_role(role_name), password=PASSWORD)
+    user.label_id, user.artist_id = label_id, artist_id
+    db.session.add(user)
+    db.session.commit()
+    return email
+
+
+def world():
+    """Two labels. Label A: artist "Quay Lights" (an Artist user) with an older release
+    (2 pre-saves) and "Tidewater" (the scripted events), and a second artist with a release
+    of its own (the scripted events too); label B: one artist and release (scripted).
+    Users: Label Admin, Label Staff and the Artist user of A; Label Staff of B."""
+    from app.models import Consent, Fan
+    from app.models.fan_source import FanSource
+
+    label_a, label_b = new_label(), new_label()
+    quay, other = new_artist(label_a.id), new_artist(label_a.id, "Moss Harbour")
+    stranger = new_artist(label_b.id, "Far Shore")
+    older = new_release(quay, "Low Tide", datetime(2025, 1, 1), datetime(2025, 2, 1))
+    tide, moss, far = new_release(quay), new_release(other, "Moss"), new_release(stranger, "Far")
+    store([event(older, "page_view", DAY1 - timedelta(days=400), **LISBON) for _ in range(4)]
+          + [event(older, "presave_completed", DAY1 - timedelta(days=400), platform="spotify",
+                   **LISBON) for _ in range(2)])
+    for release in (tide, moss, far):
+        store(scripted(release))
+    fan = Fan(artist=quay, label_id=label_a.id, artist_id=quay.id, name="=HYPERLINK(1)",
+              email="fan@quay.test", city="Lisbon", country="PT")
+    other_fan = Fan(artist=other, label_id=label_a.id, artist_id=other.id, name="Moss Fan",
+                    email="fan@moss.test")
+    far_fan = Fan(artist=stranger, label_id=label_b.id, artist_id=stranger.id, name="Far Fan",
+                  email="fan@far.test")
+    db.session.add_all([fan, other_fan, far_fan])
+    db.session.flush()
+    db.session.add_all([
+        Consent(fan_id=fan.id, label_id=label_a.id, artist_id=quay.id,
+                purpose="email_marketing", wording="News by email", given_at=DAY1),
+        Consent(fan_id=fan.id, label_id=label_a.id, artist_id=quay.id, purpose="sms_marketing",
+                wording="News by SMS", given_at=DAY1, withdrawn_at=DAY2),
+        FanSource(fan_id=fan.id, label_id=label_a.id, artist_id=quay.id,
+                  referrer="instagram.com", utm_campaign="launch")])
+    db.session.commit()
+    ids = dict(label_a=label_a.id, label_b=label_b.id, quay=quay.id, other=other.id,
+               stranger=stranger.id, older=older.id, tide=tide.id, moss=moss.id, far=far.id,
+               fan=fan.id, other_fan=other_fan.id, far_fan=far_fan.id)
+    users = dict(admin_a=new_user("Label Admin", label_a.id),
+                 staff_a=new_user("Label Staff", label_a.id),
+                 artist_a=new_user("Artist", label_a.id, quay.id),
+                 staff_b=new_user("Label Staff", label_b.id))
+    return ids, users

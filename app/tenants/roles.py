@@ -24,6 +24,9 @@ _STAFF = [
     ["(FanApi|PreSaveApi)", "can_(get|info)"],
     ["OpenApi", "can_get"],
     ["SwaggerView", "can_show"],
+    ["AnalyticsView", "can_(index|release|artist|label|fans_csv)"],
+    ["ReleaseAnalyticsApi", "can_get"],
+    ["Analytics", "menu_access"],
 ]
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [
@@ -36,7 +39,9 @@ FAB_ROLES = {
         ["ArtistDashboardView", "can_(index)"],
         ["ReleaseView", "can_(list|show)"],
         ["ReleaseApi", "can_(get|info)"],
-        ["(My releases|Releases)", "menu_access"],
+        ["AnalyticsView", "can_(index|release|artist)"],
+        ["ReleaseAnalyticsApi", "can_get"],
+        ["(My releases|Releases|Analytics)", "menu_access"],
     ],
 }
 TENANT_ROLES = (ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF, ROLE_ARTIST)

@@ -1,6 +1,7 @@
 """Every admin view and API is registered here, in one place."""
 from flask import current_app
 
+from app.views.analytics import AnalyticsView
 from app.views.artists import ArtistView
 from app.views.base import mark_rejected_forms
 from app.views.credentials import PlatformCredentialView
@@ -22,6 +23,7 @@ def register_views(appbuilder):
     appbuilder.add_view(PlatformCredentialView, "Platform credentials", icon="fa-key",
                         category="Account")
     appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
+    appbuilder.add_view(AnalyticsView, "Analytics", icon="fa-chart-line")
 
     from app.api import register_apis
 

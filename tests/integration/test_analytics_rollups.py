@@ -3,7 +3,7 @@ a rebuild from the raw events gives the same rows."""
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.analytics import rollups
 from app.extensions import db
@@ -72,9 +72,19 @@ def test_more_events_add_to_the_same_rows_and_keep_the_first_coordinates(app, re
 def test_rebuild_recounts_the_same_rows(app, release_id):
     with app.app_context(), scoped(Scope.platform("test")):
         before = {m: rows(m, release_id, *m.KEY[1:]) for m in rollups.ROLLUPS}
-        assert rollups.rebuild(release_id) == 19
+        db.session.execute(update(EventDaily).where(EventDaily.release_id == release_id)
+                           .values(count=0))  # counts gone wrong, say
         db.session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["analytics", "rebuild-rollups", "--release", str(release_id)])
+    assert result.exit_code == 0 and "Rollups rebuilt from 19 events." in result.output
+    with app.app_context(), scoped(Scope.platform("test")):
         assert {m: rows(m, release_id, *m.KEY[1:]) for m in rollups.ROLLUPS} == before
+
+
+def test_rebuild_of_an_unknown_release_is_refused(app):
+    result = app.test_cli_runner().invoke(args=["analytics", "rebuild-rollups", "--release", "0"])
+    assert result.exit_code != 0 and "No release with id 0" in result.output
 
 
 @pytest.mark.parametrize("value, host", [

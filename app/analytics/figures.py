@@ -1,0 +1,133 @@
+"""Plotly figures for the analytics dashboards, built from app.analytics.queries results.
+
+Each builder returns the figure as JSON text; app/static/analytics.js draws every
+element that carries one with the plotly.js the app serves itself.
+"""
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from app.analytics.queries import DELIVERED, PRESAVE, REMINDER, VIEW
+
+DAY_MS = 86400000
+ACCENT, SECOND, THIRD, MUTED = "#1db954", "#3a6ea5", "#f2b134", "#9aa5b1"
+BASE_LAYOUT = dict(margin=dict(l=40, r=20, t=30, b=40), height=320, paper_bgcolor="white",
+                   plot_bgcolor="white", font=dict(family="Helvetica, Arial, sans-serif",
+                                                   size=12),
+                   legend=dict(orientation="h", y=-0.2))
+KIND_NAMES = {VIEW: "Page views", PRESAVE: "Pre-saves", REMINDER: "Reminder sign-ups",
+              DELIVERED: "Delivered"}
+
+
+def _json(figure, **layout):
+    figure.update_layout(**{**BASE_LAYOUT, **layout})
+    return pio.to_json(figure, validate=False)
+
+
+def funnel(report):
+    steps = report["steps"]
+    figure = go.Figure(go.Funnel(
+        y=[step["label"] for step in steps], x=[step["count"] for step in steps],
+        textinfo="value+percent previous+percent initial", marker=dict(color=ACCENT),
+        connector=dict(line=dict(color=MUTED))))
+    return _json(figure, margin=dict(l=120, r=20, t=20, b=20))
+
+
+def platforms(rows):
+    figure = go.Figure(go.Pie(labels=[row["name"] for row in rows],
+                              values=[row["presaves"] for row in rows], hole=0.55,
+                              textinfo="label+percent", sort=False))
+    return _json(figure, showlegend=False)
+
+
+def city_map(cities):
+    placed = [c for c in cities if c["latitude"] is not None and c["longitude"] is not None]
+    weight = [c["presaves"] or c["views"] for c in placed]
+    largest = max(weight, default=1) or 1
+    figure = go.Figure(go.Scattergeo(
+        lat=[c["latitude"] for c in placed], lon=[c["longitude"] for c in placed],
+        text=[f"{c['city']}, {c['country']}: {c['presaves']} pre-saves, {c['views']} views"
+              for c in placed],
+        hoverinfo="text", mode="markers",
+        marker=dict(size=weight, sizemode="area", sizeref=2.0 * largest / 40 ** 2, sizemin=3,
+                    color=ACCENT, opacity=0.7, line=dict(width=0.5, color="#0b3954"))))
+    figure.update_geos(projection_type="natural earth", showcountries=True,
+                       countrycolor="#c8ced6", showland=True, landcolor="#f1f3f5",
+                       showocean=True, oceancolor="#e6f0fa", showframe=False)
+    return _json(figure, height=380, margin=dict(l=0, r=0, t=0, b=0))
+
+
+def trend(days, grain):
+    x = [entry["day"] for entry in days]
+    figure = go.Figure([
+        go.Bar(x=x, y=[e[PRESAVE] for e in days], name=KIND_NAMES[PRESAVE],
+               marker_color=ACCENT),
+        go.Bar(x=x, y=[e[REMINDER] for e in days], name=KIND_NAMES[REMINDER],
+               marker_color=THIRD),
+        go.Scatter(x=x, y=[e[DELIVERED] for e in days], name=KIND_NAMES[DELIVERED],
+                   mode="lines+markers", line=dict(color="#0b3954")),
+        go.Scatter(x=x, y=[e[VIEW] for e in days], name=KIND_NAMES[VIEW], yaxis="y2",
+                   mode="lines", line=dict(color=MUTED, dash="dot")),
+    ])
+    title = "Week of (Monday, UTC)" if grain == "week" else "Day (UTC)"
+    step = DAY_MS * (7 if grain == "week" else 1)
+    axis = dict(title=title, type="date", tickformat="%-d %b %Y", hoverformat="%-d %b %Y")
+    if len(days) <= 14:  # few points: one tick each, never hours between them
+        axis.update(dtick=step, tick0=days[0]["day"] if days else None)
+    return _json(figure, barmode="stack", xaxis=axis,
+                 yaxis=dict(title="Fans", rangemode="tozero"),
+                 yaxis2=dict(title="Page views", overlaying="y", side="right",
+                             rangemode="tozero", showgrid=False))
+
+
+def sources(rows):
+    names = [row["referrer"] for row in rows][::-1]
+    figure = go.Figure([
+        go.Bar(y=names, x=[row["views"] for row in rows][::-1], orientation="h",
+               name="Page views", marker_color=MUTED),
+        go.Bar(y=names, x=[row["presaves"] for row in rows][::-1], orientation="h",
+               name="Pre-saves", marker_color=ACCENT)])
+    return _json(figure, barmode="group", margin=dict(l=140, r=20, t=20, b=40))
+
+
+def releases_side_by_side(rows):
+    titles = [row["title"] for row in rows]
+    figure = go.Figure([
+        go.Bar(x=titles, y=[row["presaves"] for row in rows], name="Pre-saves",
+               marker_color=ACCENT),
+        go.Bar(x=titles, y=[row["delivered"] for row in rows], name="Delivered",
+               marker_color=SECOND),
+        go.Scatter(x=titles, y=[row["views"] for row in rows], name="Page views", yaxis="y2",
+                   mode="lines+markers", line=dict(color=MUTED, dash="dot"))])
+    return _json(figure, barmode="group", yaxis=dict(title="Fans", rangemode="tozero"),
+                 yaxis2=dict(title="Page views", overlaying="y", side="right",
+                             rangemode="tozero", showgrid=False))
+
+
+def race(rows, race_points):
+    """Cumulative pre-saves against days since the pre-save opened, one step line per
+    release, from none on the day it opened."""
+    traces = []
+    for row in rows:
+        points = [(0, 0)] + race_points.get(row["release_id"], [])
+        traces.append(go.Scatter(x=[day for day, _ in points], y=[total for _, total in points],
+                                 name=row["title"], mode="lines+markers", line_shape="hv"))
+    figure = go.Figure(traces)
+    return _json(figure, xaxis=dict(title="Days since the pre-save opened"),
+                 yaxis=dict(title="Pre-saves so far", rangemode="tozero"))
+
+
+def roster(rows):
+    names = [row["name"] for row in rows]
+    figure = go.Figure(go.Bar(x=names, y=[row["presaves"] for row in rows],
+                              marker_color=ACCENT, name="Pre-saves"))
+    return _json(figure, yaxis=dict(title="Pre-saves", rangemode="tozero"), height=280)
+
+
+def sparkline(points):
+    figure = go.Figure(go.Scatter(
+        x=[p["day"] for p in points], y=[p["presaves"] for p in points], mode="lines",
+        fill="tozeroy", line=dict(color=ACCENT, width=1.5), hoverinfo="x+y"))
+    return _json(figure, height=48, width=180, margin=dict(l=0, r=0, t=2, b=2),
+                 xaxis=dict(visible=False), yaxis=dict(visible=False, rangemode="tozero"),
+                 showlegend=False)
+

@@ -1,0 +1,123 @@
+"""Analytics dashboards: a release, an artist's releases, a label's roster; CSV exports.
+
+Every page reads through the tenant scope, so a release or artist outside the
+caller's scope is a 404. Artist users land on their artist's page and never see
+the roster overview or fans. Days are UTC dates throughout.
+"""
+from pathlib import Path
+
+import plotly
+from flask import Response, abort, redirect, request, send_file, stream_with_context, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+
+from app import ledger
+from app.analytics import exports, figures, queries
+from app.tenants.context import current_scope
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+GRAINS = {"day": "Daily", "week": "Weekly"}
+
+
+class AnalyticsView(BaseView):
+    route_base = "/analytics"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """Artist users see their artist's releases; staff see the roster."""
+        scope = current_scope()
+        if scope is not None and scope.artist_id is not None:
+            return redirect(url_for("AnalyticsView.artist", pk=scope.artist_id))
+        return redirect(url_for("AnalyticsView.label"))
+
+    @expose("/release/<int:pk>")
+    @has_access
+    def release(self, pk):
+        release = self._found(queries.visible_release(pk))
+        grain = request.args.get("grain", "day")
+        try:
+            if grain not in GRAINS:
+                raise ValueError("'grain' is day or week")
+            period = queries.Period.from_args(request.args)
+        except ValueError as exc:
+            return self._bad_request("analytics/release.html", exc, release=release)
+        report = queries.release_report(release, period)
+        series = report["daily"] if grain == "day" else queries.weekly(report["daily"])
+        charts = {"funnel": figures.funnel(report["funnel"]),
+                  "platforms": figures.platforms(report["platforms"]),
+                  "map": figures.city_map(report["cities"]),
+                  "trend": figures.trend(series, grain),
+                  "referrers": figures.sources(report["referrers"])}
+        return self._page("analytics/release.html", release=release, report=report,
+                          charts=charts, period=period, grain=grain, grains=GRAINS,
+                          top_cities=report["cities"][:queries.TOP_CITIES],
+                          sees_fans=ledger.sees_fans(), error=None)
+
+    @expose("/release/<int:pk>/daily.csv")
+    @has_access
+    @permission_name("release")
+    def release_csv(self, pk):
+        release = self._found(queries.visible_release(pk))
+        try:
+            period = queries.Period.from_args(request.args)
+        except ValueError as exc:
+            abort(400, str(exc))
+        days = queries.series(queries.daily_counts(release.id, period), period,
+                              kinds=exports.DAILY_KINDS)
+        return _csv(exports.daily_lines(days), f"funnel-release-{release.id}-daily.csv")
+
+    @expose("/artist/<int:pk>")
+    @has_access
+    def artist(self, pk):
+        artist = self._found(queries.visible_artist(pk))
+        report = queries.artist_report(artist)
+        charts = {"releases": figures.releases_side_by_side(report["releases"]),
+                  "race": figures.race(report["releases"], report["race"])}
+        return self._page("analytics/artist.html", artist=artist, report=report,
+                          charts=charts, staff=current_scope().artist_id is None)
+
+    @expose("/label")
+    @has_access
+    def label(self):
+        report = queries.roster_report()
+        charts = {"roster": figures.roster(report["artists"]),
+                  "spark": {row["artist_id"]: figures.sparkline(row["spark"])
+                            for row in report["artists"]}}
+        return self._page("analytics/label.html", report=report, charts=charts,
+                          everything=current_scope().everything)
+
+    @expose("/fans.csv")
+    @has_access
+    def fans_csv(self):
+        """Fans with their consents and first-touch source: label staff only."""
+        if not ledger.sees_fans():
+            abort(403)
+        try:
+            filters = exports.FanFilter.from_args(request.args)
+        except ValueError as exc:
+            abort(400, str(exc))
+        return _csv(exports.fan_lines(filters), "fans.csv")
+
+    @expose("/plotly.min.js")
+    def plotly_js(self):
+        """plotly.js as the installed plotly package ships it (never a CDN)."""
+        return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+
+    def _page(self, template, **context):
+        return self.render_template(template, plotly_version=plotly.__version__, **context)
+
+    def _found(self, row):
+        if row is None:
+            abort(404)
+        return row
+
+    def _bad_request(self, template, exc, **context):
+        return self._page(template, error=str(exc), report=None, charts=None,
+                          period=queries.Period(), grain="day", grains=GRAINS, **context), 400
+
+
+def _csv(lines, filename):
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,322 @@
+"""Analytics dashboards at scale, beside a naive GROUP BY. Run by hand, never by the suite.
+
+    python bench/analytics.py [--n N] [--quick] [--db sqlite|postgres] [--runs R]
+
+What it does, in one run:
+
+1. A private world: a temporary instance folder, a fresh database (SQLite file
+   there, or a PostgreSQL schema of its own in postgresql://postgres@127.0.0.1:5432/test,
+   dropped at the end), a private Redis database number (or the embedded one).
+2. 2 labels, 10 artists, 50 releases and N events (default 1,000,000) over 60 days
+   before each release: a funnel of page views, clicks, sign-ins, pre-saves,
+   reminders, stream clicks and deliveries; 6 platforms; 300 cities with a long
+   tail; 20 referring sites and 10 UTM campaigns. Bulk-inserted (COPY on
+   PostgreSQL, executemany on SQLite).
+3. The rollups built by app.analytics.rollups.rebuild(), which counts the stored
+   events through the same code the ingest runs for each batch (rollups.add);
+   then ANALYZE.
+4. Timed, as a label's staff (the tenant scope the views run in): the release
+   dashboard's data (queries.release_report, all time, for the busiest release) and
+   the roster overview's (queries.roster_report), each R times after a warm-up;
+   the baseline is the same release report computed by GROUP BY over the raw
+   events, in the same run.
+
+Its last line is exactly:
+analytics: events=<N> release_p95_ms=<R> label_p95_ms=<L> baseline_p95_ms=<B> speedup=<B/R>
+"""
+import argparse
+import os
+import random
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from release_day import claim_redis, new_pg_schema, say  # noqa: E402  (bench/ is on the path)
+
+LABELS, ARTISTS_PER_LABEL, RELEASES_PER_ARTIST, DAYS = 2, 5, 5, 60
+CHUNK = 50000
+# The funnel: share of events per kind.
+KINDS = {"page_view": 0.62, "platform_click": 0.14, "authorization_started": 0.08,
+         "presave_completed": 0.07, "reminder_signup": 0.02, "stream_click": 0.04,
+         "delivered": 0.03}
+PLATFORMS = {"spotify": 0.5, "apple_music": 0.25, "deezer": 0.08, "tidal": 0.05,
+             "youtube_music": 0.08, "amazon_music": 0.04}
+COUNTRIES = ["US", "GB", "DE", "FR", "BR", "MX", "PT", "ES", "IT", "NL", "SE", "JP", "AU", "CA"]
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=None, help="events (default 1000000)")
+    parser.add_argument("--quick", action="store_true", help="100000 events")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--runs", type=int, default=40, help="timed runs of each dashboard")
+    parser.add_argument("--baseline-runs", type=int, default=10, help="timed baseline runs")
+    parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
+    args = parser.parse_args()
+    args.n = args.n or (100000 if args.quick else 1000000)
+    return args
+
+
+# --- seeding -------------------------------------------------------------------------------
+
+def make_world(session):
+    """2 labels x 5 artists x 5 releases; returns [(label id, artist id, release id, out)]."""
+    from app import releases as release_rules
+    from app.models import Artist, Label, Release
+
+    out = datetime(2026, 6, 1)
+    releases = []
+    for l in range(LABELS):
+        label = Label(name=f"Bench Label {l}", slug=f"bench-label-{l}", timezone="UTC")
+        session.add(label)
+        session.flush()
+        for a in range(ARTISTS_PER_LABEL):
+            artist = Artist(label_id=label.id, name=f"Artist {l}.{a}", slug=f"artist-{l}-{a}")
+            session.add(artist)
+            session.flush()
+            for r in range(RELEASES_PER_ARTIST):
+                released = out - timedelta(days=90 * r + 7 * a)
+                release = Release(artist=artist, label_id=label.id, title=f"Single {r}",
+                                  slug=f"single-{r}", platforms=list(PLATFORMS))
+                release_rules.schedule(release, released - timedelta(days=DAYS), released,
+                                       "UTC", must_be_future=False)
+                session.add(release)
+                session.flush()
+                releases.append((label.id, artist.id, release.id, release.release_at))
+    session.commit()
+    return releases
+
+
+def cities(rng, count=300):
+    return [(rng.choice(COUNTRIES), f"Region {i % 40}", f"City {i}",
+             round(rng.uniform(-50, 65), 3), round(rng.uniform(-120, 140), 3))
+            for i in range(count)]
+
+
+def event_rows(releases, n, rng):
+    """n event rows (dicts of column values), releases weighted so one is clearly busiest."""
+    places = cities(rng)
+    place_weights = [1 / (i + 1) for i in range(len(places))]  # a long tail
+    sites = [f"site{i}.example" for i in range(20)] + [None] * 10
+    campaigns = [(f"src{i}", ["email", "social", "paid"][i % 3], f"campaign-{i}")
+                 for i in range(10)]
+    release_weights = [1.0 + (2.0 if i == 0 else 0) for i in range(len(releases))]
+    kinds, kind_w = list(KINDS), list(KINDS.values())
+    platforms, platform_w = list(PLATFORMS), list(PLATFORMS.values())
+    for start in range(0, n, CHUNK):
+        size = min(CHUNK, n - start)
+        picks = rng.choices(releases, release_weights, k=size)
+        kind_picks = rng.choices(kinds, kind_w, k=size)
+        place_picks = rng.choices(places, place_weights, k=size)
+        rows = []
+        for (label_id, artist_id, release_id, out), kind, place in zip(picks, kind_picks,
+                                                                       place_picks):
+            at = out - timedelta(seconds=rng.randrange(DAYS * 86400))
+            country, region, city, lat, lon = place
+            tagged = rng.random() < 0.3
+            utm = rng.choice(campaigns) if tagged else (None, None, None)
+            rows.append({
+                "label_id": label_id, "artist_id": artist_id, "release_id": release_id,
+                "kind": kind, "occurred_at": at,
+                "platform": None if kind == "page_view" else rng.choices(platforms,
+                                                                         platform_w)[0],
+                "visitor_hash": f"{rng.getrandbits(64):016x}", "city": city, "region": region,
+                "country": country, "latitude": lat, "longitude": lon, "timezone": "UTC",
+                "referrer": rng.choice(sites), "utm_source": utm[0], "utm_medium": utm[1],
+                "utm_campaign": utm[2], "device_class": "mobile", "in_app_browser": False})
+        yield rows
+
+
+def insert_events(db, rows_iter, n, dialect):
+    from sqlalchemy import insert
+
+    from app.models import Event
+
+    started, done = time.monotonic(), 0
+    for rows in rows_iter:
+        if dialect == "postgresql":
+            copy_rows(db, rows)
+        else:
+            db.session.execute(insert(Event.__table__).execution_options(all_tenants=True),
+                               rows)
+        db.session.commit()
+        done += len(rows)
+        say(f"inserted {done}/{n} events ({done / (time.monotonic() - started):.0f}/s)")
+
+
+def copy_rows(db, rows):
+    columns = list(rows[0])
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY event ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
+# --- the baseline: the release report straight from the raw events -------------------------
+
+def baseline_release_report(db, release_id):
+    """What queries.release_report gives, by GROUP BY over the event table."""
+    from sqlalchemy import case, func, select
+
+    from app.analytics.rollups import referrer_host
+    from app.models import Event
+
+    day = (func.date(Event.occurred_at) if db.engine.dialect.name == "sqlite"
+           else func.date(func.timezone("UTC", Event.occurred_at)))
+    mine = Event.release_id == release_id
+    views = func.sum(case((Event.kind == "page_view", 1), else_=0))
+    presaves = func.sum(case((Event.kind == "presave_completed", 1), else_=0))
+    run = db.session.execute
+    daily = run(select(day, Event.kind, func.count()).where(mine).group_by(day, Event.kind)).all()
+    platforms = run(select(Event.platform, func.count()).where(
+        mine, Event.kind == "presave_completed").group_by(Event.platform)).all()
+    places = run(select(Event.country, Event.region, Event.city, views, presaves,
+                        func.max(Event.latitude), func.max(Event.longitude))
+                 .where(mine, Event.kind.in_(["page_view", "presave_completed"]))
+                 .group_by(Event.country, Event.region, Event.city)
+                 .order_by(presaves.desc(), views.desc()).limit(100)).all()
+    sites = run(select(Event.referrer, views, presaves).where(mine).group_by(Event.referrer)
+                .order_by(views.desc()).limit(10)).all()
+    tags = run(select(Event.utm_source, Event.utm_medium, Event.utm_campaign, views, presaves)
+               .where(mine, Event.utm_source.is_not(None))
+               .group_by(Event.utm_source, Event.utm_medium, Event.utm_campaign)
+               .order_by(views.desc()).limit(10)).all()
+    return daily, platforms, places, [(referrer_host(s), v, p) for s, v, p in sites], tags
+
+
+# --- timing --------------------------------------------------------------------------------
+
+def p95_ms(fn, runs, warm=2):
+    for _ in range(warm):
+        fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)], samples
+
+
+def timed(app, scope, body):
+    """body() in a fresh session under the label's scope, as one request would run it."""
+    from app.extensions import db
+    from app.tenants.context import scoped
+
+    def run():
+        with app.app_context(), scoped(scope):
+            try:
+                return body(db)
+            finally:
+                db.session.remove()
+    return run
+
+
+def main():
+    args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    workdir = Path(tempfile.mkdtemp(prefix="presave-bench-analytics-"))
+    cleanups = [] if args.keep else [lambda: shutil.rmtree(workdir, ignore_errors=True)]
+    try:
+        return run(args, workdir, cleanups)
+    finally:
+        for cleanup in reversed(cleanups):
+            try:
+                cleanup()
+            except Exception as exc:  # noqa: BLE001 - cleaning up, report and go on
+                say(f"cleanup: {type(exc).__name__}: {exc}")
+
+
+def run(args, workdir, cleanups):
+    if args.db == "postgres":
+        database_url, schema, drop = new_pg_schema()
+        if not args.keep:
+            cleanups.append(drop)
+    else:
+        database_url, schema = f"sqlite:///{workdir / 'presave.db'}", None
+    os.environ.update({"INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url,
+                       "TZ": "UTC", "FAB_UPDATE_PERMS": "false"})
+    os.environ.pop("REDIS_URL", None)
+    redis_url, release_redis = claim_redis()
+    cleanups.append(release_redis)
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.analytics import queries, rollups
+    from app.extensions import db
+    from app.tenants.context import Scope, scoped
+
+    app = create_app("config.Config", FAB_UPDATE_PERMS=False)
+
+    def dispose():  # before the schema is dropped: no connection of ours holds a lock
+        with app.app_context():
+            db.engine.dispose()
+    cleanups.append(dispose)
+    say(f"events={args.n} db={args.db}{f' (schema {schema})' if schema else ''} "
+        f"instance={workdir}")
+    rng = random.Random(7)
+    with app.app_context(), scoped(Scope.platform("bench:seed")):
+        upgrade()
+        dialect = db.engine.dialect.name
+        releases = make_world(db.session)
+        started = time.monotonic()
+        insert_events(db, event_rows(releases, args.n, rng), args.n, dialect)
+        say(f"events stored in {time.monotonic() - started:.1f} s")
+        started = time.monotonic()
+        counted = rollups.rebuild()
+        db.session.commit()
+        seconds = time.monotonic() - started
+        say(f"rollups built from {counted} events in {seconds:.1f} s "
+            f"({counted / seconds:.0f} events/s through rollups.add)")
+        rollup_rows = {m.__tablename__: db.session.scalar(
+            text(f"SELECT count(*) FROM {m.__tablename__}")) for m in rollups.ROLLUPS}
+        say(f"rollup rows: {rollup_rows}")
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        db.session.remove()
+
+    label_id, _, release_id, _ = releases[0]  # the busiest release (weighted x3)
+    scope = Scope.label(label_id, actor="bench")
+
+    def release_report(db):
+        return queries.release_report(queries.visible_release(release_id), queries.Period())
+
+    def roster(db):
+        return queries.roster_report(today=releases[0][3].date())
+
+    def baseline(db):
+        return baseline_release_report(db, release_id)
+
+    report = timed(app, scope, release_report)()
+    say(f"release {release_id}: funnel "
+        f"{[(s['kind'], s['count']) for s in report['funnel']['steps']]}, "
+        f"{len(report['cities'])} cities, {len(report['daily'])} days")
+    release_p95, samples_r = p95_ms(timed(app, scope, release_report), args.runs)
+    say(f"release dashboard data: p50 {statistics.median(samples_r):.1f} ms, "
+        f"p95 {release_p95:.1f} ms ({args.runs} runs)")
+    label_p95, samples_l = p95_ms(timed(app, scope, roster), args.runs)
+    say(f"label overview data: p50 {statistics.median(samples_l):.1f} ms, "
+        f"p95 {label_p95:.1f} ms ({args.runs} runs)")
+    baseline_p95, samples_b = p95_ms(timed(app, scope, baseline), args.baseline_runs, warm=1)
+    say(f"baseline (GROUP BY over raw events): p50 {statistics.median(samples_b):.1f} ms, "
+        f"p95 {baseline_p95:.1f} ms ({args.baseline_runs} runs)")
+    print(f"analytics: events={args.n} release_p95_ms={release_p95:.1f} "
+          f"label_p95_ms={label_p95:.1f} baseline_p95_ms={baseline_p95:.1f} "
+          f"speedup={baseline_p95 / release_p95:.1f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
