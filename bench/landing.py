@@ -187,16 +187,17 @@ def measure(name, url, path, args, headers_for, pids):
         warm_up(url, path)
     except _Done:
         pass
-    cpu = cpu_seconds(pids)
+    cpu, own = cpu_seconds(pids), time.process_time()
     statuses, latencies, elapsed = asyncio.run(
         load(url, args.seconds, args.connections, headers_for))
-    cpu = cpu_seconds(pids) - cpu
+    cpu, own = cpu_seconds(pids) - cpu, time.process_time() - own
     ok = statuses.get(200, 0)
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
     p50 = latencies[len(latencies) // 2] * 1000
     say(f"{name}: {ok} x 200 in {elapsed:.1f} s = {ok / elapsed:.0f}/s, p50 {p50:.1f} ms, "
-        f"p99 {p99:.1f} ms, server CPU {cpu / max(ok, 1) * 1000:.2f} ms per page"
+        f"p99 {p99:.1f} ms; CPU per page: server {cpu / max(ok, 1) * 1000:.2f} ms, "
+        f"load generator {own / max(ok, 1) * 1000:.2f} ms"
         + (f"; other answers {dict((k, v) for k, v in statuses.items() if k != 200)}"
            if len(statuses) > 1 else ""))
     return ok, ok / elapsed, p99

@@ -23,7 +23,6 @@ from app.analytics import useragents, visitors
 from app.analytics.geoip import locate
 from app.extensions import redis_connection
 from app.localtime import now_utc
-from app.views.public.inapp import in_app_browser
 
 # One hash tag: both keys live on one node of a Redis Cluster, as the script needs.
 STREAM = "{analytics}:events"
@@ -69,7 +68,7 @@ def _event(kind, release, platform, user_agent):
         "lat": place.latitude, "lon": place.longitude, "tz": place.timezone,
         "referrer": referrer, **utm,
         "device": useragents.device_class(user_agent),
-        "in_app": in_app_browser(user_agent) is not None,
+        "in_app": useragents.in_app(user_agent),
     }
 
 
@@ -135,7 +134,7 @@ def source(kind):
     A page view that arrives from another site or with UTM tags starts a source; every
     other event takes the source its visit started with (the cookie), else its own."""
     own_referrer = external_referrer()
-    own_utm = {key: _clip(request.args.get(key)) for key in UTM if request.args.get(key)}
+    own_utm = _utm(request.args) if request.args else {}
     started = _from_cookie()
     if kind != "page_view" and started is not None:
         return started
@@ -156,13 +155,17 @@ def _clip(value):
     return value.strip()[:FIELD_LENGTH] or None
 
 
+def _utm(values):
+    utm = {key: _clip(values.get(key) or "") for key in UTM}
+    return {key: value for key, value in utm.items() if value}
+
+
 def _from_cookie():
     raw = request.cookies.get(SOURCE_COOKIE)
     if raw is None:
         return None
     values = dict(parse_qsl(raw[:2048]))
-    utm = {key: _clip(values[key]) for key in UTM if values.get(key)}
-    return (values.get("referrer") or None), {k: v for k, v in utm.items() if v}
+    return (values.get("referrer") or None), _utm(values)
 
 
 def remember_source(response):

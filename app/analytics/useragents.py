@@ -4,6 +4,8 @@ from functools import lru_cache
 
 from crawlerdetect import CrawlerDetect
 
+from app.views.public.inapp import in_app_browser
+
 MAX_UA = 1024  # longer user agents are not browsers; don't scan megabytes
 _TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk/|Kindle|Android(?!.*Mobile)", re.I)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Windows Phone|BlackBerry|Opera Mini", re.I)
@@ -27,3 +29,9 @@ def device_class(user_agent):
     if _TABLET.search(head):
         return "tablet"
     return "mobile" if _MOBILE.search(head) else "desktop"
+
+
+@lru_cache(maxsize=4096)
+def in_app(user_agent):
+    """An app's built-in browser (Instagram, TikTok, ...), as the fan page tells them apart."""
+    return in_app_browser(user_agent) is not None
