@@ -15,7 +15,7 @@ from app.extensions import db
 from app.localtime import now_utc
 from app.models import Artist, Label, Release
 from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlatform,
-                                     EventDailySource)
+                                     EventDailySource, EventTotalPlace, EventTotalSource)
 from app.validation import platform_name
 
 VIEW, CLICK, SIGN_IN, PRESAVE, REMINDER, DELIVERED = (
@@ -52,6 +52,14 @@ class Period:
         if self.end:
             conditions.append(model.day <= self.end)
         return conditions
+
+    @property
+    def all_time(self):
+        return self.start is None and self.end is None
+
+    def table(self, daily, total):
+        """The all-time table when no day is asked for: one row per breakdown, not per day."""
+        return total if self.all_time else daily
 
     def as_args(self):
         return {key: value.isoformat() for key, value in (("from", self.start), ("to", self.end))
@@ -137,7 +145,7 @@ def platforms(release_id, period):
 
 def cities(release_id, period, limit=MAP_CITIES):
     """Places by pre-saves, then views: city, region, country, coordinates, conversion."""
-    place = EventDailyPlace
+    place = period.table(EventDailyPlace, EventTotalPlace)
     views, presaves = _sum_kind(place, VIEW), _sum_kind(place, PRESAVE)
     stmt = (select(place.country, place.region, place.city, views, presaves,
                    func.max(place.latitude), func.max(place.longitude))
@@ -153,23 +161,22 @@ def cities(release_id, period, limit=MAP_CITIES):
 
 def referrers(release_id, period):
     """Views and pre-saves per referring site ("direct" when none), busiest first."""
-    source = EventDailySource
+    source = period.table(EventDailySource, EventTotalSource)
     return [{"referrer": ref or "direct", "views": v, "presaves": p, "conversion": _rate(p, v)}
-            for ref, v, p in _by_source(release_id, period, (source.referrer,))]
+            for ref, v, p in _by_source(source, release_id, period, (source.referrer,))]
 
 
 def campaigns(release_id, period):
     """Views and pre-saves per UTM source, medium and campaign (tagged visits only)."""
-    source = EventDailySource
+    source = period.table(EventDailySource, EventTotalSource)
     columns = (source.utm_source, source.utm_medium, source.utm_campaign)
     tagged = (source.utm_source != "") | (source.utm_medium != "") | (source.utm_campaign != "")
     return [{"utm_source": s, "utm_medium": m, "utm_campaign": c, "views": v, "presaves": p,
              "conversion": _rate(p, v)}
-            for s, m, c, v, p in _by_source(release_id, period, columns, tagged)]
+            for s, m, c, v, p in _by_source(source, release_id, period, columns, tagged)]
 
 
-def _by_source(release_id, period, columns, *conditions):
-    source = EventDailySource
+def _by_source(source, release_id, period, columns, *conditions):
     views, presaves = _sum_kind(source, VIEW), _sum_kind(source, PRESAVE)
     stmt = (select(*columns, views, presaves)
             .where(source.release_id == release_id, source.kind.in_([VIEW, PRESAVE]),
@@ -292,7 +299,7 @@ def _roster_spark(start, end):
 
 
 def _roster_cities():
-    place = EventDailyPlace
+    place = EventTotalPlace
     total = func.sum(place.count)
     stmt = (select(place.artist_id, place.city, place.country, total)
             .where(place.kind == PRESAVE, place.city != "")

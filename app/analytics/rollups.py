@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import Event
 from app.models.event_rollup import (ROLLUPS, EventDaily, EventDailyPlace, EventDailyPlatform,
-                                     EventDailySource)
+                                     EventDailySource, EventTotalPlace, EventTotalSource)
 
 # Parameter sets per execute.
 _BATCH = 5000
@@ -35,17 +35,20 @@ def add(events):
     for event in events:
         if event.release_id is None:
             continue
-        base = _base_key(event)
-        counts[EventDaily][base] += 1
-        counts[EventDailyPlatform][base + (_text(event.platform, 32),)] += 1
-        place = base + (_text(event.country, 2).upper(), _text(event.region, 120),
-                        _text(event.city, 120))
-        counts[EventDailyPlace][place] += 1
+        day, total = _keys(event)
+        place = (_text(event.country, 2).upper(), _text(event.region, 120),
+                 _text(event.city, 120))
+        source = _source(event)
+        counts[EventDaily][day] += 1
+        counts[EventDailyPlatform][day + (_text(event.platform, 32),)] += 1
+        counts[EventDailyPlace][day + place] += 1
+        counts[EventTotalPlace][total + place] += 1
+        counts[EventDailySource][day + source] += 1
+        counts[EventTotalSource][total + source] += 1
         if places.get(place) is None and event.latitude is not None:
             places[place] = (event.latitude, event.longitude)
-        counts[EventDailySource][base + _source(event)] += 1
     for model, counter in counts.items():
-        _upsert(model, counter, places if model is EventDailyPlace else None)
+        _upsert(model, counter, places if "latitude" in model.__table__.c else None)
 
 
 def rebuild(release_id=None, chunk=20000):
@@ -76,12 +79,14 @@ def referrer_host(referrer):
     return host.removeprefix("www.")[:255]
 
 
-def _base_key(event):
+def _keys(event):
+    """(owner + daily key, owner + all-time key) of an event, before its breakdowns."""
     occurred = event.occurred_at
     if occurred.tzinfo is None:  # rows read back raw from SQLite are naive UTC
         occurred = occurred.replace(tzinfo=timezone.utc)
     day = occurred.astimezone(timezone.utc).date()
-    return (event.label_id, event.artist_id, event.release_id, day, event.kind)
+    owner = (event.label_id, event.artist_id, event.release_id)
+    return owner + (day, event.kind), owner + (event.kind,)
 
 
 def _source(event):
@@ -102,7 +107,7 @@ def _upsert(model, counter, places=None):
     for key in sorted(counter):
         row = dict(zip(names, key), count=counter[key])
         if places is not None:
-            row["latitude"], row["longitude"] = places.get(key, (None, None))
+            row["latitude"], row["longitude"] = places.get(key[-3:], (None, None))
         rows.append(row)
     insert = _INSERTS[db.session.get_bind().dialect.name]
     stmt = insert(model)

@@ -1,9 +1,11 @@
-"""Daily event counts, kept beside the raw events so dashboards read a few rows.
+"""Event counts kept beside the raw events, so dashboards read a few rows.
 
-Each table counts events per (release, UTC day, kind) and one more breakdown.
-The day is the UTC date of the event: a release's zone can change, its counts
-should not move. Missing breakdown values are stored as "" (a primary key
-column cannot be NULL, and NULLs would never conflict in an upsert).
+Daily tables count events per (release, UTC day, kind) and one more breakdown;
+the total tables count the place and source breakdowns without the day, for the
+all-time views (the busiest breakdowns: a row per city or source per day would be
+most of a release's rows). The day is the UTC date of the event: a release's zone
+can change, its counts should not move. Missing breakdown values are stored as ""
+(a primary key column cannot be NULL, and NULLs would never conflict in an upsert).
 """
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -11,21 +13,47 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from app.models.base import ArtistOwned, Model
 
 DAY_KEY = ("release_id", "day", "kind")
+TOTAL_KEY = ("release_id", "kind")
+PLACE = ("country", "region", "city")
+SOURCE = ("referrer", "utm_source", "utm_medium", "utm_campaign")
 
 
-class DailyRollup(ArtistOwned):
-    """Shared columns: release, UTC day and kind (the key's prefix) and the count."""
+class Rollup(ArtistOwned):
+    """Shared columns: the release and kind counted, and the count."""
 
-    KEY = DAY_KEY
+    KEY = TOTAL_KEY
 
     @declared_attr
     def release_id(cls) -> Mapped[int]:
         return mapped_column(Integer, ForeignKey("release.id", ondelete="CASCADE"),
                              nullable=False)
 
-    day = mapped_column(Date, nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class DailyRollup(Rollup):
+    KEY = DAY_KEY
+    day = mapped_column(Date, nullable=False)
+
+
+class PlaceColumns:
+    """A place; the coordinates are the first seen for it."""
+
+    country: Mapped[str] = mapped_column(String(2), nullable=False)
+    region: Mapped[str] = mapped_column(String(120), nullable=False)
+    city: Mapped[str] = mapped_column(String(120), nullable=False)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+
+class SourceColumns:
+    """The referring site (its host) and the UTM campaign fields."""
+
+    referrer: Mapped[str] = mapped_column(String(255), nullable=False)
+    utm_source: Mapped[str] = mapped_column(String(120), nullable=False)
+    utm_medium: Mapped[str] = mapped_column(String(120), nullable=False)
+    utm_campaign: Mapped[str] = mapped_column(String(120), nullable=False)
 
 
 class EventDaily(DailyRollup, Model):
@@ -45,30 +73,39 @@ class EventDailyPlatform(DailyRollup, Model):
     platform: Mapped[str] = mapped_column(String(32), nullable=False)
 
 
-class EventDailyPlace(DailyRollup, Model):
-    """Events per release, day, kind and place; the coordinates are the place's first seen."""
+class EventDailyPlace(DailyRollup, PlaceColumns, Model):
+    """Events per release, day, kind and place."""
 
     __tablename__ = "event_daily_place"
-    KEY = DAY_KEY + ("country", "region", "city")
+    KEY = DAY_KEY + PLACE
     __table_args__ = (PrimaryKeyConstraint(*KEY),
                       Index("ix_event_daily_place_artist_kind", "artist_id", "kind"))
-    country: Mapped[str] = mapped_column(String(2), nullable=False)
-    region: Mapped[str] = mapped_column(String(120), nullable=False)
-    city: Mapped[str] = mapped_column(String(120), nullable=False)
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
 
 
-class EventDailySource(DailyRollup, Model):
-    """Events per release, day, kind, referring site (its host) and UTM campaign fields."""
+class EventDailySource(DailyRollup, SourceColumns, Model):
+    """Events per release, day, kind and source."""
 
     __tablename__ = "event_daily_source"
-    KEY = DAY_KEY + ("referrer", "utm_source", "utm_medium", "utm_campaign")
+    KEY = DAY_KEY + SOURCE
     __table_args__ = (PrimaryKeyConstraint(*KEY),)
-    referrer: Mapped[str] = mapped_column(String(255), nullable=False)
-    utm_source: Mapped[str] = mapped_column(String(120), nullable=False)
-    utm_medium: Mapped[str] = mapped_column(String(120), nullable=False)
-    utm_campaign: Mapped[str] = mapped_column(String(120), nullable=False)
 
 
-ROLLUPS = (EventDaily, EventDailyPlatform, EventDailyPlace, EventDailySource)
+class EventTotalPlace(Rollup, PlaceColumns, Model):
+    """Events per release, kind and place, all time."""
+
+    __tablename__ = "event_total_place"
+    KEY = TOTAL_KEY + PLACE
+    __table_args__ = (PrimaryKeyConstraint(*KEY),
+                      Index("ix_event_total_place_label_kind", "label_id", "kind"))
+
+
+class EventTotalSource(Rollup, SourceColumns, Model):
+    """Events per release, kind and source, all time."""
+
+    __tablename__ = "event_total_source"
+    KEY = TOTAL_KEY + SOURCE
+    __table_args__ = (PrimaryKeyConstraint(*KEY),)
+
+
+ROLLUPS = (EventDaily, EventDailyPlatform, EventDailyPlace, EventDailySource, EventTotalPlace,
+           EventTotalSource)

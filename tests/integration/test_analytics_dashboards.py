@@ -94,6 +94,16 @@ def test_api_period_counts_only_its_days(api_as, ids):
     assert (body["from"], body["to"]) == ("2026-03-02", "2026-03-02")
 
 
+def test_a_period_over_every_day_gives_the_all_time_breakdowns(api_as, ids):
+    """All time reads the total tables, a period the daily ones: they agree."""
+    client, headers = api_as("staff_a")
+    url = f"/api/v1/releases/{ids['tide']}/analytics"
+    every_day = client.get(url + "?from=2026-01-01&to=2026-12-31", headers=headers).get_json()
+    all_time = client.get(url, headers=headers).get_json()
+    for part in ("funnel", "platforms", "cities", "referrers", "campaigns"):
+        assert every_day[part] == all_time[part]
+
+
 def test_a_period_without_events_is_empty_days_not_an_error(api_as, ids):
     client, headers = api_as("staff_a")
     body = client.get(f"/api/v1/releases/{ids['tide']}/analytics?from=2026-05-01&to=2026-05-03",
@@ -223,7 +233,8 @@ def denied(response):
 def test_an_artist_user_sees_only_their_artist(as_user, api_as, ids):
     browser = as_user("artist_a")
     assert browser.get(f"/analytics/release/{ids['tide']}").status_code == 200
-    assert browser.get("/analytics/").headers["Location"].endswith(f"/analytics/artist/{ids['quay']}")
+    landing = browser.get("/analytics/").headers["Location"]
+    assert landing.endswith(f"/analytics/artist/{ids['quay']}")
     for release in ("moss", "far"):
         assert browser.get(f"/analytics/release/{ids[release]}").status_code == 404
         assert browser.get(f"/analytics/release/{ids[release]}/daily.csv").status_code == 404
@@ -276,3 +287,11 @@ def test_plotly_js_is_served_by_the_app(client):
     answer = client.get("/analytics/plotly.min.js")
     assert answer.status_code == 200 and b"plotly.js" in answer.get_data()[:2000]
     assert client.get("/static/topojson/world_110m.json").status_code == 200
+
+
+def test_release_page_and_my_releases_link_to_the_dashboards(as_user, ids):
+    page = as_user("staff_a").get(f"/releases/show/{ids['tide']}").get_data(as_text=True)
+    assert f'href="/analytics/release/{ids["tide"]}"' in page
+    mine = as_user("artist_a").get("/my/").get_data(as_text=True)
+    assert f'href="/analytics/release/{ids["tide"]}"' in mine
+    assert f'href="/analytics/artist/{ids["quay"]}"' in mine

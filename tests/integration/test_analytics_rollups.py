@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from app.analytics import rollups
 from app.extensions import db
 from app.models import (EventDaily, EventDailyPlace, EventDailyPlatform, EventDailySource,
-                        Release)
+                        EventTotalPlace, EventTotalSource, Release)
 from app.tenants.context import Scope, scoped
 from tests.analytics_data import DAY1, event, new_artist, new_label, new_release, scripted
 
@@ -49,6 +49,10 @@ def test_daily_counts_by_kind_platform_place_and_source(app, release_id):
         sources = rows(EventDailySource, release_id, "day", "kind", "referrer", "utm_campaign")
         assert sources[(D1, "page_view", "instagram.com", "")] == 3
         assert sources[(D2, "presave_completed", "", "launch")] == 1
+        totals = rows(EventTotalPlace, release_id, "kind", "city")
+        assert (totals[("page_view", "Lisbon")], totals[("page_view", "Berlin")]) == (3, 3)
+        assert rows(EventTotalSource, release_id, "kind", "utm_campaign")[
+            ("page_view", "launch")] == 2
 
 
 def test_more_events_add_to_the_same_rows_and_keep_the_first_coordinates(app, release_id):
