@@ -84,4 +84,5 @@ class Fleet:
                 if proc.poll() is not None and (not name.startswith("worker") or proc.pid in live)]
 
     def stop(self):
+        self.kill_workers()  # no work horse outlives the run
         self.children.stop()
