@@ -295,3 +295,12 @@ def test_release_page_and_my_releases_link_to_the_dashboards(as_user, ids):
     mine = as_user("artist_a").get("/my/").get_data(as_text=True)
     assert f'href="/analytics/release/{ids["tide"]}"' in mine
     assert f'href="/analytics/artist/{ids["quay"]}"' in mine
+
+
+def test_openapi_describes_release_analytics(api):
+    client, headers = api("staff@northwind.test")
+    spec = client.get("/api/v1/_openapi", headers=headers).get_json()
+    operation = spec["paths"]["/api/v1/releases/{pk}/analytics"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"pk", "from", "to"}
+    properties = spec["components"]["schemas"]["ReleaseAnalyticsSchema"]["properties"]
+    assert {"funnel", "platforms", "cities", "daily", "from", "to"} <= set(properties)
