@@ -1,10 +1,12 @@
 """The fan pages: /s/<artist> lists an artist's public releases, /s/<artist>/<release> is one."""
 from flask import abort, get_flashed_messages, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import BuildError
 
 from app.analytics import capture
+from app.localtime import now_utc
 from app.releases import artwork_url
-from app.views.public import headers, links, page
+from app.views.public import headers, links, page, page_cache, visitor
 from app.views.public.blueprint import fan_bp
 from app.views.public.inapp import in_app_browser
 from app.views.public.lookup import public_artist, public_release, public_releases
@@ -12,6 +14,7 @@ from app.views.public.setup import setup_for
 from app.views.public.timing import STREAM
 
 FLASH_CATEGORIES = ["fan-success", "fan-info", "fan-error"]
+PAGE_TEMPLATE = page_cache.PAGE_TEMPLATE
 
 
 @fan_bp.route("/<artist_slug>/<release_slug>", endpoint="release")
@@ -52,16 +55,55 @@ def listen(artist_slug, release_slug, platform):
 
 
 def render_release_page(artist, release, *, values=None, errors=None, status=200):
-    """The release's page; values and errors put the fan's input back with inline messages."""
+    """The release's page; values and errors put the fan's input back with inline messages.
+
+    A page the same for every visitor in its state comes from the page cache."""
     setup = setup_for(release)
-    context = page.context(artist, release, setup, in_app_browser(request.user_agent.string),
-                           values or {}, errors or {})
-    if setup.apple and any(b.kind == "musickit" for b in context["buttons"]):
-        headers.allow_musickit(setup.apple.script, setup.apple.sandbox)
+    in_app = in_app_browser(request.user_agent.string)
+    state = page.visitor_state(release)
     messages = get_flashed_messages(with_categories=True, category_filter=FLASH_CATEGORIES)
-    body = render_template("fan/release.html", action=presave_action(artist, release),
-                           messages=messages, **context)
-    return body, status
+    if values or errors or messages or state == STREAM:
+        context = page.context(artist, release, setup, in_app, values or {}, errors or {}, state)
+        _allow_musickit(setup, context["buttons"])
+        return render_template(PAGE_TEMPLATE, action=presave_action(artist, release),
+                               messages=messages, **context), status
+    return _cached_page(artist, release, setup, in_app, state), status
+
+
+def _cached_page(artist, release, setup, in_app, state):
+    store, now = page_cache.cache(), now_utc()
+    key = page_cache.key(artist, release, setup, state, visitor.zone(), in_app)
+    entry = store.get(key, now)
+    if entry is None:
+        entry = _marked_page(artist, release, setup, in_app, state)
+        store.put(key, entry)
+    else:
+        page_cache.signal_page(release)
+    if entry.musickit:
+        headers.allow_musickit(setup.apple.script, setup.apple.sandbox)
+    parts = page.countdown_parts(entry.target) if entry.target else []
+    return page_cache.body(entry, headers.csp_nonce(), generate_csrf, parts, now.isoformat())
+
+
+def _marked_page(artist, release, setup, in_app, state):
+    """The page rendered with the cache's markers in place of the per-request parts."""
+    context = page.context(artist, release, setup, in_app, {}, {}, state)
+    countdown = context["countdown"]
+    if countdown:
+        countdown.parts = page_cache.marked_parts(countdown.parts)
+        countdown.now = page_cache.NOW
+    body = render_template(PAGE_TEMPLATE, action=presave_action(artist, release), messages=[],
+                           csp_nonce=lambda: page_cache.NONCE,
+                           csrf_token=lambda: page_cache.CSRF, **context)
+    return page_cache.new_entry(body, countdown, _allow_musickit(setup, context["buttons"]))
+
+
+def _allow_musickit(setup, buttons):
+    """Let the response load MusicKit JS when a button uses it; whether one does."""
+    if setup.apple and any(b.kind == "musickit" for b in buttons):
+        headers.allow_musickit(setup.apple.script, setup.apple.sandbox)
+        return True
+    return False
 
 
 def presave_action(artist, release):

@@ -3,8 +3,10 @@
 Fans are anonymous, so there is no scope to query with: the one lookup by slug
 reads across tenants, then the request is scoped to the artist it found.
 """
+from functools import lru_cache
+
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
@@ -32,14 +34,21 @@ def public_release(artist_slug, release_slug):
     """(artist, release) for a public release, or a 404 (drafts are never public)."""
     if not (_plausible(artist_slug) and _plausible(release_slug)):
         abort(404)
-    stmt = (select(Release).join(Release.artist).options(contains_eager(Release.artist))
-            .where(Artist.slug == artist_slug, Release.slug == release_slug,
-                   Release.status.in_(PUBLIC_STATUSES)))
-    release = db.session.scalars(stmt, execution_options=ALL_TENANTS).first()
+    release = db.session.scalars(_release_by_slugs(), {"artist": artist_slug,
+                                                        "release": release_slug},
+                                 execution_options=ALL_TENANTS).first()
     if release is None:
         abort(404)
     _act_as(release.artist)
     return release.artist, release
+
+
+@lru_cache(maxsize=1)
+def _release_by_slugs():
+    """Built once: every fan page asks it, and building a statement costs as much as running it."""
+    return (select(Release).join(Release.artist).options(contains_eager(Release.artist))
+            .where(Artist.slug == bindparam("artist"), Release.slug == bindparam("release"),
+                   Release.status.in_(PUBLIC_STATUSES)).limit(1))
 
 
 def public_releases(artist):

@@ -15,6 +15,7 @@ from app.views.public.timing import DUE, SOON, STREAM, out_at, page_state
 PRESAVE_VERB = {"apple_music": "Pre-Add"}
 SAVE_HINT = {"apple_music": "Adds it to your Apple Music library on release day"}
 FIELD_MODES = ("optional", "required")
+COUNTDOWN_UNITS = ("days", "hours", "min", "sec")
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 FIELDS = {  # name -> (label, input type, autocomplete, inputmode)
     "name": ("Your name", "text", "name", None),
@@ -48,7 +49,7 @@ class Countdown:
     target: str  # ISO 8601 UTC, for the script
     heading: str
     when: str  # the local date and time, for people and for pages without script
-    parts: list = field(default_factory=list)  # [(number, unit)] at render time
+    parts: list = field(default_factory=list)  # [("05", unit)] at render time
     reloads: bool = False  # at zero the page reloads itself: it follows the clock exactly
     now: str = field(default_factory=lambda: now_utc().isoformat())  # the server's, for skew
 
@@ -118,11 +119,11 @@ def countdown(release, state, zone):
     if state == SOON:
         return Countdown(release.presave_opens_at.isoformat(), "Pre-save opens in",
                          _local(release.presave_opens_local, release.timezone),
-                         _parts(release.presave_opens_at))
+                         countdown_parts(release.presave_opens_at))
     out = out_at(release, zone)
     when = (_local(release.release_local, release.timezone) if release.release_mode != "local"
             else f"midnight {_your_zone(zone)}, " + release.release_local.strftime("%-d %B %Y"))
-    return Countdown(out.isoformat(), "Out in", when, _parts(out), reloads=True)
+    return Countdown(out.isoformat(), "Out in", when, countdown_parts(out), reloads=True)
 
 
 def _your_zone(zone):
@@ -133,10 +134,12 @@ def _local(moment, tz_name):
     return f"{moment.strftime('%A %-d %B %Y, %H:%M')} ({tz_name.replace('_', ' ')})"
 
 
-def _parts(target):
+def countdown_parts(target):
+    """[("03", "days"), ...]: what is left until ``target``, as the boxes show it."""
     seconds = max(0, int((target - now_utc()).total_seconds()))
     days, rest = divmod(seconds, 86400)
-    return [(days, "days"), (rest // 3600, "hours"), (rest % 3600 // 60, "min"), (rest % 60, "sec")]
+    numbers = [days, rest // 3600, rest % 3600 // 60, rest % 60]
+    return [(f"{number:02d}", unit) for number, unit in zip(numbers, COUNTDOWN_UNITS)]
 
 
 def share_meta(artist, release, state):
@@ -185,13 +188,13 @@ def general_errors(errors, fields, consent_list):
     return ([errors["_form"]] if errors.get("_form") else []) + rest
 
 
-def context(artist, release, setup, in_app, values, errors):
+def context(artist, release, setup, in_app, values, errors, state=None):
     """Everything release.html needs, but the flashed messages and the form action.
 
-    The state is worked out once, so one render never mixes both sides of the instant.
+    The state is worked out once (or given), so one render never mixes both sides of the instant.
     """
     zone = visitor.zone()
-    state = page_state(release, zone)
+    state = state or page_state(release, zone)
     button_list = buttons(release, setup, in_app, state)
     fields = form_fields(artist, button_list)
     consent_list = consents(artist, fields)
