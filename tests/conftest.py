@@ -5,6 +5,7 @@ embedded Redis in a temporary instance folder. Each run claims its own Redis
 database number so concurrent runs never see each other's keys.
 """
 import os
+import shutil
 import tempfile
 import threading
 import uuid
@@ -44,6 +45,7 @@ def app():
         load_demo(echo=lambda *_: None)
     yield app
     release_redis()
+    shutil.rmtree(_INSTANCE, ignore_errors=True)
 
 
 @pytest.fixture
