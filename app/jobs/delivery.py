@@ -101,6 +101,7 @@ class Batch:
         self.keeper = TokenKeeper(app, label_id, platform)
         self.writer = Writer(app, label_id)
         self.pauses = throttle.PauseWatch(throttle.pause_key(platform, client.credentials.client_id))
+        self.paused_until = None  # the latest resume time this batch stopped or put rows back for
         self.http = None
 
     async def run(self, lease_more):
@@ -151,7 +152,13 @@ class Batch:
     def paused_for_long(self):
         """The platform is paused past what a batch waits out: lease nothing more."""
         resume = self.pauses.resume_at()
-        return resume is not None and resume - time.time() > MAX_INLINE_WAIT
+        if resume is None or resume - time.time() <= MAX_INLINE_WAIT:
+            return False
+        self.note_pause(resume)
+        return True
+
+    def note_pause(self, resume):
+        self.paused_until = max(self.paused_until or 0.0, resume)
 
     async def attempt(self, row):
         try:
@@ -198,6 +205,7 @@ class Batch:
         if isinstance(exc, RateLimited):
             resume = throttle.pause(self.pauses.key, exc.retry_after)
             self.pauses.note(resume)
+            self.note_pause(resume)
             kind = "quota_exceeded" if isinstance(exc, QuotaExceeded) else "rate_limited"
             return Retry(row.presave_id, f"{kind}: {exc.message}", at=_utc(resume), counts=False)
         if isinstance(exc, TransientError):
@@ -217,6 +225,7 @@ class Batch:
                 return None
             wait = resume - time.time()
             if wait > MAX_INLINE_WAIT or time.monotonic() + wait > self.deadline:
+                self.note_pause(resume)
                 return Retry(row.presave_id, "platform paused (Retry-After)", at=_utc(resume),
                              counts=False)
             await asyncio.sleep(wait)

@@ -40,7 +40,8 @@ def platform_item(release, platform):
 def park(release, platform, problem=None, now=None):
     """No item yet: due pre-saves wait, or fail once GIVE_UP_AFTER has passed.
 
-    ``problem`` is a failed look-up (PlatformError): retried sooner, said as it is.
+    ``problem`` is a failed look-up (PlatformError): retried sooner (at its Retry-After when
+    it gave one), said as it is. The time the rows wait until, or None when they failed.
     """
     now = now or now_utc()
     waiting = (PreSave.release_id == release.id) & (PreSave.platform == platform) & \
@@ -50,10 +51,16 @@ def park(release, platform, problem=None, now=None):
     elif problem is not None:
         log.info("release %s: %s look-up failed (%s)", release.id, platform,
                  type(problem).__name__)
-        values = {"next_attempt_at": now + LOOKUP_RETRY,
+        values = {"next_attempt_at": now + _lookup_retry(problem),
                   "last_error": f"{NOT_YET} (look-up failed: {problem.message})"}
     else:
         values = {"next_attempt_at": now + LINK_RETRY, "last_error": NOT_YET}
-    result = db.session.execute(update(PreSave).where(waiting).values(updated_at=now, **values)
-                                .execution_options(synchronize_session=False))
-    return result.rowcount
+    db.session.execute(update(PreSave).where(waiting).values(updated_at=now, **values)
+                       .execution_options(synchronize_session=False))
+    return values.get("next_attempt_at")
+
+
+def _lookup_retry(problem):
+    """The platform's Retry-After when it gave one (a 429), else LOOKUP_RETRY."""
+    retry_after = getattr(problem, "retry_after", None)
+    return timedelta(seconds=max(float(retry_after), 1.0)) if retry_after else LOOKUP_RETRY

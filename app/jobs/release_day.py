@@ -7,7 +7,10 @@
   and saves them concurrently over aiohttp (app.jobs.delivery), leasing more while
   rows are due, for up to LEASE_MORE_SECONDS: one work horse, its database
   connection and its HTTP connections serve many chunks. The jobs enqueued after
-  it find fewer rows, or none, and end at once.
+  it find fewer rows, or none, and end at once. A platform paused past what a
+  batch waits out (a 429's Retry-After) leases nothing; a batch that stops or puts
+  rows back for a pause schedules resume_delivery at the resume time in RQ (once
+  per release, platform and second), which enqueues batches for the rows due again.
 - recover_stale_leases() and deliver_due(): called by the minute reconciler, so
   a lost job, a dead worker or a retry time that passed is picked up within a
   minute; the database ledger, not RQ, is the truth.
@@ -18,6 +21,7 @@ enqueues their batches too (app.jobs.reminders.send_batch), whatever the platfor
 import logging
 import math
 import time
+from datetime import datetime, timezone
 
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
@@ -37,7 +41,7 @@ from app.models.authorization import ACTIVE
 from app.models.presave import PENDING, REMIND, SAVE
 from app.models.release import DRAFT
 from app.platforms import aio
-from app.platforms.errors import PlatformError
+from app.platforms.errors import PlatformError, RateLimited
 from app.platforms.registry import platform_for
 from app.tenants.context import Scope, scoped
 
@@ -79,10 +83,38 @@ def deliver_batch(label_id, release_id, platform, batch_size=BATCH_SIZE):
                      until=started + LEASE_MORE_SECONDS)
     with platform_for(label_id, platform) as client:
         batch = Batch(job_app(), label_id, platform, client, started + BATCH_DEADLINE)
-        counts = aio.run(batch.run(chunks.lease))
+        # Paused past what a batch waits out: lease nothing (the rows would come back untried)
+        counts = {} if batch.paused_for_long() else aio.run(batch.run(chunks.lease))
     if batch.leased:
         log.info("release %s %s: %s", release_id, platform, counts)
+    if batch.paused_until is not None:
+        counts["resume_scheduled"] = schedule_resume(label_id, release_id, platform,
+                                                     batch.paused_until)
     return {"leased": batch.leased, **counts}
+
+
+def schedule_resume(label_id, release_id, platform, resume):
+    """resume_delivery at the platform's resume time (epoch seconds), scheduled in RQ once
+    per release, platform and second however many batches pause at once; 1 if newly
+    scheduled. Without it the rows put back would wait for the reconciler's next minute."""
+    second, at = _whole_second(resume)
+    return _enqueue(resume_delivery, label_id, release_id, platform, at=at,
+                    job_id=f"resume-{release_id}-{platform}-{second}")
+
+
+@tenant_job
+def resume_delivery(label_id, release_id, platform):
+    """A pause is over: batches for the rows due again (one batch leases for at most
+    LEASE_MORE_SECONDS, so several share a long queue, as on release day)."""
+    release = db.session.get(Release, release_id)
+    return {"batches": enqueue_batches(release, platform) if release is not None else 0}
+
+
+def _whole_second(epoch):
+    """RQ schedules to the second: the next whole one (never before the rows are due),
+    and that instant as an aware UTC datetime."""
+    second = math.ceil(epoch)
+    return second, datetime.fromtimestamp(second, timezone.utc)
 
 
 class _Chunks:
@@ -140,10 +172,15 @@ def _batch_job(action):
     return deliver_batch, "deliver", BATCH_SIZE
 
 
-def _enqueue(func_, *args, **options):
-    """Enqueue once per id while queued or running (result_ttl=0: a finished job is gone)."""
+def _enqueue(func_, *args, at=None, **options):
+    """Enqueue (or schedule ``at``, an aware datetime) once per id while scheduled, queued
+    or running (result_ttl=0: a finished job is gone)."""
+    delivery = queue(DELIVERY_QUEUE)
     try:
-        queue(DELIVERY_QUEUE).enqueue(func_, *args, unique=True, result_ttl=0, **options)
+        if at is None:
+            delivery.enqueue(func_, *args, unique=True, result_ttl=0, **options)
+        else:
+            delivery.enqueue_at(at, func_, *args, unique=True, result_ttl=0, **options)
     except DuplicateJobError:
         return 0
     except RedisError:  # the reconciler's deliver_due enqueues it again within a minute
@@ -156,7 +193,12 @@ def _item_or_park(release, platform):
     try:
         item_id = items.platform_item(release, platform)
     except PlatformError as exc:
-        items.park(release, platform, problem=exc)
+        retry_at = items.park(release, platform, problem=exc)
+        if isinstance(exc, RateLimited) and retry_at is not None:
+            # the platform said when: look again then, not at the reconciler's next minute
+            second, at = _whole_second(retry_at.timestamp())
+            _enqueue(start_release_day, release.label_id, release.id, at=at,
+                     job_id=f"release-day-{release.id}-lookup-{second}")
         return None
     if item_id is None:
         items.park(release, platform)

@@ -4,13 +4,15 @@ Fans pre-save through the fan pages with real sandbox grants; then the release
 instant is moved into the past and the release-day jobs run. The batches use
 aiohttp, so the sandbox is served by the session app on a local port.
 """
+import math
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from rq import SimpleWorker
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select, update
 
 from app.crypto import keyring
@@ -18,7 +20,7 @@ from app.extensions import db, queue, redis_connection
 from app.jobs import leases, throttle
 from app.jobs.release_day import (DELIVERY_QUEUE, deliver_batch, deliver_due,
                                   recover_stale_leases, start_release_day)
-from app.localtime import now_utc
+from app.localtime import frozen, now_utc
 from app.models import Authorization, PreSave, Release, StreamingLink
 from app.platforms.registry import platform_for
 from app.sandbox import state as sandbox
@@ -279,6 +281,81 @@ def test_429_pauses_the_whole_platform_for_every_worker(app, over_http, active_r
     reconcile_once(app)
     assert {p.state for p in rows(app, release_id)} == {"delivered"}
     assert len(saves_of(app, "spotify", item_id)) == 2
+
+
+def test_a_long_pause_schedules_batches_once_at_the_resume_time_and_no_lease_meanwhile(
+        app, over_http, active_release):
+    slug = active_release()
+    for _ in range(3):
+        presave(app, slug)
+    isrc, item_id = on_platform()
+    label_id, release_id = release_now(app, slug, isrc)
+    manual_link(app, release_id, "spotify", item_id)
+    sandbox.set_faults("spotify", rate_429=1.0, retry_after=30)
+    run_release_day(app, label_id, release_id)  # the batch meets the 429, puts its rows back
+    with app.app_context():
+        key = throttle.pause_key("spotify", platform_for(label_id, "spotify").credentials.client_id)
+        resume = throttle.resume_at(key)
+        registry = ScheduledJobRegistry(queue=queue(DELIVERY_QUEUE))
+        (job_id,) = scheduled_for(registry, release_id)
+        job = queue(DELIVERY_QUEUE).fetch_job(job_id)
+        assert (job.func_name, job.args) == ("app.jobs.release_day.resume_delivery",
+                                             (label_id, release_id, "spotify"))
+        assert registry.get_scheduled_time(job_id) == datetime.fromtimestamp(
+            math.ceil(resume), timezone.utc)
+        assert job_id not in registry.get_jobs_to_schedule(int(time.time()))
+        refused = sandbox.injected("spotify")
+
+    age_retries(app, release_id)  # due again while the platform is still paused
+    before = {p.id: p.updated_at for p in rows(app, release_id)}
+    with app.app_context():
+        for n in range(3):  # queued batches, as many batches pausing at once
+            queue(DELIVERY_QUEUE).enqueue(deliver_batch, label_id, release_id, "spotify",
+                                          job_id=f"paused-{release_id}-{n}")
+    work(app)
+    with app.app_context():
+        assert deliver_batch(label_id, release_id, "spotify") == {"leased": 0,
+                                                                  "resume_scheduled": 0}
+        assert scheduled_for(registry, release_id) == [job_id]
+        assert sandbox.injected("spotify") == refused  # nobody called the platform
+    assert {p.id: p.updated_at for p in rows(app, release_id)} == before  # nor leased a row
+
+    sandbox.clear_faults("spotify")
+    with app.app_context():
+        redis_connection().delete(key)  # the resume time has come: the scheduler moves the job
+        assert job_id in registry.get_jobs_to_schedule(math.ceil(resume))
+        registry.schedule(queue(DELIVERY_QUEUE).fetch_job(job_id), now_utc())
+        with frozen(datetime.fromtimestamp(math.ceil(resume), timezone.utc)):
+            SimpleWorker([queue(DELIVERY_QUEUE)], connection=redis_connection()).work(
+                burst=True, with_scheduler=True)
+        assert scheduled_for(registry, release_id) == []
+    assert {(p.state, p.attempts, p.lease_token) for p in rows(app, release_id)} == {
+        ("delivered", 1, None)}
+    assert len(saves_of(app, "spotify", item_id)) == 3
+
+
+def test_a_throttled_item_look_up_waits_for_its_retry_after_not_a_minute(
+        app, over_http, active_release):
+    slug = active_release()
+    presave(app, slug)
+    isrc, _ = on_platform()
+    label_id, release_id = release_now(app, slug, isrc)  # no link yet: the job looks it up
+    sandbox.set_faults("spotify", rate_429=1.0, retry_after=20)
+    with frozen(now_utc()) as at:
+        run_release_day(app, label_id, release_id)
+    (row,) = rows(app, release_id)
+    assert (row.state, row.next_attempt_at) == ("pending", at + timedelta(seconds=20))
+    assert "look-up failed" in row.last_error
+    with app.app_context():
+        registry = ScheduledJobRegistry(queue=queue(DELIVERY_QUEUE))
+        (job_id,) = [j for j in registry.get_job_ids() if j.startswith(f"release-day-{release_id}-")]
+        assert registry.get_scheduled_time(job_id) == datetime.fromtimestamp(
+            math.ceil((at + timedelta(seconds=20)).timestamp()), timezone.utc)
+
+
+def scheduled_for(registry, release_id):
+    return [job_id for job_id in registry.get_job_ids()
+            if job_id.startswith(f"resume-{release_id}-")]
 
 
 def _expire_grant(app, grant_id, platform="spotify"):
