@@ -26,13 +26,9 @@ Its last line is exactly:
 analytics: events=<N> release_p95_ms=<R> label_p95_ms=<L> baseline_p95_ms=<B> speedup=<B/R>
 """
 import argparse
-import os
 import random
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,7 +36,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from release_day import claim_redis, new_pg_schema, say  # noqa: E402  (bench/ is on the path)
+from bench.harness import bench_app, run_in_workdir, say  # noqa: E402
 
 LABELS, ARTISTS_PER_LABEL, RELEASES_PER_ARTIST, DAYS = 2, 5, 5, 60
 CHUNK = 50000
@@ -224,52 +220,22 @@ def timed(app, scope, body):
 
 def main():
     args = parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    workdir = Path(tempfile.mkdtemp(prefix="presave-bench-analytics-"))
-    cleanups = [] if args.keep else [lambda: shutil.rmtree(workdir, ignore_errors=True)]
-    try:
-        return run(args, workdir, cleanups)
-    finally:
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as exc:  # noqa: BLE001 - cleaning up, report and go on
-                say(f"cleanup: {type(exc).__name__}: {exc}")
+    return run_in_workdir(lambda workdir, cleanups: run(args, workdir, cleanups),
+                          "presave-bench-analytics-", keep=args.keep)
 
 
 def run(args, workdir, cleanups):
-    if args.db == "postgres":
-        database_url, schema, drop = new_pg_schema()
-        if not args.keep:
-            cleanups.append(drop)
-    else:
-        database_url, schema = f"sqlite:///{workdir / 'presave.db'}", None
-    os.environ.update({"INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url,
-                       "TZ": "UTC", "FAB_UPDATE_PERMS": "false"})
-    os.environ.pop("REDIS_URL", None)
-    redis_url, release_redis = claim_redis()
-    cleanups.append(release_redis)
-    if redis_url:
-        os.environ["REDIS_URL"] = redis_url
-    from flask_migrate import upgrade
+    app, _, schema = bench_app(args.db, workdir, cleanups, keep=args.keep)
     from sqlalchemy import text
 
-    from app import create_app
     from app.analytics import queries, rollups
     from app.extensions import db
     from app.tenants.context import Scope, scoped
 
-    app = create_app("config.Config", FAB_UPDATE_PERMS=False)
-
-    def dispose():  # before the schema is dropped: no connection of ours holds a lock
-        with app.app_context():
-            db.engine.dispose()
-    cleanups.append(dispose)
     say(f"events={args.n} db={args.db}{f' (schema {schema})' if schema else ''} "
         f"instance={workdir}")
     rng = random.Random(7)
     with app.app_context(), scoped(Scope.platform("bench:seed")):
-        upgrade()
         dialect = db.engine.dialect.name
         releases = make_world(db.session)
         started = time.monotonic()

@@ -11,7 +11,6 @@ test (tests/integration/test_fault_workers.py).
 """
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
-from bench.release_day import Children, wait_http  # noqa: E402
+from bench.harness import Children, wait_http  # noqa: E402
 
 
 def fleet_env(redis_url, base_url, **extra):

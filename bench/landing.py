@@ -27,14 +27,11 @@ landing: rps=<R> p99_ms=<P> ceiling_rps=<C> ratio=<R/C> requests=<Q> events=<E>
 """
 import argparse
 import asyncio
-import importlib
 import ipaddress
 import os
 import random
-import shutil
 import signal
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -45,8 +42,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 BASE_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(BASE_DIR), str(BENCH_DIR)]
 
-from release_day import (Children, claim_redis, cpu_seconds, free_port, new_pg_schema,  # noqa: E402
-                         say, wait_http, web_pids)
+from harness import Children, bench_app, free_port, run_in_workdir, say, wait_http  # noqa: E402
+from release_day import cpu_seconds, web_pids  # noqa: E402
 
 PLATFORMS = ["spotify", "apple_music", "deezer", "tidal", "youtube_music", "amazon_music"]
 PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
@@ -232,60 +229,20 @@ def stored_page_views(app, release_id, timeout=300):
 
 def main():
     args = parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    workdir = Path(tempfile.mkdtemp(prefix="presave-landing-"))
-    cleanups = [] if args.keep else [lambda: shutil.rmtree(workdir, ignore_errors=True)]
-    children = Children(workdir)
-    try:
-        return run(args, workdir, children, cleanups)
-    finally:
-        children.stop()
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as exc:  # noqa: BLE001 - cleaning up, report and go on
-                say(f"cleanup: {type(exc).__name__}: {exc}")
+    return run_in_workdir(lambda workdir, cleanups: run(args, workdir, cleanups),
+                          "presave-landing-", keep=args.keep)
 
 
-def run(args, workdir, children, cleanups):
-    if args.db == "postgres":
-        database_url, schema, drop = new_pg_schema()
-        if not args.keep:
-            cleanups.append(drop)
-    else:
-        database_url, schema = f"sqlite:///{workdir / 'presave.db'}", None
+def run(args, workdir, cleanups):
     port, bare_port = free_port(), free_port()
     base_url = f"http://127.0.0.1:{port}"
-    os.environ.update({
-        "INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url, "TZ": "UTC",
-        "FAB_UPDATE_PERMS": "false", "PUBLIC_BASE_URL": base_url, "TRUSTED_PROXIES": "1",
-        "PRESAVE_ENV": "development",  # the sandbox is mounted; everything else as in production
-    })
-    os.environ.pop("REDIS_URL", None)
-    redis_url, release_redis = claim_redis()
-    cleanups.append(release_redis)
-    if redis_url:
-        os.environ["REDIS_URL"] = redis_url
-        importlib.reload(sys.modules["config"])  # its settings are read at import
-    time.tzset()
+    app, redis_url, schema = bench_app(args.db, workdir, cleanups, keep=args.keep,
+                                       PUBLIC_BASE_URL=base_url, TRUSTED_PROXIES="1")
+    children = Children(workdir)
+    cleanups.append(children.stop)  # first of all: before the schema is dropped
 
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.supervisor import commands
 
-    app = create_app("config.Config", FAB_UPDATE_PERMS=False)
-
-    def dispose():  # before the schema is dropped: no connection of ours holds a lock
-        from app.extensions import db
-
-        with app.app_context():
-            db.engine.dispose()
-    cleanups.append(dispose)
-    redis_url = app.config["REDIS_URL"]
-    os.environ["REDIS_URL"] = redis_url
-    with app.app_context():
-        upgrade()
     release_id, page = seed(app)
     web_workers = args.web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     env = {**os.environ, "WEB_CONCURRENCY": str(web_workers)}

@@ -31,16 +31,9 @@ release_day: saves=<N> seconds=<T> rate=<saves/s> ceiling=<calls/s> ratio=<rate/
 """
 import argparse
 import asyncio
-import importlib
 import math
 import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -50,13 +43,9 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-REDIS_SERVER = "redis://127.0.0.1:6379"
+from bench.harness import Children, bench_app, free_port, run_in_workdir, say, wait_http  # noqa: E402
+
 CHUNK = 5000
-
-
-def say(*parts):
-    print(f"[{time.strftime('%H:%M:%S')}]", *parts, flush=True)
 
 
 def parse_args():
@@ -84,40 +73,6 @@ def parse_args():
 
 
 # --- the private world ---------------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def claim_redis():
-    """(url, release) for a private database number of the local Redis, else the embedded one."""
-    import redis
-
-    try:
-        base = redis.Redis.from_url(REDIS_SERVER, socket_timeout=2)
-        base.ping()
-    except (redis.RedisError, OSError):
-        return None, lambda: None
-    from tests.support import claim_database_number
-
-    # The test suite claims from 1 upwards: start at the top.
-    return claim_database_number(REDIS_SERVER, range(15, 0, -1), owner="bench")
-
-
-def new_pg_schema():
-    import psycopg
-
-    schema = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-
-    def drop():
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    return f"{PG_URL}?options=-csearch_path%3D{schema}", schema, drop
-
 
 # --- seeding -------------------------------------------------------------------------------
 
@@ -250,43 +205,6 @@ def release_now(app, release_id):
 
 # --- processes -----------------------------------------------------------------------------
 
-class Children:
-    def __init__(self, logdir):
-        self.logdir, self.procs = logdir, {}
-
-    def start(self, name, argv, env):
-        log = open(self.logdir / f"{name}.log", "wb")
-        self.procs[name] = subprocess.Popen(argv, env=env, cwd=BASE_DIR, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-        return self.procs[name]
-
-    def stop(self):
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-
-def wait_http(url, timeout=60):
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer in {timeout} s")
-
-
 class RssWatch(threading.Thread):
     """Peak RSS of the rq worker processes and their work horses, polled every 0.1 s."""
 
@@ -415,64 +333,23 @@ def counts(app, release_id):
 
 def main():
     args = parse_args()
-    # A plain kill stops the children and drops the schema too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    workdir = Path(tempfile.mkdtemp(prefix="presave-bench-"))
-    cleanups = [] if args.keep else [lambda: shutil.rmtree(workdir, ignore_errors=True)]
-    children = Children(workdir)
-    try:
-        return run(args, workdir, children, cleanups)
-    finally:
-        children.stop()
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as exc:  # noqa: BLE001 - cleaning up, report and go on
-                say(f"cleanup: {type(exc).__name__}: {exc}")
+    return run_in_workdir(lambda workdir, cleanups: run(args, workdir, cleanups),
+                          "presave-bench-", keep=args.keep)
 
 
-def run(args, workdir, children, cleanups):
-    if args.db == "postgres":
-        database_url, schema, drop = new_pg_schema()
-        if not args.keep:
-            cleanups.append(drop)
-    else:
-        database_url, schema = f"sqlite:///{workdir / 'presave.db'}", None
+def run(args, workdir, cleanups):
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    os.environ.update({
-        "INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url, "TZ": "UTC",
-        "FAB_UPDATE_PERMS": "false", "PUBLIC_BASE_URL": base_url, "SANDBOX_IN_PROCESS": "false",
-        "PRESAVE_ENV": "development",  # the sandbox is mounted; everything else as in production
-    })
-    os.environ.pop("REDIS_URL", None)
-    redis_url, release_redis = claim_redis()  # imports config: the environment must be set
-    cleanups.append(release_redis)
-    if redis_url:
-        os.environ["REDIS_URL"] = redis_url
-        importlib.reload(sys.modules["config"])  # its settings are read at import
-    time.tzset()
+    app, redis_url, schema = bench_app(args.db, workdir, cleanups, keep=args.keep,
+                                       PUBLIC_BASE_URL=base_url, SANDBOX_IN_PROCESS="false")
+    children = Children(workdir)
+    cleanups.append(children.stop)  # first of all: before the schema is dropped
 
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.jobs.delivery import CONCURRENCY
     from app.supervisor import commands
 
-    app = create_app("config.Config", FAB_UPDATE_PERMS=False)
-
-    def dispose():  # before the schema is dropped: no connection of ours holds a lock
-        from app.extensions import db
-
-        with app.app_context():
-            db.engine.dispose()
-    cleanups.append(dispose)
-    redis_url = app.config["REDIS_URL"]  # the embedded one when there is no local server
-    os.environ["REDIS_URL"] = redis_url
     say(f"n={args.n} db={args.db}{f' (schema {schema})' if schema else ''} redis={redis_url} "
         f"latency_ms={args.latency_ms} workers={args.workers} instance={workdir}")
-    with app.app_context():
-        upgrade()
 
     started = time.monotonic()
     label_id, release_id, tokens, isrc = seed(app, args.n)

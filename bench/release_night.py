@@ -28,12 +28,7 @@ let every save through. Its last line is exactly:
 release_night: saves=<N> limit_rps=<L> within_15min=<share> all_done_s=<T> ideal_s=<N/L> failed=<F>
 """
 import argparse
-import importlib
-import os
-import shutil
-import signal
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -43,7 +38,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.fleet import Fleet  # noqa: E402
-from bench.release_day import claim_redis, free_port, new_pg_schema, say, seed  # noqa: E402
+from bench.harness import bench_app, free_port, run_in_workdir, say  # noqa: E402
+from bench.release_day import seed  # noqa: E402
 
 WITHIN = timedelta(minutes=15)
 BOUND = 6 * 3600  # seconds: release night must be over by then
@@ -68,35 +64,9 @@ def parse_args():
 
 def world(args, workdir, cleanups):
     """Environment, database, Redis and app of this run; (app, redis_url, port)."""
-    if args.db == "postgres":
-        database_url, schema, drop = new_pg_schema()
-        cleanups.append(drop)
-    else:
-        database_url, schema = f"sqlite:///{workdir / 'presave.db'}", None
     port = free_port()
-    os.environ.update({"INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url, "TZ": "UTC",
-                       "FAB_UPDATE_PERMS": "false", "SANDBOX_IN_PROCESS": "false",
-                       "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "PRESAVE_ENV": "development"})
-    os.environ.pop("REDIS_URL", None)
-    redis_url, release_redis = claim_redis()  # imports config: the environment must be set
-    cleanups.append(release_redis)
-    if redis_url:
-        os.environ["REDIS_URL"] = redis_url
-        importlib.reload(sys.modules["config"])  # its settings are read at import
-    time.tzset()
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import db
-
-    app = create_app("config.Config", FAB_UPDATE_PERMS=False)
-
-    def dispose():  # before the schema is dropped: no connection of ours holds a lock
-        with app.app_context():
-            db.engine.dispose()
-    cleanups.append(dispose)
-    with app.app_context():
-        upgrade()
+    app, redis_url, schema = bench_app(args.db, workdir, cleanups, SANDBOX_IN_PROCESS="false",
+                                       PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
     say(f"n={args.n} limit_rps={args.limit_rps:g} window_s={args.window_s:g} "
         f"workers={args.workers} db={args.db}{f' (schema {schema})' if schema else ''} "
         f"redis={app.config['REDIS_URL']}")
@@ -215,17 +185,7 @@ def run(args, workdir, cleanups):
 
 def main():
     args = parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a plain kill cleans up too
-    workdir = Path(tempfile.mkdtemp(prefix="presave-night-"))
-    cleanups = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
-    try:
-        return run(args, workdir, cleanups)
-    finally:
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as exc:  # noqa: BLE001 - cleaning up, report and go on
-                say(f"cleanup: {type(exc).__name__}: {exc}")
+    return run_in_workdir(lambda workdir, cleanups: run(args, workdir, cleanups), "presave-night-")
 
 
 if __name__ == "__main__":

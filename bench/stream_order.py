@@ -24,14 +24,9 @@ Its last line is exactly:
 stream_order: events=<N> count_ms=<median> page_cached_ms=<median> page_uncached_ms=<median> presave_page_ms=<median baseline> overhead_cached_ms=<cached - baseline>
 """
 import argparse
-import importlib
-import os
 import random
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -41,7 +36,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 BASE_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(BASE_DIR), str(BENCH_DIR)]
 
-from release_day import claim_redis, new_pg_schema, say  # noqa: E402
+from harness import bench_app, run_in_workdir, say  # noqa: E402
 
 PLATFORMS = ["spotify", "apple_music", "deezer", "tidal", "youtube_music", "amazon_music"]
 COUNTRIES = ["IN", "US", "GB", "DE", "FR", "BR", "MX", "JP", "KR", "ID"] + \
@@ -62,43 +57,15 @@ def parse_args():
 
 def main():
     args = parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    workdir = Path(tempfile.mkdtemp(prefix="presave-bench-"))
-    cleanups = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
-    try:
-        return run(args, workdir, cleanups)
-    finally:
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as exc:  # noqa: BLE001 - cleaning up, report and go on
-                say(f"cleanup: {type(exc).__name__}: {exc}")
+    return run_in_workdir(lambda workdir, cleanups: run(args, workdir, cleanups),
+                          "presave-bench-")
 
 
 def run(args, workdir, cleanups):
-    if args.db == "postgres":
-        database_url, _, drop = new_pg_schema()
-        cleanups.append(drop)
-    else:
-        database_url = f"sqlite:///{workdir / 'presave.db'}"
-    os.environ.update({"INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url, "TZ": "UTC",
-                       "FAB_UPDATE_PERMS": "false", "PRESAVE_ENV": "development"})
-    os.environ.pop("REDIS_URL", None)
-    redis_url, release_redis = claim_redis()  # imports config: the environment must be set
-    cleanups.append(release_redis)
-    if redis_url:
-        os.environ["REDIS_URL"] = redis_url
-        importlib.reload(sys.modules["config"])
-    time.tzset()
-
-    from flask_migrate import upgrade
-
-    from app import create_app
+    app, redis_url, _ = bench_app(args.db, workdir, cleanups)
     from app.extensions import db
 
-    app = create_app("config.Config", FAB_UPDATE_PERMS=False)
     with app.app_context():
-        upgrade()
         db.engine.dispose()  # the app's own requests open their connections afresh
     say(f"database {args.db}, redis {redis_url or 'embedded'}")
     release, path = seed(app, args.events)

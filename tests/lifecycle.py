@@ -41,8 +41,9 @@ def studio(app):
 
 @contextmanager
 def in_scope(app, scope=None):
+    """An app context in a scope (the platform's, as the reconciler runs); yields the session."""
     with app.app_context(), scoped(scope or Scope.platform("test")):
-        yield
+        yield db.session
 
 
 def announced(studio, opens, out, tz_name="Europe/Berlin", mode="global"):

@@ -35,7 +35,8 @@ from app.models.presave import DELIVERED, FAILED, IN_PROGRESS, PENDING
 from app.sandbox import state
 from app.tenants.context import Scope, scoped
 from bench.fleet import Fleet
-from bench.release_day import free_port, release_now, seed
+from bench.harness import free_port
+from bench.release_day import release_now, seed
 from tests.support import claim_database_number
 
 N, WORKERS = 5000, 4

@@ -23,7 +23,7 @@ from app.sandbox import odesli as odesli_stand_in
 from app.sandbox import state as sandbox
 from app.tenants.context import Scope, scoped
 from tests.lifecycle import T0 as LIFECYCLE_NOW
-from tests.lifecycle import announced, studio, work  # noqa: F401  (studio is a fixture)
+from tests.lifecycle import announced, in_scope, studio, work  # noqa: F401  (studio is a fixture)
 
 UTC = timezone.utc
 T0 = datetime(2027, 4, 9, 0, 0, tzinfo=UTC)  # the release instant in these tests
@@ -50,27 +50,6 @@ def links_queue(app):
     with app.app_context():
         queue(LINKS_QUEUE).empty()
     yield
-
-
-def in_scope(app):
-    return _Scope(app)
-
-
-class _Scope:
-    def __init__(self, app):
-        self.app = app
-
-    def __enter__(self):
-        self.ctx = self.app.app_context()
-        self.ctx.__enter__()
-        self.scope = scoped(Scope.platform("test"))
-        self.scope.__enter__()
-        return db.session
-
-    def __exit__(self, *exc):
-        db.session.remove()
-        self.scope.__exit__(*exc)
-        self.ctx.__exit__(*exc)
 
 
 def new_code():
