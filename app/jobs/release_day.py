@@ -107,7 +107,9 @@ def resume_delivery(label_id, release_id, platform):
     """A pause is over: batches for the rows due again (one batch leases for at most
     LEASE_MORE_SECONDS, so several share a long queue, as on release day)."""
     release = db.session.get(Release, release_id)
-    return {"batches": enqueue_batches(release, platform) if release is not None else 0}
+    if release is None or release.status == DRAFT:
+        return {"batches": 0}
+    return {"batches": enqueue_batches(release, platform)}
 
 
 def _whole_second(epoch):
