@@ -143,8 +143,11 @@ def _spoil_grants(release_id, tokens):
 
 def _run_with_kills(app, fleet, label_id, release_id):
     """Drive the run to its end as the cron and the clock would, killing the workers twice;
-    the ids of the rows each kill stranded."""
-    lost = []
+    the ids of the rows each kill stranded.
+
+    Rows stranded by a kill wait (as in a back-off) until the last kill is over, so no fan
+    loses two leases: each save is repeated at most once."""
+    lost, parked = [], set()
     started = time.monotonic()
     deadline = started + GIVE_UP
     last_reconcile = last_said = 0.0
@@ -161,12 +164,37 @@ def _run_with_kills(app, fleet, label_id, release_id):
                 and ledger["in_progress"] and _none_in_flight(app, lost):
             lost.append(_kill_and_recover(app, fleet, label_id, release_id))
             print(f"killed every worker; {len(lost[-1])} rows returned to pending", flush=True)
+            parked |= lost[-1]
+            if len(lost) == len(KILL_AT) or not ledger["in_progress"]:
+                _due_now(app, parked)
+                parked = set()
+            else:
+                _due_later(app, parked)
         elif time.monotonic() - last_reconcile > RECONCILE_EVERY:
-            _skip_idle_waits(app, release_id)
+            if _skip_idle_waits(app, release_id, parked) and parked:
+                _due_now(app, parked)  # nothing else left to kill in: let them go
+                parked = set()
             with app.app_context():
                 reconcile(label_id)
             last_reconcile = time.monotonic()
         time.sleep(0.3)
+
+
+def _due_later(app, ids):
+    _set_next_attempt(app, ids, now_utc() + timedelta(days=1))
+
+
+def _due_now(app, ids):
+    _set_next_attempt(app, ids, now_utc())
+
+
+def _set_next_attempt(app, ids, when):
+    with app.app_context(), scoped(Scope.platform("test")):
+        db.session.execute(update(PreSave).where(PreSave.id.in_(ids), PreSave.state == PENDING)
+                           .values(next_attempt_at=when)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        db.session.remove()
 
 
 def _kill_and_recover(app, fleet, label_id, release_id):
@@ -198,9 +226,9 @@ def _none_in_flight(app, lost):
     return busy == 0
 
 
-def _skip_idle_waits(app, release_id):
+def _skip_idle_waits(app, release_id, parked):
     """Nothing in progress and nothing due: the clock jumps past every back-off still to
-    run, so every waiting row is due now."""
+    run (the parked rows' aside), so every waiting row is due now. True when it jumped."""
     with app.app_context(), scoped(Scope.platform("test")):
         now = now_utc()
         busy = db.session.scalar(select(func.count()).select_from(PreSave).where(
@@ -209,10 +237,12 @@ def _skip_idle_waits(app, release_id):
             | ((PreSave.state == PENDING) & (PreSave.next_attempt_at <= now))))
         if not busy:
             db.session.execute(
-                update(PreSave).where(PreSave.release_id == release_id, PreSave.state == PENDING)
+                update(PreSave).where(PreSave.release_id == release_id, PreSave.state == PENDING,
+                                      PreSave.id.notin_(parked))
                 .values(next_attempt_at=now).execution_options(synchronize_session=False))
             db.session.commit()
         db.session.remove()
+    return not busy
 
 
 def _ledger(app, release_id):
