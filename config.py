@@ -81,6 +81,11 @@ class Config:
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     # Mixed into the daily visitor hashes (app/analytics/visitors.py); unset: SECRET_KEY.
     VISITOR_SALT = env("VISITOR_SALT")
+    # A web process sends its analytics events this often, together (app/analytics/outbox.py);
+    # 0: each before its response. And it asks Redis whether a kept fan page is still current
+    # at most this often (app/views/public/fast_lane.py); 0: on every view.
+    ANALYTICS_FLUSH_MS = env_int("ANALYTICS_FLUSH_MS", 200)
+    FAN_PAGE_RECHECK_MS = env_int("FAN_PAGE_RECHECK_MS", 200)
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PRESAVE_ENV = env("PRESAVE_ENV", "development")
     # The platforms' stand-in (and its admin API); never mounted in production.
@@ -159,6 +164,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    ANALYTICS_FLUSH_MS = 0  # what a request records is in Redis when its response is
+    FAN_PAGE_RECHECK_MS = 0
     SMTP_HOST = None  # tests start their own SMTP server and point at it
     SMS_PROVIDER = "app.messaging.sms:LogOnlySms"
     WTF_CSRF_ENABLED = False

@@ -14,11 +14,6 @@ def create_app(config_object="config.Config", **overrides):
     app.config.from_object(config_object)
     app.config.update(overrides)
     app.instance_path = str(app.config["INSTANCE_DIR"])
-    if app.config.get("TRUSTED_PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        # The client address is the Nth from the right of X-Forwarded-For, as set by our proxies.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     _embedded_services(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
@@ -48,9 +43,21 @@ def create_app(config_object="config.Config", **overrides):
     register_public(app)
     register_sandbox(app)
     cli.register(app)
+    _middleware(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _middleware(app):
+    from app.views.public.fast_lane import FastLane
+
+    app.wsgi_app = FastLane(app, app.wsgi_app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address is the Nth from the right of X-Forwarded-For, as set by our proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
 
 def _embedded_services(app):

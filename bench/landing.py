@@ -201,7 +201,8 @@ def measure(name, url, path, args, headers_for, pids):
 
 
 def stored_page_views(app, release_id, timeout=300):
-    """Page views in the database once the stream is drained (waits for the worker)."""
+    """Page views in the database once the stream is drained (waits for the worker, and first
+    for the web processes' outboxes to send their last events)."""
     from sqlalchemy import func, select
 
     from app.analytics import capture
@@ -211,6 +212,7 @@ def stored_page_views(app, release_id, timeout=300):
     from app.tenants.context import Scope, scoped
 
     deadline = time.monotonic() + timeout
+    time.sleep(2 * app.config["ANALYTICS_FLUSH_MS"] / 1000)
     with app.app_context(), scoped(Scope.platform("bench:count")):
         conn = redis_connection()
         analytics.ensure_group(conn)

@@ -1,10 +1,11 @@
-"""Recording what fans do on the fan pages, cheaply: one XADD to a Redis stream per event.
+"""Recording what fans do on the fan pages, cheaply: an XADD to a Redis stream per event.
 
 ``record(kind, release, platform)`` reads the request itself: the client
 address (through ProxyFix when TRUSTED_PROXIES is set), the user agent, the
 referrer and the utm_* parameters. Only derived values leave the request: the
 visitor hash, the GeoIP place and the referrer's domain, never the address.
-Bots and link-preview fetchers are not recorded. The ingest job
+Bots and link-preview fetchers are not recorded. Events reach the stream through
+the process's outbox (app.analytics.outbox), and the ingest job
 (app.jobs.analytics) moves the stream into the database in batches.
 
 A visit's source (the referrer's domain and UTM tags of the page view that
@@ -19,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import current_app, g, request
 from redis.exceptions import RedisError
 
-from app.analytics import useragents, visitors
+from app.analytics import outbox, useragents, visitors
 from app.analytics.geoip import locate
 from app.extensions import redis_connection
 from app.localtime import now_utc
@@ -51,14 +52,15 @@ def record(kind, release, platform=None):
         user_agent = request.user_agent.string
         if useragents.is_bot(user_agent):
             return
-        _send(_event(kind, release, platform, user_agent))
+        event = _event(kind, release, platform, user_agent)
+        outbox.for_app(current_app._get_current_object(), send).add(json.dumps(event))
     except Exception:  # analytics must never break the fan's page
         log.exception("analytics event %s dropped", kind)
 
 
 def _event(kind, release, platform, user_agent):
     now = now_utc()
-    place = _place()
+    place = request_place()
     referrer, utm = source(kind)
     return {
         "kind": kind, "release_id": release.id, "artist_id": release.artist_id,
@@ -72,9 +74,9 @@ def _event(kind, release, platform, user_agent):
     }
 
 
-def _place():
-    """The GeoIP place of the client, looked up once per request (a request's events share
-    it; keyed by the address, as a nested in-process request shares ``g``)."""
+def request_place():
+    """The GeoIP place of the client, looked up once per request (a request's events and its
+    page share it; keyed by the address, as a nested in-process request shares ``g``)."""
     address = request.remote_addr
     cached = g.get("analytics_place")
     if cached is None or cached[0] != address:
@@ -82,9 +84,10 @@ def _place():
     return cached[1]
 
 
-def _send(event):
-    """XADD the event (and any kept back while Redis was down); queue a drain when none is."""
-    batch = _take_fallback() + [json.dumps(event)]
+def send(events):
+    """XADD the events, JSON each (and any kept back while Redis was down); queue a drain when
+    none is. Needs an app context."""
+    batch = _take_fallback() + list(events)
     try:
         conn = redis_connection()
         flag_set = _add_script(conn)(keys=[STREAM, DRAIN_FLAG],

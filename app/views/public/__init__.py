@@ -1,6 +1,7 @@
 """Public routes: fan pages (/s/...), uploaded media, the health check."""
 import importlib
 
+from app.views.public import page_version
 from app.views.public.blueprint import fan_bp
 from app.views.public.health import health_bp
 from app.views.public.media import media_bp
@@ -10,6 +11,7 @@ FAN_ROUTE_MODULES = ["fan_pages", "presave", "fan_me"]
 
 
 def register_public(app):
+    page_version.install()
     for name in FAN_ROUTE_MODULES:
         importlib.import_module(f"app.views.public.{name}")
     app.register_blueprint(fan_bp)

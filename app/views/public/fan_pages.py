@@ -1,12 +1,11 @@
 """The fan pages: /s/<artist> lists an artist's public releases, /s/<artist>/<release> is one."""
 from flask import abort, get_flashed_messages, redirect, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import BuildError
 
 from app.analytics import capture
 from app.localtime import now_utc
 from app.releases import artwork_url
-from app.views.public import headers, links, page, page_cache, visitor
+from app.views.public import fan_csrf, fast_lane, headers, links, page, page_cache, visitor
 from app.views.public.blueprint import fan_bp
 from app.views.public.inapp import in_app_browser
 from app.views.public.lookup import public_artist, public_release, public_releases
@@ -67,22 +66,46 @@ def render_release_page(artist, release, *, values=None, errors=None, status=200
         _allow_musickit(setup, context["buttons"])
         return render_template(PAGE_TEMPLATE, action=presave_action(artist, release),
                                messages=messages, **context), status
+    fast_lane.keep(artist, release, setup)
     return _cached_page(artist, release, setup, in_app, state), status
 
 
+def kept_page(artist, release, setup):
+    """The page from the page cache alone: None unless it holds this visitor's page."""
+    state = page.visitor_state(release)
+    if state == STREAM:
+        return None
+    _, entry, now = _lookup(artist, release, setup, in_app_browser(request.user_agent.string),
+                            state)
+    if entry is None:
+        return None
+    page_cache.signal_page(release)
+    return _filled(entry, setup, now)
+
+
 def _cached_page(artist, release, setup, in_app, state):
-    store, now = page_cache.cache(), now_utc()
-    key = page_cache.key(artist, release, setup, state, visitor.zone(), in_app)
-    entry = store.get(key, now)
+    key, entry, now = _lookup(artist, release, setup, in_app, state)
     if entry is None:
         entry = _marked_page(artist, release, setup, in_app, state)
-        store.put(key, entry)
+        page_cache.cache().put(key, entry)
     else:
         page_cache.signal_page(release)
+    return _filled(entry, setup, now)
+
+
+def _lookup(artist, release, setup, in_app, state):
+    """(key, the page cache's entry or None, now)."""
+    now = now_utc()
+    key = page_cache.key(artist, release, setup, state, visitor.zone(), in_app)
+    return key, page_cache.cache().get(key, now), now
+
+
+def _filled(entry, setup, now):
+    """The kept body with this request's nonce, CSRF token, countdown and clock."""
     if entry.musickit:
         headers.allow_musickit(setup.apple.script, setup.apple.sandbox)
     parts = page.countdown_parts(entry.target) if entry.target else []
-    return page_cache.body(entry, headers.csp_nonce(), generate_csrf, parts, now.isoformat())
+    return page_cache.body(entry, headers.csp_nonce(), fan_csrf.token, parts, now.isoformat())
 
 
 def _marked_page(artist, release, setup, in_app, state):

@@ -3,9 +3,9 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from wtforms import ValidationError
+from flask_wtf.csrf import CSRFError
 
+from app.views.public import fan_csrf
 from app.views.public.blueprint import fan_bp
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -46,17 +46,18 @@ def content_security_policy():
 
 @fan_bp.context_processor
 def _template_helpers():
-    return {"csp_nonce": csp_nonce, "csrf_token": generate_csrf}
+    return {"csp_nonce": csp_nonce, "csrf_token": fan_csrf.token}
 
 
 @fan_bp.before_request
 def _check_csrf():
-    """Every form under /s/ carries Flask-WTF's token (the admin's FlaskForms check their own)."""
-    if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError as exc:
-            raise CSRFError("The form has expired; reload the page and try again") from exc
+    """Every form under /s/ carries the visitor's token (the admin's FlaskForms check their own)."""
+    if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True) \
+            and not fan_csrf.valid(request.form.get("csrf_token")):
+        raise CSRFError("The form has expired; reload the page and try again")
+
+
+fan_bp.after_request(fan_csrf.give_secret)
 
 
 @fan_bp.after_request

@@ -16,6 +16,7 @@ IN_APP_BROWSERS = [
     ("LINE", r"\bLine/\d"),
 ]
 _COMPILED = [(name, re.compile(pattern)) for name, pattern in IN_APP_BROWSERS]
+_ANY = re.compile("|".join(f"(?:{pattern})" for _, pattern in IN_APP_BROWSERS))  # one pass
 MAX_UA = 1024  # user agents longer than this are not real browsers; don't scan megabytes
 
 
@@ -24,4 +25,6 @@ def in_app_browser(user_agent):
     if not user_agent or not isinstance(user_agent, str):
         return None
     head = user_agent[:MAX_UA]
+    if not _ANY.search(head):  # most visitors: one search instead of one per app
+        return None
     return next((name for name, pattern in _COMPILED if pattern.search(head)), None)

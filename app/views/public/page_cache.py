@@ -100,8 +100,8 @@ def _columns(model):
 def body(entry, nonce, csrf_token, parts, now):
     """The entry's page with this request's values in place of the markers.
 
-    ``csrf_token`` is called only when the page has a form: generating one stores it in
-    the session, which would otherwise send every visitor a cookie."""
+    ``csrf_token`` is called only when the page has a form: a visitor's first token sends
+    them a cookie, which a page without a form need not."""
     page = entry.body.replace(NONCE, nonce).replace(NOW, now)
     for marker, (number, _) in zip(PARTS, parts):
         page = page.replace(marker, number)

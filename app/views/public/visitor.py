@@ -1,14 +1,10 @@
 """Who is looking at a fan page: where from (GeoIP, looked up once per request)."""
-from flask import g, request
-
-from app.analytics.geoip import locate
+from app.analytics.capture import request_place
 
 
 def place():
     """The visitor's Place by their address; an empty Place when the address is unknown."""
-    if "visitor_place" not in g:
-        g.visitor_place = locate(request.remote_addr)
-    return g.visitor_place
+    return request_place()
 
 
 def zone():
