@@ -5,6 +5,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from app.extensions import db, limiter, migrate
+from app.sessions import CookieSessions
 from config import BASE_DIR
 
 
@@ -14,6 +15,7 @@ def create_app(config_object="config.Config", **overrides):
     app.config.from_object(config_object)
     app.config.update(overrides)
     app.instance_path = str(app.config["INSTANCE_DIR"])
+    app.session_interface = CookieSessions()
     _embedded_services(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))

@@ -70,13 +70,14 @@ def render_release_page(artist, release, *, values=None, errors=None, status=200
     return _cached_page(artist, release, setup, in_app, state), status
 
 
-def kept_page(artist, release, setup):
-    """The page from the page cache alone: None unless it holds this visitor's page."""
+def kept_page(artist, release, setup, rows):
+    """The page from the page cache alone: None unless it holds this visitor's page.
+    ``rows``: page_cache.row_values(artist, release)."""
     state = page.visitor_state(release)
     if state == STREAM:
         return None
     _, entry, now = _lookup(artist, release, setup, in_app_browser(request.user_agent.string),
-                            state)
+                            state, rows)
     if entry is None:
         return None
     page_cache.signal_page(release)
@@ -93,10 +94,10 @@ def _cached_page(artist, release, setup, in_app, state):
     return _filled(entry, setup, now)
 
 
-def _lookup(artist, release, setup, in_app, state):
+def _lookup(artist, release, setup, in_app, state, rows=None):
     """(key, the page cache's entry or None, now)."""
     now = now_utc()
-    key = page_cache.key(artist, release, setup, state, visitor.zone(), in_app)
+    key = page_cache.key(artist, release, setup, state, visitor.zone(), in_app, rows)
     return key, page_cache.cache().get(key, now), now
 
 

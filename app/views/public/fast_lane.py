@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.localtime import now_utc
 from app.views.public import page_version
-from app.views.public.page_cache import PageCache
+from app.views.public.page_cache import PageCache, row_values
 from app.views.public.setup import CACHE_SECONDS
 
 PAGE_PATH = re.compile(r"/s/[^/]+/[^/]+")
@@ -43,6 +43,7 @@ class Kept:
     artist: object  # detached copies: no session, nothing lazy-loaded
     release: object
     setup: object
+    rows: tuple  # page_cache.row_values() of the two, worked out once
     expires: datetime
 
 
@@ -83,7 +84,7 @@ def _kept_response():
     kept = _store().get(_slugs(), now_utc())
     if version is None or kept is None or kept.version != version:
         return None
-    body = kept_page(kept.artist, kept.release, kept.setup)
+    body = kept_page(kept.artist, kept.release, kept.setup, kept.rows)
     if body is None:
         return None
     app = current_app._get_current_object()
@@ -98,7 +99,7 @@ def keep(artist, release, setup):
     artist_copy, release_copy = _detached(artist), _detached(release)
     set_committed_value(release_copy, "artist", artist_copy)
     _store().put(_slugs(), Kept(version, artist_copy, release_copy, setup,
-                                expires=now_utc() + KEEP))
+                                row_values(artist_copy, release_copy), now_utc() + KEEP))
 
 
 def _slugs():

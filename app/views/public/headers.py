@@ -26,7 +26,7 @@ def allow_musickit(url, sandbox):
     """
     parts = urlsplit(url or "")
     origin = f"{parts.scheme}://{parts.netloc}"
-    if parts.scheme not in ("http", "https") or origin == request.host_url.rstrip("/"):
+    if parts.scheme not in ("http", "https") or origin == f"{request.scheme}://{request.host}":
         return
     g.setdefault("csp_script_origins", set()).add(origin)
     g.csp_apple = not sandbox

@@ -1,5 +1,6 @@
 """In-app browsers (Instagram, TikTok, Facebook, ...) break OAuth logins: tell them apart by user agent."""
 import re
+from functools import lru_cache
 
 # (app name, pattern); the first match wins, so the more specific ones come first.
 IN_APP_BROWSERS = [
@@ -20,6 +21,7 @@ _ANY = re.compile("|".join(f"(?:{pattern})" for _, pattern in IN_APP_BROWSERS)) 
 MAX_UA = 1024  # user agents longer than this are not real browsers; don't scan megabytes
 
 
+@lru_cache(maxsize=1024)  # a few hundred user agents make most of the traffic
 def in_app_browser(user_agent):
     """The name of the app whose built-in browser sent ``user_agent``, or None."""
     if not user_agent or not isinstance(user_agent, str):

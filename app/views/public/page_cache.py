@@ -82,10 +82,16 @@ def cache():
     return current_app.extensions.setdefault(EXTENSION, PageCache())
 
 
-def key(artist, release, setup, state, zone, in_app):
+def key(artist, release, setup, state, zone, in_app, rows=None):
+    """``rows``: rows(artist, release) when the caller has it already."""
     local_zone = zone if release.release_mode == "local" else None
-    return repr((_row(release), _row(artist), setup, state, local_zone, in_app,
+    return repr((rows or row_values(artist, release), setup, state, local_zone, in_app,
                  current_app.config.get("PUBLIC_BASE_URL"), request.script_root))
+
+
+def row_values(artist, release):
+    """Every column of both, as loaded."""
+    return _row(release), _row(artist)
 
 
 def _row(obj):
