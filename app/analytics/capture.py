@@ -136,14 +136,23 @@ def source(kind):
 
     A page view that arrives from another site or with UTM tags starts a source; every
     other event takes the source its visit started with (the cookie), else its own."""
-    own_referrer = external_referrer()
-    own_utm = _utm(request.args) if request.args else {}
-    started = _from_cookie()
+    own_referrer, own_utm, started = _request_sources()
     if kind != "page_view" and started is not None:
         return started
     if own_referrer or own_utm or started is None:
         return own_referrer, own_utm
     return started
+
+
+def _request_sources():
+    """(this request's referrer domain, its UTM tags, the source its cookie holds), read once
+    per request (keyed by its environ, as a nested in-process request shares ``g``)."""
+    cached = g.get("analytics_sources")
+    if cached is None or cached[0] is not request.environ:
+        cached = g.analytics_sources = (request.environ, external_referrer(),
+                                        _utm(request.args) if request.args else {},
+                                        _from_cookie())
+    return cached[1:]
 
 
 def external_referrer():

@@ -23,9 +23,11 @@ def _reader(path):
 
 
 def database_path():
-    path = current_app.config.get("GEOIP_DB_PATH")
-    if path:
-        return path
+    return current_app.config.get("GEOIP_DB_PATH") or _bundled_path()
+
+
+@lru_cache(maxsize=1)
+def _bundled_path():
     from _maxminddb_geolite2 import geolite2_database
 
     return geolite2_database()
