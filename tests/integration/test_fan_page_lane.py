@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from app.analytics import capture
 from app.extensions import db, redis_connection
 from app.localtime import frozen
 from app.models import Release
+from app.tenants.context import Scope, scoped
 from app.views.public import fan_csrf, fast_lane
 from app.views.public.page_cache import cache
 from config import BASE_DIR
@@ -70,8 +71,6 @@ def page_views(app, release_id):
 
 
 def edit_release(app, release_id, **values):
-    from app.tenants.context import Scope, scoped
-
     with app.app_context(), scoped(Scope.platform("test")):
         release = db.session.get(Release, release_id)
         for name, value in values.items():
@@ -107,6 +106,11 @@ def test_an_edit_shows_on_the_very_next_view(app, make_release):
         edit_release(app, release_id, title="Green Hour")
         page = new_visitor(app, path).get_data(as_text=True)
         assert "Green Hour" in page and "Blue Hour" not in page
+        with app.app_context(), scoped(Scope.platform("test")):  # a bulk UPDATE, no flush
+            db.session.execute(update(Release).where(Release.id == release_id)
+                               .values(title="Red Hour"))
+            db.session.commit()
+        assert "Red Hour" in new_visitor(app, path).get_data(as_text=True)
         edit_release(app, release_id, status="draft")  # taken down: gone at once
         assert new_visitor(app, path).status_code == 404
 

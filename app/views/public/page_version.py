@@ -55,6 +55,7 @@ def install():
     """Watch every session's commits (once per process, whatever the number of apps)."""
     if not event.contains(Session, "after_flush", _note_changes):
         event.listen(Session, "after_flush", _note_changes)
+        event.listen(Session, "do_orm_execute", _note_bulk_changes)
         event.listen(Session, "after_commit", _bump_if_changed)
         event.listen(Session, "after_rollback", _forget_changes)
 
@@ -69,6 +70,14 @@ def _note_changes(session, flush_context):
     watched = _watched()
     if any(isinstance(obj, watched) for obj in (*session.new, *session.dirty, *session.deleted)):
         session.info[_CHANGED] = True
+
+
+def _note_bulk_changes(state):
+    """An UPDATE or DELETE statement on a watched model changes rows no flush shows."""
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None \
+            and issubclass(mapper.class_, _watched()):
+        state.session.info[_CHANGED] = True
 
 
 def _bump_if_changed(session):
