@@ -1,7 +1,7 @@
 """The fan page under load, beside its ceiling. Run by hand, never by the test suite.
 
-    python bench/landing.py [--seconds 30] [--connections 32] [--db sqlite|postgres]
-                            [--web-workers K]
+    python bench/landing.py [--seconds 30] [--rounds 3] [--connections 32]
+                            [--db sqlite|postgres] [--web-workers K] [--unrecorded]
 
 What it does, in one run:
 
@@ -19,7 +19,10 @@ What it does, in one run:
    client with a fixed number of connections, each request from a distinct public
    address (X-Forwarded-For) with a phone browser's user agent, a quarter of them
    with UTM tags and a referrer. No cookies are kept: every request is a new visitor.
-6. Once the worker has drained the stream, the page views stored as Event rows are
+6. Each page is loaded for --seconds in all, in --rounds slices taken in turn
+   (ceiling, crawler, fan page, ceiling, ...), so a machine whose speed drifts during
+   the run slows them alike and the ratio holds.
+7. Once the worker has drained the stream, the page views stored as Event rows are
    counted: nothing may be lost.
 
 Its last line is exactly:
@@ -35,6 +38,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -69,6 +73,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="slices each page's --seconds is measured in, interleaved")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--web-workers", type=int, default=None,
                         help="gunicorn workers (default: WEB_CONCURRENCY, else 2 as app.supervisor)")
@@ -161,10 +167,6 @@ def fan_headers(page, addresses, user_agent=PHONE):
     return make
 
 
-def warm_up(url, path):
-    asyncio.run(load(url, 3600, 4, _limited(WARM_UP, path)))
-
-
 def _limited(count, path):
     left = iter(range(count))
 
@@ -179,25 +181,68 @@ class _Done(Exception):
     pass
 
 
-def measure(name, url, path, args, headers_for, pids):
+@dataclass
+class Target:
+    """One page under load, measured over several slices: what they add up to."""
+    name: str
+    url: str
+    path: str
+    headers_for: object
+    pids: list
+    statuses: Counter = field(default_factory=Counter)
+    latencies: list = field(default_factory=list)
+    seconds: float = 0.0
+    server_cpu: float = 0.0
+    own_cpu: float = 0.0
+
+    @property
+    def ok(self):
+        return self.statuses.get(200, 0)
+
+    @property
+    def rps(self):
+        return self.ok / self.seconds
+
+    def percentile(self, share):
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+
+def warm_up(target):
     try:
-        warm_up(url, path)
+        asyncio.run(load(target.url, 3600, 4, _limited(WARM_UP, target.path)))
     except _Done:
         pass
-    cpu, own = cpu_seconds(pids), time.process_time()
+
+
+def measure_slice(target, seconds, connections):
+    cpu, own = cpu_seconds(target.pids), time.process_time()
     statuses, latencies, elapsed = asyncio.run(
-        load(url, args.seconds, args.connections, headers_for))
-    cpu, own = cpu_seconds(pids) - cpu, time.process_time() - own
-    ok = statuses.get(200, 0)
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    p50 = latencies[len(latencies) // 2] * 1000
-    say(f"{name}: {ok} x 200 in {elapsed:.1f} s = {ok / elapsed:.0f}/s, p50 {p50:.1f} ms, "
-        f"p99 {p99:.1f} ms; CPU per page: server {cpu / max(ok, 1) * 1000:.2f} ms, "
-        f"load generator {own / max(ok, 1) * 1000:.2f} ms"
-        + (f"; other answers {dict((k, v) for k, v in statuses.items() if k != 200)}"
-           if len(statuses) > 1 else ""))
-    return ok, ok / elapsed, p99
+        load(target.url, seconds, connections, target.headers_for))
+    target.server_cpu += cpu_seconds(target.pids) - cpu
+    target.own_cpu += time.process_time() - own
+    target.statuses.update(statuses)
+    target.latencies.extend(latencies)
+    target.seconds += elapsed
+
+
+def measure(targets, args):
+    """Every target for args.seconds in all, in args.rounds interleaved slices: a machine
+    whose speed drifts during the run slows them all alike."""
+    for target in targets:
+        warm_up(target)
+    for number in range(1, args.rounds + 1):
+        for target in targets:
+            measure_slice(target, args.seconds / args.rounds, args.connections)
+        say(f"round {number}/{args.rounds}: "
+            + ", ".join(f"{t.name.split(' (')[0]} {t.rps:.0f}/s" for t in targets))
+    for t in targets:
+        others = {k: v for k, v in t.statuses.items() if k != 200}
+        say(f"{t.name}: {t.ok} x 200 in {t.seconds:.1f} s = {t.rps:.0f}/s, "
+            f"p50 {t.percentile(0.5):.1f} ms, p99 {t.percentile(0.99):.1f} ms; CPU per page: "
+            f"server {t.server_cpu / max(t.ok, 1) * 1000:.2f} ms, "
+            f"load generator {t.own_cpu / max(t.ok, 1) * 1000:.2f} ms"
+            + (f"; other answers {others}" if others else ""))
 
 
 def stored_page_views(app, release_id, timeout=300):
@@ -265,17 +310,18 @@ def run(args, workdir, cleanups):
     bare_url = f"http://127.0.0.1:{bare_port}"
     wait_http(bare_url + "/s/bare/page")
 
-    bare_headers = fan_headers("/s/bare/page", public_addresses(11))
-    _, ceiling, _ = measure(f"ceiling (bare Flask page, {body_bytes} bytes)", bare_url,
-                            "/s/bare/page", args, bare_headers, web_pids(bare.pid))
+    ceiling = Target(f"ceiling (bare Flask page, {body_bytes} bytes)", bare_url,
+                     "/s/bare/page", fan_headers("/s/bare/page", public_addresses(11)),
+                     web_pids(bare.pid))
+    fan = Target("fan page", base_url, page, fan_headers(page, public_addresses()),
+                 web_pids(web.pid))
+    crawler = Target("fan page as a crawler (the same page, nothing recorded)", base_url, page,
+                     fan_headers(page, public_addresses(13), CRAWLER), web_pids(web.pid))
+    worker_cpu = cpu_seconds([worker.pid], with_children=True)
+    measure([ceiling, *([crawler] if args.unrecorded else []), fan], args)
     os.killpg(bare.pid, signal.SIGTERM)
     bare.wait()
-    if args.unrecorded:
-        measure("fan page as a crawler (the same page, nothing recorded)", base_url, page, args,
-                fan_headers(page, public_addresses(13), CRAWLER), web_pids(web.pid))
-    worker_cpu = cpu_seconds([worker.pid], with_children=True)
-    requests, rps, p99 = measure("fan page", base_url, page, args,
-                                 fan_headers(page, public_addresses()), web_pids(web.pid))
+    requests, rps, p99, ceiling = fan.ok, fan.rps, fan.percentile(0.99), ceiling.rps
     events, waiting = stored_page_views(app, release_id)
     worker_cpu = cpu_seconds([worker.pid], with_children=True) - worker_cpu
     say(f"rq worker (drains): {worker_cpu / max(events, 1) * 1000:.2f} ms CPU per event stored")
