@@ -9,8 +9,8 @@ process keeps a copy of the release and artist as the full path last read them,
 with the fan page version (app.views.public.page_version) read before that, and
 uses the copy only while the version is unchanged and the platform setup is still
 within its cache lifetime. The response still goes through the app's own
-after-request processing: headers, the page-view record, cookies and session are
-exactly the full path's.
+after-request processing: its headers, page-view record and cookies are exactly
+the full path's.
 
 Anything else (another endpoint, a session cookie, a page not kept, Redis not
 answering) goes the full way, which keeps the copy for the next visitor.
