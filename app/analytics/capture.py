@@ -34,6 +34,8 @@ QUEUE = "analytics"
 SOURCE_COOKIE = "presave_src"
 UTM = ("utm_source", "utm_medium", "utm_campaign")
 FIELD_LENGTH = 120
+ONCE_KEY = "analytics:once:{kind}:{release_id}:{platform}:{visitor}"
+ONCE_SECONDS = 2 * 86400  # past the end of the visitor hash's day, wherever it started
 # Events kept in this process while Redis cannot be reached, sent with the next event.
 FALLBACK_SIZE = 10000
 _fallback = deque(maxlen=FALLBACK_SIZE)
@@ -46,16 +48,31 @@ _script = None
 log = logging.getLogger(__name__)
 
 
-def record(kind, release, platform=None):
-    """Record one event of ``release`` for the current request. Never raises."""
+def record(kind, release, platform=None, once_a_day=False):
+    """Record one event of ``release`` for the current request. Never raises.
+
+    ``once_a_day``: only the visitor's first such event of the UTC day for this release
+    and platform counts (a fan tapping "Listen" twice, or a script replaying the link)."""
     try:
         user_agent = request.user_agent.string
         if useragents.is_bot(user_agent):
             return
         event = _event(kind, release, platform, user_agent)
+        if once_a_day and not _first_today(event):
+            return
         outbox.for_app(current_app._get_current_object(), send).add(json.dumps(event))
     except Exception:  # analytics must never break the fan's page
         log.exception("analytics event %s dropped", kind)
+
+
+def _first_today(event):
+    """Whether no such event of this visitor was recorded today (the visitor hash changes
+    with the day). While Redis cannot say, the event counts: better twice than lost."""
+    key = ONCE_KEY.format(**event)
+    try:
+        return bool(redis_connection().set(key, 1, nx=True, ex=ONCE_SECONDS))
+    except RedisError:
+        return True
 
 
 def _event(kind, release, platform, user_agent):

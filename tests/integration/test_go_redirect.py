@@ -3,11 +3,14 @@ release's stored link (an https URL on the platform's own hosts) or to the platf
 for the release's own artist and title, and nowhere else."""
 import json
 import re
+from collections import Counter
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import pytest
 from app.analytics.capture import STREAM
 from app.extensions import redis_connection
+from app.localtime import frozen
 from app.models.release import DRAFT, RELEASED
 from app.platforms import web_links
 from app.views.public.links import SEARCH
@@ -122,6 +125,27 @@ def test_a_stream_click_is_recorded_with_the_redirect(app, client, released):
     event = json.loads(fields[b"e"])
     assert (event["kind"], event["release_id"], event["platform"]) == (
         "stream_click", release_id, "spotify")
+
+
+def test_a_visitor_counts_once_a_day_per_platform(app, released):
+    path, release_id = released
+
+    def clicks():
+        with app.app_context():
+            entries = redis_connection().xrange(STREAM)
+        events = (json.loads(fields[b"e"]) for _, fields in entries)
+        return Counter(e["platform"] for e in events
+                       if e["kind"] == "stream_click" and e["release_id"] == release_id)
+    fan, neighbour = app.test_client(), app.test_client()
+    with frozen(datetime(2031, 6, 1, 12, 0, tzinfo=timezone.utc)):
+        for _ in range(3):  # tapping again, or a script replaying the link
+            assert fan.get(f"{path}/go/spotify", **visitor("81.2.69.142")).status_code == 302
+        fan.get(f"{path}/go/deezer", **visitor("81.2.69.142"))
+        neighbour.get(f"{path}/go/spotify", **visitor("24.24.24.24"))
+    assert clicks() == {"spotify": 2, "deezer": 1}
+    with frozen(datetime(2031, 6, 2, 12, 0, tzinfo=timezone.utc)):  # a new day: the same fan counts again
+        assert fan.get(f"{path}/go/spotify", **visitor("81.2.69.142")).status_code == 302
+    assert clicks() == {"spotify": 3, "deezer": 1}
 
 
 def test_a_draft_and_a_hidden_link_are_404(app, client, make_release, released):

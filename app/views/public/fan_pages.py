@@ -32,14 +32,15 @@ def artist_page(artist_slug):
 
 @fan_bp.route("/<artist_slug>/<release_slug>/go/<platform>", endpoint="go")
 def go(artist_slug, release_slug, platform):
-    """A tracked "Listen on …": the click is counted, then a 302 to the stored link or a search."""
+    """A tracked "Listen on …": the click is counted (once a day per visitor and platform), then
+    a 302 to the stored link or a search."""
     _, release = public_release(artist_slug, release_slug)
     if page.visitor_state(release) != STREAM:
         abort(404)
     target = links.destination(release, platform)
     if target is None:
         abort(404)
-    capture.record("stream_click", release, platform)
+    capture.record("stream_click", release, platform, once_a_day=True)
     return redirect(target, 302)
 
 
