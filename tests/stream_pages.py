@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app import releases as release_rules
 from app.extensions import db
+from app.localtime import now_utc
 from app.models import Artist, Event, Label, Release, StreamingLink
 from app.models.release import PRESAVE_ACTIVE
 from app.tenants.context import Scope, scoped
@@ -79,10 +80,12 @@ def set_link(app, release_id, platform, **values):
 
 
 def add_clicks(app, release_id, country, platform, count, kind="stream_click"):
-    """Click events as the analytics ingest stores them."""
+    """Click events as the analytics ingest stores them (with their rollups)."""
+    from app.jobs.analytics import insert_events
+
     with app.app_context(), scoped(Scope.platform("test")):
         release = db.session.get(Release, release_id)
-        db.session.add_all(Event(label_id=release.label_id, artist_id=release.artist_id,
-                                 release_id=release.id, kind=kind, platform=platform,
-                                 country=country) for _ in range(count))
-        db.session.commit()
+        insert_events([Event(label_id=release.label_id, artist_id=release.artist_id,
+                             release_id=release.id, kind=kind, platform=platform,
+                             country=country, occurred_at=now_utc())
+                       for _ in range(count)])

@@ -15,7 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import Event
 from app.models.event_rollup import (ROLLUPS, EventDaily, EventDailyPlace, EventDailyPlatform,
-                                     EventDailySource, EventTotalPlace, EventTotalSource)
+                                     EventDailySource, EventTotalPlace,
+                                     EventTotalPlatformCountry, EventTotalSource)
 
 # Parameter sets per execute.
 _BATCH = 5000
@@ -39,8 +40,10 @@ def add(events):
         place = (_text(event.country, 2).upper(), _text(event.region, 120),
                  _text(event.city, 120))
         source = _source(event)
+        platform = _text(event.platform, 32)
         counts[EventDaily][day] += 1
-        counts[EventDailyPlatform][day + (_text(event.platform, 32),)] += 1
+        counts[EventDailyPlatform][day + (platform,)] += 1
+        counts[EventTotalPlatformCountry][total + (platform, place[0])] += 1
         counts[EventDailyPlace][day + place] += 1
         counts[EventTotalPlace][total + place] += 1
         counts[EventDailySource][day + source] += 1

@@ -9,5 +9,6 @@ from app.models.authorization import Authorization  # noqa: F401
 from app.models.presave import PreSave  # noqa: F401
 from app.models.event import Event  # noqa: F401
 from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlatform,  # noqa: F401
-                                    EventDailySource, EventTotalPlace, EventTotalSource)
+                                    EventDailySource, EventTotalPlace,
+                                    EventTotalPlatformCountry, EventTotalSource)
 from app.models.fan_source import FanSource  # noqa: F401

@@ -107,5 +107,16 @@ class EventTotalSource(Rollup, SourceColumns, Model):
     __table_args__ = (PrimaryKeyConstraint(*KEY),)
 
 
+class EventTotalPlatformCountry(Rollup, Model):
+    """Events per release, kind, platform and country, all time: what orders the Stream Now
+    buttons for a visitor's country ("" for an event without platform or country)."""
+
+    __tablename__ = "event_total_platform_country"
+    KEY = TOTAL_KEY + ("platform", "country")
+    __table_args__ = (PrimaryKeyConstraint(*KEY),)
+    platform: Mapped[str] = mapped_column(String(32), nullable=False)
+    country: Mapped[str] = mapped_column(String(2), nullable=False)
+
+
 ROLLUPS = (EventDaily, EventDailyPlatform, EventDailyPlace, EventDailySource, EventTotalPlace,
-           EventTotalSource)
+           EventTotalSource, EventTotalPlatformCountry)
