@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,6 +24,20 @@ if str(BASE_DIR) not in sys.path:
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_SERVER = "redis://127.0.0.1:6379"
+
+
+def new_artist(db):
+    """A label of its own and its artist, for one run (in an app context and a scope)."""
+    from app.models import Artist, Label
+
+    tag = uuid.uuid4().hex[:6]
+    label = Label(name=f"Bench Records {tag}", slug=f"bench-{tag}", timezone="UTC")
+    db.session.add(label)
+    db.session.flush()
+    artist = Artist(label_id=label.id, name="Bench Artist", slug=f"bench-artist-{tag}")
+    db.session.add(artist)
+    db.session.flush()
+    return artist
 
 
 def say(*parts):

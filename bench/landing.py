@@ -36,7 +36,6 @@ import random
 import signal
 import sys
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -46,7 +45,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 BASE_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(BASE_DIR), str(BENCH_DIR)]
 
-from harness import Children, bench_app, free_port, run_in_workdir, say, wait_http  # noqa: E402
+from harness import (Children, bench_app, free_port, new_artist, run_in_workdir,  # noqa: E402
+                     say, wait_http)  # noqa: E402
 from release_day import cpu_seconds, web_pids  # noqa: E402
 
 PLATFORMS = ["spotify", "apple_music", "deezer", "tidal", "youtube_music", "amazon_music"]
@@ -88,19 +88,13 @@ def seed(app):
     """Label, artist and a release whose pre-save is open. Returns (release id, page path)."""
     from app import releases as release_rules
     from app.extensions import db
-    from app.models import Artist, Label, Release
+    from app.models import Release
     from app.tenants.context import Scope, scoped
 
     now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
-    tag = uuid.uuid4().hex[:6]
     with app.app_context(), scoped(Scope.platform("bench:seed")):
-        label = Label(name=f"Bench Records {tag}", slug=f"bench-{tag}", timezone="UTC")
-        db.session.add(label)
-        db.session.flush()
-        artist = Artist(label_id=label.id, name="Bench Artist", slug=f"bench-artist-{tag}")
-        db.session.add(artist)
-        db.session.flush()
-        release = Release(artist=artist, label_id=label.id, title="Bench Single",
+        artist = new_artist(db)
+        release = Release(artist=artist, label_id=artist.label_id, title="Bench Single",
                           slug="bench-single", platforms=PLATFORMS)
         release_rules.schedule(release, now - timedelta(days=1), now + timedelta(days=7), "UTC",
                                must_be_future=False)

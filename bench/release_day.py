@@ -43,7 +43,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.harness import Children, bench_app, free_port, run_in_workdir, say, wait_http  # noqa: E402
+from bench.harness import (Children, bench_app, free_port, new_artist, run_in_workdir,  # noqa: E402
+                          say, wait_http)
 
 CHUNK = 5000
 
@@ -106,36 +107,30 @@ def seed(app, n):
 
     from app.crypto import keyring
     from app.extensions import db
-    from app.models import Artist, Authorization, Fan, Label, PreSave, Release
+    from app.models import Authorization, Fan, PreSave, Release
     from app.platforms.registry import sandbox_credentials
     from app.sandbox import ids, state
     from app.tenants.context import Scope, scoped
 
     now = datetime.now(timezone.utc).replace(microsecond=0)
     release_at = now + timedelta(days=1)  # moved into the past just before release day starts
-    tag = uuid.uuid4().hex[:6]
     scopes = ["user-library-read", "user-library-modify"]
     tokens = []
     with app.app_context(), scoped(Scope.platform("bench:seed")):
         client_id = sandbox_credentials("spotify").client_id
         ring = keyring()
         session = db.session
-        label = Label(name=f"Bench Records {tag}", slug=f"bench-{tag}", timezone="UTC")
-        session.add(label)
-        session.flush()
-        artist = Artist(label_id=label.id, name="Bench Artist", slug=f"bench-artist-{tag}")
-        session.add(artist)
-        session.flush()
+        artist = new_artist(db)
         isrc = "QZ" + uuid.uuid4().hex[:10].upper()
         release = Release(
-            label_id=label.id, artist=artist, title="Bench Single", slug="bench-single",
+            label_id=artist.label_id, artist=artist, title="Bench Single", slug="bench-single",
             isrc=isrc, timezone="UTC", platforms=["spotify"], status="presave_active",
             presave_opens_local=(now - timedelta(days=7)).replace(tzinfo=None),
             release_local=release_at.replace(tzinfo=None),
             presave_opens_at=now - timedelta(days=7), release_at=release_at)
         session.add(release)
         session.commit()
-        label_id, artist_id, release_id = label.id, artist.id, release.id
+        label_id, artist_id, release_id = artist.label_id, artist.id, release.id
 
         expires_at = now + timedelta(hours=6)
         lifetime = int((expires_at - now).total_seconds())

@@ -29,7 +29,6 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,7 +36,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 BASE_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(BASE_DIR), str(BENCH_DIR)]
 
-from harness import bench_app, run_in_workdir, say  # noqa: E402
+from harness import bench_app, new_artist, run_in_workdir, say  # noqa: E402
 
 PLATFORMS = ["spotify", "apple_music", "deezer", "tidal", "youtube_music", "amazon_music"]
 COUNTRIES = ["IN", "US", "GB", "DE", "FR", "BR", "MX", "JP", "KR", "ID"] + \
@@ -88,18 +87,12 @@ def seed(app, events):
     from app import releases as release_rules
     from app.analytics import rollups
     from app.extensions import db
-    from app.models import Artist, Event, Label, Release, StreamingLink
+    from app.models import Event, Release, StreamingLink
     from app.tenants.context import Scope, scoped
 
-    tag = uuid.uuid4().hex[:6]
     with app.app_context(), scoped(Scope.platform("bench:seed")):
-        label = Label(name=f"Bench Records {tag}", slug=f"bench-{tag}", timezone="UTC")
-        db.session.add(label)
-        db.session.flush()
-        artist = Artist(label_id=label.id, name="Bench Artist", slug=f"bench-artist-{tag}")
-        db.session.add(artist)
-        db.session.flush()
-        release = Release(artist=artist, label_id=label.id, title="Bench Single",
+        artist = new_artist(db)
+        release = Release(artist=artist, label_id=artist.label_id, title="Bench Single",
                           slug="bench-single", platforms=PLATFORMS, status="draft")
         out = datetime(2031, 5, 10)
         release_rules.schedule(release, out - timedelta(days=20), out, "UTC", must_be_future=False)
@@ -109,10 +102,10 @@ def seed(app, events):
         for platform, url in [("spotify", "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"),
                               ("deezer", "https://www.deezer.com/track/3135556"),
                               ("tidal", "https://tidal.com/browse/track/77646170")]:
-            db.session.add(StreamingLink(release_id=release.id, label_id=label.id,
+            db.session.add(StreamingLink(release_id=release.id, label_id=artist.label_id,
                                          artist_id=artist.id, platform=platform, url=url,
                                          source="isrc"))
-        ids = (release.id, label.id, artist.id, release.release_at)
+        ids = (release.id, artist.label_id, artist.id, release.release_at)
         path = f"/s/{artist.slug}/{release.slug}"
         db.session.commit()
         rng = random.Random(7)
