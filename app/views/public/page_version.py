@@ -8,6 +8,8 @@ from another process, within FAN_PAGE_RECHECK_MS).
 """
 import logging
 import time
+from functools import lru_cache
+from itertools import chain
 
 from flask import current_app, has_app_context
 from redis.exceptions import RedisError
@@ -60,6 +62,7 @@ def install():
         event.listen(Session, "after_rollback", _forget_changes)
 
 
+@lru_cache(maxsize=1)
 def _watched():
     from app.models import Artist, Label, PlatformCredential, Release
 
@@ -67,8 +70,12 @@ def _watched():
 
 
 def _note_changes(session, flush_context):
+    """Runs after every flush (the release-day loop's too): stops at the first watched row."""
+    if session.info.get(_CHANGED):
+        return
     watched = _watched()
-    if any(isinstance(obj, watched) for obj in (*session.new, *session.dirty, *session.deleted)):
+    changed = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, watched) for obj in changed):
         session.info[_CHANGED] = True
 
 
