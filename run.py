@@ -4,6 +4,6 @@ from app import create_app
 app = create_app()
 
 if __name__ == "__main__":
-    from app.supervisor import main
+    from app.embedded.supervisor import main
 
     main()

@@ -5,7 +5,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from app.extensions import db, limiter, migrate
-from app.sessions import CookieSessions
+from app.views.public.speed.sessions import CookieSessions
 from config import BASE_DIR
 
 
@@ -37,7 +37,8 @@ def create_app(config_object="config.Config", **overrides):
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
     app.before_request(refuse_nul_characters)
 
-    from app import cli, errors
+    from app import errors
+    from app.cli import commands as cli
     from app.sandbox import register_sandbox
     from app.views.public import register_public
 
@@ -52,7 +53,7 @@ def create_app(config_object="config.Config", **overrides):
 
 
 def _middleware(app):
-    from app.views.public.fast_lane import FastLane
+    from app.views.public.speed.fast_lane import FastLane
 
     app.wsgi_app = FastLane(app, app.wsgi_app)
     if app.config.get("TRUSTED_PROXIES"):
@@ -64,7 +65,7 @@ def _middleware(app):
 
 def _embedded_services(app):
     if not app.config.get("REDIS_URL"):
-        from app.embedded_redis import embedded_redis_url
+        from app.embedded.redis_server import embedded_redis_url
 
         app.config["REDIS_URL"] = embedded_redis_url(app.config["INSTANCE_DIR"])
 

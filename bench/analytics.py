@@ -66,7 +66,7 @@ def parse_args():
 
 def make_world(session):
     """2 labels x 5 artists x 5 releases; returns [(label id, artist id, release id, out)]."""
-    from app import releases as release_rules
+    from app.releases import rules as release_rules
     from app.models import Artist, Label, Release
 
     out = datetime(2026, 6, 1)

@@ -1,5 +1,5 @@
 """The app served by gunicorn and rq workers, started with the production command lines
-(app.supervisor), that can be killed and started again: for the benchmarks and the fault
+(app.embedded.supervisor), that can be killed and started again: for the benchmarks and the fault
 test (tests/integration/test_fault_workers.py).
 
     fleet = Fleet(logdir, redis_url, port)  # children get fleet.env
@@ -31,7 +31,7 @@ def fleet_env(redis_url, base_url, **extra):
 
 class Fleet:
     def __init__(self, logdir, redis_url, port, **env):
-        from app.supervisor import commands
+        from app.embedded.supervisor import commands
 
         self.base_url = f"http://127.0.0.1:{port}"
         self.env = fleet_env(redis_url, self.base_url, **env)

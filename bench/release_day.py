@@ -15,7 +15,7 @@ What it does, in one run:
    the grants written straight into the sandbox's Redis state with
    app.sandbox.state's own helpers (queued on one pipeline).
 3. The app (with the sandbox) served by gunicorn with the production command
-   line (app.supervisor.commands()["web"]) on a free 127.0.0.1 port.
+   line (app.embedded.supervisor.commands()["web"]) on a free 127.0.0.1 port.
 4. The ceiling: a bare aiohttp client makes N of the same save calls
    (PUT /me/library?uris=spotify:track:<id>, one fan's token each), with the
    same number in flight as release day has (delivery.CONCURRENCY x workers),
@@ -57,7 +57,7 @@ def parse_args():
     parser.add_argument("--latency-ms", type=int, default=0, help="sandbox fault latency")
     parser.add_argument("--workers", type=int, default=1, help="rq worker processes")
     parser.add_argument("--web-workers", type=int, default=None,
-                        help="gunicorn workers (default: WEB_CONCURRENCY, else 2 as app.supervisor)")
+                        help="gunicorn workers (default: WEB_CONCURRENCY, else 2 as app.embedded.supervisor)")
     parser.add_argument("--web-threads", type=int, default=None,
                         help="gunicorn threads per worker (default: 1, the sync worker, at 0 ms; "
                              "with latency, enough for every call in flight)")
@@ -341,7 +341,7 @@ def run(args, workdir, cleanups):
     cleanups.append(children.stop)  # first of all: before the schema is dropped
 
     from app.jobs.delivery import CONCURRENCY
-    from app.supervisor import commands
+    from app.embedded.supervisor import commands
 
     say(f"n={args.n} db={args.db}{f' (schema {schema})' if schema else ''} redis={redis_url} "
         f"latency_ms={args.latency_ms} workers={args.workers} instance={workdir}")

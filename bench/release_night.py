@@ -12,7 +12,7 @@ What it does, in one run:
 2. The sandbox's Spotify answers with a rate limit: at most L requests per second
    over a rolling window of W seconds (Spotify computes its limit over a rolling
    30 s), and 429 with Retry-After beyond it (app/sandbox/faults.py).
-3. Production processes (bench/fleet.py, app.supervisor's command lines): gunicorn
+3. Production processes (bench/fleet.py, app.embedded.supervisor's command lines): gunicorn
    serving the app and the sandbox, K `rq worker` (PresaveWorker, with the
    scheduler) and one `rq cron`.
 4. The release instant is set at the next minute (20 s ahead at least) and its

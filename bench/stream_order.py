@@ -84,7 +84,7 @@ def seed(app, events):
 
     from sqlalchemy import insert, text
 
-    from app import releases as release_rules
+    from app.releases import rules as release_rules
     from app.analytics import rollups
     from app.extensions import db
     from app.models import Event, Release, StreamingLink

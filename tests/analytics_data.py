@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from app.extensions import db
 from app.models import Artist, Event, Label, Release
-from app import releases as release_rules
+from app.releases import rules as release_rules
 
 UTC = timezone.utc
 DAY1 = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # half an hour before the UTC day ends

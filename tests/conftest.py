@@ -38,8 +38,8 @@ def app():
     app = create_app("config.TestConfig", REDIS_URL=redis_url)
     with app.app_context():
         reset_database(app)
-        from app.cli import sync_roles_and_permissions
-        from app.demo import load_demo
+        from app.cli.commands import sync_roles_and_permissions
+        from app.cli.demo import load_demo
 
         sync_roles_and_permissions()
         load_demo(echo=lambda *_: None)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import Artist, Release

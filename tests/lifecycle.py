@@ -12,8 +12,8 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from app import presaves
-from app import releases as release_rules
+from app.presaves import record as presaves
+from app.releases import rules as release_rules
 from app.extensions import db, queue, redis_connection
 from app.jobs.lifecycle import LIFECYCLE_QUEUE
 from app.models import Artist, Fan, Label, PreSave, Release

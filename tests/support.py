@@ -11,7 +11,7 @@ CLAIM_TTL = 4 * 3600
 def claim_redis_db(url, instance_dir):
     """A Redis URL for this run alone, and a function that releases it."""
     if not url:
-        from app.embedded_redis import embedded_redis_url, stop
+        from app.embedded.redis_server import embedded_redis_url, stop
 
         return embedded_redis_url(instance_dir), lambda: stop(instance_dir)
     return claim_database_number(url, range(1, 16))

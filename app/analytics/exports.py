@@ -1,13 +1,13 @@
 """CSV exports: a release's daily funnel, and fans with their consents and first-touch source.
 
-Cells go through app.ledger_csv (formula escaping, a BOM for spreadsheets). Both read
+Cells go through app.releases.ledger_csv (formula escaping, a BOM for spreadsheets). Both read
 through the tenant scope; the fan export is for label staff only (the view checks).
 """
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import ledger_csv
+from app.releases import ledger_csv
 from app.analytics.queries import CLICK, DELIVERED, PRESAVE, REMINDER, SIGN_IN, VIEW
 from app.api.base import MAX_ID
 from app.extensions import db

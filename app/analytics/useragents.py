@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from crawlerdetect import CrawlerDetect
 
-from app.views.public.inapp import in_app_browser
+from app.analytics.inapp import in_app_browser
 
 MAX_UA = 1024  # longer user agents are not browsers; don't scan megabytes
 _TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk/|Kindle|Android(?!.*Mobile)", re.I)

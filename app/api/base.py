@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.releases import TransitionError
+from app.releases.rules import TransitionError
 from app.tenants.context import TenantScopeError, current_scope
 
 MAX_ID = 2**31 - 1  # the largest value an integer primary key holds on PostgreSQL

@@ -1,7 +1,7 @@
 """The body of GET /api/v1/releases/<id>/deliveries: counts, warnings and (staff only) fans."""
 from marshmallow import Schema, fields
 
-from app import ledger, readiness
+from app.releases import ledger, readiness
 
 
 class StateCountsSchema(Schema):

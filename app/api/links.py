@@ -8,7 +8,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, ValidationError, fields
 
-from app import streaming_links
+from app.releases import links as streaming_links
 from app.api.base import actor
 from app.extensions import db
 from app.platforms import web_links

@@ -7,14 +7,14 @@ from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
-from app import releases as rules
+from app.releases import rules
 from app import validation
 from app.api import deliveries
 from app.api.links import LinkRoutes
 from app.api.base import (CheckedList, CheckedString, Interface, PresaveApi, actor, field_errors,
                           id_field, visible)
 from app.extensions import db
-from app.ledger import LedgerQuery
+from app.releases.ledger import LedgerQuery
 from app.models import Artist, Release
 from app.models.release import DRAFT, RELEASE_MODES
 from app.uploads import read_upload, store_image
@@ -81,7 +81,7 @@ class ReleaseInputSchema(Schema):
 
 
 def _date_field(message):
-    # Both rules of app.releases.schedule involve both dates; point at the one to fix.
+    # Both rules of app.releases.rules.schedule involve both dates; point at the one to fix.
     return "presave_opens_at" if "pre-save" in message else "release_at"
 
 

@@ -2,7 +2,7 @@
 
 Staff may set the link by hand (source "manual"); otherwise the release is looked up
 with the app's own credentials through the same path as the link job
-(app.streaming_links.resolve_one: ISRC, UPC, verified search) and the track found is
+(app.releases.links.resolve_one: ISRC, UPC, verified search) and the track found is
 stored. A release not on the platform yet keeps its pre-saves pending and retries every
 LINK_RETRY, for up to GIVE_UP_AFTER after the release.
 """
@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from app import streaming_links
+from app.releases import links as streaming_links
 from app.extensions import db
 from app.jobs.leases import due
 from app.localtime import now_utc

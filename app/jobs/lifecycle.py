@@ -9,10 +9,9 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.extensions import db, queue, redis_connection
-from app.jobs import links as link_jobs
-from app.jobs import release_day
+from app.jobs import links as link_jobs, release_day
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release

@@ -1,6 +1,6 @@
 """The link job: look a release's streaming links up when its pre-save opens, again at the
 release instant, then on a back-off schedule until every enabled platform is found or
-72 hours have passed; then say what is still missing (app.readiness shows it to staff).
+72 hours have passed; then say what is still missing (app.releases.readiness shows it to staff).
 
 The database is the truth: Release.links_next_check_at is the next look-up. Each one is
 also an RQ job at that instant (enqueue_at, aware UTC, one deterministic id per instant,
@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import or_, select
 
-from app import streaming_links
+from app.releases import links as streaming_links
 from app.extensions import db, queue
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc

@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import func, select, update
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.crypto import DecryptError, keyring
 from app.extensions import db, queue
 from app.jobs import items, reminders

@@ -2,7 +2,7 @@
 
 ``prepare`` refuses what cannot run (a draft, an archived release, a release still ahead
 without ``surprise``) or, for a surprise drop, moves the release instant to now through
-app.releases.release_now. ``run`` starts release day directly (idempotent), then works the
+app.releases.rules.release_now. ``run`` starts release day directly (idempotent), then works the
 release and delivery queues with a burst SimpleWorker until they are empty: the batches it
 enqueued, and whatever else waits there (the same jobs `rq worker` would run).
 """
@@ -10,7 +10,7 @@ from rq import SimpleWorker
 from rq.job import JobStatus
 from sqlalchemy import func, or_, select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.extensions import db, queue, redis_connection
 from app.jobs.lifecycle import LIFECYCLE_QUEUE
 from app.jobs.release_day import DELIVERY_QUEUE, start_release_day

@@ -5,8 +5,8 @@ from flask import current_app
 
 from app.messaging import Refused, Withdrawn
 from app.platforms.keys import PLATFORM_NAMES
-from app.releases import fan_page_url
-from app.wrapper import RELEASE_REMINDER
+from app.releases.rules import fan_page_url
+from app.presaves.wrapper import RELEASE_REMINDER
 
 EMAIL, SMS = "email", "sms"
 

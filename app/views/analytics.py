@@ -11,7 +11,7 @@ from flask import Response, abort, redirect, request, send_file, stream_with_con
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from app import ledger
+from app.releases import ledger
 from app.analytics import exports, figures, queries
 from app.tenants.context import current_scope
 

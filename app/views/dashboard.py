@@ -2,7 +2,7 @@ from flask import g
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.extensions import db
 from app.models import Artist, PreSave, Release
 

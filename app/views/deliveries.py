@@ -8,8 +8,8 @@ from flask import Response, abort, jsonify, request, stream_with_context
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from app import ledger, ledger_csv, readiness
-from app.releases import next_attempt
+from app.releases import ledger, ledger_csv, readiness
+from app.releases.rules import next_attempt
 
 POLL_SECONDS = 5
 

@@ -1,5 +1,5 @@
 """The Streaming links panel of the staff release page: what was found, by what and why;
-staff set, replace, hide, show or remove a link (app.streaming_links).
+staff set, replace, hide, show or remove a link (app.releases.links).
 
 Mixed into ReleaseView: seeing the panel needs can_show, changing a link can_edit (which
 Artist users do not have). A bad link re-renders the page with a 422 and says why.
@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import permission_name
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired
 
-from app import streaming_links
+from app.releases import links as streaming_links
 from app.extensions import db
 from app.platforms import web_links
 

@@ -1,6 +1,6 @@
 """The staff Releases admin: a three-step create page, the release page and its actions.
 
-The rules (dates, transitions) live in app.releases and app.validation; this
+The rules (dates, transitions) live in app.releases.rules and app.validation; this
 module only turns their ValueErrors into messages next to the right field.
 """
 import re
@@ -19,7 +19,7 @@ from wtforms.fields import DateField, DateTimeLocalField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app import releases as rules
+from app.releases import rules
 from app import validation
 from app.extensions import db
 from app.localtime import all_zones
@@ -106,7 +106,7 @@ class ScheduleForm(DynamicForm):
         return self.presave_opens_local.data, release_local, self.timezone.data
 
     def schedule_onto(self, release):
-        """Run app.releases.schedule; put its message next to the field it is about."""
+        """Run app.releases.rules.schedule; put its message next to the field it is about."""
         if any(self[name].errors for name in self.DATE_FIELDS):
             return False
         opens, release_local, tz = self.local_times()
@@ -302,7 +302,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
     @expose("/release_now/<int:pk>", methods=["POST"])
     @has_access
     def release_now(self, pk):
-        """A surprise drop: out now, release day starts (app.releases.release_now)."""
+        """A surprise drop: out now, release day starts (app.releases.rules.release_now)."""
         return self._transition(pk, rules.release_now)
 
     def _transition(self, pk, action):

@@ -13,8 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app import releases as release_rules
-from app import streaming_links
+from app.releases import rules as release_rules, links as streaming_links
 from app.analytics.capture import STREAM
 from app.extensions import db, redis_connection
 from app.models import Artist, Release, StreamingLink

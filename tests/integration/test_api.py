@@ -563,7 +563,7 @@ def test_a_mode_change_alone_moves_pending_presaves(app, api, active_release, un
 
     from app.extensions import db
     from app.models import Fan, PreSave, Release
-    from app.presaves import delivery_instant, record_presave
+    from app.presaves.record import delivery_instant, record_presave
     from app.tenants.context import Scope, scoped
 
     slug = active_release()

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.ledger import plain_reason
+from app.releases.ledger import plain_reason
 from app.localtime import now_utc
 from app.models import Release, StreamingLink
 from app.tenants.context import Scope, scoped
@@ -217,7 +217,7 @@ def test_csv_download_escapes_formulas(login, ledger_release):
 
 
 def test_csv_cells_that_look_like_formulas():
-    from app.ledger_csv import cell
+    from app.releases.ledger_csv import cell
 
     assert [cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "ok", 3, None)] == \
         ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "ok", "3", ""]

@@ -1,7 +1,7 @@
 """The demo releases are in the sandbox's catalogue, so the offline demo delivers for real."""
 from sqlalchemy import select
 
-from app.demo import register_in_sandbox
+from app.cli.demo import register_in_sandbox
 from app.extensions import db
 from app.models import Artist, Release
 from app.platforms.keys import PLATFORM_KEYS

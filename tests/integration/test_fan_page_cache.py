@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.analytics import capture
 from app.extensions import db, redis_connection
 from app.localtime import frozen, now_utc
 from app.models import Artist, Label, Release
 from app.tenants.context import Scope, scoped
-from app.views.public.page_cache import CSRF, NONCE, NOW, PARTS, cache
+from app.views.public.speed.page_cache import CSRF, NONCE, NOW, PARTS, cache
 from tests.stream_pages import (MUMBAI, NEW_YORK, NOWHERE, TOKYO, make_release,  # noqa: F401
                                 studio, visitor)
 

@@ -1,4 +1,4 @@
-"""The fast lane for new visitors (app.views.public.fast_lane) through HTTP: it serves the full
+"""The fast lane for new visitors (app.views.public.speed.fast_lane) through HTTP: it serves the full
 path's page without touching the database, an edit from anywhere shows on the next view, and
 visitors it must not serve (a session, a NUL) go the full way."""
 import json
@@ -17,8 +17,9 @@ from app.extensions import db, redis_connection
 from app.localtime import frozen
 from app.models import Release
 from app.tenants.context import Scope, scoped
-from app.views.public import fan_csrf, fast_lane
-from app.views.public.page_cache import cache
+from app.views.public.visitor import csrf as fan_csrf
+from app.views.public.speed import fast_lane
+from app.views.public.speed.page_cache import cache
 from config import BASE_DIR
 from tests.stream_pages import MUMBAI, NOWHERE, make_release, studio, visitor  # noqa: F401
 

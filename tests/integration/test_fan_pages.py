@@ -5,15 +5,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app import releases as release_rules
-from app.demo import artwork
+from app.releases import rules as release_rules
+from app.cli.demo import artwork
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import Artist, Label, Release, StreamingLink
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
 from app.tenants.context import Scope, scoped
 from app.uploads import store_image
-from app.views.public.inapp import in_app_browser
+from app.analytics.inapp import in_app_browser
 from app.views.public.setup import forget_setups
 
 BASE = "http://presave.test"

@@ -1,7 +1,7 @@
 """Release day under faults, on four real `rq worker` processes killed twice mid-run.
 
 The production pieces, each in its own process: gunicorn serves the app and the
-sandbox over HTTP (bench/fleet.py, the command lines of app.supervisor); four
+sandbox over HTTP (bench/fleet.py, the command lines of app.embedded.supervisor); four
 `rq worker --worker-class app.jobs.worker.PresaveWorker` share 5000 pending
 pre-saves. The sandbox answers 10 % of calls with 503 and every call of the first
 second of each 10 with 429 and Retry-After; 5 % of the fans' access tokens have

@@ -13,7 +13,7 @@ import pytest
 from flask_appbuilder import ModelView
 from sqlalchemy import func, inspect, select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.crypto import keyring
 from app.extensions import db
 from app.models import (Artist, Authorization, Consent, Fan, Label, LabelOwned, PreSave,

@@ -10,8 +10,8 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from app import releases as release_rules
-from app import supervisor
+from app.releases import rules as release_rules
+from app.embedded import supervisor
 from app.extensions import db, queue, redis_connection
 from app.jobs.release_day import DELIVERY_QUEUE
 from app.jobs.lifecycle import (LIFECYCLE_QUEUE, advance_job_id, reconcile, release_day_job_id,

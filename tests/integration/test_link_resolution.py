@@ -10,8 +10,8 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from app import releases as release_rules
-from app.demo import register_in_sandbox
+from app.releases import rules as release_rules
+from app.cli.demo import register_in_sandbox
 from app.extensions import db, queue, redis_connection
 from app.jobs.items import platform_item
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile, release_day_job_id
@@ -19,8 +19,7 @@ from app.jobs.links import LINKS_QUEUE, job_id_for, resolve_links
 from app.localtime import frozen
 from app.models import Artist, Label, Release
 from app.models.release import DRAFT, RELEASED
-from app.sandbox import odesli as odesli_stand_in
-from app.sandbox import state as sandbox
+from app.sandbox import odesli as odesli_stand_in, state as sandbox
 from app.tenants.context import Scope, scoped
 from tests.lifecycle import T0 as LIFECYCLE_NOW
 from tests.lifecycle import announced, in_scope, studio, work  # noqa: F401  (studio is a fixture)

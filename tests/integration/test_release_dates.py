@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.extensions import db, queue
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, advance_job_id, reconcile
 from app.localtime import frozen

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app.localtime import now_utc
 from app.messaging.sms import SmsProvider
 from app.models import Artist, Consent, Fan, PreSave, Release
-from app import presaves
+from app.presaves import record as presaves
 from tests.fan_journey import start
 from tests.integration.test_release_day import (age_retries, ctx, reconcile_once,
                                                 release_now as due_now, rows, run_release_day)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.extensions import db
 from app.models import Artist, Fan, Label, PresaveUser, Release
 from app.tenants.context import Scope, scoped

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.wrapper import EMAIL_MARKETING, SMS_MARKETING, read
+from app.presaves.wrapper import EMAIL_MARKETING, SMS_MARKETING, read
 
 
 def artist(**settings):

@@ -1,7 +1,7 @@
 """Public routes: fan pages (/s/...), uploaded media, the health check."""
 import importlib
 
-from app.views.public import page_version
+from app.views.public.speed import page_version
 from app.views.public.blueprint import fan_bp
 from app.views.public.health import health_bp
 from app.views.public.media import media_bp

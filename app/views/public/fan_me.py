@@ -10,7 +10,7 @@ from app.models.presave import CANCELLED, PENDING
 from app.platforms.keys import PLATFORM_NAMES
 from app.views.public import page
 from app.views.public.blueprint import fan_bp
-from app.views.public.fan_cookie import fan_from_cookie
+from app.views.public.visitor.fan_cookie import fan_from_cookie
 from app.views.public.lookup import public_artist
 
 

@@ -4,10 +4,15 @@ from werkzeug.routing import BuildError
 
 from app.analytics import capture
 from app.localtime import now_utc
-from app.releases import artwork_url
-from app.views.public import fan_csrf, fast_lane, headers, links, page, page_cache, visitor
+from app.releases.rules import artwork_url
+from app.views.public import links, page
+from app.views.public.visitor import csrf as fan_csrf
+from app.views.public.speed import fast_lane
+from app.views.public.visitor import headers
+from app.views.public.speed import page_cache
+from app.views.public.visitor import place as visitor
 from app.views.public.blueprint import fan_bp
-from app.views.public.inapp import in_app_browser
+from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_artist, public_release, public_releases
 from app.views.public.setup import setup_for
 from app.views.public.timing import STREAM

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from flask import current_app, url_for
 
 from app.localtime import now_utc
-from app.releases import artwork_url, fan_page_url
-from app.views.public import visitor
+from app.releases.rules import artwork_url, fan_page_url
+from app.views.public.visitor import place as visitor
 from app.views.public.brands import Brand, brand, contrast, readable_on
 from app.views.public.setup import DIRECT, LINK, REMIND
 from app.views.public.stream import stream_platforms

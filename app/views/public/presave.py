@@ -7,8 +7,7 @@ platform stores fan, consents, grant and pre-save together at the callback.
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app import presaves
-from app import oauth_state
+from app.presaves import record as presaves, oauth_state
 from app.analytics import capture, page_views
 from app.analytics.geoip import Place, locate
 from app.extensions import db, limiter
@@ -20,11 +19,11 @@ from app.platforms.keys import PLATFORM_NAMES
 from app.platforms.registry import mode_for, platform_for
 from app.tenants.context import Scope, set_request_scope
 from app.views.public.blueprint import fan_bp
-from app.views.public.fan_cookie import fan_from_cookie, remember_fan
+from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 from app.views.public.fan_pages import render_release_page
-from app.views.public.inapp import in_app_browser
+from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_release
-from app.wrapper import RELEASE_REMINDER, WrapperInput, read as read_wrapper
+from app.presaves.wrapper import RELEASE_REMINDER, WrapperInput, read as read_wrapper
 
 
 page_views.register(fan_bp)

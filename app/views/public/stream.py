@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.extensions import db, redis_connection
 from app.localtime import now_utc
 from app.models import EventTotalPlatformCountry, PreSave
-from app.views.public.fan_cookie import fan_from_cookie
+from app.views.public.visitor.fan_cookie import fan_from_cookie
 from app.views.public.links import PLATFORMS, release_links
 
 CLICK_KINDS = ("stream_click", "platform_click")

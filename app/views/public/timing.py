@@ -7,7 +7,7 @@ the instant that visitor's pre-save runs.
 """
 from app.localtime import now_utc
 from app.models.release import ANNOUNCED, ARCHIVED, PRESAVE_ACTIVE, RELEASED
-from app.presaves import delivery_instant
+from app.presaves.record import delivery_instant
 
 SOON, PRESAVE, DUE, STREAM = "soon", "presave", "due", "stream"
 

@@ -6,7 +6,7 @@ already holds for their state. For them, finding the release and its platform
 setup again, and the hooks that guard the admin (login, rate limits, tenant
 scope), cost several times the page itself. This lane skips that work: each web
 process keeps a copy of the release and artist as the full path last read them,
-with the fan page version (app.views.public.page_version) read before that, and
+with the fan page version (app.views.public.speed.page_version) read before that, and
 uses the copy only while the version is unchanged and the platform setup is still
 within its cache lifetime. The response still goes through the app's own
 after-request processing: its headers, page-view record and cookies are exactly
@@ -25,8 +25,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.localtime import now_utc
-from app.views.public import page_version
-from app.views.public.page_cache import PageCache, row_values
+from app.views.public.speed import page_version
+from app.views.public.speed.page_cache import PageCache, row_values
 from app.views.public.setup import CACHE_SECONDS
 
 PAGE_PATH = re.compile(r"/s/[^/]+/[^/]+")

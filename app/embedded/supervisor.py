@@ -28,7 +28,7 @@ def redis_url():
     url = os.environ.get("REDIS_URL")
     if url:
         return url
-    from app.embedded_redis import embedded_redis_url
+    from app.embedded.redis_server import embedded_redis_url
 
     return embedded_redis_url(INSTANCE_DIR)  # this process owns the embedded server
 

@@ -13,7 +13,8 @@ from app.models import PreSave
 from app.models.presave import PENDING
 from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED,
                                 ReleaseStatusChange)
-from app import presaves, validation
+from app import validation
+from app.presaves import record as presaves
 
 
 class TransitionError(ValueError):

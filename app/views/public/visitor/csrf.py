@@ -7,7 +7,7 @@ neither read the cookie nor work out the token.
 
 Flask-WTF's tokens would live in the signed session cookie. That costs every new
 visitor a session, and a visitor with a session is taken off the fast lane
-(app.views.public.fast_lane), which serves only visitors without one.
+(app.views.public.speed.fast_lane), which serves only visitors without one.
 """
 import hashlib
 import hmac

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import Fan, PreSave

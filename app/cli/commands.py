@@ -45,7 +45,7 @@ def init_command():
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no labels.")
 def demo_command(if_empty):
     """Load the demo labels, artists, releases and logins (idempotent)."""
-    from app.demo import load_demo
+    from app.cli.demo import load_demo
 
     load_demo(if_empty=if_empty, echo=click.echo)
 
@@ -54,7 +54,7 @@ def demo_command(if_empty):
 @with_appcontext
 def rotate_keys_command():
     """Re-seal every stored secret with the newest key of TOKEN_KEYS."""
-    from app.crypto_rotation import rotate_all
+    from app.cli.rotate_keys import rotate_all
 
     with click.progressbar(length=0, label="Re-sealing secrets") as bar:
         counts = rotate_all(progress=bar.update)
@@ -81,7 +81,7 @@ def release_run_day_command(release_id, surprise):
     pre-saves and send its reminders, then print the ledger (as `release status`). A release
     still ahead needs --now; drafts and archived releases are refused."""
     from app.jobs import run_day
-    from app.releases import TransitionError
+    from app.releases.rules import TransitionError
     from app.tenants.context import Scope, scoped
 
     with scoped(Scope.platform("cli:release run-day")):
@@ -106,7 +106,7 @@ def release_resolve_links_command(release_id):
     external resolver if configured) and print what was found per platform."""
     from app.extensions import db
     from app.jobs import links as link_jobs
-    from app.streaming_links import checks
+    from app.releases.links import checks
     from app.tenants.context import Scope, scoped
 
     with scoped(Scope.platform("cli:release resolve-links")):
@@ -157,7 +157,7 @@ def _release_or_fail(release_id):
 
 def _echo_status(release):
     """The output of `release status`: heading, ledger, what comes next, history."""
-    from app import releases as rules
+    from app.releases import rules
 
     click.echo("\n".join([*_release_heading(release), "",
                           *_ledger_table(rules.ledger_counts(release)), "",

@@ -9,7 +9,7 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from app import releases as release_rules
+from app.releases import rules as release_rules
 from app.extensions import db
 from app.localtime import now_utc, zone
 from app.models import Artist, Label, PresaveUser, Release
@@ -97,7 +97,7 @@ def register_in_sandbox(echo=print):
     if not current_app.config.get("SANDBOX_ENABLED"):
         return
     from app.sandbox import state
-    from app.streaming_links import RESOLVER_EXTRAS
+    from app.releases.links import RESOLVER_EXTRAS
 
     demo_slugs = [a["slug"] for spec in LABELS for a in spec["artists"]]
     releases = db.session.scalars(select(Release).join(Release.artist).where(

@@ -2,7 +2,7 @@
 
 Every committed change to a release, an artist, a label or a label's platform
 credentials moves it, from any process (web, worker, CLI). A fan page kept in a
-web process (app.views.public.fast_lane) is served only while the counter still
+web process (app.views.public.speed.fast_lane) is served only while the counter still
 reads what it read when the page was kept, so an edit shows on the next view (or,
 from another process, within FAN_PAGE_RECHECK_MS).
 """

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
 
-from app.views.public import fan_csrf
+from app.views.public.visitor import csrf as fan_csrf
 from app.views.public.blueprint import fan_bp
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import streaming_links
+from app.releases import links as streaming_links
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import Authorization, PreSave, StreamingLink
 from app.models.presave import PENDING, SAVE
 from app.models.release import ARCHIVED, RELEASED
 from app.platforms.registry import CLIENTS, LINK, REMIND, label_credentials, resolve
-from app.presaves import GRANT_LIFETIME, grant_outlives
+from app.presaves.record import GRANT_LIFETIME, grant_outlives
 from app.validation import platform_name
 
 CREDENTIALS_PAGE = "Account → Platform credentials (a Label Admin can add them)"
