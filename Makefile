@@ -38,7 +38,9 @@ demo: init
 run: demo
 	$(BIN)/python run.py
 
+# The layers and the no-circles rule of .importlinter first: a broken one stops the run.
 test: dev-setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q tests
 
 clean:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
 
-from app.tenants.roles import FAB_ROLES, ROLE_ADMIN
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -139,10 +138,8 @@ class Config:
     APP_NAME = env("APP_NAME", "Presave")
     APP_THEME = ""
     AUTH_TYPE = AUTH_DB
-    AUTH_ROLE_ADMIN = ROLE_ADMIN
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USER_REGISTRATION = False
-    FAB_ROLES = FAB_ROLES
     FAB_SECURITY_MANAGER_CLASS = "app.tenants.security.PresaveSecurityManager"
     FAB_API_SWAGGER_UI = True
     FAB_ADD_SECURITY_VIEWS = True

@@ -5,6 +5,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from app.extensions import db, limiter, migrate
+from app.tenants.roles import FAB_ROLES, ROLE_ADMIN
 from app.views.public.speed.sessions import CookieSessions
 from config import BASE_DIR
 
@@ -14,6 +15,9 @@ def create_app(config_object="config.Config", **overrides):
                 template_folder="templates")
     app.config.from_object(config_object)
     app.config.update(overrides)
+    # The roles are code, not settings: config.py imports nothing of app/.
+    app.config.setdefault("AUTH_ROLE_ADMIN", ROLE_ADMIN)
+    app.config.setdefault("FAB_ROLES", FAB_ROLES)
     app.instance_path = str(app.config["INSTANCE_DIR"])
     app.session_interface = CookieSessions()
     _embedded_services(app)
@@ -22,18 +26,22 @@ def create_app(config_object="config.Config", **overrides):
     _init_limiter(app)
 
     from app.input_guard import refuse_nul_characters
+    from app.jobs import lifecycle
     from app.tenants import scoping
     from app.tenants.security import resolve_request_scope
 
     scoping.install()
+    lifecycle.listen()
     from app.views.home import HomeView
 
     appbuilder = AppBuilder(indexview=HomeView)  # one per app (a module-global one loses its views)
     with app.app_context():
         appbuilder.init_app(app, db.session)
+        from app.api import register_apis
         from app.views import register_views
 
         register_views(appbuilder)
+        register_apis(appbuilder)
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
     app.before_request(refuse_nul_characters)
 
@@ -53,9 +61,10 @@ def create_app(config_object="config.Config", **overrides):
 
 
 def _middleware(app):
+    from app.views.public.fan_pages import kept_page
     from app.views.public.speed.fast_lane import FastLane
 
-    app.wsgi_app = FastLane(app, app.wsgi_app)
+    app.wsgi_app = FastLane(app, app.wsgi_app, render=kept_page)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -9,6 +9,7 @@ from app.localtime import zone
 from app.platforms.keys import PLATFORM_KEYS, PLATFORM_NAMES
 
 # re.ASCII: "\d" would otherwise accept any Unicode digit (Arabic-Indic, full-width, ...).
+MAX_ID = 2**31 - 1  # the largest value an integer primary key holds on PostgreSQL
 ISRC_RE = re.compile(r"^([A-Z]{2})([A-Z0-9]{3})(\d{2})(\d{5})$", re.ASCII)
 GTIN_RE = re.compile(r"\d{12,13}", re.ASCII)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -1,15 +1,15 @@
 """CSV exports: a release's daily funnel, and fans with their consents and first-touch source.
 
-Cells go through app.releases.ledger_csv (formula escaping, a BOM for spreadsheets). Both read
+Cells go through app.csv_export (formula escaping, a BOM for spreadsheets). Both read
 through the tenant scope; the fan export is for label staff only (the view checks).
 """
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.releases import ledger_csv
+from app import csv_export
 from app.analytics.queries import CLICK, DELIVERED, PRESAVE, REMINDER, SIGN_IN, VIEW
-from app.api.base import MAX_ID
+from app.validation import MAX_ID
 from app.extensions import db
 from app.models import Artist, Consent, Fan, PreSave
 from app.models.fan import CONSENT_PURPOSES
@@ -33,7 +33,7 @@ CHUNK = 1000
 def daily_lines(days):
     rows = ({**day, "day": day["day"].isoformat(),
              "presave_rate": _ratio(day[PRESAVE], day[VIEW])} for day in days)
-    return ledger_csv.lines(rows, DAILY_COLUMNS)
+    return csv_export.lines(rows, DAILY_COLUMNS)
 
 
 def _ratio(part, whole):
@@ -71,7 +71,7 @@ def _id(args, name):
 
 
 def fan_lines(filters):
-    return ledger_csv.lines(_fan_rows(filters), FAN_COLUMNS)
+    return csv_export.lines(_fan_rows(filters), FAN_COLUMNS)
 
 
 def _fan_rows(filters):

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
-from app.api.base import MAX_ID
+from app.validation import MAX_ID
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import Artist, Label, Release

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.releases.rules import TransitionError
 from app.tenants.context import TenantScopeError, current_scope
+from app.validation import MAX_ID
 
-MAX_ID = 2**31 - 1  # the largest value an integer primary key holds on PostgreSQL
 
 
 class _Checked:

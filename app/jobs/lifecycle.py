@@ -9,7 +9,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
-from app.releases import rules as release_rules
+from app.releases import rules as release_rules, signals as release_signals
 from app.extensions import db, queue, redis_connection
 from app.jobs import links as link_jobs, release_day
 from app.jobs.runtime import tenant_job
@@ -81,6 +81,12 @@ def on_released(release):
         except DuplicateJobError:
             pass  # handed over already
     link_jobs.at_release(release)
+
+
+def listen():
+    """The release rules' announcements become jobs (create_app connects them once)."""
+    release_signals.instants_changed.connect(reschedule)
+    release_signals.released_now.connect(on_released)
 
 
 def release_day_job_id(release_id):

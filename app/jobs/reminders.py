@@ -25,6 +25,7 @@ from app.messaging.outbox import Outbox
 from app.messaging.reminder import reminder_for
 from app.models import PreSave
 from app.models.presave import IN_PROGRESS, REMIND
+from app.releases.rules import fan_page_url
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def _still_ours(presave_id, token):
 
 def _send(row, outbox):
     try:
-        outbox.send(reminder_for(row))
+        outbox.send(reminder_for(row, fan_page_url(row.release)))
     except Withdrawn as exc:
         return Cancelled(row.id, str(exc))
     except NotConfigured as exc:

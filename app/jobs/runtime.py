@@ -2,6 +2,8 @@
 import functools
 import os
 
+from werkzeug.utils import import_string
+
 from app.extensions import db
 from app.tenants.context import Scope, scoped
 
@@ -16,8 +18,8 @@ def job_app():
 
         if has_app_context():  # in-process runs (tests, CLI) reuse the running app
             return current_app._get_current_object()
-        from app import create_app
-
+        # By name: the app factory sits above every job module (it registers their callers).
+        create_app = import_string("app:create_app")
         _app = create_app(os.environ.get("PRESAVE_CONFIG", "config.Config"),
                           FAB_UPDATE_PERMS=False)
     return _app

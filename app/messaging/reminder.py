@@ -5,8 +5,7 @@ from flask import current_app
 
 from app.messaging import Refused, Withdrawn
 from app.platforms.keys import PLATFORM_NAMES
-from app.releases.rules import fan_page_url
-from app.presaves.wrapper import RELEASE_REMINDER
+from app.models.fan import RELEASE_REMINDER
 
 EMAIL, SMS = "email", "sms"
 
@@ -20,13 +19,13 @@ class Message:
     unsubscribe_url: str
 
 
-def reminder_for(presave):
-    """The message for a remind pre-save; Refused without a contact, Withdrawn when the fan
-    took the reminder back."""
+def reminder_for(presave, link):
+    """The message for a remind pre-save, pointing at ``link`` (its fan page); Refused without
+    a contact, Withdrawn when the fan took the reminder back."""
     fan, release = presave.fan, presave.release
     if _withdrawn(fan):
         raise Withdrawn("not sent: the fan withdrew the reminder")
-    link, stop = fan_page_url(release), fan_me_url(release.artist)
+    stop = fan_me_url(release.artist)
     platform = PLATFORM_NAMES.get(presave.platform, presave.platform)
     subject = f"“{release.title}” by {release.artist.name} is out now"
     if fan.email:

@@ -3,8 +3,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
 
-CONSENT_PURPOSES = [("email_marketing", "Email marketing"), ("sms_marketing", "SMS marketing"),
-                    ("release_reminder", "Release-day reminder")]
+EMAIL_MARKETING, SMS_MARKETING = "email_marketing", "sms_marketing"
+RELEASE_REMINDER = "release_reminder"  # the one message a fan asks for; not marketing
+CONSENT_PURPOSES = [(EMAIL_MARKETING, "Email marketing"), (SMS_MARKETING, "SMS marketing"),
+                    (RELEASE_REMINDER, "Release-day reminder")]
 
 
 class Fan(ArtistOwned, Model):

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-EMAIL_MARKETING, SMS_MARKETING = "email_marketing", "sms_marketing"
-RELEASE_REMINDER = "release_reminder"  # the one message a fan asks for; not marketing
+from app.models.fan import EMAIL_MARKETING, SMS_MARKETING
 
 
 @dataclass

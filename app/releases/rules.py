@@ -14,6 +14,7 @@ from app.models.presave import PENDING
 from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED,
                                 ReleaseStatusChange)
 from app import validation
+from app.releases import signals
 from app.presaves import record as presaves
 
 
@@ -160,10 +161,8 @@ def change_dates(release, presave_opens_local, release_local, tz_name, actor, re
 
 
 def _schedule(release, replacing=()):
-    from app.jobs.lifecycle import reschedule
-
     db.session.flush()  # the job needs the release id
-    reschedule(release, replacing)
+    signals.instants_changed.send(release, replacing=replacing)
 
 
 def fan_page_url(release):
@@ -192,9 +191,7 @@ def release_now(release, actor):
     presaves.reschedule_pending(release)
     _schedule(release, replacing=previous)
     db.session.commit()
-    from app.jobs.lifecycle import on_released
-
-    on_released(release)
+    signals.released_now.send(release)
     return release
 
 

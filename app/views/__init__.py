@@ -1,4 +1,4 @@
-"""Every admin view and API is registered here, in one place."""
+"""Every admin view is registered here, in one place (the APIs: app.api.register_apis)."""
 from flask import current_app
 
 from app.views.analytics import AnalyticsView
@@ -25,7 +25,4 @@ def register_views(appbuilder):
     appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
     appbuilder.add_view(AnalyticsView, "Analytics", icon="fa-chart-line")
 
-    from app.api import register_apis
-
-    register_apis(appbuilder)
     current_app.after_request(mark_rejected_forms)

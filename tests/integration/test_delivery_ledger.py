@@ -217,7 +217,7 @@ def test_csv_download_escapes_formulas(login, ledger_release):
 
 
 def test_csv_cells_that_look_like_formulas():
-    from app.releases.ledger_csv import cell
+    from app.csv_export import cell
 
     assert [cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "ok", 3, None)] == \
         ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "ok", "3", ""]

@@ -3,7 +3,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.presaves.wrapper import EMAIL_MARKETING, SMS_MARKETING, read
+from app.models.fan import EMAIL_MARKETING, SMS_MARKETING
+from app.presaves.wrapper import read
 
 
 def artist(**settings):

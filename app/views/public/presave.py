@@ -23,7 +23,8 @@ from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 from app.views.public.fan_pages import render_release_page
 from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_release
-from app.presaves.wrapper import RELEASE_REMINDER, WrapperInput, read as read_wrapper
+from app.models.fan import RELEASE_REMINDER
+from app.presaves.wrapper import WrapperInput, read as read_wrapper
 
 
 page_views.register(fan_bp)

@@ -50,8 +50,10 @@ class Kept:
 class FastLane:
     """WSGI middleware in front of the app: serves what it can, hands on everything else."""
 
-    def __init__(self, app, wsgi_app):
-        self.app, self.wsgi_app = app, wsgi_app
+    def __init__(self, app, wsgi_app, render):
+        """``render(artist, release, setup, rows)``: the page body from the page cache, or None
+        (the fan page route's kept_page; passed in, since the routes import this module)."""
+        self.app, self.wsgi_app, self.render = app, wsgi_app, render
         self.session_cookie = app.config["SESSION_COOKIE_NAME"] + "="
 
     def __call__(self, environ, start_response):
@@ -68,15 +70,13 @@ class FastLane:
     def _serve(self, environ):
         try:
             with self.app.request_context(environ):
-                return _kept_response()
+                return _kept_response(self.render)
         except Exception:  # the full path answers instead
             log.exception("fan page lane failed; serving the page the full way")
             return None
 
 
-def _kept_response():
-    from app.views.public.fan_pages import kept_page
-
+def _kept_response(render):
     if request.endpoint != ENDPOINT or any("\x00" in v for v in request.args.values()):
         return None
     version = page_version.current()
@@ -84,7 +84,7 @@ def _kept_response():
     kept = _store().get(_slugs(), now_utc())
     if version is None or kept is None or kept.version != version:
         return None
-    body = kept_page(kept.artist, kept.release, kept.setup, kept.rows)
+    body = render(kept.artist, kept.release, kept.setup, kept.rows)
     if body is None:
         return None
     app = current_app._get_current_object()
