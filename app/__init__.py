@@ -27,10 +27,12 @@ def create_app(config_object="config.Config", **overrides):
 
     from app.input_guard import refuse_nul_characters
     from app.jobs import lifecycle
+    from app.views.public.speed import page_version
     from app.tenants import scoping
     from app.tenants.security import resolve_request_scope
 
     scoping.install()
+    page_version.install()  # every process: a worker's commit moves the fan page version too
     lifecycle.listen()
     from app.views.home import HomeView
 
