@@ -4,6 +4,7 @@ import logging
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
+from app import errors
 from app.extensions import db, limiter, migrate
 from app.tenants.roles import FAB_ROLES, ROLE_ADMIN
 from app.views.public.speed.sessions import CookieSessions
@@ -25,7 +26,6 @@ def create_app(config_object="config.Config", **overrides):
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     _init_limiter(app)
 
-    from app.input_guard import refuse_nul_characters
     from app.jobs import lifecycle
     from app.views.public.speed import page_version
     from app.tenants import scoping
@@ -45,9 +45,8 @@ def create_app(config_object="config.Config", **overrides):
         register_views(appbuilder)
         register_apis(appbuilder)
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
-    app.before_request(refuse_nul_characters)
+    app.before_request(errors.refuse_nul_characters)
 
-    from app import errors
     from app.cli import commands as cli
     from app.sandbox import register_sandbox
     from app.views.public import register_public

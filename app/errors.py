@@ -1,10 +1,26 @@
 """Clear 4xx answers: JSON under /api, a short page elsewhere. Never a 500 for bad input."""
-from flask import jsonify, render_template, request
+from flask import abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app.crypto import DecryptError
 from app.extensions import db
 from app.tenants.context import TenantScopeError
+
+
+NUL_MESSAGE = "The request contains a NUL character, which no field may hold."
+
+
+def has_nul_character():
+    """Does any text of this request hold a NUL? PostgreSQL can neither store nor compare one."""
+    texts = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in text for text in texts):
+        return True
+    return request.is_json and b"\\u0000" in request.get_data(cache=True)
+
+
+def refuse_nul_characters():
+    if has_nul_character():
+        abort(400, NUL_MESSAGE)
 
 
 def _wants_json():

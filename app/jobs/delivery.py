@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 from app.extensions import db
 from app.jobs import outcomes, throttle
 from app.jobs.outcomes import REVOKED_REASON, Delivered, Failed, Retry, Revoked
+from app.jobs.runtime import job_context
 from app.jobs.token_refresh import DOUBT_SECONDS, TokenKeeper
 from app.platforms.aio import AsyncHttp, http_session
 from app.platforms.errors import (GrantRevoked, ItemsRejected, PlatformError, QuotaExceeded,
                                   RateLimited, TokenRejected, TransientError)
-from app.tenants.context import Scope, scoped
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +74,9 @@ class Writer:
         by_lease = {}
         for row, outcome in group:
             by_lease.setdefault(row.lease_token, []).append((outcome, row.attempts))
-        with self.app.app_context(), scoped(Scope.label(self.label_id, actor="job:deliver_batch")):
-            try:
-                counts = [outcomes.write_many(pairs, token) for token, pairs in by_lease.items()]
-                db.session.commit()
-            finally:
-                db.session.remove()
+        with job_context(self.label_id, "job:deliver_batch", self.app):
+            counts = [outcomes.write_many(pairs, token) for token, pairs in by_lease.items()]
+            db.session.commit()
         for found in counts:
             for kind, count in found.items():
                 self.counts[kind] = self.counts.get(kind, 0) + count

@@ -33,7 +33,7 @@ from app.extensions import db, queue
 from app.jobs import items, reminders
 from app.jobs.delivery import Batch, Row
 from app.jobs.leases import due, lease, recover_stale_leases  # noqa: F401  (for the reconciler)
-from app.jobs.runtime import job_app, tenant_job
+from app.jobs.runtime import job_app, job_context, tenant_job
 from app.jobs.token_refresh import Grant
 from app.localtime import now_utc
 from app.models import Authorization, PreSave, Release
@@ -43,7 +43,6 @@ from app.models.release import DRAFT
 from app.platforms import aio
 from app.platforms.errors import PlatformError, RateLimited
 from app.platforms.registry import platform_for
-from app.tenants.context import Scope, scoped
 
 log = logging.getLogger(__name__)
 
@@ -130,15 +129,12 @@ class _Chunks:
     def lease(self):
         if time.monotonic() > self.until:
             return [], {}
-        with self.app.app_context(), scoped(Scope.label(self.label_id, actor="job:deliver_batch")):
-            try:
-                token, ids, _ = lease(self.release_id, self.platform, self.size)
-                db.session.commit()
-                loaded = _load(ids, self.item_id, token) if ids else ([], {})
-                db.session.commit()
-                return loaded
-            finally:
-                db.session.remove()
+        with job_context(self.label_id, "job:deliver_batch", self.app):
+            token, ids, _ = lease(self.release_id, self.platform, self.size)
+            db.session.commit()
+            loaded = _load(ids, self.item_id, token) if ids else ([], {})
+            db.session.commit()
+            return loaded
 
 
 def deliver_due(now=None):

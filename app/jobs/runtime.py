@@ -1,6 +1,7 @@
 """How jobs run: one app per worker process, an explicit tenant scope per job."""
 import functools
 import os
+from contextlib import contextmanager
 
 from werkzeug.utils import import_string
 
@@ -25,23 +26,27 @@ def job_app():
     return _app
 
 
+@contextmanager
+def job_context(label_id, actor, app=None):
+    """What every piece of job work runs in: an app context, the label's tenant scope (None:
+    the platform's) and a session of its own, removed at the end. Removing it rolls back
+    whatever the work did not commit, an exception's half-done work too."""
+    scope = Scope.platform(actor) if label_id is None else Scope.label(label_id, actor=actor)
+    with (app or job_app()).app_context(), scoped(scope):
+        try:
+            yield
+        finally:
+            db.session.remove()
+
+
 def tenant_job(func):
     """A job whose first argument is the label id it acts for (None: the platform)."""
 
     @functools.wraps(func)
     def run(label_id, *args, **kwargs):
-        app = job_app()
-        scope = Scope.platform(f"job:{func.__name__}") if label_id is None else Scope.label(
-            label_id, actor=f"job:{func.__name__}")
-        with app.app_context(), scoped(scope):
-            try:
-                result = func(label_id, *args, **kwargs)
-                db.session.commit()
-                return result
-            except Exception:
-                db.session.rollback()
-                raise
-            finally:
-                db.session.remove()
+        with job_context(label_id, f"job:{func.__name__}"):
+            result = func(label_id, *args, **kwargs)
+            db.session.commit()
+            return result
 
     return run

@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 
 from app.crypto import keyring
 from app.extensions import db, redis_connection
+from app.jobs.runtime import job_context
 from app.localtime import now_utc
 from app.models import Authorization
 from app.models.authorization import ACTIVE
 from app.platforms.errors import GrantRevoked, NotSupported, TransientError
 from app.platforms.registry import platform_for
-from app.tenants.context import Scope, scoped
 
 REFRESH_MARGIN = timedelta(minutes=1)
 LOCK_MS = 30_000  # longer than a token call may take
@@ -83,12 +83,8 @@ class TokenKeeper:
     # -- in a thread, with an app context and session of its own -------------------
 
     def _fresh(self, authorization_id, rejected):
-        with self.app.app_context(), scoped(Scope.label(self.label_id, actor="job:token_refresh")):
-            try:
-                return self._fresh_in_context(authorization_id, rejected)
-            finally:
-                db.session.rollback()
-                db.session.remove()
+        with job_context(self.label_id, "job:token_refresh", self.app):
+            return self._fresh_in_context(authorization_id, rejected)
 
     def _fresh_in_context(self, authorization_id, rejected):
         deadline = time.monotonic() + WAIT_SECONDS

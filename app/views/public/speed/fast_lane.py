@@ -24,6 +24,7 @@ from flask import current_app, request
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.errors import has_nul_character
 from app.localtime import now_utc
 from app.views.public.speed import page_version
 from app.views.public.speed.page_cache import PageCache, row_values
@@ -77,7 +78,7 @@ class FastLane:
 
 
 def _kept_response(render):
-    if request.endpoint != ENDPOINT or any("\x00" in v for v in request.args.values()):
+    if request.endpoint != ENDPOINT or has_nul_character():
         return None
     version = page_version.current()
     request.environ[VERSION] = version
