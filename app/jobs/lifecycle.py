@@ -10,6 +10,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from app.releases import rules as release_rules, signals as release_signals
+from app.releases.state import behind_the_clock
 from app.extensions import db, queue, redis_connection
 from app.jobs import links as link_jobs, release_day
 from app.jobs.runtime import tenant_job
@@ -26,10 +27,7 @@ def reconcile(label_id=None):
     """Advance every release whose instant has passed, archive old ones, then hand over to
     release day. Returns counts."""
     now = now_utc()
-    due = db.session.scalars(select(Release).where(
-        ((Release.status == ANNOUNCED) & (Release.presave_opens_at <= now))
-        | (Release.status.in_([ANNOUNCED, PRESAVE_ACTIVE]) & (Release.release_at <= now))
-    )).all()
+    due = db.session.scalars(select(Release).where(behind_the_clock(now))).all()
     released = [release for release in due if _advance(release)]
     cutoff = now - timedelta(days=current_app.config["ARCHIVE_AFTER_DAYS"])
     stale = db.session.scalars(select(Release).where(

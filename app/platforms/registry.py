@@ -37,7 +37,9 @@ from app.platforms.youtube_music import YouTubeMusic
 
 log = logging.getLogger(__name__)
 
+# How a platform runs for a label: save into the library, remind the fan, or links only.
 DIRECT, REMIND, LINK = "direct", "remind", "link"
+MODES = (DIRECT, REMIND, LINK)
 
 CLIENTS: dict[str, type[Platform]] = {
     SPOTIFY: Spotify, APPLE_MUSIC: AppleMusic, DEEZER: Deezer, TIDAL: Tidal,
@@ -60,7 +62,7 @@ SANDBOX_APPLE_TEAM_ID, SANDBOX_APPLE_KEY_ID = "PRESAVESBX", "SANDBOXKEY"
 
 
 @dataclass(frozen=True)
-class Setup:
+class Resolved:
     key: str
     mode: str
     sandbox: bool = False
@@ -68,19 +70,19 @@ class Setup:
     endpoints: endpoint_roots.Endpoints | None = None
 
 
-def resolve(label_id: int, key: str, stored: dict | None = None) -> Setup:
+def resolve(label_id: int, key: str, stored: dict | None = None) -> Resolved:
     """How ``label_id`` runs ``key``; ``stored`` is label_credentials(label_id) if at hand."""
     if key not in CLIENTS:
-        return Setup(key, LINK)
+        return Resolved(key, LINK)
     stored = label_credentials(label_id) if stored is None else stored
     for credentials in (stored.get(key), instance_credentials(key)):
         if complete(key, credentials):
-            return Setup(key, DIRECT, False, credentials, endpoint_roots.REAL[key])
+            return Resolved(key, DIRECT, False, credentials, endpoint_roots.REAL[key])
     if current_app.config.get("SANDBOX_ENABLED", False):
         base_url = current_app.config["PUBLIC_BASE_URL"]
-        return Setup(key, DIRECT, True, sandbox_credentials(key),
+        return Resolved(key, DIRECT, True, sandbox_credentials(key),
                      endpoint_roots.sandbox(key, base_url))
-    return Setup(key, REMIND)
+    return Resolved(key, REMIND)
 
 
 def mode_for(label_id: int, key: str) -> str:
@@ -93,7 +95,7 @@ def modes_for(label_id: int) -> dict[str, str]:
 
 
 def platform_for(label_id: int, key: str, transport: httpx.BaseTransport | None = None,
-                 setup: Setup | None = None) -> Platform:
+                 setup: Resolved | None = None) -> Platform:
     """The client for this label; raises NotSupported when the mode is not ``direct``."""
     setup = setup or resolve(label_id, key)
     if setup.mode != DIRECT:

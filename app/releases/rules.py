@@ -15,6 +15,7 @@ from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELE
                                 ReleaseStatusChange)
 from app import validation
 from app.releases import signals
+from app.releases.state import status_for_clock
 from app.presaves import record as presaves
 
 
@@ -75,16 +76,6 @@ def record(release, to_status, actor):
     release.status = to_status
     db.session.add(change)
     return change
-
-
-def status_for_clock(release, now=None):
-    """Where an announced release stands by the clock."""
-    now = now or now_utc()
-    if now >= release.release_at:
-        return RELEASED
-    if now >= release.presave_opens_at:
-        return PRESAVE_ACTIVE
-    return ANNOUNCED
 
 
 def next_instant(release):

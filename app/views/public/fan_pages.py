@@ -1,6 +1,5 @@
 """The fan pages: /s/<artist> lists an artist's public releases, /s/<artist>/<release> is one."""
 from flask import abort, get_flashed_messages, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
 
 from app.analytics import capture
 from app.localtime import now_utc
@@ -15,7 +14,7 @@ from app.views.public.blueprint import fan_bp
 from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_artist, public_release, public_releases
 from app.views.public.setup import setup_for
-from app.views.public.timing import STREAM
+from app.releases.state import STREAM
 
 FLASH_CATEGORIES = ["fan-success", "fan-info", "fan-error"]
 PAGE_TEMPLATE = page_cache.PAGE_TEMPLATE
@@ -137,10 +136,7 @@ def _allow_musickit(setup, buttons):
 
 
 def presave_action(artist, release):
-    try:
-        return url_for("fan.presave", artist_slug=artist.slug, release_slug=release.slug)
-    except BuildError:  # the pre-save handler is not registered (yet)
-        return f"/s/{artist.slug}/{release.slug}/presave"
+    return url_for("fan.presave", artist_slug=artist.slug, release_slug=release.slug)
 
 
 @fan_bp.errorhandler(404)

@@ -8,9 +8,9 @@ from app.localtime import now_utc
 from app.releases.rules import artwork_url, fan_page_url
 from app.views.public.visitor import place as visitor
 from app.views.public.brands import Brand, brand, contrast, readable_on
-from app.views.public.setup import DIRECT, LINK, REMIND
+from app.platforms.registry import DIRECT, LINK, REMIND
 from app.views.public.stream import stream_platforms
-from app.views.public.timing import DUE, SOON, STREAM, out_at, page_state
+from app.releases.state import DUE, SOON, STREAM, out_at, page_state
 
 PRESAVE_VERB = {"apple_music": "Pre-Add"}
 SAVE_HINT = {"apple_music": "Adds it to your Apple Music library on release day"}

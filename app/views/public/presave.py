@@ -13,7 +13,7 @@ from app.analytics.geoip import Place, locate
 from app.extensions import db, limiter
 from app.localtime import now_utc
 from app.models import Artist, Release
-from app.models.release import PRESAVE_ACTIVE
+from app.releases.state import accepts_presaves
 from app.platforms.base import PlatformError
 from app.platforms.keys import PLATFORM_NAMES
 from app.platforms.registry import mode_for, platform_for
@@ -47,7 +47,7 @@ def presave(artist_slug, release_slug):
     page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
     if request.form.get("website"):
         return redirect(page)  # honeypot filled: a bot; drop it quietly
-    if release.status != PRESAVE_ACTIVE:
+    if not accepts_presaves(release):
         flash("Pre-saves for this release are closed.", "fan-info")
         return redirect(page)
     platform = request.form.get("platform", "")

@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass, field
 import redis
 
 from app.extensions import redis_connection
+from app.platforms import registry
+from app.platforms.registry import DIRECT, MODES, REMIND
 
-DIRECT, REMIND, LINK = "direct", "remind", "link"
-MODES = (DIRECT, REMIND, LINK)
 CACHE_SECONDS = 30
-CACHE_PREFIX = "fanpage:setup:"
+CACHE_PREFIX = "fanpage:setup:v2:"  # v2: without registry_ready
 log = logging.getLogger(__name__)
 
 
@@ -28,11 +28,10 @@ class AppleDirect:
 
 
 @dataclass
-class Setup:
+class PageSetup:
     modes: dict = field(default_factory=dict)  # platform key -> mode, in the release's order
     sandbox: bool = False  # some direct platform talks to the built-in sandbox
     apple: AppleDirect | None = None
-    registry_ready: bool = True
 
     def mode(self, key):
         return self.modes.get(key, REMIND)
@@ -57,26 +56,20 @@ def forget_setups():
 
 
 def _build(label_id, platforms):
-    try:
-        from app.platforms import registry
-    except ModuleNotFoundError as exc:
-        if exc.name != "app.platforms.registry":
-            raise
-        return Setup(modes={key: REMIND for key in platforms}, registry_ready=False)
     stored = registry.label_credentials(label_id)  # one query for all the release's platforms
     resolved = {key: registry.resolve(label_id, key, stored) for key in platforms}
     direct = {key: found for key, found in resolved.items() if found.mode == DIRECT}
     apple = direct.get("apple_music")
-    return Setup(modes={key: _known(found.mode) for key, found in resolved.items()},
+    return PageSetup(modes={key: _known(found.mode) for key, found in resolved.items()},
                  sandbox=any(found.sandbox for found in direct.values()),
-                 apple=_apple(registry, label_id, apple) if apple else None)
+                 apple=_apple(label_id, apple) if apple else None)
 
 
 def _known(mode):
     return mode if mode in MODES else REMIND
 
 
-def _apple(registry, label_id, resolved):
+def _apple(label_id, resolved):
     """MusicKit's script and developer token; None (a plain submit button) when unusable."""
     try:
         with registry.platform_for(label_id, "apple_music", setup=resolved) as client:
@@ -99,7 +92,7 @@ def _cache_get(key):
         return None
     data = json.loads(raw)
     apple = data.pop("apple")
-    return Setup(**data, apple=AppleDirect(**apple) if apple else None)
+    return PageSetup(**data, apple=AppleDirect(**apple) if apple else None)
 
 
 def _cache_set(key, setup):
