@@ -16,7 +16,7 @@ from app.api.base import (CheckedList, CheckedString, Interface, PresaveApi, act
 from app.extensions import db
 from app.releases.ledger import LedgerQuery
 from app.models import Artist, Release
-from app.models.release import DRAFT, RELEASE_MODES
+from app.models.release import RELEASE_MODES
 from app.uploads import read_upload, store_image
 
 DATE_FIELDS = ("presave_opens_at", "release_at", "timezone")
@@ -116,13 +116,13 @@ class ReleaseApi(LinkRoutes, PresaveApi):
     def create(self, data):
         artist = visible(Artist, data.pop("artist_id"), "artist_id", "No artist with this id "
                          "on your roster")
-        release = Release(artist=artist, status=DRAFT)
+        release = Release(artist=artist)
         self._set_plain(release, data)
         release.slug = release.slug or _free_slug(artist, release.title)
         tz_name = data.get("timezone") or artist.timezone or artist.label.timezone
         with field_errors(_date_field):
             rules.schedule(release, data["presave_opens_at"], data["release_at"], tz_name)
-        db.session.add(release)
+        rules.create(release, artist, actor())
         if data["announce"]:
             rules.announce(release, actor())
         return release

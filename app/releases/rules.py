@@ -67,6 +67,16 @@ def schedule(release, presave_opens_local, release_local, tz_name, *, must_be_fu
     return release
 
 
+def create(release, artist, actor):
+    """A new release of ``artist``: a draft, with that as the first line of its status
+    history. The admin, the API and the CLI all create releases through here."""
+    release.artist = artist
+    release.status = None  # before the first line of history
+    db.session.add(release)
+    record(release, DRAFT, actor)
+    return release
+
+
 def record(release, to_status, actor):
     """Change status and keep who or what did it."""
     artist = release.artist

@@ -24,7 +24,7 @@ from app import validation
 from app.extensions import db
 from app.localtime import all_zones
 from app.models import Artist, Release
-from app.models.release import DRAFT, RELEASE_MODES, STATUS_LABELS
+from app.models.release import RELEASE_MODES, STATUS_LABELS
 from app.platforms.keys import DEFAULT_PLATFORMS, PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
@@ -230,11 +230,10 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
         valid = valid and _slug_is_free(form, form.artist_id.data)
         if not valid:
             return None
-        release.artist = next(a for a in artists if a.id == form.artist_id.data)
+        artist = next(a for a in artists if a.id == form.artist_id.data)
         form.apply_to(release)
         release.release_mode = form.release_mode.data
-        db.session.add(release)
-        rules.record(release, DRAFT, g.user.username)
+        rules.create(release, artist, g.user.username)
         if request.form.get("action") == "announce":
             rules.announce(release, g.user.username)
         if not self._commit(form):

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import Artist, Consent, Fan, Label, PresaveUser, Release
+from app.models.release import ReleaseStatusChange
 from app.tenants.context import Scope, scoped
 
 STAFF, OWNER, HARBOR, ADMIN, ARTIST = ("staff@northwind.test", "owner@northwind.test",
@@ -249,6 +250,22 @@ def test_a_release_shows_local_times_beside_utc_instants(staff, artist, unique):
     assert result["created_at"].endswith("+00:00")
     shown = client.get(f"/api/v1/releases/{result['id']}", headers=headers).get_json()["result"]
     assert shown == result
+
+
+def test_a_release_made_through_the_api_starts_its_status_history_as_a_draft(app, staff, artist,
+                                                                            unique):
+    client, headers = staff
+    response = client.post("/api/v1/releases/", headers=headers, json=release_body(
+        artist["id"], title=f"First Line {unique()}"))
+    assert response.status_code == 201, response.get_json()
+    pk = response.get_json()["result"]["id"]
+    announced = client.post(f"/api/v1/releases/{pk}/announce", headers=headers)
+    assert announced.status_code == 200, announced.get_json()
+    with app.app_context(), scoped(Scope.platform()):
+        history = db.session.scalars(select(ReleaseStatusChange).where(
+            ReleaseStatusChange.release_id == pk).order_by(ReleaseStatusChange.id)).all()
+        lines = [(change.from_status, change.to_status, change.actor) for change in history]
+    assert lines == [(None, "draft", STAFF), ("draft", "announced", STAFF)]
 
 
 def test_staff_updates_lists_and_deletes_a_release(staff, release):
