@@ -21,6 +21,8 @@ from app.platforms.errors import PlatformError, TokenRejected
 from app.platforms.http import network_error
 
 
+# The one state and PKCE implementation: the fan sign-in (app.presaves.oauth_state) and the
+# client tests both go through these.
 def new_state() -> str:
     return generate_token(32)
 

@@ -8,11 +8,10 @@ import hashlib
 import json
 import secrets
 
-from authlib.common.security import generate_token
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import session
 
 from app.extensions import redis_connection
+from app.platforms import oauth as pkce
 
 TTL_SECONDS = 15 * 60
 PREFIX = "presave:oauth-state:"
@@ -31,11 +30,10 @@ def _key(state):
 
 def issue(payload):
     """Store payload for one callback; returns (state, code_verifier, code_challenge)."""
-    state = generate_token(32)
-    verifier = generate_token(64)
+    state, verifier = pkce.new_state(), pkce.new_code_verifier()
     record = {"visitor": visitor_id(), "verifier": verifier, "payload": payload}
     redis_connection().set(_key(state), json.dumps(record), ex=TTL_SECONDS)
-    return state, verifier, create_s256_code_challenge(verifier)
+    return state, verifier, pkce.code_challenge(verifier)
 
 
 def consume(state):
