@@ -18,8 +18,11 @@ _INSTANCE = Path(tempfile.mkdtemp(prefix="presave-test-"))
 os.environ["INSTANCE_PATH"] = str(_INSTANCE)
 os.environ.setdefault("PUBLIC_BASE_URL", "http://presave.test")
 
-from tests.fan_journey import active_release  # noqa: E402,F401  (a shared fixture)
 from tests.support import claim_redis_db, reset_database  # noqa: E402
+
+# The shared fixtures' modules, so no test module has to import a fixture by name.
+pytest_plugins = ["tests.fan_journey", "tests.lifecycle", "tests.stream_pages", "tests.ledger_rows",
+                  "tests.smtp_server", "tests.spotify_openapi", "tests.e2e.served_clock"]
 
 DEMO_PASSWORDS = {
     "admin@presave.test": "demo-admin",

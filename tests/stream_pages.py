@@ -25,7 +25,7 @@ def visitor(address):
 
 
 @pytest.fixture(scope="module")
-def studio(app):
+def stream_studio(app):
     """(artist slug, artist id) of a label and artist only the module's tests use."""
     with app.app_context(), scoped(Scope.platform("test")):
         tag = uuid.uuid4().hex[:8]
@@ -40,14 +40,14 @@ def studio(app):
 
 
 @pytest.fixture
-def make_release(app, studio):
+def make_release(app, stream_studio):
     """make(release_local, ...) -> (page path, release id, release instant UTC); the status is
     set as staff or the clock left it, with no job scheduled: only the page's clock moves it."""
     def _make(release_local="2031-05-10T00:00", tz_name="Europe/London", *, mode="global",
               status=PRESAVE_ACTIVE, platforms=("spotify", "apple_music", "deezer", "tidal"),
               title="Blue Hour"):
         with app.app_context(), scoped(Scope.platform("test")):
-            artist = db.session.get(Artist, studio[1])
+            artist = db.session.get(Artist, stream_studio[1])
             release = Release(artist=artist, label_id=artist.label_id, title=title,
                               slug=f"r-{uuid.uuid4().hex[:8]}", platforms=list(platforms),
                               release_mode=mode, status="draft")

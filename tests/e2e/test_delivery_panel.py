@@ -8,7 +8,6 @@ from app.extensions import db
 from app.models import PreSave
 from app.tenants.context import Scope, scoped
 from tests.e2e.screens import shoot
-from tests.ledger_rows import ledger_release  # noqa: F401  (a shared fixture)
 
 LOOK_HERE = Path("/tmp/presave-screens")
 

@@ -21,7 +21,6 @@ from app.models.release import PRESAVE_ACTIVE
 from app.sandbox import state as sandbox
 from app.tenants.context import Scope, scoped
 from tests.e2e.screens import shoot
-from tests.e2e.served_clock import clock_server  # noqa: F401  (a fixture)
 
 ARTIST = "aurora-vale"
 FOUND = ("spotify", "apple_music", "deezer")  # in the sandbox's catalogue; tidal is not

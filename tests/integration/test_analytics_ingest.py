@@ -23,7 +23,6 @@ from app.tenants.context import Scope, scoped
 from tests.event_stream import (AMSTERDAM, DESKTOP, IPHONE, MINNEAPOLIS, OXFORD, SYDNEY, drain,
                                 events_of, stream_state, visitor)
 from tests.fan_journey import page
-from tests.ledger_rows import ledger_release  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 VISITS = [(AMSTERDAM, IPHONE), (MINNEAPOLIS, DESKTOP), (SYDNEY, IPHONE), (OXFORD, DESKTOP)]

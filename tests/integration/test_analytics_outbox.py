@@ -11,7 +11,7 @@ import pytest
 from app.analytics import capture, outbox
 from app.extensions import redis_connection
 from config import BASE_DIR
-from tests.stream_pages import NOWHERE, make_release, studio, visitor  # noqa: F401
+from tests.stream_pages import NOWHERE, visitor
 
 LONG_MS = 600_000  # no thread sends within a test: what arrives was sent otherwise
 

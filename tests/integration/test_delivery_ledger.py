@@ -14,7 +14,6 @@ from app.releases.ledger import plain_reason
 from app.localtime import now_utc
 from app.models import Release, StreamingLink
 from app.tenants.context import Scope, scoped
-from tests.ledger_rows import ledger_release  # noqa: F401  (a shared fixture)
 
 STAFF, ARTIST_USER, HARBOR = "staff@northwind.test", "artist@northwind.test", "staff@harbor.test"
 

@@ -15,8 +15,7 @@ from app.localtime import frozen, now_utc
 from app.models import Artist, Label, Release
 from app.tenants.context import Scope, scoped
 from app.views.public.speed.page_cache import CSRF, NONCE, NOW, PARTS, cache
-from tests.stream_pages import (MUMBAI, NEW_YORK, NOWHERE, TOKYO, make_release,  # noqa: F401
-                                studio, visitor)
+from tests.stream_pages import MUMBAI, NEW_YORK, NOWHERE, TOKYO, visitor
 
 SECOND = timedelta(seconds=1)
 INSTAGRAM = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "

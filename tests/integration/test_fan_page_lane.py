@@ -21,7 +21,7 @@ from app.views.public.visitor import csrf as fan_csrf
 from app.views.public.speed import fast_lane
 from app.views.public.speed.page_cache import cache
 from config import BASE_DIR
-from tests.stream_pages import MUMBAI, NOWHERE, make_release, studio, visitor  # noqa: F401
+from tests.stream_pages import MUMBAI, NOWHERE, visitor
 
 UTM = "?utm_source=newsletter&utm_medium=email&utm_campaign=week1"
 

@@ -14,8 +14,7 @@ from app.localtime import frozen
 from app.models.release import DRAFT, RELEASED
 from app.platforms import web_links
 from app.views.public.links import SEARCH
-from tests.stream_pages import (add_link, make_release, set_link, studio,  # noqa: F401
-                                visitor)
+from tests.stream_pages import add_link, set_link, visitor
 
 SPOTIFY_LINK = "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"
 SPOTIFY_SEARCH = "https://open.spotify.com/search/Sea%20%26%20Sky%20Blue%20Hour"

@@ -19,9 +19,7 @@ from app.jobs.lifecycle import (LIFECYCLE_QUEUE, advance_job_id, reconcile, rele
 from app.localtime import frozen, now_utc
 from app.models import Artist, PreSave, Release
 from app.tenants.context import Scope, scoped
-from tests.lifecycle import (T0, UTC, announced, in_scope, presave_from, scheduled,
-                             studio)  # noqa: F401  (studio is a fixture)
-from tests.smtp_server import smtp_server  # noqa: F401  (a fixture)
+from tests.lifecycle import T0, UTC, announced, in_scope, presave_from, scheduled
 
 CRON_CONFIG = Path(supervisor.BASE_DIR) / "app" / "jobs" / "cron.py"
 

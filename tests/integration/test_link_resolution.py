@@ -22,7 +22,7 @@ from app.models.release import DRAFT, RELEASED
 from app.sandbox import odesli as odesli_stand_in, state as sandbox
 from app.tenants.context import Scope, scoped
 from tests.lifecycle import T0 as LIFECYCLE_NOW
-from tests.lifecycle import announced, in_scope, studio, work  # noqa: F401  (studio is a fixture)
+from tests.lifecycle import announced, in_scope, work
 
 UTC = timezone.utc
 T0 = datetime(2027, 4, 9, 0, 0, tzinfo=UTC)  # the release instant in these tests

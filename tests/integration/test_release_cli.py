@@ -3,7 +3,7 @@ from datetime import datetime
 
 from app.extensions import db
 from app.localtime import frozen
-from tests.lifecycle import T0, UTC, announced, in_scope, presave_from, studio  # noqa: F401
+from tests.lifecycle import T0, UTC, announced, in_scope, presave_from
 
 
 def _ledger(app, studio):

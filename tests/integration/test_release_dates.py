@@ -15,7 +15,7 @@ from app.models import Artist, PreSave, Release
 from app.tenants.context import Scope
 from tests.fan_journey import page
 from tests.lifecycle import (T0, UTC, announced, in_scope, pending_instants, presave_from,
-                             scheduled, studio, work)  # noqa: F401  (studio is a fixture)
+                             scheduled, work)
 
 BERLIN_MARCH_10 = datetime(2027, 3, 9, 23, 0, tzinfo=UTC)  # 2027-03-10 00:00 CET
 

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import Artist, Release
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
 from app.releases.state import behind_the_clock, status_for_clock
-from tests.lifecycle import T0, _unique, in_scope, studio  # noqa: F401  (studio is a fixture)
+from tests.lifecycle import T0, _unique, in_scope
 
 ORDER = [ANNOUNCED, PRESAVE_ACTIVE, RELEASED]
 OFFSETS = [timedelta(days=-2), timedelta(seconds=-1), timedelta(0), timedelta(seconds=1),

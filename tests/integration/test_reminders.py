@@ -16,7 +16,7 @@ from app.presaves import record as presaves
 from tests.fan_journey import start
 from tests.integration.test_release_day import (age_retries, ctx, reconcile_once,
                                                 release_now as due_now, rows, run_release_day)
-from tests.smtp_server import Login, smtp_server  # noqa: F401  (a fixture)
+from tests.smtp_server import Login
 
 BASE = "http://presave.test"
 

@@ -11,7 +11,6 @@ from openapi_schema_validator import OAS30Validator
 from app.sandbox import state
 from tests.integration.test_sandbox import admin, app_token, bearer, faults, tokens
 from tests.spotify_openapi import MARKS, SANDBOX_ROOT, real_request, validate
-from tests.spotify_openapi import spec  # noqa: F401  (a fixture)
 
 pytestmark = MARKS
 

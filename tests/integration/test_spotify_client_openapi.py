@@ -20,7 +20,6 @@ from app.sandbox import ids, state
 from tests.integration.test_platform_clients import REDIRECT, authorise, faults, query
 from tests.integration.test_platform_clients import harbor, sandbox  # noqa: F401  (fixtures)
 from tests.spotify_openapi import MARKS, SANDBOX_ROOT, real_request, validate
-from tests.spotify_openapi import spec  # noqa: F401  (a fixture)
 
 pytestmark = MARKS
 

@@ -13,7 +13,7 @@ from app.localtime import frozen
 from app.models.release import RELEASED
 from app.views.public.stream import forget_clicks
 from tests.stream_pages import (LONDON, MUMBAI, NEW_YORK, NOWHERE, TOKYO, UTC, add_clicks,
-                                add_link, make_release, studio, visitor)  # noqa: F401
+                                add_link, visitor)
 
 SECOND = timedelta(seconds=1)
 SPOTIFY_LINK = "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"
@@ -67,26 +67,26 @@ def test_the_page_switches_at_the_release_instant_by_the_clock(client, make_rele
     assert (go.status_code, go.headers["Location"]) == (302, SPOTIFY_LINK)
 
 
-def test_the_artist_page_switches_at_the_instant_too(client, make_release, studio):
+def test_the_artist_page_switches_at_the_instant_too(client, make_release, stream_studio):
     path, _, out = make_release()
     slug = path.rsplit("/", 1)[1]
     pill = re.compile(rf'href="{re.escape(path)}">.*?class="pill pill-([a-z]+)"', re.S)
     with frozen(out - SECOND):
-        assert pill.search(text(get(client, f"/s/{studio[0]}"))).group(1) == "presave"
+        assert pill.search(text(get(client, f"/s/{stream_studio[0]}"))).group(1) == "presave"
     with frozen(out):
-        assert pill.search(text(get(client, f"/s/{studio[0]}"))).group(1) == "stream", slug
+        assert pill.search(text(get(client, f"/s/{stream_studio[0]}"))).group(1) == "stream", slug
 
 
 @pytest.mark.parametrize("suffix", ["", "/go/spotify", "/go/deezer", "/listen/spotify",
                                     "/go/myspace"])
-def test_nothing_is_cached_past_the_instant(client, make_release, app, studio, suffix):
+def test_nothing_is_cached_past_the_instant(client, make_release, app, stream_studio, suffix):
     """Pages and redirects change at the instant: no shared or private cache may keep one,
     and there is no validator (ETag, Last-Modified) that could call an old copy fresh."""
     path, release_id, out = make_release()
     add_link(app, release_id, "spotify", SPOTIFY_LINK)
     for at in (out - SECOND, out, out + SECOND):
         with frozen(at):
-            for url in (path + suffix, f"/s/{studio[0]}"):
+            for url in (path + suffix, f"/s/{stream_studio[0]}"):
                 response = get(client, url)
                 assert response.headers["Cache-Control"] == "private, no-store", (at, url)
                 for header in ("Expires", "ETag", "Last-Modified", "Age"):
