@@ -41,6 +41,13 @@ log = logging.getLogger(__name__)
 DIRECT, REMIND, LINK = "direct", "remind", "link"
 MODES = (DIRECT, REMIND, LINK)
 
+
+def fan_mode(mode, in_app_browser):
+    """The mode a fan gets: an in-app browser cannot finish a platform's sign-in, so a direct
+    platform reminds there instead."""
+    return REMIND if mode == DIRECT and in_app_browser else mode
+
+
 CLIENTS: dict[str, type[Platform]] = {
     SPOTIFY: Spotify, APPLE_MUSIC: AppleMusic, DEEZER: Deezer, TIDAL: Tidal,
     YOUTUBE_MUSIC: YouTubeMusic, AMAZON_MUSIC: AmazonMusic,

@@ -8,7 +8,7 @@ from app.localtime import now_utc
 from app.releases.rules import artwork_url, fan_page_url
 from app.views.public.visitor import place as visitor
 from app.views.public.brands import Brand, brand, contrast, readable_on
-from app.platforms.registry import DIRECT, LINK, REMIND
+from app.platforms.registry import DIRECT, LINK, REMIND, fan_mode
 from app.views.public.stream import stream_platforms
 from app.releases.state import DUE, SOON, STREAM, out_at, page_state
 
@@ -75,10 +75,10 @@ def _stream_button(release, key, found):
 
 
 def _presave_button(key, setup, in_app):
-    b, mode = brand(key), setup.mode(key)
+    b, mode = brand(key), fan_mode(setup.mode(key), in_app)
     if mode == LINK:
         return Button(b, mode, "later", b.name, "Listen here from release day")
-    if mode == REMIND or in_app:  # in-app browsers cannot finish a platform login
+    if mode == REMIND:
         return Button(b, REMIND, "submit", f"Remind me on {b.name}",
                       "We send you the link on release day")
     kind = "musickit" if key == "apple_music" and setup.apple else "submit"

@@ -16,7 +16,7 @@ from app.models import Artist, Release
 from app.releases.state import accepts_presaves
 from app.platforms.base import PlatformError
 from app.platforms.keys import PLATFORM_NAMES
-from app.platforms.registry import mode_for, platform_for
+from app.platforms.registry import fan_mode, mode_for, platform_for
 from app.tenants.context import Scope, set_request_scope
 from app.views.public.blueprint import fan_bp
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
@@ -73,9 +73,8 @@ def presave(artist_slug, release_slug):
 
 def _mode(artist, platform):
     """The platform's mode; an in-app browser cannot finish a sign-in, so it gets reminders."""
-    mode = mode_for(artist.label_id, platform)
     in_app = request.form.get("intent") == "remind" or in_app_browser(request.user_agent.string)
-    return "remind" if mode == "direct" and in_app else mode
+    return fan_mode(mode_for(artist.label_id, platform), in_app)
 
 
 def _journey_errors(mode, platform, release, wrapper):
