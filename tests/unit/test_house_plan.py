@@ -1,4 +1,5 @@
 """The house plan's promises that no import contract can state."""
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,3 +15,35 @@ def test_config_imports_on_its_own_without_app():
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def lint_copy(tmp_path, extra_import=None):
+    """lint-imports over a copy of app/, with one import added to one module."""
+    shutil.copytree(ROOT / "app", tmp_path / "app",
+                    ignore=shutil.ignore_patterns("__pycache__", "static", "templates"))
+    shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
+    if extra_import:
+        module, line = extra_import
+        with open(tmp_path / module, "a") as source:
+            source.write(f"\n{line}  # noqa\n")
+    lint = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_house_plan_holds_today(tmp_path):
+    done = lint_copy(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_model_that_imports_a_job_breaks_the_layers(tmp_path):
+    done = lint_copy(tmp_path, ("app/models/label.py", "from app.jobs import runtime"))
+    assert done.returncode == 1
+    assert "app.models is not allowed to import app.jobs" in done.stdout
+
+
+def test_an_import_circle_between_siblings_breaks_the_contract(tmp_path):
+    # the release rules import presaves.record; presaves importing releases closes a circle
+    done = lint_copy(tmp_path, ("app/presaves/wrapper.py", "from app.releases import state"))
+    assert done.returncode == 1
+    assert "No import circles anywhere under app/ BROKEN" in done.stdout
