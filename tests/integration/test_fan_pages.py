@@ -9,7 +9,8 @@ from app.releases import rules as release_rules
 from app.cli.demo import artwork
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import Artist, Label, Release, StreamingLink
+from app.crypto import keyring
+from app.models import Artist, Label, PlatformCredential, Release, StreamingLink
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
 from app.tenants.context import Scope, scoped
 from app.uploads import store_image
@@ -396,3 +397,25 @@ def test_artist_page_lists_only_public_releases(client, make_artist, make_releas
     assert "Secret Draft" not in page
     for path in public:
         assert f'href="{path}"' in page
+
+
+def test_page_and_pre_save_handler_follow_a_credential_change_together(app, client, label,
+                                                                      make_artist, make_release,
+                                                                      no_sandbox):
+    path = make_release(make_artist(collect_email="off", collect_phone="off"))
+    assert "Pre-Save on Spotify" not in html(client.get(path))  # no credentials: reminders
+    with app.app_context(), scoped(Scope.platform("test")):
+        stored = PlatformCredential(label_id=label, platform="spotify", client_id="label-app")
+        stored.set_client_secret(keyring(), "label-secret")
+        db.session.add(stored)
+        db.session.commit()
+        stored_id = stored.id
+    try:
+        assert "Pre-Save on Spotify" in html(client.get(path))  # at once, not in 30 s
+        signing_in = client.post(f"{path}/presave", data={"platform": "spotify"})
+        assert signing_in.status_code == 302
+        assert signing_in.headers["Location"].startswith("https://accounts.spotify.com/")
+    finally:
+        with app.app_context(), scoped(Scope.platform("test")):
+            db.session.delete(db.session.get(PlatformCredential, stored_id))
+            db.session.commit()

@@ -16,13 +16,14 @@ from app.models import Artist, Release
 from app.releases.state import accepts_presaves
 from app.platforms.base import PlatformError
 from app.platforms.keys import PLATFORM_NAMES
-from app.platforms.registry import fan_mode, mode_for, platform_for
+from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
 from app.views.public.blueprint import fan_bp
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 from app.views.public.fan_pages import render_release_page
 from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_release
+from app.views.public.setup import setup_for
 from app.models.fan import RELEASE_REMINDER
 from app.presaves.wrapper import WrapperInput, read as read_wrapper
 
@@ -54,7 +55,7 @@ def presave(artist_slug, release_slug):
     if platform not in (release.platforms or []):
         abort(400, "Choose one of the platforms shown on the page.")
     capture.record("platform_click", release, platform)
-    mode = _mode(artist, platform)
+    mode = _mode(release, platform)
     if mode == "link":
         abort(400, f"{PLATFORM_NAMES[platform]} only has listening links for this release.")
     place = locate(request.remote_addr)
@@ -71,10 +72,10 @@ def presave(artist_slug, release_slug):
     return _send_to_platform(artist, release, platform, wrapper, place)
 
 
-def _mode(artist, platform):
+def _mode(release, platform):
     """The platform's mode; an in-app browser cannot finish a sign-in, so it gets reminders."""
     in_app = request.form.get("intent") == "remind" or in_app_browser(request.user_agent.string)
-    return fan_mode(mode_for(artist.label_id, platform), in_app)
+    return fan_mode(setup_for(release).mode(platform), in_app)
 
 
 def _journey_errors(mode, platform, release, wrapper):

@@ -3,7 +3,8 @@
 The modes come from app.platforms.registry (resolve(), with the label's
 credentials read once). Until a label's setup changes they
 are the same for every visitor, so they are cached in Redis for a short while,
-keyed by the release's id, last change and status: a status change shows at once.
+keyed by the release's id, last change and status and by the fan page version, which
+every credential change moves: the page and the pre-save handler read the same modes.
 """
 import json
 import logging
@@ -14,8 +15,8 @@ import redis
 from app.extensions import redis_connection
 from app.platforms import registry
 from app.platforms.registry import DIRECT, MODES, REMIND
+from app.views.public.speed import page_version
 
-CACHE_SECONDS = 30
 CACHE_PREFIX = "fanpage:setup:v2:"  # v2: without registry_ready
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ class PageSetup:
 
 def setup_for(release):
     """The release's platform setup, from the cache when it is fresh."""
-    key = f"{CACHE_PREFIX}{release.id}:{release.updated_at.timestamp():.6f}:{release.status}"
+    key = (f"{CACHE_PREFIX}{release.id}:{release.updated_at.timestamp():.6f}:{release.status}:"
+           f"{page_version.current()}")
     cached = _cache_get(key)
     if cached is not None:
         return cached
@@ -97,6 +99,6 @@ def _cache_get(key):
 
 def _cache_set(key, setup):
     try:
-        redis_connection().set(key, json.dumps(asdict(setup)), ex=CACHE_SECONDS)
+        redis_connection().set(key, json.dumps(asdict(setup)), ex=page_version.KEEP_SECONDS)
     except redis.RedisError:
         pass

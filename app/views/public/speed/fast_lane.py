@@ -28,13 +28,12 @@ from app.errors import has_nul_character
 from app.localtime import now_utc
 from app.views.public.speed import page_version
 from app.views.public.speed.page_cache import PageCache, row_values
-from app.views.public.setup import CACHE_SECONDS
 
 PAGE_PATH = re.compile(r"/s/[^/]+/[^/]+")
 ENDPOINT = "fan.release"
 VERSION = "presave.fan_page_version"  # in the environ: what the lane read, for keep()
 EXTENSION = "fan_page_lane"
-KEEP = timedelta(seconds=CACHE_SECONDS)
+KEEP = timedelta(seconds=page_version.KEEP_SECONDS)
 log = logging.getLogger(__name__)
 
 

@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 from app.extensions import redis_connection
 
 KEY = "fanpage:version"
+# The longest anything kept for a fan page is used, whatever the version says (a safety net
+# for a version that could not be moved): the kept pages and the platform setups.
+KEEP_SECONDS = 30
 EXTENSION = "fan_page_version"  # (value, when read) in this process
 _CHANGED = "fanpage_changed"
 log = logging.getLogger(__name__)
