@@ -2,7 +2,7 @@
 the way back, one-click reuse, refusals, the in-app browser fallback and Apple's MusicKit.
 
 Each test makes its own pre-save-active release(s) of a demo artist and checks the database
-afterwards. Screenshots go to test-results/screens/journey-*.png and /tmp/journey-*.png.
+afterwards. Screenshots go to test-results/screens/journey-*.png and /tmp/presave-screens/.
 """
 import re
 from pathlib import Path
@@ -30,7 +30,7 @@ INSTAGRAM = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit
 # --- the fan's side ------------------------------------------------------------------
 
 def screen(page, step):
-    shoot(page, f"journey-{step}", Path(f"/tmp/journey-{step}.png"))
+    shoot(page, f"journey-{step}", Path("/tmp/presave-screens"))
 
 
 def open_release(page, live_server, slug):
