@@ -1,12 +1,15 @@
 """Staff create a release through the three-step page in a real browser."""
 import re
+from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import expect
 
 from app.localtime import now_utc
+from tests.e2e.screens import shoot
 
 YEAR = now_utc().year + 1
+LOOK_HERE = Path("/tmp/presave-screens")
 
 
 def artwork_file(tmp_path):
@@ -40,19 +43,19 @@ def test_staff_creates_and_announces_a_release(page, live_server, login_as, tmp_
     expect(page.locator("#step-dates")).to_be_hidden()
 
     fill_track_info(page, title, artwork_file(tmp_path))
-    page.screenshot(path="/tmp/release-create.png", full_page=True)
+    shoot(page, "release-create", LOOK_HERE)
     page.click("text=Next: codes")
     page.fill("#isrc", "GB-AAA-27-00042")
     page.fill("#upc", "012345678906")  # wrong check digit: the page must send us back here
     page.click("text=Next: dates")
     fill_dates(page)
-    page.screenshot(path="/tmp/release-create-dates.png", full_page=True)
+    shoot(page, "release-create-dates", LOOK_HERE)
     page.click("button[value=announce]")
 
     expect(page.locator("#step-codes")).to_be_visible()
     expect(page.locator("[data-field=upc] .field-error")).to_contain_text("check digit is wrong")
     expect(page.locator("#artwork_kept")).to_have_value(re.compile(r"^[0-9a-f]{40}\.png$"))
-    page.screenshot(path="/tmp/release-create-errors.png", full_page=True)
+    shoot(page, "release-create-errors", LOOK_HERE)
     page.fill("#upc", "012345678905")
     page.click("text=Next: dates")
     expect(page.locator("#timezone")).to_have_value("Europe/Berlin")
@@ -64,7 +67,7 @@ def test_staff_creates_and_announces_a_release(page, live_server, login_as, tmp_
     expect(page.locator(".timing-table")).to_contain_text(f"{YEAR}-02-28 23:00 UTC")
     expect(page.locator(".countdown-value")).to_have_text(re.compile(r"\d+d \d\d:\d\d:\d\d"))
     expect(page.locator(".release-artwork")).to_be_visible()
-    page.screenshot(path="/tmp/release-page.png", full_page=True)
+    shoot(page, "release-page", LOOK_HERE)
 
     page.click("text=All releases")
     row = page.locator("tbody tr", has_text=title)
