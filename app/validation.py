@@ -6,7 +6,7 @@ message a person can act on.
 import re
 
 from app.localtime import zone
-from app.platforms.keys import PLATFORM_KEYS, PLATFORM_NAMES
+from app.platform_table import PLATFORM_KEYS
 
 # re.ASCII: "\d" would otherwise accept any Unicode digit (Arabic-Indic, full-width, ...).
 MAX_ID = 2**31 - 1  # the largest value an integer primary key holds on PostgreSQL
@@ -82,7 +82,3 @@ def field_mode(value):
     if value not in ("off", "optional", "required"):
         raise ValueError("Each field is off, optional or required")
     return value
-
-
-def platform_name(key):
-    return PLATFORM_NAMES.get(key, key)

@@ -108,7 +108,7 @@ def seed(app, n):
     from app.crypto import keyring
     from app.extensions import db
     from app.models import Authorization, Fan, PreSave, Release
-    from app.platforms.registry import sandbox_credentials
+    from app.platforms.registry import client_class
     from app.sandbox import ids, state
     from app.tenants.context import Scope, scoped
 
@@ -117,7 +117,7 @@ def seed(app, n):
     scopes = ["user-library-read", "user-library-modify"]
     tokens = []
     with app.app_context(), scoped(Scope.platform("bench:seed")):
-        client_id = sandbox_credentials("spotify").client_id
+        client_id = client_class("spotify").sandbox_credentials(app.config).client_id
         ring = keyring()
         session = db.session
         artist = new_artist(db)

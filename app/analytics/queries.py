@@ -16,7 +16,7 @@ from app.localtime import now_utc
 from app.models import Artist, Label, Release
 from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlatform,
                                      EventDailySource, EventTotalPlace, EventTotalSource)
-from app.validation import platform_name
+from app.platform_table import name as platform_name
 
 VIEW, CLICK, SIGN_IN, PRESAVE, REMINDER, DELIVERED = (
     "page_view", "platform_click", "authorization_started", "presave_completed",

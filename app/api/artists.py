@@ -6,7 +6,7 @@ from app.api.base import CheckedString, Interface, PresaveApi, id_field, visible
 from app.extensions import db
 from app.models import Artist, Label
 from app.models.artist import FIELD_MODES
-from app.platforms.keys import PLATFORM_KEYS
+from app.platform_table import PLATFORM_KEYS
 from app.tenants.context import current_scope
 
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.localtime import now_utc, zone
 from app.models import Artist, Label, PresaveUser, Release
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
-from app.platforms.keys import PLATFORM_KEYS
+from app.platform_table import PLATFORM_KEYS, RESOLVER_EXTRAS
 from app.tenants.context import Scope, scoped
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
 from app.uploads import store_image
@@ -97,7 +97,6 @@ def register_in_sandbox(echo=print):
     if not current_app.config.get("SANDBOX_ENABLED"):
         return
     from app.sandbox import state
-    from app.releases.links import RESOLVER_EXTRAS
 
     demo_slugs = [a["slug"] for spec in LABELS for a in spec["artists"]]
     releases = db.session.scalars(select(Release).join(Release.artist).where(

@@ -20,7 +20,7 @@ from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
 from app.models.release import PRESAVE_ACTIVE, RELEASED
-from app.validation import platform_name
+from app.platform_table import name as platform_name
 
 log = logging.getLogger(__name__)
 

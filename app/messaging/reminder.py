@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from app.messaging import Refused, Withdrawn
-from app.platforms.keys import PLATFORM_NAMES
+from app.platform_table import name
 from app.models.fan import RELEASE_REMINDER
 
 EMAIL, SMS = "email", "sms"
@@ -26,7 +26,7 @@ def reminder_for(presave, link):
     if _withdrawn(fan):
         raise Withdrawn("not sent: the fan withdrew the reminder")
     stop = fan_me_url(release.artist)
-    platform = PLATFORM_NAMES.get(presave.platform, presave.platform)
+    platform = name(presave.platform)
     subject = f"“{release.title}” by {release.artist.name} is out now"
     if fan.email:
         return Message(EMAIL, fan.email, subject, _email_text(fan, subject, platform, link, stop),

@@ -2,7 +2,7 @@ from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
-from app.platforms.keys import PLATFORM_CHOICES
+from app.platform_table import name
 
 
 class Label(Model):
@@ -52,11 +52,11 @@ class PlatformCredential(LabelOwned, Model):
 
     @property
     def platform_name(self):
-        return dict(PLATFORM_CHOICES).get(self.platform, self.platform)
+        return name(self.platform)
 
     @property
     def secret_state(self):
         return "stored (sealed)" if self.client_secret_sealed else "not set"
 
     def __repr__(self):
-        return dict(PLATFORM_CHOICES).get(self.platform, self.platform)
+        return name(self.platform)

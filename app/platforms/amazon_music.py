@@ -8,7 +8,7 @@ Music API call carries the security profile's ``x-api-key`` (credentials.extra).
 """
 from app.platforms.base import chunks, unique
 from app.platforms.flow import Request
-from app.platforms.keys import AMAZON_MUSIC
+from app.platform_table import AMAZON_MUSIC
 from app.platforms.oauth import OAuthPlatform, bearer
 
 LIBRARY_BATCH = 50  # the sandbox's assumption, like the path
@@ -16,7 +16,6 @@ LIBRARY_BATCH = 50  # the sandbox's assumption, like the path
 
 class AmazonMusic(OAuthPlatform):
     key = AMAZON_MUSIC
-    name = "Amazon Music"
     base_scopes = ("profile",)
     write_scopes = ("music::library",)
 

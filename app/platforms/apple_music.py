@@ -13,16 +13,18 @@ import hashlib
 import re
 import threading
 import time
+from urllib.parse import urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from app.platforms.base import CatalogItem, Platform, TokenSet, chunks, parse_date, unique
+from app.platforms.base import CatalogItem, Credentials, Platform, TokenSet, chunks, parse_date, unique
 from app.platforms.errors import GrantRevoked, ItemsRejected, NotSupported, PlatformError
 from app.platforms.flow import Request
-from app.platforms.keys import APPLE_MUSIC
+from app.platform_table import APPLE_MUSIC
 from app.platforms.oauth import bearer
 
+SANDBOX_TEAM_ID, SANDBOX_KEY_ID = "PRESAVESBX", "SANDBOXKEY"
 MAX_TOKEN_LIFETIME = 15777000  # Apple refuses developer tokens valid longer (about 6 months)
 TOKEN_LIFETIME = 24 * 3600
 IDS_PER_REQUEST = 100  # Apple documents no limit for library adds; stay modest
@@ -54,13 +56,30 @@ def team_and_key(client_id):
 
 class AppleMusic(Platform):
     key = APPLE_MUSIC
-    name = "Apple Music"
 
     def __init__(self, endpoints, credentials, transport=None, timeout=10.0, storefront="us",
                  origin=None):
         super().__init__(endpoints, credentials, transport=transport, timeout=timeout)
         self.storefront = storefront  # for catalogue look-ups without a fan
         self.origin = origin
+
+    @classmethod
+    def instance_credentials(cls, config):
+        team, key_id = config.get("APPLE_TEAM_ID"), config.get("APPLE_KEY_ID")
+        return Credentials(f"{team}/{key_id}" if team and key_id else None,
+                           extra=config.get("APPLE_PRIVATE_KEY"))
+
+    @classmethod
+    def sandbox_credentials(cls, config):
+        """The sandbox's fixed team and key, and the instance's own sandbox .p8."""
+        return Credentials(f"{SANDBOX_TEAM_ID}/{SANDBOX_KEY_ID}",
+                           extra=config["APPLE_SANDBOX_PRIVATE_KEY"])
+
+    @classmethod
+    def options(cls, config):
+        parts = urlsplit(config["PUBLIC_BASE_URL"])
+        return {"storefront": config.get("APPLE_STOREFRONT", "us"),
+                "origin": f"{parts.scheme}://{parts.netloc}"}
 
     def developer_token(self):
         team_id, key_id = team_and_key(self.credentials.client_id)

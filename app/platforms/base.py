@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import httpx
 
-from app.platforms.endpoints import Endpoints
+from app.platform_table import Endpoints, descriptor
 from app.platforms.errors import (  # noqa: F401  (re-exported: the interface's errors)
     GrantRevoked, ItemsRejected, NotSupported, PlatformError, QuotaExceeded, RateLimited,
     TokenRejected, TransientError, classify, error_details)
@@ -71,8 +71,7 @@ class Credentials:
 
 
 class Platform(ABC):
-    key = ""
-    name = ""
+    key = ""  # its row in app.platform_table, where its name and endpoints are
     write_scopes: tuple[str, ...] = ()  # all needed to save into the library
     follow_scopes: tuple[str, ...] = ()  # added when the page also follows the artist
     base_scopes: tuple[str, ...] = ()  # always asked (identity)
@@ -85,6 +84,31 @@ class Platform(ABC):
         self.transport = transport
         self.timeout = timeout
         self.http = Http(self, transport=transport, timeout=timeout)
+
+    @property
+    def name(self) -> str:
+        return descriptor(self.key).name
+
+    # -- how the registry builds it ------------------------------------------
+
+    @classmethod
+    def instance_credentials(cls, config) -> Credentials:
+        """The instance-wide credentials, from the settings the descriptor names."""
+        return Credentials(*(config.get(name) if name else None
+                             for name in descriptor(cls.key).settings))
+
+    @classmethod
+    def sandbox_credentials(cls, config) -> Credentials:
+        """What the sandbox accepts: a fixed app per platform."""
+        settings = descriptor(cls.key).settings
+        has_extra = len(settings) > 2 and settings[2] is not None
+        return Credentials(f"presave-sandbox-{cls.key}", "sandbox-secret",
+                           "sandbox-api-key" if has_extra else None)
+
+    @classmethod
+    def options(cls, config) -> dict:
+        """Keyword arguments beyond endpoints and credentials, from the settings."""
+        return {}
 
     @property
     def sandbox(self) -> bool:

@@ -11,14 +11,13 @@ from app.platforms.base import CatalogItem, Platform, TokenSet, parse_date, uniq
 from app.platforms.errors import (GrantRevoked, ItemsRejected, NotSupported, PlatformError,
                                   RateLimited, TransientError, details_from_body)
 from app.platforms.flow import Request
-from app.platforms.keys import DEEZER
+from app.platform_table import DEEZER
 
 QUOTA, PERMISSION, TOKEN_INVALID, SERVICE_BUSY, DATA_NOT_FOUND = "4", "200", "300", "700", "800"
 
 
 class Deezer(Platform):
     key = DEEZER
-    name = "Deezer"
     base_scopes = ("basic_access", "email", "offline_access")
     write_scopes = ("manage_library",)
     scope_separator = ","

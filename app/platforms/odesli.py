@@ -12,16 +12,13 @@ from flask import current_app
 
 from app.platforms.errors import PlatformError, classify, error_details
 from app.platforms.http import network_error
-from app.platforms.keys import AMAZON_MUSIC, APPLE_MUSIC, DEEZER, SPOTIFY, TIDAL, YOUTUBE_MUSIC
-from app.platforms.web_links import AUDIOMACK, PANDORA, SOUNDCLOUD
+from app.platform_table import TABLE
 
 log = logging.getLogger(__name__)
 
 NAME = "Odesli"
-# Odesli's platform names → ours (YouTube Music before plain YouTube).
-PLATFORMS = {"spotify": SPOTIFY, "appleMusic": APPLE_MUSIC, "deezer": DEEZER, "tidal": TIDAL,
-             "youtubeMusic": YOUTUBE_MUSIC, "amazonMusic": AMAZON_MUSIC,
-             "soundcloud": SOUNDCLOUD, "pandora": PANDORA, "audiomack": AUDIOMACK}
+# Odesli's platform names → ours (youtubeMusic; plain youtube is not a platform of ours).
+PLATFORMS = {d.resolver[0]: d.key for d in TABLE if d.resolver}
 
 
 def configured():

@@ -16,24 +16,20 @@ runs outside any web process and may use real HTTP.
 """
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from functools import cache
 
 import httpx
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.utils import import_string
 
 from app.crypto import DecryptError, keyring
-from app.platforms import endpoints as endpoint_roots
-from app.platforms.amazon_music import AmazonMusic
-from app.platforms.apple_music import AppleMusic
+from app.extensions import db
+from app.models import PlatformCredential
+from app.platform_table import PLATFORM_KEYS, Endpoints, descriptor, sandbox_endpoints
 from app.platforms.base import Credentials, Platform
-from app.platforms.deezer import Deezer
 from app.platforms.errors import NotSupported
-from app.platforms.keys import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, PLATFORM_KEYS, SPOTIFY, TIDAL,
-                                YOUTUBE_MUSIC)
-from app.platforms.spotify import Spotify
-from app.platforms.tidal import Tidal
-from app.platforms.youtube_music import YouTubeMusic
+from app.tenants.context import Scope, scoped
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +44,11 @@ def fan_mode(mode, in_app_browser):
     return REMIND if mode == DIRECT and in_app_browser else mode
 
 
-CLIENTS: dict[str, type[Platform]] = {
-    SPOTIFY: Spotify, APPLE_MUSIC: AppleMusic, DEEZER: Deezer, TIDAL: Tidal,
-    YOUTUBE_MUSIC: YouTubeMusic, AMAZON_MUSIC: AmazonMusic,
-}
-# Instance-wide fallback: config names of (client_id, client_secret, extra).
-FALLBACK = {
-    SPOTIFY: ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", None),
-    TIDAL: ("TIDAL_CLIENT_ID", "TIDAL_CLIENT_SECRET", None),
-    DEEZER: ("DEEZER_APP_ID", "DEEZER_SECRET", None),
-    YOUTUBE_MUSIC: ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_API_KEY"),
-    AMAZON_MUSIC: ("AMAZON_CLIENT_ID", "AMAZON_CLIENT_SECRET", "AMAZON_API_KEY"),
-}
-# What a platform cannot work without (Apple: team/key ids and the .p8; Amazon: x-api-key).
-REQUIRED = {APPLE_MUSIC: ("client_id", "extra"),
-            AMAZON_MUSIC: ("client_id", "client_secret", "extra")}
-REQUIRED_DEFAULT = ("client_id", "client_secret")
-
-SANDBOX_APPLE_TEAM_ID, SANDBOX_APPLE_KEY_ID = "PRESAVESBX", "SANDBOXKEY"
+@cache
+def client_class(key) -> type[Platform] | None:
+    """The client the descriptor names, or None for a link-only platform."""
+    found = descriptor(key)
+    return import_string(found.client) if found and found.client else None
 
 
 @dataclass(frozen=True)
@@ -74,21 +57,22 @@ class Resolved:
     mode: str
     sandbox: bool = False
     credentials: Credentials | None = None
-    endpoints: endpoint_roots.Endpoints | None = None
+    endpoints: Endpoints | None = None
 
 
 def resolve(label_id: int, key: str, stored: dict | None = None) -> Resolved:
     """How ``label_id`` runs ``key``; ``stored`` is label_credentials(label_id) if at hand."""
-    if key not in CLIENTS:
+    client = client_class(key)
+    if client is None:
         return Resolved(key, LINK)
     stored = label_credentials(label_id) if stored is None else stored
-    for credentials in (stored.get(key), instance_credentials(key)):
+    config = current_app.config
+    for credentials in (stored.get(key), client.instance_credentials(config)):
         if complete(key, credentials):
-            return Resolved(key, DIRECT, False, credentials, endpoint_roots.REAL[key])
-    if current_app.config.get("SANDBOX_ENABLED", False):
-        base_url = current_app.config["PUBLIC_BASE_URL"]
-        return Resolved(key, DIRECT, True, sandbox_credentials(key),
-                     endpoint_roots.sandbox(key, base_url))
+            return Resolved(key, DIRECT, False, credentials, descriptor(key).endpoints)
+    if config.get("SANDBOX_ENABLED", False):
+        return Resolved(key, DIRECT, True, client.sandbox_credentials(config),
+                        sandbox_endpoints(key, config["PUBLIC_BASE_URL"]))
     return Resolved(key, REMIND)
 
 
@@ -107,13 +91,10 @@ def platform_for(label_id: int, key: str, transport: httpx.BaseTransport | None 
     setup = setup or resolve(label_id, key)
     if setup.mode != DIRECT:
         raise NotSupported(f"{key} runs in {setup.mode} mode for this label", code=setup.mode)
-    config = current_app.config
-    options = {}
-    if key == APPLE_MUSIC:
-        options = {"storefront": config.get("APPLE_STOREFRONT", "us"),
-                   "origin": origin(config["PUBLIC_BASE_URL"])}
-    return CLIENTS[key](setup.endpoints, setup.credentials,
-                        transport=transport or transport_for(setup.endpoints), **options)
+    client = client_class(key)
+    return client(setup.endpoints, setup.credentials,
+                  transport=transport or transport_for(setup.endpoints),
+                  **client.options(current_app.config))
 
 
 def transport_for(endpoints) -> httpx.BaseTransport | None:
@@ -124,15 +105,11 @@ def transport_for(endpoints) -> httpx.BaseTransport | None:
 
 def complete(key, credentials) -> bool:
     return credentials is not None and all(
-        getattr(credentials, field) for field in REQUIRED.get(key, REQUIRED_DEFAULT))
+        getattr(credentials, field) for field in descriptor(key).required)
 
 
 def label_credentials(label_id) -> dict[str, Credentials]:
     """The label's own credentials per platform, opened; unreadable secrets count as absent."""
-    from app.models import PlatformCredential
-    from app.extensions import db
-    from app.tenants.context import Scope, scoped
-
     with scoped(Scope.label(label_id)):
         rows = db.session.scalars(select(PlatformCredential).where(
             PlatformCredential.label_id == label_id)).all()
@@ -147,27 +124,3 @@ def _open(row) -> Credentials:
         log.warning("label %s: stored %s credentials cannot be opened with TOKEN_KEYS",
                     row.label_id, row.platform)
         return Credentials(row.client_id)
-
-
-def instance_credentials(key) -> Credentials | None:
-    config = current_app.config
-    if key == APPLE_MUSIC:
-        team, key_id = config.get("APPLE_TEAM_ID"), config.get("APPLE_KEY_ID")
-        return Credentials(f"{team}/{key_id}" if team and key_id else None,
-                           extra=config.get("APPLE_PRIVATE_KEY"))
-    names = FALLBACK[key]
-    return Credentials(*(config.get(name) if name else None for name in names))
-
-
-def sandbox_credentials(key) -> Credentials:
-    """What the sandbox accepts: a fixed app per platform, and the instance's Apple key."""
-    if key == APPLE_MUSIC:
-        return Credentials(f"{SANDBOX_APPLE_TEAM_ID}/{SANDBOX_APPLE_KEY_ID}",
-                           extra=current_app.config["APPLE_SANDBOX_PRIVATE_KEY"])
-    return Credentials(f"presave-sandbox-{key}", "sandbox-secret",
-                       "sandbox-api-key" if key in (AMAZON_MUSIC, YOUTUBE_MUSIC) else None)
-
-
-def origin(url) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

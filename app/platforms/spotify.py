@@ -2,7 +2,7 @@
 from app.platforms.base import CatalogItem, chunks, parse_date, unique
 from app.platforms.errors import PlatformError, QuotaExceeded, retry_after
 from app.platforms.flow import Request
-from app.platforms.keys import SPOTIFY
+from app.platform_table import SPOTIFY
 from app.platforms.oauth import OAuthPlatform, bearer
 
 LIBRARY_BATCH = 40  # uris per PUT /me/library
@@ -10,7 +10,6 @@ LIBRARY_BATCH = 40  # uris per PUT /me/library
 
 class Spotify(OAuthPlatform):
     key = SPOTIFY
-    name = "Spotify"
     write_scopes = ("user-library-modify",)
     follow_scopes = ("user-follow-modify",)
     token_auth_method = "client_secret_basic"

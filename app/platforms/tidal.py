@@ -6,7 +6,7 @@ import uuid
 from app.platforms.base import CatalogItem, chunks, parse_date, unique
 from app.platforms.errors import ItemsRejected, PlatformError, TransientError
 from app.platforms.flow import Request, body_json
-from app.platforms.keys import TIDAL
+from app.platform_table import TIDAL
 from app.platforms.oauth import OAuthPlatform, bearer
 
 JSON_API = "application/vnd.api+json"
@@ -15,7 +15,6 @@ COLLECTION_BATCH = 50
 
 class Tidal(OAuthPlatform):
     key = TIDAL
-    name = "TIDAL"
     base_scopes = ("user.read",)
     write_scopes = ("collection.write",)
     country = "US"

@@ -1,49 +1,13 @@
 """Public web links of the streaming platforms: which hosts belong to which platform, and the
 item a link names.
 
-Besides the six platforms fans connect, the fan page links to link-only extras
-(SoundCloud, Pandora, Audiomack, Bandcamp): no account, no catalogue search; their links come
-from the external resolver (app.platforms.odesli) or from staff.
+The hosts and track paths are the descriptors' (app.platform_table); besides the platforms
+fans connect, they include the link-only extras, whose links come from the external resolver
+(app.platforms.odesli) or from staff.
 """
-import re
 from urllib.parse import parse_qs, urlsplit
 
-from app.platforms.keys import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, PLATFORM_KEYS, PLATFORM_NAMES,
-                                SPOTIFY, TIDAL, YOUTUBE_MUSIC)
-
-SOUNDCLOUD, PANDORA, AUDIOMACK, BANDCAMP = "soundcloud", "pandora", "audiomack", "bandcamp"
-LINK_ONLY = (SOUNDCLOUD, PANDORA, AUDIOMACK, BANDCAMP)
-LINK_PLATFORMS = (*PLATFORM_KEYS, *LINK_ONLY)
-NAMES = {**PLATFORM_NAMES, SOUNDCLOUD: "SoundCloud", PANDORA: "Pandora", AUDIOMACK: "Audiomack",
-         BANDCAMP: "Bandcamp"}
-
-AMAZON_STORES = ("com", "co.uk", "de", "fr", "it", "es", "ca", "com.au", "co.jp", "in",
-                 "com.br", "com.mx")
-# A host is the platform's when it is one of these or a subdomain of one.
-HOSTS = {
-    SPOTIFY: ("open.spotify.com", "spotify.link"),
-    APPLE_MUSIC: ("music.apple.com",),
-    DEEZER: ("deezer.com", "deezer.page.link"),
-    TIDAL: ("tidal.com",),
-    YOUTUBE_MUSIC: ("music.youtube.com", "youtube.com", "youtu.be"),
-    AMAZON_MUSIC: tuple(f"music.amazon.{store}" for store in AMAZON_STORES),
-    SOUNDCLOUD: ("soundcloud.com",),
-    PANDORA: ("pandora.com",),
-    AUDIOMACK: ("audiomack.com",),
-    BANDCAMP: ("bandcamp.com",),
-}
-# The track id inside a track link, for the platforms whose pre-saves save it.
-TRACK_PATHS = {
-    SPOTIFY: re.compile(r"^/(?:intl-[a-z-]+/)?track/([0-9A-Za-z]{22})$"),
-    APPLE_MUSIC: re.compile(r"^/[a-z]{2}/song/(?:[^/]+/)?(\d+)$"),
-    DEEZER: re.compile(r"^/(?:[a-z]{2}/)?track/(\d+)$"),
-    TIDAL: re.compile(r"^/(?:browse/)?track/(\d+)$"),
-    AMAZON_MUSIC: re.compile(r"^/tracks/([0-9A-Z]{10})$"),
-}
-
-
-def name(platform):
-    return NAMES.get(platform, platform)
+from app.platform_table import APPLE_MUSIC, DESCRIPTORS, LINK_PLATFORMS, YOUTUBE_MUSIC, name
 
 
 def known(platform):
@@ -56,7 +20,7 @@ def known(platform):
 
 def belongs(host, platform):
     host = (host or "").lower().rstrip(".")
-    return any(host == root or host.endswith("." + root) for root in HOSTS[platform])
+    return any(host == root or host.endswith("." + root) for root in DESCRIPTORS[platform].hosts)
 
 
 def checked_url(platform, url):
@@ -75,7 +39,7 @@ def checked_url(platform, url):
         raise ValueError("Links must start with https://")
     if not host or not belongs(host, known(platform)):
         raise ValueError(f"A {name(platform)} link must point to "
-                         f"{' or '.join(HOSTS[platform][:3])}, not {host or 'nowhere'}")
+                         f"{' or '.join(DESCRIPTORS[platform].hosts[:3])}, not {host or 'nowhere'}")
     if parts.username or parts.password:
         raise ValueError("Links must not carry a user name or password")
     return text
@@ -101,6 +65,6 @@ def track_id(platform, url):
         song = (parse_qs(parts.query).get("i") or [None])[0]
         if song and song.isdigit():
             return song
-    pattern = TRACK_PATHS.get(platform)
+    pattern = DESCRIPTORS[platform].track_path if platform in DESCRIPTORS else None
     found = pattern.match(parts.path.rstrip("/")) if pattern else None
     return found.group(1) if found else None

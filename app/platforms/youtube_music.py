@@ -11,7 +11,7 @@ from app.platforms.base import CatalogItem, parse_date, split_scopes, unique
 from app.platforms.errors import (PlatformError, QuotaExceeded, RateLimited, retry_after,
                                   seconds_to_pacific_midnight)
 from app.platforms.flow import Request
-from app.platforms.keys import YOUTUBE_MUSIC
+from app.platform_table import YOUTUBE_MUSIC
 from app.platforms.oauth import OAuthPlatform, bearer
 
 YOUTUBE_SCOPE = "https://www.googleapis.com/auth/youtube"
@@ -23,7 +23,6 @@ RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 
 class YouTubeMusic(OAuthPlatform):
     key = YOUTUBE_MUSIC
-    name = "YouTube Music"
     write_scopes = (YOUTUBE_SCOPE,)
     # A refresh token only comes with offline access, and only on consent.
     authorize_params = {"access_type": "offline", "prompt": "consent"}

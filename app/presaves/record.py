@@ -1,6 +1,6 @@
 """Recording what a fan did on a fan page: fan, consents, grant and pre-save, in one go."""
 import hashlib
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -12,14 +12,13 @@ from app.localtime import now_utc, to_utc
 from app.models import Authorization, Consent, Fan, PreSave
 from app.models.authorization import ACTIVE
 from app.models.presave import PENDING, REMIND, SAVE
+from app.platform_table import descriptor
 
-# Grants that die a fixed time after the fan's first authorization, whatever we do.
-GRANT_LIFETIME = {"spotify": timedelta(days=180)}
 
 
 def grant_outlives(platform, granted_at, release):
     """Will a grant given at granted_at still work at the release instant?"""
-    lifetime = GRANT_LIFETIME.get(platform)
+    lifetime = descriptor(platform).grant_lifetime  # a fixed time after it was given
     return lifetime is None or granted_at + lifetime > release.release_at
 
 

@@ -18,7 +18,7 @@ from app.models import Fan, PreSave
 from app.models.presave import CANCELLED, DELIVERED, FAILED, IN_PROGRESS, PENDING, REMIND, SAVE
 from app.models.release import ARCHIVED
 from app.tenants.context import current_scope
-from app.validation import platform_name
+from app.platform_table import name as platform_name
 
 RETRYING = "retrying"
 SHOWN_STATES = [PENDING, RETRYING, IN_PROGRESS, DELIVERED, FAILED, CANCELLED]

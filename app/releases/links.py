@@ -21,15 +21,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import StreamingLink
+from app.platform_table import PLATFORM_KEYS, RESOLVER_EXTRAS, name
 from app.platforms import catalogue, odesli, web_links
 from app.platforms.errors import NotSupported, PlatformError
-from app.platforms.registry import CLIENTS, platform_for
+from app.platforms.registry import platform_for
 
 log = logging.getLogger(__name__)
 
 GIVE_UP_AFTER = timedelta(hours=72)
 MANUAL, RESOLVER = "manual", "resolver"
-RESOLVER_EXTRAS = (web_links.SOUNDCLOUD, web_links.PANDORA, web_links.AUDIOMACK)
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def _resolve_platform(release, platform):
     existing = link(release.id, platform)
     if existing is not None:
         return Outcome(platform, existing, looked=False)
-    if platform not in CLIENTS:
+    if platform not in PLATFORM_KEYS:
         return Outcome(platform, None, False, "no catalogue search")
     try:
         return Outcome(platform, resolve_one(release, platform), looked=True)
@@ -131,7 +131,7 @@ def _resolve_external(release, outcomes):
     except PlatformError as exc:
         log.info("release %s: %s failed (%s)", release.id, odesli.NAME, type(exc).__name__)
         return {p: Outcome(p, None, True, exc.message) for p in wanted}
-    why = f"{odesli.NAME}, from the {web_links.name(seed.platform)} link"
+    why = f"{odesli.NAME}, from the {name(seed.platform)} link"
     return {p: Outcome(p, store(release, p, *found[p], RESOLVER, why) if p in found else None,
                        looked=True) for p in wanted}
 
@@ -146,7 +146,7 @@ def set_link(release, platform, url=None, hidden=None, actor="staff"):
     row, created = link(release.id, platform), False
     if row is None:
         if url is None:
-            raise ValueError(f"There is no {web_links.name(platform)} link yet: give its URL")
+            raise ValueError(f"There is no {name(platform)} link yet: give its URL")
         row, created = StreamingLink(release_id=release.id, label_id=release.label_id,
                                      artist_id=release.artist_id, platform=platform), True
         db.session.add(row)
@@ -170,7 +170,7 @@ def remove_link(release, platform):
 
 
 def as_dict(row):
-    return {"platform": row.platform, "name": web_links.name(row.platform), "url": row.url,
+    return {"platform": row.platform, "name": name(row.platform), "url": row.url,
             "item_id": row.item_id, "source": row.source, "why": row.note, "hidden": row.hidden,
             "found_at": row.found_at}
 

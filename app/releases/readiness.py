@@ -21,9 +21,10 @@ from app.localtime import now_utc
 from app.models import Authorization, PreSave, StreamingLink
 from app.models.presave import PENDING, SAVE
 from app.models.release import ARCHIVED, RELEASED
-from app.platforms.registry import CLIENTS, LINK, REMIND, label_credentials, resolve
-from app.presaves.record import GRANT_LIFETIME, grant_outlives
-from app.validation import platform_name
+from app.platform_table import PLATFORM_KEYS, TABLE
+from app.platforms.registry import LINK, REMIND, label_credentials, resolve
+from app.presaves.record import grant_outlives
+from app.platform_table import name as platform_name
 
 CREDENTIALS_PAGE = "Account → Platform credentials (a Label Admin can add them)"
 
@@ -65,7 +66,7 @@ def names(platforms):
 
 
 def expiring_grants(release, now):
-    for platform, lifetime in GRANT_LIFETIME.items():
+    for platform, lifetime in ((d.key, d.grant_lifetime) for d in TABLE if d.grant_lifetime):
         if platform not in (release.platforms or []):
             continue
         doomed = sum(1 for granted_at in _pending_grant_times(release, platform)
@@ -100,7 +101,7 @@ def missing_items(release, now):
         return []
     found = set(db.session.scalars(select(StreamingLink.platform).where(
         StreamingLink.release_id == release.id, StreamingLink.item_id.is_not(None))))
-    missing = tuple(p for p in release.platforms or [] if p in CLIENTS and p not in found)
+    missing = tuple(p for p in release.platforms or [] if p in PLATFORM_KEYS and p not in found)
     return [_item_notice(release, missing)] if missing else []
 
 

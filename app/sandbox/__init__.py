@@ -1,14 +1,15 @@
 """The built-in sandbox: stand-ins for each platform's accounts service and Web API.
 
-Mounted at /sandbox/<platform>/ (see app/platforms/endpoints.py): `authorize`
-and `token` for the OAuth platforms, `api/...` with the real API's paths under
-it, and for Apple Music a stand-in `musickit.js`. All state is in Redis (see
+One module per platform, named for its key, mounted at /sandbox/<key>/ (see
+app.platform_table.sandbox_endpoints): `authorize` and `token` for the OAuth platforms,
+`api/...` with the real API's paths under it, and for Apple Music a stand-in `musickit.js`. All state is in Redis (see
 state.py); /sandbox/_admin/ controls it (see admin.py). Mounted only when
 SANDBOX_ENABLED, which is never the case in production.
 """
 from importlib import import_module
 
-PLATFORM_MODULES = ("spotify", "tidal", "deezer", "youtube_music", "amazon_music", "apple_music")
+from app.platform_table import PLATFORM_KEYS
+
 STAND_INS = ("odesli",)  # services that are not platforms: the external link resolver
 
 
@@ -17,6 +18,6 @@ def register_sandbox(app):
         return
     from app.sandbox import admin
 
-    for name in (*PLATFORM_MODULES, *STAND_INS):
+    for name in (*PLATFORM_KEYS, *STAND_INS):
         app.register_blueprint(import_module(f"app.sandbox.{name}").blueprint)
     app.register_blueprint(admin.blueprint)

@@ -20,7 +20,7 @@
 """
 from flask import Blueprint, jsonify, request
 
-from app.platforms.keys import PLATFORM_KEYS
+from app.platform_table import PLATFORM_KEYS
 from app.sandbox import state
 
 blueprint = Blueprint("sandbox_admin", __name__, url_prefix="/sandbox/_admin")

@@ -9,26 +9,13 @@ Unknown links answer 404 could_not_resolve_entity; no url, 400. Calls are counte
 from flask import Blueprint, jsonify, request
 
 from app.extensions import redis_connection
-from app.platforms.web_links import LINK_PLATFORMS, platform_of, track_id
+from app.platform_table import DESCRIPTORS, LINK_PLATFORMS, TABLE
+from app.platforms.web_links import platform_of, track_id
 from app.sandbox import state
 
 blueprint = Blueprint("sandbox_odesli", __name__, url_prefix="/sandbox/odesli")
 CALLS_KEY = state.PREFIX + "odesli:calls"
-NAMES = {"spotify": "spotify", "apple_music": "appleMusic", "deezer": "deezer", "tidal": "tidal",
-         "youtube_music": "youtubeMusic", "amazon_music": "amazonMusic",
-         "soundcloud": "soundcloud", "pandora": "pandora", "audiomack": "audiomack"}
-PROVIDERS = {"spotify": "SPOTIFY", "apple_music": "ITUNES", "deezer": "DEEZER", "tidal": "TIDAL",
-             "youtube_music": "YOUTUBE", "amazon_music": "AMAZON", "soundcloud": "SOUNDCLOUD",
-             "pandora": "PANDORA", "audiomack": "AUDIOMACK"}
-URLS = {"spotify": "https://open.spotify.com/{kind}/{id}",
-        "apple_music": "https://music.apple.com/us/{apple}/{id}",
-        "deezer": "https://www.deezer.com/{kind}/{id}",
-        "tidal": "https://tidal.com/browse/{kind}/{id}",
-        "youtube_music": "https://music.youtube.com/watch?v={id}",
-        "amazon_music": "https://music.amazon.com/{kind}s/{id}",
-        "soundcloud": "https://soundcloud.com/sandbox/{id}",
-        "pandora": "https://www.pandora.com/TR:{id}",
-        "audiomack": "https://audiomack.com/sandbox/song/{id}"}
+RESOLVED = [d.key for d in TABLE if d.resolver]  # the platforms Odesli answers links for
 
 
 def calls():
@@ -52,7 +39,7 @@ def links():
         return _error(404, "could_not_resolve_entity")
     code = {"isrc": item["isrc"]} if item["isrc"] else {"upc": item["upc"]}
     found = {}
-    for platform in NAMES:
+    for platform in RESOLVED:
         same = [i for i in state.find_catalog(platform, **code) if i["kind"] == item["kind"]]
         if same:
             found[platform] = same[0]
@@ -60,8 +47,8 @@ def links():
     return jsonify(entityUniqueId=_unique_id(*next(iter(found.items()))),
                    userCountry=request.args.get("userCountry", "US"), pageUrl=page,
                    entitiesByUniqueId={_unique_id(p, i): _entity(p, i) for p, i in found.items()},
-                   linksByPlatform={NAMES[p]: {"url": _url(p, i),
-                                               "entityUniqueId": _unique_id(p, i)}
+                   linksByPlatform={DESCRIPTORS[p].resolver[0]: {
+                                        "url": _url(p, i), "entityUniqueId": _unique_id(p, i)}
                                     for p, i in found.items()})
 
 
@@ -82,15 +69,15 @@ def _kind(platform, item):
 
 
 def _unique_id(platform, item):
-    return f"{PROVIDERS[platform]}_{_kind(platform, item)}::{item['id']}"
+    return f"{DESCRIPTORS[platform].resolver[1]}_{_kind(platform, item)}::{item['id']}"
 
 
 def _url(platform, item):
-    return URLS[platform].format(kind=item["kind"], id=item["id"],
+    return DESCRIPTORS[platform].item_url.format(kind=item["kind"], id=item["id"],
                                  apple="album" if item["kind"] == "album" else "song")
 
 
 def _entity(platform, item):
     return {"id": item["id"], "type": "album" if item["kind"] == "album" else "song",
             "title": item["title"], "artistName": item["artist"], "apiProvider": platform,
-            "platforms": [NAMES[platform]]}
+            "platforms": [DESCRIPTORS[platform].resolver[0]]}

@@ -16,7 +16,8 @@ from datetime import date
 
 from flask import jsonify, request
 
-from app.sandbox import ids, oauth, state
+from app.platform_table import BASE62
+from app.sandbox import oauth, state
 from app.sandbox.base import SandboxAPI, json_error
 
 PLATFORM = "spotify"
@@ -153,7 +154,7 @@ def _paging(kind, hits, limit, offset):
 
 def _derived_id(seed):
     digest = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
-    return "".join(ids.BASE62[(digest >> (6 * n)) % 62] for n in range(22))
+    return "".join(BASE62[(digest >> (6 * n)) % 62] for n in range(22))
 
 
 def _object(kind, item_id, name):

@@ -8,7 +8,7 @@ from app import validation
 from app.extensions import db
 from app.localtime import all_zones
 from app.models import Artist
-from app.platforms.keys import PLATFORM_CHOICES
+from app.platform_table import PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
 from app.views.fields import (ImageUpload, color_field, label_field, mode_field, rule,

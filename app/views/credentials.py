@@ -5,11 +5,16 @@ from wtforms.validators import DataRequired, Optional
 
 from app.crypto import keyring
 from app.models import PlatformCredential
-from app.platforms.keys import PLATFORM_CHOICES
+from app.platform_table import PLATFORM_CHOICES, TABLE
 from app.views.base import PresaveModelView
 from app.views.fields import label_field
 
 WRITE_ONLY = "Write-only: leave blank to keep the stored value."
+
+
+def _said(help_of):
+    """"Deezer: the app id. Apple Music: TEAMID/KEYID." from the descriptors."""
+    return " ".join(f"{d.name}: {help_of(d)}." for d in TABLE if help_of(d))
 
 
 class PlatformCredentialView(PresaveModelView):
@@ -22,14 +27,14 @@ class PlatformCredentialView(PresaveModelView):
     show_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
     add_columns = edit_columns = ["label", "platform", "client_id", "client_secret", "extra_secret"]
     label_columns = {"platform_name": "Platform", "secret_state": "Secret"}
-    description_columns = {"client_id": "Deezer: the app id. Apple Music: TEAMID/KEYID."}
+    description_columns = {"client_id": _said(lambda d: d.client_id_help)}
     add_form_extra_fields = edit_form_extra_fields = {
         "label": label_field(),
         "platform": SelectField("Platform", choices=PLATFORM_CHOICES, validators=[DataRequired()]),
         "client_secret": PasswordField("Client secret", description=WRITE_ONLY,
                                        validators=[Optional()]),
         "extra_secret": TextAreaField("Extra secret", description=(
-            "Apple Music: the .p8 private key; Amazon Music: the x-api-key. " + WRITE_ONLY),
+            _said(lambda d: d.extra_help) + " " + WRITE_ONLY),
             validators=[Optional()]),
     }
 

@@ -20,12 +20,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.releases import rules
-from app import validation
+from app import platform_table, validation
 from app.extensions import db
 from app.localtime import all_zones
 from app.models import Artist, Release
 from app.models.release import RELEASE_MODES, STATUS_LABELS
-from app.platforms.keys import DEFAULT_PLATFORMS, PLATFORM_CHOICES
+from app.platform_table import DEFAULT_PLATFORMS, PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
 from app.views.deliveries import DeliveryRoutes, panel_context
@@ -284,7 +284,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
                           fan_url=rules.fan_page_url(release),
                           artwork_url=rules.artwork_url(release),
                           next_instant=rules.next_instant(release),
-                          platform_name=validation.platform_name,
+                          platform_name=platform_table.name,
                           **panel_context(release, request.args),
                           **links_context(release, link_form))
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from app.cli.demo import register_in_sandbox
 from app.extensions import db
 from app.models import Artist, Release
-from app.platforms.keys import PLATFORM_KEYS
+from app.platform_table import PLATFORM_KEYS
 from app.sandbox import state
 from app.tenants.context import Scope, scoped
 

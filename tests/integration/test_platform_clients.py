@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.crypto import keyring
 from app.extensions import db
 from app.models import Label, PlatformCredential
+from app.platform_table import PLATFORM_KEYS, TABLE
 from app.platforms import registry
 from app.platforms.errors import (GrantRevoked, ItemsRejected, NotSupported, QuotaExceeded,
                                   RateLimited, TokenRejected, TransientError,
@@ -30,8 +31,7 @@ def config(app, *bases, **values):
         app.config.update(old)
 
 
-NO_INSTANCE_CREDENTIALS = {name: None for names in registry.FALLBACK.values()
-                           for name in names if name}
+NO_INSTANCE_CREDENTIALS = {name: None for d in TABLE for name in d.settings if name}
 NO_INSTANCE_CREDENTIALS.update(APPLE_TEAM_ID=None, APPLE_KEY_ID=None, APPLE_PRIVATE_KEY=None)
 
 
@@ -103,7 +103,7 @@ def test_a_labels_own_credentials_win(app, harbor, label_credential):
 def test_sandbox_mode_without_credentials(app, harbor):
     with app.app_context(), config(app, NO_INSTANCE_CREDENTIALS, SANDBOX_ENABLED=True):
         assert set(registry.modes_for(harbor).values()) == {registry.DIRECT}
-        for key in registry.CLIENTS:
+        for key in PLATFORM_KEYS:
             with registry.platform_for(harbor, key) as client:
                 assert client.sandbox
                 assert client.endpoints.api.startswith(

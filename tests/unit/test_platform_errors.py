@@ -9,7 +9,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from app.platforms import endpoints
+from app.platform_table import descriptor
 from app.platforms.amazon_music import AmazonMusic
 from app.platforms.apple_music import MAX_TOKEN_LIFETIME, AppleMusic, developer_token
 from app.platforms.base import Credentials
@@ -40,7 +40,7 @@ class Canned:
 
 def client(cls, routes, credentials=CREDS, **kwargs):
     canned = Canned(routes)
-    return cls(endpoints.REAL[cls.key], credentials, transport=canned.transport, **kwargs), canned
+    return cls(descriptor(cls.key).endpoints, credentials, transport=canned.transport, **kwargs), canned
 
 
 def query(url):
@@ -53,10 +53,10 @@ def query(url):
 @pytest.mark.parametrize("cls", [Spotify, Tidal, YouTubeMusic, AmazonMusic])
 def test_oauth_platforms_send_pkce_s256(cls):
     verifier = new_code_verifier()
-    url = cls(endpoints.REAL[cls.key], CREDS).authorization_url(
+    url = cls(descriptor(cls.key).endpoints, CREDS).authorization_url(
         "https://presave.test/cb", "state-1", code_challenge(verifier))
     params = query(url)
-    assert url.startswith(endpoints.REAL[cls.key].authorize + "?")
+    assert url.startswith(descriptor(cls.key).endpoints.authorize + "?")
     assert params["client_id"] == "client-1" and params["response_type"] == "code"
     assert params["redirect_uri"] == "https://presave.test/cb" and params["state"] == "state-1"
     assert params["code_challenge_method"] == "S256"
@@ -66,7 +66,7 @@ def test_oauth_platforms_send_pkce_s256(cls):
 
 def test_scopes_per_platform():
     def scope_of(cls, follow=False):
-        p = cls(endpoints.REAL[cls.key], CREDS)
+        p = cls(descriptor(cls.key).endpoints, CREDS)
         return query(p.authorization_url("https://x.test/cb", "s", "c",
                                          p.scopes(follow=follow)))["scope"].split()
 
@@ -78,13 +78,13 @@ def test_scopes_per_platform():
 
 
 def test_google_asks_offline_access_with_consent():
-    params = query(YouTubeMusic(endpoints.REAL["youtube_music"], CREDS).authorization_url(
+    params = query(YouTubeMusic(descriptor("youtube_music").endpoints, CREDS).authorization_url(
         "https://x.test/cb", "s", "challenge"))
     assert params["access_type"] == "offline" and params["prompt"] == "consent"
 
 
 def test_deezer_dialect_app_id_comma_perms_no_pkce():
-    url = Deezer(endpoints.REAL["deezer"], CREDS).authorization_url(
+    url = Deezer(descriptor("deezer").endpoints, CREDS).authorization_url(
         "https://x.test/cb", "s", "ignored-challenge")
     params = query(url)
     assert params == {"app_id": "client-1", "redirect_uri": "https://x.test/cb", "state": "s",
@@ -92,7 +92,7 @@ def test_deezer_dialect_app_id_comma_perms_no_pkce():
 
 
 def test_apple_has_no_redirect_flow():
-    apple = AppleMusic(endpoints.REAL["apple_music"], CREDS)
+    apple = AppleMusic(descriptor("apple_music").endpoints, CREDS)
     with pytest.raises(NotSupported):
         apple.authorization_url("https://x.test/cb", "s")
     assert apple.exchange_code("music-user-token", None).access_token == "music-user-token"
@@ -100,7 +100,7 @@ def test_apple_has_no_redirect_flow():
 
 def test_granted_write_detects_a_grant_without_the_write_scope():
     def p(cls):
-        return cls(endpoints.REAL[cls.key], CREDS)
+        return cls(descriptor(cls.key).endpoints, CREDS)
 
     assert p(Spotify).granted_write("user-library-read user-library-modify")
     assert not p(Spotify).granted_write("user-library-read")

@@ -2,7 +2,7 @@
 import pytest
 
 from app import validation
-from app.platforms.keys import PLATFORM_KEYS
+from app.platform_table import PLATFORM_KEYS
 
 
 def rejects(rule, value, match=None):

@@ -6,12 +6,10 @@ from functools import lru_cache
 from markupsafe import Markup
 from simple_icons_pack import get_icon
 
-from app.platforms.keys import PLATFORM_NAMES
+from app.platform_table import descriptor, name
 
-EXTRA_NAMES = {"soundcloud": "SoundCloud", "pandora": "Pandora", "audiomack": "Audiomack"}
-ICON_SLUGS = {"apple_music": "applemusic", "youtube_music": "youtubemusic"}
-
-# simple-icons has no Amazon Music logo: a neutral pair of notes, on a neutral dark button.
+# A platform without a logo in simple-icons (Amazon Music): a neutral pair of notes, on a
+# neutral dark button.
 NEUTRAL_HEX = "2B3440"
 NOTE_PATH = ("M21 2.5v13.25a3.25 3.25 0 1 1-2-3V7.1l-9 1.9v8.75a3.25 3.25 0 1 1-2-3V5.6a1 1 0 0 1 "
              ".79-.98l11-2.3A1 1 0 0 1 21 3.3Z")
@@ -28,15 +26,12 @@ class Brand:
     guidelines: str | None = None
 
 
-def platform_name(key):
-    return PLATFORM_NAMES.get(key) or EXTRA_NAMES.get(key) or key.replace("_", " ").title()
-
-
 @lru_cache(maxsize=None)
 def brand(key):
-    icon = get_icon(ICON_SLUGS.get(key, key.replace("_", "")))
+    found = descriptor(key)
+    icon = get_icon(found.icon) if found and found.icon else None
     hex_color = icon.hex if icon else NEUTRAL_HEX
-    return Brand(key=key, name=platform_name(key), color=f"#{hex_color}",
+    return Brand(key=key, name=name(key), color=f"#{hex_color}",
                  on_color=readable_on(hex_color), svg=_inline(icon.svg if icon else NOTE_SVG),
                  guidelines=icon.guidelines if icon else None)
 

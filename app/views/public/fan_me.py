@@ -7,7 +7,7 @@ from app.localtime import now_utc
 from app.models import Authorization, Consent, PreSave, Release
 from app.models.authorization import ACTIVE, REVOKED
 from app.models.presave import CANCELLED, PENDING
-from app.platforms.keys import PLATFORM_NAMES
+from app.platform_table import PLATFORM_NAMES
 from app.views.public import page
 from app.views.public.blueprint import fan_bp
 from app.views.public.visitor.fan_cookie import fan_from_cookie

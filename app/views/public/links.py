@@ -14,23 +14,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StreamingLink
+from app.platform_table import LINK_PLATFORMS, descriptor
 from app.platforms import web_links
 
 log = logging.getLogger(__name__)
 
-SEARCH = {  # platform -> search page for a query (until the release's link is found)
-    "spotify": "https://open.spotify.com/search/{path}",
-    "apple_music": "https://music.apple.com/search?term={query}",
-    "deezer": "https://www.deezer.com/search/{path}",
-    "tidal": "https://listen.tidal.com/search?q={query}",
-    "youtube_music": "https://music.youtube.com/search?q={query}",
-    "amazon_music": "https://music.amazon.com/search/{path}",
-    "soundcloud": "https://soundcloud.com/search?q={query}",
-    "pandora": "https://www.pandora.com/search/{path}/all",
-    "audiomack": "https://audiomack.com/search?q={query}",
-    "bandcamp": "https://bandcamp.com/search?q={query}",
-}
-PLATFORMS = frozenset(web_links.LINK_PLATFORMS)  # each has a SEARCH entry (tested)
+PLATFORMS = frozenset(LINK_PLATFORMS)
 URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")  # RFC 3986, nothing else
 
 
@@ -52,7 +41,7 @@ def on_platform(url, platform):
 
 def search_url(release, platform):
     text = f"{release.artist.name} {release.title}"
-    return SEARCH[platform].format(path=quote(text, safe=""), query=quote_plus(text))
+    return descriptor(platform).search.format(path=quote(text, safe=""), query=quote_plus(text))
 
 
 def destination(release, platform):

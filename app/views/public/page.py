@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from flask import current_app, url_for
 
 from app.localtime import now_utc
+from app.platform_table import APPLE_MUSIC, descriptor
 from app.releases.rules import artwork_url, fan_page_url
 from app.views.public.visitor import place as visitor
 from app.views.public.brands import Brand, brand, contrast, readable_on
@@ -12,8 +13,6 @@ from app.platforms.registry import DIRECT, LINK, REMIND, fan_mode
 from app.views.public.stream import stream_platforms
 from app.releases.state import DUE, SOON, STREAM, out_at, page_state
 
-PRESAVE_VERB = {"apple_music": "Pre-Add"}
-SAVE_HINT = {"apple_music": "Adds it to your Apple Music library on release day"}
 FIELD_MODES = ("optional", "required")
 COUNTDOWN_UNITS = ("days", "hours", "min", "sec")
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -81,9 +80,10 @@ def _presave_button(key, setup, in_app):
     if mode == REMIND:
         return Button(b, REMIND, "submit", f"Remind me on {b.name}",
                       "We send you the link on release day")
-    kind = "musickit" if key == "apple_music" and setup.apple else "submit"
-    return Button(b, DIRECT, kind, f"{PRESAVE_VERB.get(key, 'Pre-Save')} on {b.name}",
-                  SAVE_HINT.get(key, f"Saves it to your {b.name} library on release day"))
+    kind = "musickit" if key == APPLE_MUSIC and setup.apple else "submit"
+    facts = descriptor(key)
+    return Button(b, DIRECT, kind, f"{facts.presave_verb} on {b.name}",
+                  facts.save_hint or f"Saves it to your {b.name} library on release day")
 
 
 def form_fields(artist, button_list):

@@ -15,7 +15,7 @@ from app.localtime import now_utc
 from app.models import Artist, Release
 from app.releases.state import accepts_presaves
 from app.platforms.base import PlatformError
-from app.platforms.keys import PLATFORM_NAMES
+from app.platform_table import PLATFORM_NAMES
 from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
 from app.views.public.blueprint import fan_bp

@@ -1,0 +1,200 @@
+"""The platform descriptor table: every fact about a streaming platform that is not client code.
+
+One Descriptor per platform: its key (in URLs, the API and the database), its name, the
+hosts of its web links, its search page, its logo, what the external link resolver calls
+it, the shape of its ids, and, for the platforms fans connect, its client class, its
+endpoints, the settings that hold the instance's credentials and what a credential must
+carry. Models, forms, the fan page, the sandbox and the clients read it; it imports
+nothing of app/, so every layer may. Scopes and API dialects live in the client modules
+(app/platforms/<key>.py), the sandbox's stand-in in app/sandbox/<key>.py.
+
+The table's order is the order release forms list the platforms in.
+"""
+import re
+import string
+from dataclasses import dataclass
+from datetime import timedelta
+
+SPOTIFY = "spotify"
+APPLE_MUSIC = "apple_music"
+YOUTUBE_MUSIC = "youtube_music"
+AMAZON_MUSIC = "amazon_music"
+TIDAL = "tidal"
+DEEZER = "deezer"
+SOUNDCLOUD, PANDORA, AUDIOMACK, BANDCAMP = "soundcloud", "pandora", "audiomack", "bandcamp"
+
+DIGITS = string.digits
+BASE62 = string.digits + string.ascii_letters
+URLSAFE = BASE62 + "-_"
+UPPER = string.digits + string.ascii_uppercase
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a platform's accounts service and Web API live (the real hosts, or the sandbox)."""
+
+    authorize: str | None  # where the fan's browser is sent to grant access
+    token: str | None  # the token endpoint (code exchange, refresh)
+    api: str  # root of the Web API (paths as in PLATFORM_APIS.md, relative to it)
+    script: str | None = None  # Apple's MusicKit JS, the only third-party script a page may load
+    sandbox: bool = False
+
+
+@dataclass(frozen=True)
+class IdShape:
+    """How a platform's ids look: a prefix, then ``length`` characters of ``alphabet``."""
+
+    prefix: str
+    alphabet: str
+    length: int
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    key: str
+    name: str
+    hosts: tuple[str, ...]  # a link's host is the platform's when it is one of these or below
+    search: str  # the search page: {path} is the text quoted as a path, {query} as a query value
+    item_url: str | None = None  # an item's web link: {kind} track|album, {id}, {apple} song|album
+    item_id: IdShape | None = None
+    track_path: re.Pattern | None = None  # the track id inside a track link's path
+    icon: str | None = None  # its simple-icons slug; None: a neutral pair of notes
+    resolver: tuple[str, str] | None = None  # the link resolver's (platform name, provider)
+    # The platforms fans connect; link-only extras leave the rest empty.
+    client: str | None = None  # "module:Class" of its client (app.platforms.base.Platform)
+    endpoints: Endpoints | None = None
+    # Config names of the instance's (client id, secret, extra); () when its client reads its own.
+    settings: tuple[str | None, ...] = ()
+    required: tuple[str, ...] = ("client_id", "client_secret")  # what a credential needs set
+    client_id_help: str | None = None  # on the credentials form, when the id is not an app id
+    extra_help: str | None = None  # what its third secret is, when it has one
+    user_id: IdShape | None = None  # the shape of an account id
+    default: bool = False  # ticked on a new release
+    grant_lifetime: timedelta | None = None  # a grant dies this long after it was given
+    presave_verb: str = "Pre-Save"
+    save_hint: str | None = None  # under the fan page's button; None: "Saves it to your … library"
+
+    @property
+    def connects(self):
+        return self.client is not None
+
+
+AMAZON_STORES = ("com", "co.uk", "de", "fr", "it", "es", "ca", "com.au", "co.jp", "in",
+                 "com.br", "com.mx")
+
+TABLE = (
+    Descriptor(
+        SPOTIFY, "Spotify", icon="spotify", hosts=("open.spotify.com", "spotify.link"),
+        search="https://open.spotify.com/search/{path}",
+        item_url="https://open.spotify.com/{kind}/{id}", item_id=IdShape("", BASE62, 22),
+        track_path=re.compile(r"^/(?:intl-[a-z-]+/)?track/([0-9A-Za-z]{22})$"),
+        resolver=("spotify", "SPOTIFY"), client="app.platforms.spotify:Spotify",
+        endpoints=Endpoints("https://accounts.spotify.com/authorize",
+                            "https://accounts.spotify.com/api/token", "https://api.spotify.com/v1"),
+        settings=("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", None),
+        user_id=IdShape("", BASE62, 10),  # the immutable account_id
+        default=True, grant_lifetime=timedelta(days=180)),
+    Descriptor(
+        APPLE_MUSIC, "Apple Music", hosts=("music.apple.com",),
+        search="https://music.apple.com/search?term={query}",
+        item_url="https://music.apple.com/us/{apple}/{id}", item_id=IdShape("1", DIGITS, 9),
+        track_path=re.compile(r"^/[a-z]{2}/song/(?:[^/]+/)?(\d+)$"), icon="applemusic",
+        resolver=("appleMusic", "ITUNES"), client="app.platforms.apple_music:AppleMusic",
+        endpoints=Endpoints(None, None, "https://api.music.apple.com/v1",
+                            script="https://js-cdn.music.apple.com/musickit/v3/musickit.js"),
+        required=("client_id", "extra"), client_id_help="TEAMID/KEYID",
+        extra_help="the .p8 private key", user_id=IdShape("sandbox-", DIGITS, 12), default=True,
+        presave_verb="Pre-Add", save_hint="Adds it to your Apple Music library on release day"),
+    Descriptor(
+        YOUTUBE_MUSIC, "YouTube Music", hosts=("music.youtube.com", "youtube.com", "youtu.be"),
+        search="https://music.youtube.com/search?q={query}",
+        item_url="https://music.youtube.com/watch?v={id}", item_id=IdShape("", URLSAFE, 11),
+        icon="youtubemusic", resolver=("youtubeMusic", "YOUTUBE"),
+        client="app.platforms.youtube_music:YouTubeMusic",
+        endpoints=Endpoints("https://accounts.google.com/o/oauth2/v2/auth",
+                            "https://oauth2.googleapis.com/token",
+                            "https://www.googleapis.com/youtube/v3"),
+        settings=("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_API_KEY"),
+        user_id=IdShape("UC", URLSAFE, 22)),
+    Descriptor(
+        AMAZON_MUSIC, "Amazon Music",
+        hosts=tuple(f"music.amazon.{store}" for store in AMAZON_STORES),
+        search="https://music.amazon.com/search/{path}",
+        item_url="https://music.amazon.com/{kind}s/{id}", item_id=IdShape("B0", UPPER, 8),
+        track_path=re.compile(r"^/tracks/([0-9A-Z]{10})$"), resolver=("amazonMusic", "AMAZON"),
+        client="app.platforms.amazon_music:AmazonMusic",
+        endpoints=Endpoints("https://www.amazon.com/ap/oa", "https://api.amazon.com/auth/o2/token",
+                            "https://api.music.amazon.dev/v1"),
+        settings=("AMAZON_CLIENT_ID", "AMAZON_CLIENT_SECRET", "AMAZON_API_KEY"),
+        required=("client_id", "client_secret", "extra"), extra_help="the x-api-key",
+        user_id=IdShape("amzn1.account.", UPPER, 28)),
+    Descriptor(
+        TIDAL, "TIDAL", icon="tidal", hosts=("tidal.com",),
+        search="https://listen.tidal.com/search?q={query}",
+        item_url="https://tidal.com/browse/{kind}/{id}", item_id=IdShape("4", DIGITS, 8),
+        track_path=re.compile(r"^/(?:browse/)?track/(\d+)$"), resolver=("tidal", "TIDAL"),
+        client="app.platforms.tidal:Tidal",
+        endpoints=Endpoints("https://login.tidal.com/authorize",
+                            "https://auth.tidal.com/v1/oauth2/token",
+                            "https://openapi.tidal.com/v2"),
+        settings=("TIDAL_CLIENT_ID", "TIDAL_CLIENT_SECRET", None),
+        user_id=IdShape("1", DIGITS, 8)),
+    Descriptor(
+        DEEZER, "Deezer", icon="deezer", hosts=("deezer.com", "deezer.page.link"),
+        search="https://www.deezer.com/search/{path}",
+        item_url="https://www.deezer.com/{kind}/{id}", item_id=IdShape("3", DIGITS, 9),
+        track_path=re.compile(r"^/(?:[a-z]{2}/)?track/(\d+)$"), resolver=("deezer", "DEEZER"),
+        client="app.platforms.deezer:Deezer",
+        endpoints=Endpoints("https://connect.deezer.com/oauth/auth.php",
+                            "https://connect.deezer.com/oauth/access_token.php",
+                            "https://api.deezer.com"),
+        settings=("DEEZER_APP_ID", "DEEZER_SECRET", None), client_id_help="the app id",
+        user_id=IdShape("5", DIGITS, 9)),
+    # Link-only extras: no account, no catalogue search; links come from the resolver or staff.
+    Descriptor(
+        SOUNDCLOUD, "SoundCloud", icon="soundcloud", hosts=("soundcloud.com",),
+        search="https://soundcloud.com/search?q={query}",
+        item_url="https://soundcloud.com/sandbox/{id}", item_id=IdShape("", DIGITS, 10),
+        resolver=("soundcloud", "SOUNDCLOUD")),
+    Descriptor(
+        PANDORA, "Pandora", icon="pandora", hosts=("pandora.com",),
+        search="https://www.pandora.com/search/{path}/all",
+        item_url="https://www.pandora.com/TR:{id}", item_id=IdShape("", UPPER, 14),
+        resolver=("pandora", "PANDORA")),
+    Descriptor(
+        AUDIOMACK, "Audiomack", icon="audiomack", hosts=("audiomack.com",),
+        search="https://audiomack.com/search?q={query}",
+        item_url="https://audiomack.com/sandbox/song/{id}", item_id=IdShape("", DIGITS, 8),
+        resolver=("audiomack", "AUDIOMACK")),
+    Descriptor(
+        BANDCAMP, "Bandcamp", icon="bandcamp", hosts=("bandcamp.com",),
+        search="https://bandcamp.com/search?q={query}"),
+)
+DESCRIPTORS = {d.key: d for d in TABLE}
+
+PLATFORM_KEYS = [d.key for d in TABLE if d.connects]  # the platforms fans connect
+PLATFORM_CHOICES = [(key, DESCRIPTORS[key].name) for key in PLATFORM_KEYS]
+PLATFORM_NAMES = dict(PLATFORM_CHOICES)
+DEFAULT_PLATFORMS = [d.key for d in TABLE if d.default]
+LINK_ONLY = tuple(d.key for d in TABLE if not d.connects)
+LINK_PLATFORMS = (*PLATFORM_KEYS, *LINK_ONLY)  # every platform a release may link to
+RESOLVER_EXTRAS = tuple(d.key for d in TABLE if not d.connects and d.resolver)
+
+
+def descriptor(key) -> Descriptor | None:
+    return DESCRIPTORS.get(key)
+
+
+def name(key):
+    """The platform's name; an unknown key is shown as itself."""
+    found = DESCRIPTORS.get(key)
+    return found.name if found else key
+
+
+def sandbox_endpoints(key, base_url) -> Endpoints:
+    """The sandbox's stand-in for ``key``, served under base_url/sandbox/<key>/."""
+    root = f"{base_url.rstrip('/')}/sandbox/{key}"
+    real = DESCRIPTORS[key].endpoints
+    if real.script:  # no OAuth redirect: a script signs the fan in (MusicKit)
+        return Endpoints(None, None, f"{root}/api", script=f"{root}/musickit.js", sandbox=True)
+    return Endpoints(f"{root}/authorize", f"{root}/token", f"{root}/api", sandbox=True)
