@@ -15,7 +15,7 @@ from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELE
                                 ReleaseStatusChange)
 from app import validation
 from app.releases import signals
-from app.releases.state import status_for_clock
+from app.releases.state import state_for
 from app.presaves import record as presaves
 
 
@@ -133,7 +133,7 @@ def advance(release, actor):
     if release.status in (DRAFT, ARCHIVED):
         return release
     order = [ANNOUNCED, PRESAVE_ACTIVE, RELEASED]
-    target = status_for_clock(release)
+    target = state_for(release).clock
     if release.status in order and order.index(target) > order.index(release.status):
         record(release, target, actor)
     return release
@@ -153,7 +153,7 @@ def change_dates(release, presave_opens_local, release_local, tz_name, actor, re
     previous = (release.presave_opens_at, release.release_at)
     schedule(release, presave_opens_local, release_local, tz_name)
     release.release_mode = release_mode or release.release_mode
-    if release.status == PRESAVE_ACTIVE and status_for_clock(release) == ANNOUNCED:
+    if release.status == PRESAVE_ACTIVE and state_for(release).clock == ANNOUNCED:
         record(release, ANNOUNCED, actor)  # opening moved into the future: back to "Coming Soon"
     advance(release, actor)
     presaves.reschedule_pending(release)

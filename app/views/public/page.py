@@ -11,7 +11,7 @@ from app.views.public.visitor import place as visitor
 from app.views.public.brands import Brand, brand, contrast, readable_on
 from app.platforms.registry import DIRECT, LINK, REMIND, fan_mode
 from app.views.public.stream import stream_platforms
-from app.releases.state import DUE, SOON, STREAM, out_at, page_state
+from app.releases.state import DUE, SOON, STREAM, state_for
 
 FIELD_MODES = ("optional", "required")
 COUNTDOWN_UNITS = ("days", "hours", "min", "sec")
@@ -120,7 +120,7 @@ def countdown(release, state, zone):
         return Countdown(release.presave_opens_at.isoformat(), "Pre-save opens in",
                          _local(release.presave_opens_local, release.timezone),
                          countdown_parts(release.presave_opens_at))
-    out = out_at(release, zone)
+    out = state_for(release, zone=zone).out_at
     when = (_local(release.release_local, release.timezone) if release.release_mode != "local"
             else f"midnight {_your_zone(zone)}, " + release.release_local.strftime("%-d %B %Y"))
     return Countdown(out.isoformat(), "Out in", when, countdown_parts(out), reloads=True)
@@ -194,7 +194,7 @@ def context(artist, release, setup, in_app, values, errors, state=None):
     The state is worked out once (or given), so one render never mixes both sides of the instant.
     """
     zone = visitor.zone()
-    state = state or page_state(release, zone)
+    state = state or state_for(release, zone=zone).page
     button_list = buttons(release, setup, in_app, state)
     fields = form_fields(artist, button_list)
     consent_list = consents(artist, fields)
@@ -209,4 +209,4 @@ def context(artist, release, setup, in_app, values, errors, state=None):
 
 def visitor_state(release):
     """The page state of ``release`` for the visitor of this request."""
-    return page_state(release, visitor.zone())
+    return state_for(release, zone=visitor.zone()).page

@@ -13,7 +13,7 @@ from app.analytics.geoip import Place, locate
 from app.extensions import db, limiter
 from app.localtime import now_utc
 from app.models import Artist, Release
-from app.releases.state import accepts_presaves
+from app.releases.state import state_for
 from app.platforms.base import PlatformError
 from app.platform_table import PLATFORM_NAMES
 from app.platforms.registry import fan_mode, platform_for
@@ -48,7 +48,7 @@ def presave(artist_slug, release_slug):
     page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
     if request.form.get("website"):
         return redirect(page)  # honeypot filled: a bot; drop it quietly
-    if not accepts_presaves(release):
+    if not state_for(release).accepts_presaves:
         flash("Pre-saves for this release are closed.", "fan-info")
         return redirect(page)
     platform = request.form.get("platform", "")
