@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.releases.rules import TransitionError
+from app.releases.rules import SlugTaken, TransitionError
 from app.tenants.context import TenantScopeError, current_scope
 from app.validation import MAX_ID
 
@@ -155,6 +155,8 @@ class PresaveApi(ModelRestApi):
             db.session.commit()
         except ValidationError as exc:
             return self._refuse(422, exc.normalized_messages())
+        except SlugTaken as exc:
+            return self._refuse(409, {"slug": [str(exc)]})
         except TransitionError as exc:
             return self._refuse(409, str(exc))
         except IntegrityError:

@@ -5,7 +5,6 @@ from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select
 
 from app.releases import rules
 from app import validation
@@ -13,7 +12,6 @@ from app.api import deliveries
 from app.api.links import LinkRoutes
 from app.api.base import (CheckedList, CheckedString, Interface, PresaveApi, actor, field_errors,
                           id_field, visible)
-from app.extensions import db
 from app.releases.ledger import LedgerQuery
 from app.models import Artist, Release
 from app.models.release import RELEASE_MODES
@@ -85,19 +83,6 @@ def _date_field(message):
     return "presave_opens_at" if "pre-save" in message else "release_at"
 
 
-def _free_slug(artist, title):
-    """The title's slug, numbered when the artist already has a release by that name."""
-    base = validation.slugify(title)
-    with db.session.no_autoflush:  # the new release is not complete (nor added) yet
-        taken = set(db.session.scalars(select(Release.slug).where(
-            Release.artist_id == artist.id)))
-    slug, number = base, 1
-    while slug in taken:
-        number += 1
-        slug = f"{base[:75].rstrip('-')}-{number}"
-    return slug
-
-
 class ReleaseApi(LinkRoutes, PresaveApi):
     resource_name = "releases"
     datamodel = Interface(Release)
@@ -118,7 +103,7 @@ class ReleaseApi(LinkRoutes, PresaveApi):
                          "on your roster")
         release = Release(artist=artist)
         self._set_plain(release, data)
-        release.slug = release.slug or _free_slug(artist, release.title)
+        release.slug = rules.slug_for(artist.id, release.slug, release.title)
         tz_name = data.get("timezone") or artist.timezone or artist.label.timezone
         with field_errors(_date_field):
             rules.schedule(release, data["presave_opens_at"], data["release_at"], tz_name)

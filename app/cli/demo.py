@@ -14,7 +14,8 @@ from app.extensions import db
 from app.localtime import now_utc, zone
 from app.models import Artist, Label, PresaveUser, Release
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
-from app.platform_table import PLATFORM_KEYS, RESOLVER_EXTRAS
+from app.platform_table import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, PLATFORM_KEYS, RESOLVER_EXTRAS,
+                                 SPOTIFY, TIDAL, YOUTUBE_MUSIC)
 from app.tenants.context import Scope, scoped
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
 from app.uploads import store_image
@@ -37,6 +38,8 @@ USERS = [
     ("artist@northwind.test", "demo-artist", ROLE_ARTIST, "northwind", "aurora-vale", ("Aurora", "Vale")),
     ("staff@harbor.test", "demo-staff", ROLE_LABEL_STAFF, "harbor-lights", None, ("Hal", "Harbor")),
 ]
+
+DEMO_PLATFORMS = (SPOTIFY, APPLE_MUSIC, DEEZER, TIDAL, YOUTUBE_MUSIC, AMAZON_MUSIC)  # page order
 
 # (slug suffix, title, status, pre-save opens relative to now, release relative to today)
 RELEASES = [
@@ -145,14 +148,11 @@ def _release(artist, suffix, title, status, opens_delta, release_days):
     release_local = datetime.combine(today + timedelta(days=release_days), time(0, 0))
     opens_local = (now_utc().astimezone(zone(tz_name)) + opens_delta).replace(
         tzinfo=None, second=0, microsecond=0)
-    release = Release(artist=artist, label_id=artist.label_id, title=f"{title}", slug=slug,
-                      isrc=_demo_isrc(artist, suffix), platforms=["spotify", "apple_music", "deezer",
-                                                                  "tidal", "youtube_music",
-                                                                  "amazon_music"],
-                      artwork=store_image(artwork((artist.primary_color, artist.accent_color))),
-                      status=DRAFT)
+    release = Release(label_id=artist.label_id, title=title, slug=slug,
+                      isrc=_demo_isrc(artist, suffix), platforms=list(DEMO_PLATFORMS),
+                      artwork=store_image(artwork((artist.primary_color, artist.accent_color))))
     release_rules.schedule(release, opens_local, release_local, tz_name, must_be_future=False)
-    db.session.add(release)
+    release_rules.create(release, artist, "demo")
     if status != DRAFT:
         release_rules.record(release, ANNOUNCED, "demo")
         release_rules.advance(release, "clock")

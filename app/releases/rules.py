@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.localtime import now_utc, to_utc, zone
-from app.models import PreSave
+from app.models import PreSave, Release
 from app.models.presave import PENDING
 from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED,
                                 ReleaseStatusChange)
@@ -65,6 +65,30 @@ def schedule(release, presave_opens_local, release_local, tz_name, *, must_be_fu
     release.release_local, release.release_at = releases.local, releases.utc
     release.timing_notes = "\n".join(n for n in (opens.note, releases.note) if n) or None
     return release
+
+
+class SlugTaken(ValueError):
+    """The artist already has another release at this slug."""
+
+
+def slug_for(artist_id, slug, title, release_id=None):
+    """The release's slug: the one given, unless another release of the artist has it (then
+    SlugTaken); none given, the title's, numbered past the artist's other releases."""
+    with db.session.no_autoflush:  # the release asking may not be complete yet
+        stmt = select(Release.slug).where(Release.artist_id == artist_id)
+        if release_id is not None:
+            stmt = stmt.where(Release.id != release_id)
+        taken = set(db.session.scalars(stmt))
+    if slug:
+        if slug in taken:
+            raise SlugTaken(f"This artist already has a release at '{slug}'; choose another slug")
+        return slug
+    base = validation.slugify(title)
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base[:75].rstrip('-')}-{number}"
+    return slug
 
 
 def create(release, artist, actor):

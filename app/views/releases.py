@@ -68,8 +68,16 @@ class DetailsForm(DynamicForm):
                                     default=DEFAULT_PLATFORMS, validate_choice=False,
                                     validators=[rule(validation.platforms)])
 
-    def effective_slug(self):
-        return self.slug.data or validation.slugify(self.title.data or "")
+    def slug_onto(self, release, artist_id):
+        """The slug by the release rules onto ``release``; False, with the error shown, when
+        another release of the artist has the one given."""
+        try:
+            release.slug = rules.slug_for(artist_id, self.slug.data, self.title.data or "",
+                                          release.id)
+            return True
+        except rules.SlugTaken as exc:
+            self.slug.errors = [*self.slug.errors, str(exc)]
+            return False
 
     def keep_artwork(self):
         """Store a valid upload now, so a rejected form does not ask for it again."""
@@ -79,7 +87,6 @@ class DetailsForm(DynamicForm):
 
     def apply_to(self, release):
         release.title = self.title.data.strip()
-        release.slug = self.effective_slug()
         release.isrc, release.upc = self.isrc.data or None, self.upc.data or None
         release.platforms = self.platforms.data
         release.artwork = self.keep_artwork() or release.artwork
@@ -159,18 +166,6 @@ def artist_zone(artist):
     return artist.timezone or artist.label.timezone
 
 
-def _slug_is_free(form, artist_id, release_id=None):
-    slug = form.effective_slug()
-    stmt = select(Release.id).where(Release.artist_id == artist_id, Release.slug == slug)
-    if release_id is not None:
-        stmt = stmt.where(Release.id != release_id)
-    if db.session.scalar(stmt) is None:
-        return True
-    form.slug.errors = [*form.slug.errors, f"This artist already has a release at '{slug}'; "
-                                           "choose another slug"]
-    return False
-
-
 def _release_or_404(pk):
     release = db.session.scalar(select(Release).where(Release.id == pk))
     if release is None:
@@ -227,7 +222,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
         valid = form.validate()
         form.keep_artwork()
         valid = form.schedule_onto(release) and valid
-        valid = valid and _slug_is_free(form, form.artist_id.data)
+        valid = valid and form.slug_onto(release, form.artist_id.data)
         if not valid:
             return None
         artist = next(a for a in artists if a.id == form.artist_id.data)
@@ -259,7 +254,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
         if request.method == "POST":
             valid = form.validate()
             form.keep_artwork()
-            if valid and _slug_is_free(form, release.artist_id, release.id):
+            if valid and form.slug_onto(release, release.artist_id):
                 form.apply_to(release)
                 if self._commit(form):
                     flash(f"“{release.title}” was saved", "success")

@@ -214,6 +214,16 @@ def test_slug_is_unique_per_artist(app, staff, artist_ids, unique):
     assert first["slug"] == other["slug"] == slug
 
 
+def test_a_blank_slug_is_the_titles_numbered_past_the_artists_others_as_in_the_api(
+        app, staff, artist_ids, unique):
+    title = unique("Same Title")
+    for _ in range(2):
+        response = post_create(staff, form_data(artist_ids["juniper-kites"], title))
+        assert response.status_code == 302, response.text
+    base = title.lower().replace(" ", "-")
+    assert sorted(row["slug"] for row in stored(app, title)) == [base, f"{base}-2"]
+
+
 def test_a_valid_artwork_is_kept_when_another_field_is_rejected(app, staff, artist_ids, unique):
     title = unique("Kept Art")
     response = post_create(staff, form_data(artist_ids["juniper-kites"], title, artwork=png(),
