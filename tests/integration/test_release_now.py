@@ -9,8 +9,8 @@ from app.jobs.lifecycle import release_day_job_id
 from app.localtime import now_utc
 from app.models import Release
 from tests.fan_journey import flashes
-from tests.integration.test_release_day import ctx, rows
-from tests.integration.test_reminders import remind_me
+from tests.release_day_runs import ctx, rows
+from tests.release_day_runs import remind_me
 
 STAFF, ARTIST_USER = "staff@northwind.test", "artist@northwind.test"
 

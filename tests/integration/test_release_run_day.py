@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from app.localtime import now_utc
 from app.models import Release
-from tests.integration.test_release_day import (ctx, on_platform, over_http,  # noqa: F401
-                                                presave, release_now as due_now, rows, saves_of)
+from tests.release_day_runs import ctx, on_platform, presave, release_now as due_now, rows, saves_of
 
 
 def run_day(app, release_id, *options):

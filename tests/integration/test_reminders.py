@@ -4,7 +4,6 @@ Fans ask for a reminder through the fan page (or, for SMS, leave only a phone); 
 instant is moved into the past and release day runs on a burst SimpleWorker.
 """
 import logging
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -13,20 +12,11 @@ from app.localtime import now_utc
 from app.messaging.sms import SmsProvider
 from app.models import Artist, Consent, Fan, PreSave, Release
 from app.presaves import record as presaves
-from tests.fan_journey import start
-from tests.integration.test_release_day import (age_retries, ctx, reconcile_once,
-                                                release_now as due_now, rows, run_release_day)
+from tests.release_day_runs import (age_retries, ctx, reconcile_once, release_now as due_now,
+                                     remind_me, rows, run_release_day)
 from tests.smtp_server import Login
 
 BASE = "http://presave.test"
-
-
-def remind_me(app, slug, platform="spotify"):
-    """A fan asks for a reminder on the page; their email."""
-    email = f"fan-{uuid.uuid4().hex[:8]}@example.com"
-    answer = start(app.test_client(), slug, platform=platform, email=email, intent="remind")
-    assert answer.status_code == 302
-    return email
 
 
 def texting_fan(app, slug, phone="+4915112345678", withdrawn=False):

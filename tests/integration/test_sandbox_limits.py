@@ -5,7 +5,7 @@ import time
 import pytest
 
 from app.sandbox import state
-from tests.integration.test_sandbox import bearer, faults, tokens
+from tests.sandbox_calls import bearer, faults, tokens
 
 ME = "/sandbox/spotify/api/me"
 

@@ -9,7 +9,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from app.sandbox import state
-from tests.integration.test_sandbox import admin, app_token, bearer, faults, tokens
+from tests.sandbox_calls import admin, app_token, bearer, faults, tokens
 from tests.spotify_openapi import MARKS, SANDBOX_ROOT, real_request, validate
 
 pytestmark = MARKS

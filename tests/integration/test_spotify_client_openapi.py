@@ -17,8 +17,7 @@ from app.platforms import registry
 from app.platforms.errors import GrantRevoked, RateLimited, TokenRejected
 from app.platforms.oauth import APP_TOKENS, code_challenge, new_code_verifier
 from app.sandbox import ids, state
-from tests.integration.test_platform_clients import REDIRECT, authorise, faults, query
-from tests.integration.test_platform_clients import harbor, sandbox  # noqa: F401  (fixtures)
+from tests.platform_sandbox import REDIRECT, authorise, faults, query
 from tests.spotify_openapi import MARKS, SANDBOX_ROOT, real_request, validate
 
 pytestmark = MARKS

@@ -47,3 +47,18 @@ def test_an_import_circle_between_siblings_breaks_the_contract(tmp_path):
     done = lint_copy(tmp_path, ("app/presaves/wrapper.py", "from app.releases import state"))
     assert done.returncode == 1
     assert "No import circles anywhere under app/ BROKEN" in done.stdout
+
+
+def test_the_platform_table_imports_nothing_of_app_so_the_models_may_read_it(tmp_path):
+    done = lint_copy(tmp_path, ("app/platform_table.py", "from app.models import base"))
+    assert done.returncode == 1
+    assert "app.platform_table is not allowed to import app.models" in done.stdout
+
+
+def test_no_test_module_imports_from_another_test_module():
+    """Shared fixtures and helpers live in conftest.py's plugins, not in other tests."""
+    borrowing = [f"{path.relative_to(ROOT)}: {line.strip()}"
+                 for path in (ROOT / "tests").rglob("*.py")
+                 for line in path.read_text().splitlines()
+                 if line.startswith("from tests.") and ".test_" in line.split(" import ")[0]]
+    assert borrowing == []
