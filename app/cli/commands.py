@@ -115,7 +115,7 @@ def release_resolve_links_command(release_id):
                                label=f"Looking up “{release.title}”") as bar:
             outcomes = link_jobs.look(release, progress=lambda _platform: bar.update(1))
         db.session.commit()
-        link_jobs.schedule(release)
+        link_jobs.schedule_planned(release)
         click.echo("\n".join(_links_table(outcomes) + [""] + _checks_lines(checks(release))))
 
 

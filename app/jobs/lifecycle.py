@@ -1,18 +1,14 @@
 """Release lifecycle jobs: exact scheduling plus a reconciler that catches up."""
 import logging
-from contextlib import contextmanager
 from datetime import timedelta, timezone
 
 from flask import current_app
-from redis.exceptions import RedisError
-from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from app.releases import rules as release_rules, signals as release_signals
 from app.releases.state import behind_the_clock
-from app.extensions import db, queue, redis_connection
-from app.jobs import links as link_jobs, release_day
+from app.extensions import db
+from app.jobs import links as link_jobs, release_day, schedule
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -37,7 +33,7 @@ def reconcile(label_id=None):
     recovered = release_day.recover_stale_leases(now)
     db.session.commit()  # release-day jobs read the statuses and rows committed here
     for release in due:
-        link_jobs.schedule(release)
+        link_jobs.schedule_planned(release)
     for release in released:
         on_released(release)
     # Also what no job started: local-mode fans east of the release's zone, a lost job.
@@ -55,7 +51,7 @@ def advance_release(label_id, release_id):
     released = _advance(release)
     schedule_next_instant(release)
     db.session.commit()
-    link_jobs.schedule(release)
+    link_jobs.schedule_planned(release)
     if released:
         on_released(release)
 
@@ -71,13 +67,8 @@ def _advance(release):
 
 def on_released(release):
     """The release is out: hand it to release day (app.jobs.release_day), once."""
-    with _reconciler_catches_up(f"hand release {release.id} to release day"):
-        try:
-            queue(release_day.DELIVERY_QUEUE).enqueue(
-                release_day.start_release_day, release.label_id, release.id,
-                job_id=release_day_job_id(release.id), unique=True)
-        except DuplicateJobError:
-            pass  # handed over already
+    schedule.put(release_day.DELIVERY_QUEUE, release_day.start_release_day, release.label_id,
+                 release.id, job_id=schedule.release_day_id(release.id))
     link_jobs.at_release(release)
 
 
@@ -87,15 +78,10 @@ def listen():
     release_signals.released_now.connect(on_released)
 
 
-def release_day_job_id(release_id):
-    return f"release-{release_id}-day"
-
-
 def reschedule(release, replacing=()):
     """Cancel the advance jobs of the instants ``replacing``; schedule the next instant."""
-    with _reconciler_catches_up(f"cancel the old jobs of release {release.id}"):
-        for at in replacing:
-            _cancel(advance_job_id(release.id, at))
+    for at in replacing:
+        schedule.cancel(schedule.advance_id(release.id, at))
     return schedule_next_instant(release)
 
 
@@ -105,30 +91,6 @@ def schedule_next_instant(release):
     if release.status not in (ANNOUNCED, PRESAVE_ACTIVE) or not upcoming:
         return None
     at = min(upcoming).astimezone(timezone.utc)
-    with _reconciler_catches_up(f"schedule release {release.id} at {at.isoformat()}"):
-        return queue(LIFECYCLE_QUEUE).enqueue_at(at, advance_release, release.label_id,
-                                                 release.id, job_id=advance_job_id(release.id, at))
-    return None
-
-
-@contextmanager
-def _reconciler_catches_up(what):
-    """Redis unreachable: log it and go on; the database stays the truth, and the reconciler
-    acts on it within a minute."""
-    try:
-        yield
-    except RedisError:
-        log.warning("could not %s; the reconciler catches up", what)
-
-
-def advance_job_id(release_id, at):
-    return f"release-{release_id}-advance-{int(at.timestamp())}"
-
-
-def _cancel(job_id):
-    try:
-        job = Job.fetch(job_id, connection=redis_connection())
-    except NoSuchJobError:
-        return
-    if job.get_status() in (JobStatus.SCHEDULED, JobStatus.QUEUED):
-        job.delete()
+    # not unique: the same instant asked again replaces its job
+    return schedule.put(LIFECYCLE_QUEUE, advance_release, release.label_id, release.id,
+                        job_id=schedule.advance_id(release.id, at), at=at, unique=False)

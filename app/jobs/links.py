@@ -10,12 +10,11 @@ enqueues whatever is overdue, and any open or released release never looked at.
 import logging
 from datetime import timedelta
 
-from redis.exceptions import RedisError
-from rq.exceptions import DuplicateJobError
 from sqlalchemy import or_, select
 
 from app.releases import links as streaming_links
-from app.extensions import db, queue
+from app.extensions import db
+from app.jobs import schedule
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -46,7 +45,7 @@ def resolve_links(label_id, release_id):
         return {"looked": False}
     outcomes = look(release)
     db.session.commit()
-    schedule(release)
+    schedule_planned(release)
     return {"looked": True, "found": sorted(p for p, o in outcomes.items() if o.link),
             "missing": streaming_links.missing(release)}
 
@@ -85,7 +84,7 @@ def next_check(release, now):
 
 def look_now(release):
     """Lifecycle hook (the pre-save opened, the release is out): a look-up is due now.
-    Call schedule() once committed."""
+    Call schedule_planned() once committed."""
     if release.links_gave_up_at is None:
         release.links_next_check_at = now_utc()
 
@@ -95,26 +94,15 @@ def at_release(release):
     unless the clock's own hook planned that already."""
     planned = release.links_next_check_at
     if planned is None or planned > now_utc():
-        _enqueue(release, job_id_for(release.id, release.release_at))
+        _enqueue(release, schedule.links_id(release.id, release.release_at))
 
 
-def schedule(release):
+def schedule_planned(release):
     """Put the planned look-up in RQ at its instant (now, when it is due already)."""
     at = release.links_next_check_at
     if at is None:
         return None
-    job_id = job_id_for(release.id, at)
-    if at <= now_utc():
-        return _enqueue(release, job_id)
-    try:
-        return queue(LINKS_QUEUE).enqueue_at(at, resolve_links, release.label_id, release.id,
-                                             job_id=job_id, unique=True, result_ttl=0,
-                                             job_timeout=JOB_TIMEOUT)
-    except DuplicateJobError:
-        return None
-    except RedisError:
-        log.warning("could not schedule %s; the reconciler catches up", job_id)
-        return None
+    return _enqueue(release, schedule.links_id(release.id, at), at=at if at > now_utc() else None)
 
 
 def enqueue_due(now=None):
@@ -125,22 +113,11 @@ def enqueue_due(now=None):
         Release.status.in_(LOOKING), Release.links_gave_up_at.is_(None),
         or_(Release.links_next_check_at <= now - GRACE,
             Release.links_checked_at.is_(None) & Release.links_next_check_at.is_(None)))).all()
-    bucket = int(now.timestamp() // 60)
-    return sum(bool(_enqueue(release, f"release-{release.id}-links-due-{bucket}"))
+    minute = schedule.minute_of(now)
+    return sum(bool(_enqueue(release, schedule.links_due_id(release.id, minute)))
                for release in due)
 
 
-def job_id_for(release_id, at):
-    return f"release-{release_id}-links-{int(at.timestamp())}"
-
-
-def _enqueue(release, job_id):
-    try:
-        return queue(LINKS_QUEUE).enqueue(resolve_links, release.label_id, release.id,
-                                          job_id=job_id, unique=True, result_ttl=0,
-                                          job_timeout=JOB_TIMEOUT)
-    except DuplicateJobError:
-        return None
-    except RedisError:
-        log.warning("could not enqueue %s; the reconciler catches up", job_id)
-        return None
+def _enqueue(release, job_id, at=None):
+    return schedule.put(LINKS_QUEUE, resolve_links, release.label_id, release.id, job_id=job_id,
+                        at=at, result_ttl=0, job_timeout=JOB_TIMEOUT)

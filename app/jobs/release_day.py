@@ -23,14 +23,12 @@ import math
 import time
 from datetime import datetime, timezone
 
-from redis.exceptions import RedisError
-from rq.exceptions import DuplicateJobError
 from sqlalchemy import func, select, update
 
 from app.releases import rules as release_rules
 from app.crypto import DecryptError, keyring
-from app.extensions import db, queue
-from app.jobs import items, reminders
+from app.extensions import db
+from app.jobs import items, reminders, schedule
 from app.jobs.delivery import Batch, Row
 from app.jobs.leases import due, lease, recover_stale_leases  # noqa: F401  (for the reconciler)
 from app.jobs.runtime import job_app, job_context, tenant_job
@@ -98,7 +96,7 @@ def schedule_resume(label_id, release_id, platform, resume):
     scheduled. Without it the rows put back would wait for the reconciler's next minute."""
     second, at = _whole_second(resume)
     return _enqueue(resume_delivery, label_id, release_id, platform, at=at,
-                    job_id=f"resume-{release_id}-{platform}-{second}")
+                    job_id=schedule.resume_id(release_id, platform, second))
 
 
 @tenant_job
@@ -144,47 +142,37 @@ def deliver_due(now=None):
         select(PreSave.label_id, PreSave.release_id).distinct()
         .join(Release, Release.id == PreSave.release_id)
         .where(due(now), Release.status != DRAFT)).all()
-    bucket = int(now.timestamp() // 60)
+    minute = schedule.minute_of(now)
     return sum(_enqueue(start_release_day, label_id, release_id,
-                        job_id=f"release-day-{release_id}-{bucket}") for label_id, release_id in pairs)
+                        job_id=schedule.release_day_due_id(release_id, minute))
+               for label_id, release_id in pairs)
 
 
 def enqueue_batches(release, platform, now=None, action=SAVE):
     """Enough batch jobs for the due rows of ``action`` now; ids are deterministic per minute."""
     now = now or now_utc()
-    job, prefix, size = _batch_job(action)
+    job, kind, size = _batch_job(action)
     count = db.session.scalar(select(func.count()).select_from(PreSave).where(
         PreSave.release_id == release.id, PreSave.platform == platform,
         PreSave.action == action, due(now)))
-    bucket = int(now.timestamp() // 60)
+    minute = schedule.minute_of(now)
     return sum(_enqueue(job, release.label_id, release.id, platform,
-                        job_id=f"{prefix}-{release.id}-{platform}-{bucket}-{n}",
+                        job_id=schedule.batch_id(kind, release.id, platform, minute, n),
                         job_timeout=BATCH_TIMEOUT)
                for n in range(math.ceil(count / size)))
 
 
 def _batch_job(action):
-    """(job, job id prefix, rows per job) for the pre-saves of one action."""
+    """(job, its kind in the job id, rows per job) for the pre-saves of one action."""
     if action == REMIND:
         return reminders.send_batch, "remind", reminders.BATCH_SIZE
     return deliver_batch, "deliver", BATCH_SIZE
 
 
-def _enqueue(func_, *args, at=None, **options):
-    """Enqueue (or schedule ``at``, an aware datetime) once per id while scheduled, queued
-    or running (result_ttl=0: a finished job is gone)."""
-    delivery = queue(DELIVERY_QUEUE)
-    try:
-        if at is None:
-            delivery.enqueue(func_, *args, unique=True, result_ttl=0, **options)
-        else:
-            delivery.enqueue_at(at, func_, *args, unique=True, result_ttl=0, **options)
-    except DuplicateJobError:
-        return 0
-    except RedisError:  # the reconciler's deliver_due enqueues it again within a minute
-        log.warning("could not enqueue %s", options.get("job_id"))
-        return 0
-    return 1
+def _enqueue(func_, *args, **options):
+    """1 when enqueued, 0 when its id is taken or Redis is away (deliver_due enqueues it again
+    within a minute); result_ttl=0: a finished job is gone, its id free again."""
+    return int(schedule.put(DELIVERY_QUEUE, func_, *args, result_ttl=0, **options) is not None)
 
 
 def _item_or_park(release, platform):
@@ -196,7 +184,7 @@ def _item_or_park(release, platform):
             # the platform said when: look again then, not at the reconciler's next minute
             second, at = _whole_second(retry_at.timestamp())
             _enqueue(start_release_day, release.label_id, release.id, at=at,
-                     job_id=f"release-day-{release.id}-lookup-{second}")
+                     job_id=schedule.item_lookup_id(release.id, second))
         return None
     if item_id is None:
         items.park(release, platform)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from app.releases import rules as release_rules
 from app.embedded import supervisor
 from app.extensions import db, queue, redis_connection
+from app.jobs import schedule
+from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile, schedule_next_instant
 from app.jobs.release_day import DELIVERY_QUEUE
-from app.jobs.lifecycle import (LIFECYCLE_QUEUE, advance_job_id, reconcile, release_day_job_id,
-                                schedule_next_instant)
 from app.localtime import frozen, now_utc
 from app.models import Artist, PreSave, Release
 from app.tenants.context import Scope, scoped
@@ -85,7 +85,7 @@ def test_a_lost_redis_delays_a_release_by_at_most_the_reconcilers_minute(app, st
         presave.fan.email = email
         db.session.commit()
         release_id, presave_id = release.id, presave.id
-        assert scheduled(release_id) == {advance_job_id(release_id, opens): opens}
+        assert scheduled(release_id) == {schedule.advance_id(release_id, opens): opens}
         redis_connection().flushdb()
     for at, before, status in ((opens, "announced", "presave_active"),
                                (out, "presave_active", "released")):
@@ -96,7 +96,7 @@ def test_a_lost_redis_delays_a_release_by_at_most_the_reconcilers_minute(app, st
                 _work()
                 assert db.session.get(Release, release_id).status == expected
     with frozen(out + timedelta(seconds=59)), in_scope(app):
-        handed_over = Job.fetch(release_day_job_id(release_id), connection=redis_connection())
+        handed_over = Job.fetch(schedule.release_day_id(release_id), connection=redis_connection())
         assert handed_over.func_name == "app.jobs.release_day.start_release_day"
         assert (handed_over.origin, handed_over.args) == ("delivery", (studio[0], release_id))
         jobs, done = [handed_over], []
@@ -131,7 +131,7 @@ def test_the_exact_job_releases_and_hands_over_at_the_instant(app, studio):
         queue(LIFECYCLE_QUEUE).enqueue_job(job)
         _work()
         assert db.session.get(Release, release.id).status == "released"
-        Job.fetch(release_day_job_id(release.id), connection=redis_connection()).delete()
+        Job.fetch(schedule.release_day_id(release.id), connection=redis_connection()).delete()
 
 
 def test_rq_cron_runs_the_reconciler_every_minute_on_the_release_queue():

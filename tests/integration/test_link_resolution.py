@@ -14,8 +14,9 @@ from app.releases import rules as release_rules
 from app.cli.demo import register_in_sandbox
 from app.extensions import db, queue, redis_connection
 from app.jobs.items import platform_item
-from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile, release_day_job_id
-from app.jobs.links import LINKS_QUEUE, job_id_for, resolve_links
+from app.jobs import schedule
+from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
+from app.jobs.links import LINKS_QUEUE, resolve_links
 from app.localtime import frozen
 from app.models import Artist, Label, Release
 from app.models.release import DRAFT, RELEASED
@@ -175,7 +176,7 @@ def test_not_found_at_release_then_found_on_a_later_look(app, api, artist_id):
     assert checks["next_check_at"] == retry.isoformat()
     with app.app_context():
         registry = ScheduledJobRegistry(queue=queue(LINKS_QUEUE))
-        job_id = job_id_for(release_id, retry)
+        job_id = schedule.links_id(release_id, retry)
         assert registry.get_scheduled_time(job_id) == retry
         registry.remove(job_id, delete_job=True)  # run by hand below, under the frozen clock
     look_up(app, release_id, retry)
@@ -355,13 +356,13 @@ def test_the_lifecycle_looks_at_open_and_at_release_and_the_reconciler_catches_u
             return session.get(Release, release_id)
 
     opened = opens + timedelta(seconds=30)
-    assert job_id_for(release_id, opened) in reconcile_at(opened)
+    assert schedule.links_id(release_id, opened) in reconcile_at(opened)
     release = links_worker_at(opened)
     assert (release.links_attempts, release.links_next_check_at) == (1, out)
     with app.app_context():
         registry = ScheduledJobRegistry(queue=queue(LINKS_QUEUE))
-        assert registry.get_scheduled_time(job_id_for(release_id, out)) == out
-        registry.remove(job_id_for(release_id, out), delete_job=True)  # Redis lost it
+        assert registry.get_scheduled_time(schedule.links_id(release_id, out)) == out
+        registry.remove(schedule.links_id(release_id, out), delete_job=True)  # Redis lost it
     with in_scope(app) as session:  # a look-up planned for a day later, overdue by 2 minutes
         session.get(Release, release_id).links_next_check_at = opens + timedelta(days=1)
         session.commit()
@@ -370,14 +371,14 @@ def test_the_lifecycle_looks_at_open_and_at_release_and_the_reconciler_catches_u
     assert f"release-{release_id}-links-due-{bucket}" in reconcile_at(later)
     assert links_worker_at(later).links_attempts == 2
     released = out + timedelta(seconds=30)
-    assert job_id_for(release_id, released) in reconcile_at(released)
+    assert schedule.links_id(release_id, released) in reconcile_at(released)
     release = links_worker_at(released)
     assert (release.status, release.links_attempts) == (RELEASED, 3)
     assert release.links_next_check_at == out + timedelta(minutes=5)
     with app.app_context():
-        Job.fetch(release_day_job_id(release_id), connection=redis_connection()).delete()
+        Job.fetch(schedule.release_day_id(release_id), connection=redis_connection()).delete()
         ScheduledJobRegistry(queue=queue(LINKS_QUEUE)).remove(
-            job_id_for(release_id, out + timedelta(minutes=5)), delete_job=True)
+            schedule.links_id(release_id, out + timedelta(minutes=5)), delete_job=True)
 
 
 def test_the_sandbox_lists_an_item_from_its_available_at_on(client):

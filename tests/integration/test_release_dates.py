@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from app.releases import rules as release_rules
 from app.extensions import db, queue
-from app.jobs.lifecycle import LIFECYCLE_QUEUE, advance_job_id, reconcile
+from app.jobs import schedule
+from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
 from app.localtime import frozen
 from app.models import Artist, PreSave, Release
 from app.tenants.context import Scope
@@ -31,13 +32,13 @@ def test_a_date_change_after_presaves_were_collected_runs_them_at_the_new_instan
         presave_from(release, "Asia/Kolkata"), presave_from(release, None)
         db.session.commit()
         assert release.status == "presave_active"
-        assert scheduled(release.id) == {advance_job_id(release.id, BERLIN_MARCH_10): BERLIN_MARCH_10}
+        assert scheduled(release.id) == {schedule.advance_id(release.id, BERLIN_MARCH_10): BERLIN_MARCH_10}
         release_rules.change_dates(release, "2027-03-01T00:00", "2027-03-20", "Europe/Berlin",
                                    "staff")
         db.session.commit()
         assert release.release_at == new
         assert pending_instants(release.id) == {"Asia/Kolkata": new, None: new}
-        assert scheduled(release.id) == {advance_job_id(release.id, new): new}
+        assert scheduled(release.id) == {schedule.advance_id(release.id, new): new}
     for at, status in ((BERLIN_MARCH_10, "presave_active"), (new, "released")):
         with frozen(at + timedelta(minutes=1)), in_scope(app):
             queue(LIFECYCLE_QUEUE).enqueue(reconcile, studio[0])
@@ -60,7 +61,7 @@ def test_moving_the_opening_into_the_future_is_coming_soon_again_with_presaves_k
             assert [(c.to_status, c.actor) for c in release.history][-1] == ("announced", "staff")
             assert set(db.session.scalars(select(PreSave.id).where(
                 PreSave.release_id == release.id, PreSave.state == "pending"))) == kept
-            assert scheduled(release.id) == {advance_job_id(release.id, opens): opens}
+            assert scheduled(release.id) == {schedule.advance_id(release.id, opens): opens}
             address = page(release.slug, db.session.get(Artist, studio[1]).slug)
         assert "Coming Soon" in client.get(address).get_data(as_text=True)
 
@@ -75,7 +76,7 @@ def test_a_new_time_zone_moves_the_instant_the_presaves_and_the_job(app, studio)
                                    "staff")
         db.session.commit()
         assert pending_instants(release.id) == {"Europe/Berlin": new_york}
-        assert scheduled(release.id) == {advance_job_id(release.id, new_york): new_york}
+        assert scheduled(release.id) == {schedule.advance_id(release.id, new_york): new_york}
 
 
 def test_local_mode_runs_each_presave_at_midnight_in_the_fans_zone(app, studio):
@@ -94,7 +95,7 @@ def test_local_mode_runs_each_presave_at_midnight_in_the_fans_zone(app, studio):
             "Mars/Olympus_Mons": BERLIN_MARCH_10,
         }
         # The release itself (status, page countdown) still follows its own zone.
-        assert scheduled(release.id) == {advance_job_id(release.id, BERLIN_MARCH_10): BERLIN_MARCH_10}
+        assert scheduled(release.id) == {schedule.advance_id(release.id, BERLIN_MARCH_10): BERLIN_MARCH_10}
 
 
 def test_new_dates_and_mode_recompute_each_fans_midnight_dst_gaps_included(app, studio):
@@ -120,7 +121,7 @@ def test_new_dates_and_mode_recompute_each_fans_midnight_dst_gaps_included(app, 
         db.session.commit()
         everyone = datetime(2027, 9, 4, 22, 0, tzinfo=UTC)  # 2027-09-05 00:00 CEST
         assert set(pending_instants(release.id).values()) == {everyone}
-        assert scheduled(release.id) == {advance_job_id(release.id, everyone): everyone}
+        assert scheduled(release.id) == {schedule.advance_id(release.id, everyone): everyone}
 
 
 def test_a_fans_zone_comes_from_geoip_when_they_presave(app, client, unique):

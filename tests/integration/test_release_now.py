@@ -5,7 +5,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from app.extensions import redis_connection
-from app.jobs.lifecycle import release_day_job_id
+from app.jobs import schedule
 from app.localtime import now_utc
 from app.models import Release
 from tests.fan_journey import flashes
@@ -43,7 +43,7 @@ def test_staff_release_now_moves_the_instant_and_hands_over_to_release_day(
     assert (release.history[-1].to_status, release.history[-1].actor) == ("released", STAFF)
     assert [row.next_attempt_at for row in rows(app, release_id)] == [release.release_at]
     with app.app_context():
-        job = Job.fetch(release_day_job_id(release_id), connection=redis_connection())
+        job = Job.fetch(schedule.release_day_id(release_id), connection=redis_connection())
         assert job.func_name == "app.jobs.release_day.start_release_day"
         assert job.args == (release.label_id, release_id) and job.get_status() == "queued"
         job.delete()
