@@ -45,7 +45,7 @@ def create_app(config_object="config.Config", **overrides):
         register_views(appbuilder)
         register_apis(appbuilder)
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
-    app.before_request(errors.refuse_nul_characters)
+    app.before_request(errors.refuse_unreadable_input)
 
     from app.cli import commands as cli
     from app.sandbox import register_sandbox

@@ -1,6 +1,15 @@
-"""Clear 4xx answers: JSON under /api, a short page elsewhere. Never a 500 for bad input."""
+"""Clear 4xx answers: JSON under /api, a short page elsewhere. Never a 500 for bad input.
+
+Every request passes refuse_unreadable_input() before any view: no NUL anywhere, a q= that
+FAB's Rison parser can read, and a JSON body of bounded size and depth whose strings are
+all valid Unicode (a lone surrogate cannot be encoded, so it could not be stored).
+"""
+import json
+import re
+
+import prison
 from flask import abort, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.crypto import DecryptError
 from app.extensions import db
@@ -18,9 +27,71 @@ def has_nul_character():
     return request.is_json and b"\\u0000" in request.get_data(cache=True)
 
 
-def refuse_nul_characters():
+MAX_JSON_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32
+MAX_QUERY_CHARACTERS = 4000
+STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+BRACKET = re.compile(rb"[\[\]{}]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def refuse_unreadable_input():
     if has_nul_character():
         abort(400, NUL_MESSAGE)
+    _refuse_unreadable_query(request.args.get("q"))
+    if request.is_json:
+        _refuse_unreadable_json()
+
+
+def _refuse_unreadable_query(value):
+    """FAB's @rison catches only the parser's own error; "1e" raises a ValueError (a float
+    that is not one) and deep nesting a RecursionError. Refuse those as FAB refuses the rest."""
+    if not value or not request.path.startswith("/api/"):
+        return
+    if len(value) > MAX_QUERY_CHARACTERS:
+        abort(400, f"The q= argument is longer than {MAX_QUERY_CHARACTERS} characters")
+    try:
+        prison.loads(value)
+        return
+    except prison.decoder.ParserException:
+        pass  # FAB tries it as JSON next
+    except Exception:  # noqa: BLE001  (whatever the parser trips on is the caller's input)
+        abort(400, "Not a valid rison/json argument")
+    if _nesting(value.encode()) > MAX_JSON_DEPTH:
+        abort(400, "Not a valid rison/json argument")
+
+
+def _refuse_unreadable_json():
+    body = request.get_data(cache=True)
+    if len(body) > MAX_JSON_BYTES:
+        abort(413, f"The JSON body is larger than {MAX_JSON_BYTES // 1024} KB")
+    if _nesting(body) > MAX_JSON_DEPTH:
+        abort(400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return  # not JSON at all: the view says what it wanted
+    if _has_surrogate(parsed):
+        abort(400, "The JSON body holds text that is not valid Unicode (a lone surrogate)")
+
+
+def _nesting(data):
+    """How deep the brackets of a JSON text nest, strings left out."""
+    depth = deepest = 0
+    for bracket in BRACKET.findall(STRING.sub(b"", data)):
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _has_surrogate(value):
+    if isinstance(value, str):
+        return SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(item) for item in value)
+    return False
 
 
 def _wants_json():
@@ -46,6 +117,8 @@ def register(app):
 
     @app.errorhandler(413)
     def too_large(exc):
+        if exc.description != RequestEntityTooLarge.description:  # a limit of ours said why
+            return _answer(413, exc.description)
         limit = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
         return _answer(413, f"The upload is too large: images may be at most {limit} MB")
 
