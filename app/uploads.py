@@ -1,6 +1,7 @@
 """Artwork and artist images: checked by content, stored by content hash."""
 import hashlib
 import io
+import warnings
 from pathlib import Path
 
 from flask import current_app
@@ -8,6 +9,9 @@ from PIL import Image, UnidentifiedImageError
 
 ALLOWED = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 MIME_BY_EXT = {ext: mime for ext, mime in ALLOWED.values()}
+# Far above any artwork a platform asks for (Spotify: 3000×3000), far below what a small
+# file can claim: a 30000×30000 PNG of under 1 MB would take gigabytes to decode.
+MAX_SIDE = 8000
 
 
 def read_image(data, min_pixels=None, max_bytes=None):
@@ -18,11 +22,18 @@ def read_image(data, min_pixels=None, max_bytes=None):
         raise ValueError("The file is empty")
     if len(data) > max_bytes:
         raise ValueError(f"The image is larger than {max_bytes // (1024 * 1024)} MB")
+    too_many = f"The image has too many pixels: it may be at most {MAX_SIDE}×{MAX_SIDE}"
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            width, height = image.size
-            image.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format
+                width, height = image.size
+                if max(width, height) > MAX_SIDE:
+                    raise ValueError(f"{too_many}; this one is {width}×{height}")
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(too_many) from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError("The file is not a JPEG, PNG or WebP image") from exc
     if kind not in ALLOWED:

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Artist, Consent, Fan, Label, PresaveUser, Release
 from app.models.release import ReleaseStatusChange
 from app.tenants.context import Scope, scoped
+from tests.images import png_claiming
 
 STAFF, OWNER, HARBOR, ADMIN, ARTIST = ("staff@northwind.test", "owner@northwind.test",
                                        "staff@harbor.test", "admin@presave.test",
@@ -441,6 +442,9 @@ def test_artwork_is_checked_by_content_and_stored(staff, release):
     (image((639, 800)), "at least 640×640"),
     (image(kind="GIF"), "GIF images are not accepted"),
     (b"<html>not an image</html>", "not a JPEG, PNG or WebP"),
+    (png_claiming(30000, 30000), "too many pixels"),  # Pillow's own bomb limit
+    (png_claiming(12000, 12000), "too many pixels"),  # Pillow would only warn
+    (png_claiming(8001, 700), "too many pixels: it may be at most 8000×8000; this one is 8001×700"),
     (b"", "empty"),
     (b"\0" * (10 * 1024 * 1024 + 1), "larger than 10 MB"),
     (None, "multipart file field 'artwork'"),

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Artist
 from app.tenants.context import Scope, scoped
+from tests.images import png_claiming
 
 
 def image_bytes(size=(800, 800), kind="PNG"):
@@ -53,6 +54,7 @@ def test_staff_adds_an_artist_with_branding_and_image(app, login, unique):
     ({"slug": "Not A Slug!"}, None, "lower-case letters"),
     ({}, (b"GIF89a" + b"\0" * 64, "x.png"), "not a JPEG, PNG or WebP"),
     ({}, ("small", "tiny.png"), "at least 300"),
+    ({}, (png_claiming(30000, 30000), "bomb.png"), "too many pixels"),
 ])
 def test_bad_artist_input_is_refused_with_a_message(app, login, unique, changes, upload, message):
     form = artist_form(unique, **changes)

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.localtime import now_utc
 from app.models import Artist, Release
 from app.tenants.context import Scope, scoped
+from tests.images import png_claiming
 
 YEAR = now_utc().year + 1  # every date below is in the future, whenever the suite runs
 STAFF, ARTIST_USER, HARBOR = "staff@northwind.test", "artist@northwind.test", "staff@harbor.test"
@@ -182,6 +183,8 @@ INVALID = [
     ("artwork", {"artwork": (io.BytesIO(b"%PDF-1.4 not art"), "cover.png")},
      "The file is not a JPEG, PNG or WebP image"),
     ("artwork", {"artwork": (io.BytesIO(big_file()), "huge.png")}, "larger than 10 MB"),
+    ("artwork", {"artwork": (io.BytesIO(png_claiming(30000, 30000)), "bomb.png")},
+     "The image has too many pixels"),
 ]
 
 
