@@ -5,8 +5,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import db, redis_connection
 from app.models import Authorization, Consent, Fan, PreSave
+from app.presaves import oauth_state
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import counts, flashes, page, sandbox_decision, start
 
@@ -87,14 +88,31 @@ def test_every_oauth_platform_completes_on_the_sandbox(app, client, active_relea
         assert presave.authorization.platform_user_id
 
 
-def test_a_replayed_or_foreign_state_is_refused(app, client, active_release, unique):
+def test_a_replayed_or_foreign_state_is_refused_and_the_fans_own_sign_in_survives_it(
+        app, client, active_release, unique):
     slug = active_release()
     back = sandbox_decision(client, start(client, slug, email=f"{unique('f')}@example.com")
                             .headers["Location"])
     stranger = app.test_client()
-    assert stranger.get(back).status_code == 400  # not this visitor's state (and now spent)
+    stranger.get(page(slug))  # a visitor of its own
+    assert stranger.get(back).status_code == 400  # not this visitor's state
+    on_deezer = back.replace("/_auth/spotify/", "/_auth/deezer/")
+    assert client.get(on_deezer).status_code == 400  # not this platform's state
+    done = client.get(back)  # neither of those burnt it
+    assert done.status_code == 302 and done.headers["Location"] == page(slug)
+    assert any("Pre-Save Successful!" in m for m in flashes(client))
     assert client.get(back).status_code == 400  # single use
     assert client.get("/s/_auth/spotify/callback?state=made-up&code=x").status_code == 400
+
+
+def test_an_unfinished_sign_in_keeps_no_personal_data_readable_in_redis(app, client,
+                                                                         active_release, unique):
+    email = f"{unique('sealed')}@example.com"
+    start(client, active_release(), email=email, name="Ada Sealed")
+    with app.app_context():
+        held = [redis_connection().get(key) for key in
+                redis_connection().scan_iter(oauth_state.PREFIX + "*")]
+    assert held and not any(email.encode() in value or b"Ada Sealed" in value for value in held)
 
 
 def test_invalid_email_is_refused_inline_with_the_input_kept(app, client, active_release):

@@ -150,8 +150,8 @@ def _send_to_platform(artist, release, platform, wrapper, place):
     client = platform_for(artist.label_id, platform)
     cookie_fan = fan_from_cookie(artist)
     scopes = client.scopes(follow=artist.follow_on_spotify and platform == "spotify")
-    state, verifier, challenge = oauth_state.issue({
-        "release_id": release.id, "platform": platform, "scopes": scopes,
+    state, verifier, challenge = oauth_state.issue(platform, {
+        "release_id": release.id, "scopes": scopes,
         "values": wrapper.values, "consents": wrapper.consents,
         "fan_id": cookie_fan.id if cookie_fan else None,
         "ip_hash": presaves.ip_hash(request.remote_addr), "place": place.__dict__,
@@ -167,13 +167,11 @@ def callback_url(platform):
 
 @fan_bp.get("/_auth/<platform>/callback")
 def callback(platform):
-    found = oauth_state.consume(request.args.get("state"))
+    found = oauth_state.consume(request.args.get("state"), platform)
     if found is None:
-        abort(400, "This sign-in has expired or was already used. Go back to the page and "
-                   "try again.")
+        abort(400, "This sign-in has expired, was already used or was started in another "
+                   "browser. Go back to the page and try again.")
     payload, verifier = found
-    if payload["platform"] != platform:
-        abort(400, "This sign-in does not belong to this platform.")
     artist, release = _release_by_id(payload["release_id"])
     page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
     name = PLATFORM_NAMES[platform]
