@@ -45,9 +45,12 @@ def init_command():
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no labels.")
 def demo_command(if_empty):
     """Load the demo labels, artists, releases and logins (idempotent)."""
-    from app.cli.demo import load_demo
+    from app.cli.demo import NotInitialised, load_demo
 
-    load_demo(if_empty=if_empty, echo=click.echo)
+    try:
+        load_demo(if_empty=if_empty, echo=click.echo)
+    except NotInitialised as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("rotate-keys")

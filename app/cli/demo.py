@@ -69,10 +69,20 @@ def _rgb(hex_color):
     return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
 
 
+class NotInitialised(Exception):
+    """The roles the demo logins need do not exist: `flask init` has not run."""
+
+
 def load_demo(if_empty=False, echo=print):
+    missing = sorted({spec[2] for spec in USERS
+                      if current_app.appbuilder.sm.find_role(spec[2]) is None})
+    if missing:
+        raise NotInitialised(f"The roles {', '.join(missing)} do not exist yet: run `flask init` "
+                             "first, then `flask demo`.")
     with scoped(Scope.platform("demo")):
         if if_empty and db.session.scalars(select(Label)).first():
             echo("Demo data skipped: the database already has labels.")
+            _repair_logins(echo)
             register_in_sandbox(echo)
             return
         labels = {spec["slug"]: _label(spec) for spec in LABELS}
@@ -88,6 +98,7 @@ def load_demo(if_empty=False, echo=print):
         for user_spec in USERS:
             _user(labels, artists, *user_spec)
         db.session.commit()
+        _repair_logins(echo)
         register_in_sandbox(echo)
     echo("Demo data ready: labels " + ", ".join(s["name"] for s in LABELS))
 
@@ -164,6 +175,20 @@ def _release(artist, suffix, title, status, opens_delta, release_days):
 def _demo_isrc(artist, suffix):
     number = 10000 + (artist.id or 0) * 10 + [r[0] for r in RELEASES].index(suffix)
     return f"QZDEM26{number:05d}"
+
+
+def _repair_logins(echo):
+    """Demo logins made before their role existed (an earlier `demo` before `init`) get it."""
+    sm = current_app.appbuilder.sm
+    repaired = []
+    for email, _, role_name, *_ in USERS:
+        user, role = sm.find_user(email=email), sm.find_role(role_name)
+        if user is not None and role not in user.roles:
+            user.roles.append(role)
+            repaired.append(email)
+    if repaired:
+        db.session.commit()
+        echo(f"Demo logins given their role again: {', '.join(repaired)}")
 
 
 def _user(labels, artists, email, password, role_name, label_slug, artist_slug, names):
