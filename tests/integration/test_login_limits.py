@@ -29,3 +29,5 @@ def test_fan_signups_are_limited_per_client_with_a_friendly_page(app):
         limiter.enabled = app.config["RATELIMIT_ENABLED"]
     assert [a.status_code for a in answers] == [302, 302, 302, 429]
     assert "Easy there!" in answers[3].get_data(as_text=True)
+    assert 1 <= int(answers[3].headers["Retry-After"]) <= 61  # the minute, rounded up
+    assert "try again in about" in answers[3].get_data(as_text=True)

@@ -4,6 +4,9 @@ The page's one form posts here with the data wrapper fields and the chosen
 platform. Nothing is stored until the fan's choice is complete: a direct
 platform stores fan, consents, grant and pre-save together at the callback.
 """
+import math
+import time
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -38,7 +41,10 @@ def signup_limits():
 @fan_bp.errorhandler(429)
 def too_many(exc):
     back = request.path.rsplit("/presave", 1)[0] if request.path.endswith("/presave") else None
-    return render_template("fan/rate_limited.html", back_url=back), 429
+    breached = limiter.current_limit
+    wait = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
+    page = render_template("fan/rate_limited.html", back_url=back, retry_after=wait)
+    return page, 429, {"Retry-After": str(wait)}
 
 
 @fan_bp.post("/<artist_slug>/<release_slug>/presave")
