@@ -67,7 +67,7 @@ def staff(api):
 
 
 def purge_artist(app, pk):
-    """Remove a test artist and every row it owns (SQLite here does not cascade)."""
+    """Remove a test artist and every row it owns."""
     with app.app_context(), scoped(Scope.platform()):
         for table in reversed(Artist.metadata.sorted_tables):
             if "artist_id" in table.c and table is not PresaveUser.__table__:
@@ -267,6 +267,14 @@ def test_a_release_made_through_the_api_starts_its_status_history_as_a_draft(app
             ReleaseStatusChange.release_id == pk).order_by(ReleaseStatusChange.id)).all()
         lines = [(change.from_status, change.to_status, change.actor) for change in history]
     assert lines == [(None, "draft", STAFF), ("draft", "announced", STAFF)]
+
+
+def test_deleting_an_artist_removes_its_releases_and_leaves_the_lists_readable(staff, release):
+    client, headers = staff
+    artist_id = release["artist"]["id"]
+    assert client.delete(f"/api/v1/artists/{artist_id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/releases/{release['id']}", headers=headers).status_code == 404
+    assert client.get("/api/v1/releases/", headers=headers).status_code == 200
 
 
 def test_staff_updates_lists_and_deletes_a_release(staff, release):
