@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run
 
-.PHONY: run test setup dev-setup browser init demo clean
+.PHONY: run test fuzz setup dev-setup browser init demo clean
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
@@ -42,6 +42,10 @@ run: demo
 test: dev-setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q tests
+
+# The API against its OpenAPI description with many more examples per operation than `make test`.
+fuzz: dev-setup
+	API_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q tests/integration/test_api_schema.py
 
 clean:
 	rm -rf $(VENV)

@@ -3,6 +3,7 @@ from flask import request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 from marshmallow import Schema, fields
 
+from app.api.described import DescribedTruly
 from app.analytics import queries
 
 
@@ -81,7 +82,7 @@ class ReleaseAnalyticsSchema(Schema):
         "description": "every day of the period, days without events included"})
 
 
-class ReleaseAnalyticsApi(BaseApi):
+class ReleaseAnalyticsApi(DescribedTruly, BaseApi):
     resource_name = "releases"
     allow_browser_login = False
     openapi_spec_tag = "Analytics"

@@ -8,6 +8,7 @@ from marshmallow import ValidationError, fields, validate
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from app.api.described import DescribedTruly
 from app.extensions import db
 from app.releases.rules import SlugTaken, TransitionError
 from app.tenants.context import TenantScopeError, current_scope
@@ -32,6 +33,17 @@ class _Checked:
 
 class CheckedString(_Checked, fields.String):
     pass
+
+
+class LocalDateTime(fields.DateTime):
+    """A wall-clock time in the release's zone: ISO 8601 without an offset, so not the
+    RFC 3339 date-time that JSON Schema's "date-time" means."""
+
+    def __init__(self, **kwargs):
+        metadata = {"format": "local-date-time", "example": "2027-03-01T00:00:00",
+                    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(format="iso", metadata=metadata, **kwargs)
 
 
 class CheckedList(_Checked, fields.List):
@@ -94,7 +106,7 @@ class _OutputColumns:
         return type(self.schema)(only=columns)
 
 
-class PresaveApi(ModelRestApi):
+class PresaveApi(DescribedTruly, ModelRestApi):
     """A ModelRestApi with one output schema, and writes that answer 4xx, never 500.
 
     Subclasses set ``output_schema`` (a class) and, when writable, ``add_model_schema``

@@ -8,17 +8,17 @@ from app.models import Fan
 class ConsentSchema(Schema):
     purpose = fields.String()
     given_at = fields.DateTime(format="iso")
-    withdrawn_at = fields.DateTime(format="iso")
+    withdrawn_at = fields.DateTime(format="iso", allow_none=True)
 
 
 class FanSchema(Schema):
     id = fields.Integer()
     artist_id = fields.Integer()
-    name = fields.String()
-    email = fields.String()
-    phone = fields.String()
-    city = fields.String()
-    country = fields.String()
+    name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
     created_at = fields.DateTime(format="iso")
     consents = fields.List(fields.Nested(ConsentSchema))
 

@@ -20,19 +20,20 @@ class LinkSchema(Schema):
     platform = fields.String(metadata={"description": PLATFORM_HELP})
     name = fields.String()
     url = fields.String()
-    item_id = fields.String(metadata={"description": "The track pre-saves save, when known"})
+    item_id = fields.String(allow_none=True,
+                            metadata={"description": "The track pre-saves save, when known"})
     source = fields.String(metadata={"description": "isrc, upc, search (verified title and "
                                                     "artist), resolver (Odesli) or manual"})
-    why = fields.String(metadata={"description": "Why this item was chosen"})
+    why = fields.String(allow_none=True, metadata={"description": "Why this item was chosen"})
     hidden = fields.Boolean(metadata={"description": "Kept off the fan page"})
     found_at = fields.DateTime(format="iso")
 
 
 class LinkChecksSchema(Schema):
     attempts = fields.Integer()
-    last_checked_at = fields.DateTime(format="iso")
-    next_check_at = fields.DateTime(format="iso")
-    gave_up_at = fields.DateTime(format="iso", metadata={
+    last_checked_at = fields.DateTime(format="iso", allow_none=True)
+    next_check_at = fields.DateTime(format="iso", allow_none=True)
+    gave_up_at = fields.DateTime(format="iso", allow_none=True, metadata={
         "description": "Set when 72 hours after the release some were still not found"})
     missing = fields.List(fields.String(), metadata={"description": "Enabled platforms with "
                                                                     "no link yet"})

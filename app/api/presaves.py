@@ -16,9 +16,9 @@ class PreSaveSchema(Schema):
                           metadata={"description": "pending, retrying, in_progress, delivered, "
                                                    "failed or cancelled"})
     attempts = fields.Integer()
-    last_error = fields.String()
-    next_attempt_at = fields.DateTime(format="iso")
-    delivered_at = fields.DateTime(format="iso")
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.DateTime(format="iso", allow_none=True)
+    delivered_at = fields.DateTime(format="iso", allow_none=True)
     created_at = fields.DateTime(format="iso")
 
 

@@ -10,8 +10,8 @@ from app.releases import rules
 from app import validation
 from app.api import deliveries
 from app.api.links import LinkRoutes
-from app.api.base import (CheckedList, CheckedString, Interface, PresaveApi, actor, field_errors,
-                          id_field, visible)
+from app.api.base import (CheckedList, CheckedString, Interface, LocalDateTime, PresaveApi, actor,
+                          field_errors, id_field, visible)
 from app.releases.ledger import LedgerQuery
 from app.models import Artist, Release
 from app.models.release import RELEASE_MODES
@@ -36,20 +36,20 @@ class ReleaseSchema(Schema):
     slug = fields.String()
     status = fields.String()
     artist = fields.Nested(ArtistBriefSchema)
-    isrc = fields.String()
-    upc = fields.String()
+    isrc = fields.String(allow_none=True)
+    upc = fields.String(allow_none=True)
     timezone = fields.String()
     platforms = fields.List(fields.String())
     release_mode = fields.String()
-    presave_opens_at = fields.DateTime(format="iso", attribute="presave_opens_local",
-                                       metadata={"description": LOCAL_HELP})
-    release_at = fields.DateTime(format="iso", attribute="release_local",
-                                 metadata={"description": LOCAL_HELP})
+    presave_opens_at = LocalDateTime(attribute="presave_opens_local",
+                                     metadata={"description": LOCAL_HELP})
+    release_at = LocalDateTime(attribute="release_local", metadata={"description": LOCAL_HELP})
     presave_opens_at_utc = fields.DateTime(format="iso", attribute="presave_opens_at")
     release_at_utc = fields.DateTime(format="iso", attribute="release_at")
-    timing_notes = fields.String()
-    fan_page_url = fields.Function(rules.fan_page_url)
-    artwork_url = fields.Function(rules.artwork_url)
+    timing_notes = fields.String(allow_none=True)
+    fan_page_url = fields.Function(rules.fan_page_url, metadata={"type": "string"})
+    artwork_url = fields.Function(rules.artwork_url, allow_none=True,
+                                  metadata={"type": "string"})
     created_at = fields.DateTime(format="iso")
 
 

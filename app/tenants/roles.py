@@ -11,6 +11,7 @@ _OWN_ACCOUNT = [
     ["PresaveUserDBModelView", "can_userinfo"],
     ["UserDBModelView", "can_userinfo"],
     ["MenuApi", "can_get"],
+    ["OpenApi", "can_get"],  # whoever may call the API may read its description
     ["(Releases|Roster|Fans)", "menu_access"],
 ]
 _STAFF = [
@@ -22,7 +23,6 @@ _STAFF = [
     ["ArtistApi", "can_(get|post|put|delete|info)"],
     ["ReleaseApi", "can_(get|post|put|delete|info)"],
     ["(FanApi|PreSaveApi)", "can_(get|info)"],
-    ["OpenApi", "can_get"],
     ["SwaggerView", "can_show"],
     ["AnalyticsView", "can_(index|release|artist|label|fans_csv)"],
     ["ReleaseAnalyticsApi", "can_get"],

@@ -1,0 +1,89 @@
+"""Property-based tests of the REST API against its own OpenAPI description (Schemathesis),
+as each role, each on a fresh database the run may change: no answer is a server error, and
+every answer is what the description says."""
+import os
+import uuid
+from contextlib import contextmanager
+
+import pytest
+import schemathesis
+from flask_migrate import upgrade
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+from sqlalchemy import make_url, text
+
+from app import create_app
+from app.cli.commands import sync_roles_and_permissions
+from app.cli.demo import load_demo
+from app.extensions import db
+from tests.conftest import DEMO_PASSWORDS
+
+ROLES = ["admin@presave.test", "owner@northwind.test", "staff@northwind.test",
+         "artist@northwind.test"]
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", 8))  # per operation; `make fuzz`: 300
+
+
+@contextmanager
+def fresh_database(app, tmp_path):
+    """The URI of an empty database of the suite's kind: a file for SQLite, a schema of
+    its own for PostgreSQL (dropped afterwards)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'api.db'}"
+        return
+    name = f"api_fuzz_{uuid.uuid4().hex[:8]}"
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {name}"))
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
+
+
+@pytest.fixture(scope="module", params=ROLES)
+def role(request, app, tmp_path_factory):
+    """(app on a fresh database with the demo data, this role's bearer headers)."""
+    with fresh_database(app, tmp_path_factory.mktemp("schema")) as uri:
+        fresh = create_app("config.TestConfig", REDIS_URL=app.config["REDIS_URL"],
+                           SQLALCHEMY_DATABASE_URI=uri)
+        yield from _ready(fresh, request.param)
+
+
+def _ready(fresh, email):
+    with fresh.app_context():
+        upgrade()
+        sync_roles_and_permissions()
+        load_demo(echo=lambda *_: None)
+    login = fresh.test_client().post("/api/v1/security/login", json={
+        "username": email, "password": DEMO_PASSWORDS[email], "provider": "db"})
+    yield fresh, {"Authorization": f"Bearer {login.get_json()['access_token']}"}
+    with fresh.app_context():
+        db.engine.dispose()
+
+
+def operations(fresh, headers):
+    described = fresh.test_client().get("/api/v1/_openapi", headers=headers)
+    assert described.status_code == 200, described.get_json()
+    schema = schemathesis.openapi.from_dict(described.get_json()).exclude(
+        path_regex=r"^/api/v1/security/|_openapi|/menu/")
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_api_answers_as_it_describes_itself(role, mode):
+    fresh, headers = role
+    tried = 0
+    for operation in operations(fresh, headers):
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def answers_as_described(case):
+            case.call_and_validate(app=fresh, headers=headers,
+                                   checks=[not_a_server_error, response_schema_conformance])
+        answers_as_described()
+        tried += 1
+    assert tried >= 20  # every resource's list, show, _info and writes were tried
