@@ -1,0 +1,157 @@
+"""Every field of the forms people post (the fan page, /me, the release wizard, the artist
+and credentials forms) under hostile values: never a server error; a refusal is a 4xx that
+says why; what is refused stores nothing, and nothing unreadable is ever stored."""
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Artist, Fan, PlatformCredential, Release
+from app.tenants.context import Scope, scoped
+from tests.fan_journey import page
+
+# name -> bytes as they reach the server, percent-encoded in the form body
+HOSTILE = {
+    "empty": b"",
+    "megabyte": b"x" * 1_000_000,
+    "nul": b"a\x00b",
+    "lone surrogate": "\ud800".encode("utf-8", "surrogatepass"),
+    "invalid utf-8": b"\xff\xfe\xc3",
+    "rtl marks": "\u202egnp.exe\u202c".encode(),
+    "emoji": "🎵🔥👩🏽‍🎤".encode(),
+    "wrong type": b"[1, {\"a\": 2}]",
+}
+UNREADABLE = {"nul", "lone surrogate", "invalid utf-8"}
+
+
+def body(fields):
+    return "&".join(f"{quote(k)}={quote(v if isinstance(v, bytes) else v.encode())}"
+                    for k, values in fields.items()
+                    for v in (values if isinstance(values, list) else [values]))
+
+
+def rows(app, model):
+    with app.app_context(), scoped(Scope.platform()):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def stored_text(app, model):
+    """Every text value of the model's rows, to look for what must never be stored."""
+    with app.app_context(), scoped(Scope.platform()):
+        found = db.session.execute(select(model.__table__)).all()
+    return " ".join(str(value) for row in found for value in row if isinstance(value, str))
+
+
+def post(client, path, fields):
+    return client.post(path, data=body(fields), content_type="application/x-www-form-urlencoded")
+
+
+def assert_answered(response, app, model, before):
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    if response.status_code >= 400:
+        text = response.get_data(as_text=True)
+        assert len(text.strip()) > 20, text  # a page or JSON that says why
+        assert rows(app, model) == before
+    held = stored_text(app, model)
+    assert "\x00" not in held and "\ufffd" not in held and "\ud800" not in held
+
+
+def fan_fields(**changes):
+    return {"platform": "spotify", "email": "", "name": "", "phone": "", "website": "",
+            "consent_email_marketing": "", **changes}
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["platform", "email", "name", "phone", "intent",
+                                   "consent_email_marketing", "music_user_token"])
+def test_the_fan_pages_form(app, client, active_release, field, value):
+    slug = active_release()
+    before = rows(app, Fan)
+    response = post(client, page(slug) + "/presave", fan_fields(**{field: HOSTILE[value]}))
+    assert_answered(response, app, Fan, before)
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+def test_me_actions_with_hostile_path_segments(app, client, value):
+    segment = quote(HOSTILE[value][:2000] or b" ", safe="")
+    for path in (f"/s/aurora-vale/me/platforms/{segment}/disconnect",
+                 f"/s/{segment}/me/consents/1/withdraw", f"/s/{segment}/me"):
+        response = client.post(path) if path.endswith(("disconnect", "withdraw")) else \
+            client.get(path)
+        assert response.status_code < 500, (path[:80], response.status_code)
+
+
+def wizard(artist, **changes):
+    return {"artist_id": str(artist), "title": "Hostile", "slug": "", "isrc": "",
+            "upc": "", "presave_opens_local": "2031-02-01T10:00", "release_date": "2031-03-01",
+            "release_time": "00:00", "timezone": "Europe/Berlin", "release_mode": "global",
+            "platforms": ["spotify"], "action": "draft", **changes}
+
+
+@pytest.fixture
+def juniper(app):
+    with app.app_context(), scoped(Scope.platform()):
+        return db.session.scalar(select(Artist.id).where(Artist.slug == "juniper-kites"))
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["artist_id", "title", "slug", "isrc", "upc",
+                                   "presave_opens_local", "release_date", "release_time",
+                                   "timezone", "release_mode", "platforms", "action"])
+def test_the_release_wizard(app, login, juniper, field, value):
+    before = rows(app, Release)
+    response = post(login("staff@northwind.test"), "/releases/add",
+                    wizard(juniper, **{field: HOSTILE[value]}))
+    assert_answered(response, app, Release, before)
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["name", "slug", "timezone", "bio", "primary_color",
+                                   "collect_email", "consent_email_text", "spotify_artist_id"])
+def test_the_artist_form(app, login, unique, field, value):
+    fields = {"name": "Hostile Artist", "slug": unique("hostile"), "timezone": "Europe/Paris",
+              "primary_color": "#112233", "accent_color": "#ff8800",
+              "background_color": "#ffffff", "text_color": "#000000",
+              "collect_name": "optional", "collect_email": "optional", "collect_phone": "off",
+              "consent_email_text": "Email me", "consent_sms_text": "Text me",
+              field: HOSTILE[value]}
+    before = rows(app, Artist)
+    response = post(login("staff@northwind.test"), "/artists/add", fields)
+    assert_answered(response, app, Artist, before)
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["label", "platform", "client_id", "client_secret",
+                                   "extra_secret"])
+def test_the_credentials_form(app, login, field, value):
+    with app.app_context(), scoped(Scope.platform()):
+        from app.models import Label
+
+        label_id = db.session.scalar(select(Label.id).where(Label.slug == "northwind"))
+    fields = {"label": str(label_id), "platform": "deezer", "client_id": "hostile-client",
+              "client_secret": "", "extra_secret": "", field: HOSTILE[value]}
+    before = rows(app, PlatformCredential)
+    response = post(login("owner@northwind.test"), "/credentials/add", fields)
+    assert_answered(response, app, PlatformCredential, before)
+    with app.app_context(), scoped(Scope.label(label_id)):  # one stored per platform: clean up
+        for row in db.session.scalars(select(PlatformCredential).where(
+                PlatformCredential.label_id == label_id, PlatformCredential.platform == "deezer")):
+            db.session.delete(row)
+        db.session.commit()
+
+
+def test_raw_bytes_that_are_not_utf8_in_every_field(app, client, login, active_release, unique):
+    """Bytes no browser would send unescaped: read as what they are, or refused."""
+    slug = active_release()
+    raw = b"&".join(key.encode() + b"=\xff\xfe\xc3" for key in fan_fields())
+    before = rows(app, Fan)
+    response = client.post(page(slug) + "/presave", data=raw,
+                           content_type="application/x-www-form-urlencoded")
+    assert_answered(response, app, Fan, before)
+    fields = {"name": "Raw", "slug": unique("raw"), "bio": "x"}
+    raw = body(fields).encode() + b"&bio=\xff\xfe&name=\xc3"
+    before = rows(app, Artist)
+    response = login("staff@northwind.test").post(
+        "/artists/add", data=raw, content_type="application/x-www-form-urlencoded")
+    assert_answered(response, app, Artist, before)
