@@ -7,6 +7,7 @@ from app.views.base import mark_rejected_forms
 from app.views.credentials import PlatformCredentialView
 from app.views.dashboard import ArtistDashboardView
 from app.views.fans import ConsentView, FanView, PreSaveView
+from app.views.headers import admin_headers
 from app.views.labels import LabelView
 from app.views.releases import ReleaseView
 from app.views.users import LabelUserView
@@ -26,3 +27,4 @@ def register_views(appbuilder):
     appbuilder.add_view(AnalyticsView, "Analytics", icon="fa-chart-line")
 
     current_app.after_request(mark_rejected_forms)
+    current_app.after_request(admin_headers)

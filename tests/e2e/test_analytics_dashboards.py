@@ -24,6 +24,8 @@ def drawn(page, url):
     """Open a dashboard; every figure must be drawn (Plotly resolved, its SVG present)."""
     problems = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
     page.goto(url)
     figures = page.locator(".presave-figure")
     assert figures.count() > 0
