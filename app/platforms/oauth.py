@@ -7,14 +7,22 @@ Retry-After and ``invalid_grant`` becomes GrantRevoked.
 import hashlib
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import httpx
-from authlib.common.security import generate_token
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from authlib.deprecate import AuthlibDeprecationWarning
+
+# Authlib 1.9 would rather build its OAuth2Client on httpx2. We stay on httpx on purpose (see
+# requirements.txt): the clients, the sandbox's in-process WSGITransport and Authlib share it.
+warnings.filterwarnings("ignore", "The httpx module is deprecated",
+                        AuthlibDeprecationWarning)
+
+from authlib.common.security import generate_token  # noqa: E402
+from authlib.integrations.base_client import OAuthError  # noqa: E402
+from authlib.integrations.httpx_client import OAuth2Client  # noqa: E402
+from authlib.oauth2.rfc7636 import create_s256_code_challenge  # noqa: E402
 
 from app.platforms.base import Platform, TokenSet
 from app.platforms.errors import PlatformError, TokenRejected
