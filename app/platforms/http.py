@@ -1,8 +1,9 @@
 """Plain HTTP for the platform clients: one httpx.Client, errors mapped by the platform.
 
 httpx logs every request URL at INFO. Deezer puts the access token (and, at
-its token endpoint, the app secret and code) in the query string, so a filter
-on the "httpx" logger blanks those values before any handler sees them.
+its token endpoint, the app secret and code) in the query string, Google and the
+link resolver their API key, so a filter on the "httpx" logger blanks those values
+before any handler sees them.
 """
 import logging
 import re
@@ -13,7 +14,7 @@ from app.platforms.errors import TransientError
 from app.platforms.flow import drive
 
 _SECRET_PARAMS = re.compile(
-    r"((?:access_token|refresh_token|code|code_verifier|secret|client_secret)=)[^&\s\"']+")
+    r"((?:access_token|refresh_token|code|code_verifier|secret|client_secret|key)=)[^&\s\"']+")
 
 
 def redact(text):

@@ -1,4 +1,5 @@
 """Platform clients against the built-in sandbox (in-process), and the registry's modes."""
+import logging
 from datetime import datetime, timezone
 
 import pytest
@@ -269,3 +270,14 @@ def test_no_code_search_on_youtube_and_amazon(sandbox, key):
     open_client, _ = sandbox
     assert open_client(key).find_by_isrc("GBXYZ2600005") == []
     assert open_client(key).find_by_upc("00602445868162") == []
+
+
+def test_api_keys_in_request_urls_never_reach_the_logs(sandbox, caplog):
+    """Google's search takes the API key in the query string, as Deezer takes its tokens."""
+    open_client, admin = sandbox
+    catalog(admin, "youtube_music", isrc="GBXYZ2600009", title="Keyless", artist="Marlow Shore")
+    caplog.set_level(logging.DEBUG)
+    google = open_client("youtube_music")
+    google.find_by_title("Keyless", "Marlow Shore")
+    assert "search" in caplog.text  # the request was logged
+    assert google.credentials.extra not in caplog.text and "key=[redacted]" in caplog.text
