@@ -30,10 +30,10 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 init: setup
-	$(BIN)/flask --app run init
+	LOG_LEVEL=WARNING $(BIN)/flask --app run init
 
 demo: init
-	$(BIN)/flask --app run demo --if-empty
+	LOG_LEVEL=WARNING $(BIN)/flask --app run demo --if-empty
 
 run: demo
 	$(BIN)/python run.py

@@ -87,6 +87,7 @@ class Config:
     FAN_PAGE_RECHECK_MS = env_int("FAN_PAGE_RECHECK_MS", 200)
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PRESAVE_ENV = env("PRESAVE_ENV", "development")
+    LOG_LEVEL = env("LOG_LEVEL", "INFO")  # run.py sets WARNING for its children unless --verbose
     # The platforms' stand-in (and its admin API); never mounted in production.
     SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True) and PRESAVE_ENV != "production"
     UPLOAD_DIR = Path(env("UPLOAD_DIR", INSTANCE_DIR / "uploads"))

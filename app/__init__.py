@@ -57,7 +57,7 @@ def create_app(config_object="config.Config", **overrides):
     cli.register(app)
     _middleware(app)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
+        logging.basicConfig(level=app.config["LOG_LEVEL"].upper())
     return app
 
 

@@ -9,13 +9,14 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from app.releases import rules as release_rules
 from app.extensions import db
+from app.jobs.links import AFTER_RELEASE
 from app.localtime import now_utc, zone
 from app.models import Artist, Label, PresaveUser, Release
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
 from app.platform_table import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, PLATFORM_KEYS, RESOLVER_EXTRAS,
                                  SPOTIFY, TIDAL, YOUTUBE_MUSIC)
+from app.releases import links as streaming_links, rules as release_rules
 from app.tenants.context import Scope, scoped
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
 from app.uploads import store_image
@@ -107,7 +108,8 @@ def register_in_sandbox(echo=print):
     """Put the demo releases in the sandbox's catalogue, so the offline demo delivers for real
     and its link job finds them: by ISRC, on YouTube Music by title and artist, and on the
     link-only extras through the external resolver's stand-in (when ODESLI_API_KEY is set).
-    Open and released demo releases are looked up by the reconciler's first run."""
+    Open demo releases are looked up by the reconciler's first run; the ones already out
+    come with the links their release day found, as a label running Presave would have."""
     if not current_app.config.get("SANDBOX_ENABLED"):
         return
     from app.sandbox import state
@@ -125,6 +127,27 @@ def register_in_sandbox(echo=print):
                 added += 1
     if added:
         echo(f"Sandbox catalogue: {added} demo tracks registered.")
+    linked = sum(_links_of_the_past(release) for release in releases
+                 if release.status in (RELEASED, ARCHIVED) and release.links_checked_at is None)
+    db.session.commit()
+    if linked:
+        echo(f"Streaming links: {linked} found on the demo's past release days.")
+
+
+def _links_of_the_past(release):
+    """A release out for days has been through its link look-ups: what the look-up finds now,
+    dated to its release day, and the look-ups over (given up on what is still missing, 72 h
+    after the release) without a warning at start for what happened long ago."""
+    made = sum(bool(outcome.link and outcome.looked)
+               for outcome in streaming_links.resolve(release).values())
+    day = release.release_at + timedelta(minutes=5)
+    for link in release.links:
+        link.found_at = min(link.found_at, day)
+    done = release.release_at + streaming_links.GIVE_UP_AFTER
+    release.links_attempts = len(AFTER_RELEASE) + 1
+    release.links_checked_at, release.links_next_check_at = done, None
+    release.links_gave_up_at = done if streaming_links.missing(release) else None
+    return made
 
 
 def _label(spec):

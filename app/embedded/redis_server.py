@@ -41,12 +41,14 @@ def start(instance_dir, socket_path):
 
 
 def stop(instance_dir):
-    """Shut down the embedded server of ``instance_dir`` (tests and benchmarks end with this)."""
+    """Save and shut down the embedded server of ``instance_dir``."""
     socket_path = Path(instance_dir) / "redis.sock"
     _servers.pop(str(socket_path), None)
     if not _answers(socket_path):
         return
     try:
-        redis.Redis(unix_socket_path=str(socket_path), socket_timeout=5).shutdown(nosave=True)
+        # Saved: what `flask demo` put there (the sandbox catalogue, scheduled jobs) is loaded
+        # again by the next server, `run.py`'s.
+        redis.Redis(unix_socket_path=str(socket_path), socket_timeout=5).shutdown(save=True)
     except (redis.ConnectionError, OSError):
         pass  # the server closes the connection as it goes

@@ -17,3 +17,27 @@ def test_every_demo_release_is_found_by_isrc_on_every_platform(app):
         for platform in PLATFORM_KEYS:
             found = state.find_catalog(platform, isrc=release.isrc)
             assert [item["title"] for item in found] == ["Midnight Drive"], platform
+
+
+def test_a_demo_release_already_out_comes_with_the_history_of_its_link_look_ups(app, caplog):
+    """What its release day's look-ups found, their 72 hours over; nothing left to do (or to
+    warn about) when the instance starts."""
+    from app.extensions import queue
+    from app.jobs.links import GIVE_UP_AFTER, LINKS_QUEUE, enqueue_due
+    from app.platforms.web_links import belongs
+
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.scalars(select(Release).join(Release.artist).where(
+            Artist.slug == "juniper-kites", Release.slug == "out-now")).one()
+        links = {link.platform: link for link in release.links}
+        assert {"spotify", "apple_music", "deezer", "tidal", "youtube_music"} <= set(links)
+        for platform, link in links.items():
+            assert link.item_id and link.found_at <= release.release_at + GIVE_UP_AFTER
+            assert belongs(link.url.split("/")[2], platform), link.url
+        assert release.links_next_check_at is None
+        assert release.links_checked_at == release.release_at + GIVE_UP_AFTER
+        caplog.set_level("WARNING")
+        enqueue_due()
+        waiting = queue(LINKS_QUEUE).job_ids
+        assert not [job for job in waiting if job.startswith(f"release-{release.id}-links")]
+        assert "gave up" not in caplog.text
