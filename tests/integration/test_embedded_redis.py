@@ -10,16 +10,9 @@ import time
 from pathlib import Path
 from urllib.request import urlopen
 
-import redis
+from app.embedded.redis_server import answers
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def answers(socket_path):
-    try:
-        return redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1).ping()
-    except (redis.RedisError, OSError):
-        return False
 
 
 def embedded_env(instance):
