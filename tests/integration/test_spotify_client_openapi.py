@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from flask import current_app
 from werkzeug.wrappers import Response
 
 from app.platforms import registry
@@ -85,7 +86,7 @@ def as_werkzeug(response):
 
 def check_token_exchange(request, response):
     """PLATFORM_APIS.md 1.1: a form POST with Basic client auth; the answer's fields."""
-    client = registry.sandbox_credentials("spotify")
+    client = registry.client_class("spotify").sandbox_credentials(current_app.config)
     basic = base64.b64encode(f"{client.client_id}:{client.client_secret}".encode()).decode()
     assert request.method == "POST"
     assert request.headers["Content-Type"].split(";")[0] == "application/x-www-form-urlencoded"
