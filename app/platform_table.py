@@ -72,7 +72,6 @@ class Descriptor:
     default: bool = False  # ticked on a new release
     grant_lifetime: timedelta | None = None  # a grant dies this long after it was given
     presave_verb: str = "Pre-Save"
-    save_hint: str | None = None  # under the fan page's button; None: "Saves it to your … library"
 
     @property
     def connects(self):
@@ -104,7 +103,7 @@ TABLE = (
                             script="https://js-cdn.music.apple.com/musickit/v3/musickit.js"),
         required=("client_id", "extra"), client_id_help="TEAMID/KEYID",
         extra_help="the .p8 private key", user_id=IdShape("sandbox-", DIGITS, 12), default=True,
-        presave_verb="Pre-Add", save_hint="Adds it to your Apple Music library on release day"),
+        presave_verb="Pre-Add"),
     Descriptor(
         YOUTUBE_MUSIC, "YouTube Music", hosts=("music.youtube.com", "youtube.com", "youtu.be"),
         search="https://music.youtube.com/search?q={query}",

@@ -4,6 +4,9 @@ Each function returns the normalised value or raises ValueError with a
 message a person can act on.
 """
 import re
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
 
 from app.localtime import zone
 from app.platform_table import PLATFORM_KEYS
@@ -82,3 +85,28 @@ def field_mode(value):
     if value not in ("off", "optional", "required"):
         raise ValueError("Each field is off, optional or required")
     return value
+
+
+def web_address(value):
+    """An https (or http) address a fan's browser can open: no javascript:, no data:."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in text):
+        raise ValueError("Give a full web address starting with https:// (e.g. "
+                         "https://label.example/privacy)")
+    if len(text) > 500:
+        raise ValueError("Web addresses are at most 500 characters")
+    return text
+
+
+def email_address(value):
+    """The address normalised (domain lower-cased, Unicode NFC); its domain is not looked up."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"That email address doesn't look right: {exc}") from None

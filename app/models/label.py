@@ -13,6 +13,12 @@ class Label(Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Who answers for the fans' data (GDPR's controller), named on every fan page; blank, the
+    # label's name and the built-in notice stand in.
+    privacy_controller: Mapped[str | None] = mapped_column(String(200))
+    privacy_contact: Mapped[str | None] = mapped_column(String(254))
+    privacy_url: Mapped[str | None] = mapped_column(String(500))
+    terms_url: Mapped[str | None] = mapped_column(String(500))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     artists = relationship("Artist", back_populates="label", passive_deletes=True)

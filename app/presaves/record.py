@@ -94,11 +94,15 @@ def usable_grant(fan, platform, release):
     grant = db.session.scalars(select(Authorization).where(
         Authorization.fan_id == fan.id, Authorization.platform == platform,
         Authorization.state == ACTIVE)).first()
-    if grant is None or not grant_outlives(platform, grant.granted_at, release):
-        return None
-    if grant.refresh_token_sealed is None and grant.expires_at and grant.expires_at <= now_utc():
-        return None
-    return grant
+    return grant if grant is not None and grant_saves(grant, release) else None
+
+
+def grant_saves(grant, release):
+    """Whether an active grant can still save ``release`` on its release day."""
+    if not grant_outlives(grant.platform, grant.granted_at, release):
+        return False
+    return not (grant.refresh_token_sealed is None and grant.expires_at
+                and grant.expires_at <= now_utc())
 
 
 def record_presave(release, fan, platform, grant=None):

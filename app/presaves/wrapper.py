@@ -7,9 +7,13 @@ exact wording shown, and a message per field that failed.
 from dataclasses import dataclass, field
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
+from app import validation
 from app.models.fan import EMAIL_MARKETING, SMS_MARKETING
+
+
+# every form key the wrapper reads: the contact fields and the consent boxes
+WRAPPER_KEYS = ("name", "email", "phone", "consent_email_marketing", "consent_sms_marketing")
 
 
 @dataclass
@@ -71,10 +75,7 @@ def _name(raw, country):
 
 
 def _email(raw, country):
-    try:
-        return validate_email(raw, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(f"That email address doesn't look right: {exc}") from None
+    return validation.email_address(raw)
 
 
 def _phone(raw, country):

@@ -71,6 +71,10 @@ class SlugTaken(ValueError):
     """The artist already has another release at this slug."""
 
 
+# The artist's own fan pages (/s/<artist>/me, /privacy): no release may sit at these.
+FAN_PAGE_WORDS = frozenset({"me", "privacy"})
+
+
 def slug_for(artist_id, slug, title, release_id=None):
     """The release's slug: the one given, unless another release of the artist has it (then
     SlugTaken); none given, the title's, numbered past the artist's other releases."""
@@ -79,6 +83,10 @@ def slug_for(artist_id, slug, title, release_id=None):
         if release_id is not None:
             stmt = stmt.where(Release.id != release_id)
         taken = set(db.session.scalars(stmt))
+    if slug in FAN_PAGE_WORDS:
+        raise SlugTaken(f"'{slug}' is the address of a page of its own on every artist's fan "
+                        "pages; choose another slug")
+    taken |= FAN_PAGE_WORDS
     if slug:
         if slug in taken:
             raise SlugTaken(f"This artist already has a release at '{slug}'; choose another slug")

@@ -1,4 +1,4 @@
-/* Fan pages: the countdown, and copying the page link out of an in-app browser. No dependencies. */
+/* Fan pages: the countdown, copying the page link out of an in-app browser, and sharing it. No dependencies. */
 (function () {
   "use strict";
 
@@ -39,7 +39,15 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (button) {
       button.addEventListener("click", function () {
         var url = button.getAttribute("data-copy");
-        var done = function () { button.textContent = "Link copied: paste it in your browser"; };
+        if (button.hasAttribute("data-share") && navigator.share) {  // the phone's share sheet
+          navigator.share({ title: button.getAttribute("data-title") || document.title, url: url })
+            .catch(function () {});
+          return;
+        }
+        var done = function () {
+          button.textContent = button.hasAttribute("data-share") ? "Link copied"
+            : "Link copied: paste it in your browser";
+        };
         if (navigator.clipboard) {
           navigator.clipboard.writeText(url).then(done, function () { window.prompt("Copy this link", url); });
         } else {

@@ -32,7 +32,8 @@ FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [
         ["LabelUserView", "can_(list|show|add|edit)"],
         ["PlatformCredentialView", "can_(list|show|add|edit|delete)"],
-        ["(Account|Label Users|Platform credentials)", "menu_access"],
+        ["LabelPrivacyView", "can_(list|show|edit)"],
+        ["(Account|Label Users|Platform credentials|Privacy)", "menu_access"],
     ],
     ROLE_LABEL_STAFF: _OWN_ACCOUNT + _STAFF,
     ROLE_ARTIST: _OWN_ACCOUNT + [

@@ -8,7 +8,7 @@ from app.views.credentials import PlatformCredentialView
 from app.views.dashboard import ArtistDashboardView
 from app.views.fans import ConsentView, FanView, PreSaveView
 from app.views.headers import admin_headers
-from app.views.labels import LabelView
+from app.views.labels import LabelPrivacyView, LabelView
 from app.views.releases import ReleaseView
 from app.views.users import LabelUserView
 
@@ -23,6 +23,7 @@ def register_views(appbuilder):
     appbuilder.add_view(LabelUserView, "Label Users", icon="fa-user", category="Account")
     appbuilder.add_view(PlatformCredentialView, "Platform credentials", icon="fa-key",
                         category="Account")
+    appbuilder.add_view(LabelPrivacyView, "Privacy", icon="fa-user-shield", category="Account")
     appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
     appbuilder.add_view(AnalyticsView, "Analytics", icon="fa-chart-line")
 

@@ -1,5 +1,5 @@
-"""The fan journey in a real browser at phone size: data wrapper, the sandbox's consent page,
-the way back, one-click reuse, refusals, the in-app browser fallback and Apple's MusicKit.
+"""The fan journey in a real browser at phone size: the platform's tap, then the data wrapper
+the artist asks for, the sandbox's consent page, the way back, one-click reuse, refusals, the in-app browser fallback and Apple's MusicKit.
 
 Each test makes its own pre-save-active release(s) of a demo artist and checks the database
 afterwards. Screenshots go to test-results/screens/journey-*.png and /tmp/presave-screens/.
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("served_here")
 ARTIST = "aurora-vale"
 SPOTIFY = "Pre-Save on Spotify"
 APPLE = "Pre-Add on Apple Music"
-SUCCESS = "Pre-Save Successful!"
+SUCCESS = "You're set, Ada"  # the page after a pre-save says what happens next
 INSTAGRAM = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
              "(KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0.0.0")
 
@@ -64,6 +64,11 @@ def notice(page):
     return page.locator(".notice")
 
 
+def done(page):
+    """The panel a fan who pre-saved this release sees in place of the buttons."""
+    return page.locator(".done")
+
+
 def record_navigations(page):
     """Every page the tab loads from now on, each redirect hop included (not scripts, images)."""
     seen = []
@@ -85,12 +90,22 @@ def sandbox_pages(urls):
     return [url for url in urls if "/sandbox/" in url]
 
 
-def presave_on_spotify(page, live_server, slug, email, shots=None):
-    """The whole first-time journey: wrapper, consent, Spotify, Agree on the sandbox, back."""
+def tap(page, live_server, slug, button):
+    """Open the release and tap a platform: the artist's details step comes after the tap."""
     open_release(page, live_server, slug)
+    press(page, button)
+    expect(page.locator("h1.step-title")).to_have_text(button)
+
+
+def presave_on_spotify(page, live_server, slug, email, shots=None):
+    """The whole first-time journey: Spotify, the wrapper and consent, Agree on the sandbox."""
+    if shots:
+        open_release(page, live_server, slug)
+        screen(page, f"{shots}-page")
+    tap(page, live_server, slug, SPOTIFY)
     fill_wrapper(page, email)
     if shots:
-        screen(page, f"{shots}-before")
+        screen(page, f"{shots}-details")
     press(page, SPOTIFY)
     answer_sandbox(page, "Agree", step=f"{shots}-sandbox" if shots else None)
 
@@ -139,8 +154,10 @@ def test_first_presave_goes_through_the_sandbox_and_is_stored(app, live_server, 
     slug, email = active_release(ARTIST), f"{unique('fan')}@example.com"
     page = open_page("phone")
     presave_on_spotify(page, live_server, slug, email, shots="spotify")
-    expect(notice(page)).to_contain_text(SUCCESS)
-    expect(notice(page)).to_have_class(re.compile(r"\bnotice-success\b"))
+    expect(done(page)).to_contain_text(SUCCESS)
+    expect(done(page)).to_contain_text("added to your Spotify library")
+    expect(page.get_by_role("button", name="Share this page")).to_be_visible()
+    expect(notice(page)).to_have_count(0)  # the panel says it: no message above it too
     screen(page, "spotify-success")
     desktop = open_page("desktop")
     open_release(desktop, live_server, slug)
@@ -155,11 +172,11 @@ def test_another_release_of_the_same_artist_is_one_click(app, live_server, open_
     email = f"{unique('fan')}@example.com"
     page = open_page("phone")
     presave_on_spotify(page, live_server, first, email)
-    expect(notice(page)).to_contain_text(SUCCESS)
+    expect(done(page)).to_contain_text(SUCCESS)
     open_release(page, live_server, second)
     navigations = record_navigations(page)
     press(page, SPOTIFY)
-    expect(notice(page)).to_contain_text(SUCCESS)
+    expect(done(page)).to_contain_text(SUCCESS)
     screen(page, "one-click-success")
     assert any(url.endswith(f"/{second}/presave") for url in navigations), navigations
     assert sandbox_pages(navigations) == []
@@ -172,7 +189,7 @@ def test_cancel_on_the_sandbox_brings_the_fan_back_and_stores_nothing(app, live_
                                                                      unique):
     slug, email = active_release(ARTIST), f"{unique('fan')}@example.com"
     page = open_page("phone")
-    open_release(page, live_server, slug)
+    tap(page, live_server, slug, SPOTIFY)
     fill_wrapper(page, email)
     press(page, SPOTIFY)
     answer_sandbox(page, "Cancel")
@@ -187,7 +204,7 @@ def test_an_invalid_email_is_refused_next_to_the_field_and_kept(app, live_server
                                                                 active_release):
     slug = active_release(ARTIST)
     page = open_page("phone")
-    open_release(page, live_server, slug)
+    tap(page, live_server, slug, SPOTIFY)
     fill_wrapper(page, "not-an-email")
     # The browser refuses first (type=email): nothing leaves the page.
     navigations = record_navigations(page)
@@ -207,7 +224,7 @@ def test_an_email_the_browser_accepts_but_the_server_refuses(app, live_server, o
                                                             active_release):
     slug = active_release(ARTIST)
     page = open_page("phone")
-    open_release(page, live_server, slug)
+    tap(page, live_server, slug, SPOTIFY)
     fill_wrapper(page, "ada@localhost")  # valid for type=email; no domain to deliver to
     press(page, SPOTIFY)
     expect_email_refused_inline(page, "ada@localhost")
@@ -223,14 +240,17 @@ def test_an_in_app_browser_gets_the_open_in_browser_step_and_reminders(app, live
     open_release(page, live_server, slug)
     expect(page.get_by_role("heading", name="Open in your browser")).to_be_visible()
     expect(page.get_by_role("button", name=SPOTIFY)).to_have_count(0)
-    reminders = page.locator("button", has_text="Remind me on")
+    reminders = page.get_by_role("button", name=re.compile("^Remind me on "))
     expect(reminders).to_have_count(6)
     screen(page, "instagram-before")
     navigations = record_navigations(page)
+    reminders.first.click()
+    expect(page.locator("h1.step-title")).to_have_text("Remind me on Spotify")
     page.locator("#f-name").fill("Ada Fan")
     page.locator("#f-email").fill(email)
-    reminders.first.click()  # a reminder is the one message asked for: no marketing consent
-    expect(notice(page)).to_contain_text("You're on the list!")
+    screen(page, "instagram-details")
+    press(page, "Remind me on Spotify")  # the reminder is the one message asked for
+    expect(done(page)).to_contain_text("we send you the link to play it on Spotify")
     screen(page, "instagram-reminder")
     assert sandbox_pages(navigations) == []
     assert stored(app, email) == {"name": "Ada Fan", "consents": ["release_reminder"],
@@ -241,15 +261,15 @@ def test_apple_music_pre_add_with_the_musickit_stand_in(app, live_server, open_p
                                                         active_release, unique):
     slug, email = active_release(ARTIST), f"{unique('fan')}@example.com"
     page = open_page("phone")
-    open_release(page, live_server, slug)
+    tap(page, live_server, slug, APPLE)  # the artist asks details: MusicKit signs in after them
     apple = page.get_by_role("button", name=APPLE)
     expect(apple).to_have_attribute("data-musickit", "")
     page.wait_for_function("() => window.MusicKit && window.MusicKit.sandbox === true")
     fill_wrapper(page, email)
     requests, navigations = record_requests(page), record_navigations(page)
     apple.click()
-    expect(notice(page)).to_contain_text(SUCCESS)
-    expect(notice(page)).to_contain_text("Apple Music library")
+    expect(done(page)).to_contain_text(SUCCESS)
+    expect(done(page)).to_contain_text("Apple Music library")
     screen(page, "apple-success")
     assert any(url.endswith("/sandbox/apple_music/musickit/authorize") for url in requests)
     assert sandbox_pages(navigations) == []  # no sign-in page: the stand-in hands a token back

@@ -72,11 +72,11 @@ def test_a_staff_edit_shows_at_once_even_within_one_instant(app, client, make_re
         edit(app, Release, release_id, title="Green Hour")
         page = text(get(client, path))
         assert "Green Hour" in page and "Blue Hour" not in page
-        edit(app, Artist, artist_of(app, release_id), accent_color="#ff0055",
-             collect_phone="required")
+        edit(app, Artist, artist_of(app, release_id), accent_color="#aa0044",
+             bio="A new bio")
         page = text(get(client, path))
-    assert "--accent:#ff0055" in page and 'name="phone"' in page
-    edit(app, Artist, artist_of(app, release_id), accent_color="#1db954", collect_phone="off")
+    assert "--accent:#aa0044" in page
+    edit(app, Artist, artist_of(app, release_id), accent_color="#1db954", bio=None)
 
 
 def test_the_page_flips_at_the_instant_with_a_body_kept(client, make_release):

@@ -31,6 +31,13 @@ SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/60
           "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1")
 
 
+def tapped(client, path, platform="spotify", headers=None):
+    """The details step a tap on ``platform`` opens (the fields come after the tap)."""
+    response = client.post(f"{path}/presave", data={"platform": platform}, headers=headers)
+    assert response.status_code == 200, response.status_code
+    return html(response)
+
+
 def html(response):
     return response.get_data(as_text=True)
 
@@ -193,13 +200,16 @@ def test_sandbox_direct_mode_says_pre_save_and_shows_the_badge(client, make_arti
 
 
 def test_remind_mode_says_what_will_happen(client, make_artist, make_release, no_sandbox):
-    page = html(client.get(make_release(make_artist(collect_email="off", collect_phone="off"))))
+    path = make_release(make_artist(collect_email="off", collect_phone="off"))
+    page = html(client.get(path))
     assert "Pre-Save on" not in page and "Pre-Add on" not in page
-    assert page.count("We send you the link on release day") == 2
-    assert "pill-sandbox" not in page
-    # reminders need a contact even when the artist collects no email: asked, and required
-    assert re.search(r'<input id="f-email" name="email" type="email"[^>]* required', page)
+    assert page.count('aria-label="Remind me on ') == 2
+    assert "A reminder sends you the link on release day." in page
+    assert "pill-sandbox" not in page and field_tag(page, "email") is None
     assert platform_buttons(page) == ["spotify", "apple_music"]
+    # reminders need a contact even when the artist collects no email: asked after the tap
+    step = tapped(client, path)
+    assert re.search(r'<input id="f-email" name="email" type="email"[^>]* required', step)
 
 
 def test_link_only_platforms_promise_no_save(client, make_artist, make_release):
@@ -210,16 +220,27 @@ def test_link_only_platforms_promise_no_save(client, make_artist, make_release):
 
 def test_real_direct_mode_loads_musickit_with_the_nonce(client, make_artist, make_release,
                                                         real_spotify_and_apple):
-    response = client.get(make_release(make_artist(), platforms=["spotify", "apple_music",
-                                                                 "deezer"]))
+    path = make_release(make_artist(), platforms=["spotify", "apple_music", "deezer"])
+    page = html(client.get(path))
+    assert "Pre-Save on Spotify" in page and "Remind me on Deezer" in page
+    assert "musickit" not in page  # the artist asks for details: Apple signs in after them
+    response = client.post(f"{path}/presave", data={"platform": "apple_music"})
     page, csp = html(response), response.headers["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
     assert f'<script nonce="{nonce}" src="{APPLE_SCRIPT}"' in page
     assert "script-src 'self' 'nonce-" in csp and "https://js-cdn.music.apple.com" in csp
-    assert re.search(r'value="apple_music" class="[^"]*" data-musickit data-developer-token="ey', page)
-    assert 'name="music_user_token"' in page
-    assert "Pre-Save on Spotify" in page and "Remind me on Deezer" in page
+    assert re.search(r'value="apple_music" class="[^"]*" aria-label="[^"]+" data-musickit '
+                     r'data-developer-token="ey', page)
+    assert 'name="music_user_token"' in page and 'id="f-email"' in page
     assert "pill-sandbox" not in page
+
+
+def test_with_no_details_asked_apple_signs_in_on_the_page(client, make_artist, make_release,
+                                                         real_spotify_and_apple):
+    response = client.get(make_release(make_artist(wrapper_enabled=False)))
+    assert f'src="{APPLE_SCRIPT}"' in html(response)
+    assert re.search(r'value="apple_music" class="[^"]*" aria-label="Pre-Add on Apple Music" '
+                     r'data-musickit', html(response))
 
 
 def test_sandbox_apple_adds_no_third_party_origin(client):
@@ -227,7 +248,9 @@ def test_sandbox_apple_adds_no_third_party_origin(client):
     csp = response.headers["Content-Security-Policy"]
     assert "apple.com" not in csp and "connect-src 'self';" in csp
     assert "apple.com" not in html(response)
-    assert f'src="{BASE}/sandbox/apple_music/musickit.js"' in html(response)
+    step = client.post("/s/aurora-vale/tonight/presave", data={"platform": "apple_music"})
+    assert "apple.com" not in step.headers["Content-Security-Policy"]
+    assert f'src="{BASE}/sandbox/apple_music/musickit.js"' in html(step)
 
 
 # -- data wrapper and consent -------------------------------------------------------------------
@@ -238,13 +261,14 @@ def field_tag(page, name):
 
 
 def test_wrapper_fields_follow_the_artist_settings(client, make_artist, make_release):
-    page = html(client.get(make_release(make_artist(
-        collect_name="required", collect_email="optional", collect_phone="off"))))
+    assert field_tag(html(client.get("/s/aurora-vale/tonight")), "email") is None
+    page = tapped(client, make_release(make_artist(
+        collect_name="required", collect_email="optional", collect_phone="off")))
     assert " required" in field_tag(page, "name")
     assert " required" not in field_tag(page, "email")
     assert field_tag(page, "phone") is None and "consent_sms_marketing" not in page
-    page = html(client.get(make_release(make_artist(
-        collect_name="off", collect_email="required", collect_phone="optional"))))
+    page = tapped(client, make_release(make_artist(
+        collect_name="off", collect_email="required", collect_phone="optional")))
     assert field_tag(page, "name") is None
     assert " required" in field_tag(page, "email") and 'type="tel"' in field_tag(page, "phone")
 
@@ -258,9 +282,9 @@ def test_form_turned_off_asks_nothing(client, make_artist, make_release):
 
 def test_consent_boxes_are_separate_unticked_and_in_the_artists_words(client, make_artist,
                                                                       make_release):
-    page = html(client.get(make_release(make_artist(
+    page = tapped(client, make_release(make_artist(
         collect_phone="optional", consent_email_text="Mails from us & friends <3",
-        consent_sms_text="Texts about tours"))))
+        consent_sms_text="Texts about tours")))
     boxes = re.findall(r'<input type="checkbox" [^>]*>', page)
     assert len(boxes) == 2 and not any("checked" in box for box in boxes)
     assert 'name="consent_email_marketing" value="1"' in page
@@ -269,7 +293,7 @@ def test_consent_boxes_are_separate_unticked_and_in_the_artists_words(client, ma
 
 
 def test_honeypot_is_hidden_from_people(client):
-    page = html(client.get("/s/aurora-vale/tonight"))
+    page = tapped(client, "/s/aurora-vale/tonight")
     tag = re.search(r'<input id="f-website"[^>]*>', page).group(0)
     assert 'name="website"' in tag and 'tabindex="-1"' in tag and 'autocomplete="off"' in tag
     assert '<div class="hp" aria-hidden="true">' in page
@@ -277,13 +301,13 @@ def test_honeypot_is_hidden_from_people(client):
 
 def test_render_keeps_input_and_shows_errors_inline(app, make_artist, make_release):
     path = make_release(make_artist(collect_phone="optional"))
-    from app.views.public.fan_pages import render_release_page
+    from app.views.public.fan_pages import render_details_step
     from app.views.public.lookup import public_release
 
     with app.test_request_context(path):
         artist, release = public_release(*path.split("/")[2:])
-        body, status = render_release_page(
-            artist, release, status=422,
+        body, status = render_details_step(
+            artist, release, "spotify", status=422,
             values={"name": '"><b>x', "email": "fan@example", "consent_sms_marketing": "1"},
             errors={"email": "That email address looks incomplete", "_form": "Choose again",
                     "platform": "Pick a platform"})
@@ -347,7 +371,9 @@ def test_in_app_browsers_get_the_open_in_browser_step(client, app_name):
     assert "Pre-Save on Spotify" not in page and "Remind me on Spotify" in page
     assert '<input type="hidden" name="intent" value="remind">' in page
     assert 'data-copy="http://presave.test/s/aurora-vale/tonight"' in page
-    assert " required" in field_tag(page, "email")  # reminders only: a contact is a must
+    step = tapped(client, "/s/aurora-vale/tonight", headers={"User-Agent": UA[app_name]})
+    assert " required" in field_tag(step, "email")  # reminders only: a contact is a must
+    assert '<input type="hidden" name="intent" value="remind">' in step
 
 
 def test_ordinary_browsers_get_the_login(client):
@@ -402,7 +428,7 @@ def test_artist_page_lists_only_public_releases(client, make_artist, make_releas
 def test_page_and_pre_save_handler_follow_a_credential_change_together(app, client, label,
                                                                       make_artist, make_release,
                                                                       no_sandbox):
-    path = make_release(make_artist(collect_email="off", collect_phone="off"))
+    path = make_release(make_artist(collect_name="off", collect_email="off", collect_phone="off"))
     assert "Pre-Save on Spotify" not in html(client.get(path))  # no credentials: reminders
     with app.app_context(), scoped(Scope.platform("test")):
         stored = PlatformCredential(label_id=label, platform="spotify", client_id="label-app")

@@ -39,7 +39,8 @@ def test_spotify_round_trip_records_fan_consent_grant_and_presave(app, client, a
         assert (presave.state, presave.action, presave.platform) == ("pending", "save", "spotify")
         assert presave.next_attempt_at == presave.release.release_at
     shown = client.get(page(slug)).get_data(as_text=True)
-    assert "Pre-Save Successful!" in shown
+    assert "You're set" in shown and "added to your Spotify library" in shown
+    assert "Pre-Save Successful!" not in shown  # the panel says it, once
 
 
 def test_second_release_of_the_same_artist_is_one_click(app, client, active_release, unique):
@@ -220,7 +221,10 @@ INSTAGRAM = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit
 def test_a_reminder_needs_a_contact_but_no_marketing_consent(app, client, active_release, unique):
     slug, email = active_release(), f"{unique('rem')}@example.com"
     headers = {"User-Agent": INSTAGRAM}
-    refused = client.post(page(slug) + "/presave", data={"platform": "spotify"}, headers=headers)
+    step = client.post(page(slug) + "/presave", data={"platform": "spotify"}, headers=headers)
+    assert step.status_code == 200 and 'id="f-email"' in step.get_data(as_text=True)
+    refused = client.post(page(slug) + "/presave", data={"platform": "spotify", "step": "details"},
+                          headers=headers)
     assert refused.status_code == 422 and "leave your email" in refused.get_data(as_text=True)
     done = client.post(page(slug) + "/presave", data={"platform": "spotify", "email": email},
                        headers=headers)

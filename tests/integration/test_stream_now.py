@@ -36,7 +36,7 @@ def text(response):
 def stream_buttons(page):
     """[(platform, label)] of the Stream Now buttons, in page order."""
     return re.findall(r'<a class="pbtn p-([a-z_]+)[^"]*" href="[^"]+" rel="noopener" '
-                      r'data-platform="[a-z_]+">.*?<strong>([^<]+)</strong>', page, re.S)
+                      r'data-platform="[a-z_]+" aria-label="([^"]+)">', page)
 
 
 def order(page):

@@ -14,6 +14,7 @@ from app.views.public.blueprint import fan_bp
 from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_artist, public_release, public_releases
 from app.views.public.setup import setup_for
+from app.views.public.known_fan import known_fan
 from app.releases.state import STREAM
 
 FLASH_CATEGORIES = ["fan-success", "fan-info", "fan-error"]
@@ -58,21 +59,36 @@ def listen(artist_slug, release_slug, platform):
                             platform=platform), 301)
 
 
-def render_release_page(artist, release, *, values=None, errors=None, status=200):
-    """The release's page; values and errors put the fan's input back with inline messages.
-
-    A page the same for every visitor in its state comes from the page cache."""
+def render_release_page(artist, release):
+    """The release's page. A page the same for every visitor in its state comes from the page
+    cache."""
     setup = setup_for(release)
     in_app = in_app_browser(request.user_agent.string)
     state = page.visitor_state(release)
     messages = get_flashed_messages(with_categories=True, category_filter=FLASH_CATEGORIES)
-    if values or errors or messages or state == STREAM:
-        context = page.context(artist, release, setup, in_app, values or {}, errors or {}, state)
+    known = known_fan(artist, release)
+    if messages or state == STREAM or known is not None:
+        context = page.context(artist, release, setup, in_app, state, known)
+        if context["done"]:  # the page itself now says what the message said
+            messages = [(c, text) for c, text in messages if c != "fan-success"]
         _allow_musickit(setup, context["buttons"])
         return render_template(PAGE_TEMPLATE, action=presave_action(artist, release),
-                               messages=messages, **context), status
+                               messages=messages, **context)
     fast_lane.keep(artist, release, setup)
-    return _cached_page(artist, release, setup, in_app, state), status
+    return _cached_page(artist, release, setup, in_app, state)
+
+
+def render_details_step(artist, release, platform, *, values=None, errors=None, status=200,
+                        known=None):
+    """The step between a platform's tap and its sign-in; values and errors put the fan's
+    input back with inline messages."""
+    setup = setup_for(release)
+    context = page.details_context(artist, release, setup, in_app_browser(
+        request.user_agent.string), platform, values or {}, errors or {}, known)
+    _allow_musickit(setup, [context["chosen"]])
+    return render_template("fan/details.html", action=presave_action(artist, release),
+                           page_url=url_for("fan.release", artist_slug=artist.slug,
+                                            release_slug=release.slug), **context), status
 
 
 def kept_page(artist, release, setup, rows):
@@ -116,7 +132,7 @@ def _filled(entry, setup, now):
 
 def _marked_page(artist, release, setup, in_app, state):
     """The page rendered with the cache's markers in place of the per-request parts."""
-    context = page.context(artist, release, setup, in_app, {}, {}, state)
+    context = page.context(artist, release, setup, in_app, state)
     countdown = context["countdown"]
     if countdown:
         countdown.parts = page_cache.marked_parts(countdown.parts)

@@ -8,7 +8,7 @@ from app.localtime import now_utc
 from app.platform_table import APPLE_MUSIC, descriptor
 from app.releases.rules import artwork_url, fan_page_url
 from app.views.public.visitor import place as visitor
-from app.views.public.brands import Brand, brand, contrast, readable_on
+from app.views.public.brands import AA_TEXT, Brand, best_ink, brand, contrast, legible
 from app.platforms.registry import DIRECT, LINK, REMIND, fan_mode
 from app.views.public.stream import stream_platforms
 from app.releases.state import DUE, SOON, STREAM, state_for
@@ -28,9 +28,10 @@ class Button:
     brand: Brand
     mode: str  # direct | remind | link
     kind: str  # submit | musickit | link | later
-    title: str
+    title: str  # what a screen reader says: "Pre-Save on Spotify"
     hint: str
     href: str | None = None
+    action: str = ""  # the word on the row's pill: "Pre-Save", "Remind me", "Play"
 
 
 @dataclass
@@ -68,9 +69,9 @@ def _stream_button(release, key, found):
                    platform=key)
     b = brand(key)
     if found:
-        return Button(b, LINK, "link", f"Listen on {b.name}", "", href)
-    return Button(b, LINK, "search", f"Search on {b.name}", "Not listed there yet: opens a search",
-                  href)
+        return Button(b, LINK, "link", f"Listen on {b.name}", "", href, "Play")
+    hint = "" if release.status == "archived" else "Not listed there yet"
+    return Button(b, LINK, "search", f"Search on {b.name}", hint, href, "Search")
 
 
 def _presave_button(key, setup, in_app):
@@ -78,12 +79,11 @@ def _presave_button(key, setup, in_app):
     if mode == LINK:
         return Button(b, mode, "later", b.name, "Listen here from release day")
     if mode == REMIND:
-        return Button(b, REMIND, "submit", f"Remind me on {b.name}",
-                      "We send you the link on release day")
+        return Button(b, REMIND, "submit", f"Remind me on {b.name}", "", action="Remind me")
     kind = "musickit" if key == APPLE_MUSIC and setup.apple else "submit"
     facts = descriptor(key)
-    return Button(b, DIRECT, kind, f"{facts.presave_verb} on {b.name}",
-                  facts.save_hint or f"Saves it to your {b.name} library on release day")
+    return Button(b, DIRECT, kind, f"{facts.presave_verb} on {b.name}", "",
+                  action=facts.presave_verb)
 
 
 def form_fields(artist, button_list):
@@ -159,21 +159,26 @@ class Theme:
     background: str
     text: str
     primary: str
-    accent: str
+    accent: str  # the action colour (the pre-save pills), shaded to carry on_accent at AA
     on_accent: str
-    highlight: str  # the artist colour that stands out on the background (countdown, links)
+    highlight: str  # the artist colour that reads on the background (countdown, pills' outline)
+    on_highlight: str  # text on a highlight-filled pill
     brands: list
 
 
 def theme(artist, keys=()):
-    """The artist's colours, each checked to be #rrggbb: they go into a style block."""
+    """The artist's colours, each checked to be #rrggbb (they go into a style block) and paired
+    so every text reaches WCAG AA whatever the artist picked: a failing pair falls back."""
     background = _color(artist.background_color, "#ffffff")
-    accent = _color(artist.accent_color, "#1db954")
-    primary = _color(artist.primary_color, "#1d1d1f")
     text = _color(artist.text_color, "#111111")
-    highlight = next((c for c in (accent, primary) if contrast(c, background) >= 3), text)
+    if contrast(text, background) < AA_TEXT:
+        text = best_ink(background)
+    primary = _color(artist.primary_color, "#1d1d1f")
+    accent, on_accent = legible(_color(artist.accent_color, "#1db954"))
+    highlight = next((c for c in (_color(artist.accent_color, "#1db954"), primary)
+                      if contrast(c, background) >= AA_TEXT), text)
     return Theme(background=background, text=text, primary=primary, accent=accent,
-                 on_accent=readable_on(accent), highlight=highlight,
+                 on_accent=on_accent, highlight=highlight, on_highlight=best_ink(highlight),
                  brands=[brand(key) for key in keys])
 
 
@@ -188,23 +193,110 @@ def general_errors(errors, fields, consent_list):
     return ([errors["_form"]] if errors.get("_form") else []) + rest
 
 
-def context(artist, release, setup, in_app, values, errors, state=None):
+DEFAULT_HEADLINE = "Be the first to hear it: pre-save now and it's yours the moment it's out."
+
+
+def context(artist, release, setup, in_app, state=None, known=None):
     """Everything release.html needs, but the flashed messages and the form action.
 
     The state is worked out once (or given), so one render never mixes both sides of the instant.
+    ``known``: the fan this browser is (a KnownFan), for a page of their own.
     """
     zone = visitor.zone()
     state = state or state_for(release, zone=zone).page
-    button_list = buttons(release, setup, in_app, state)
-    fields = form_fields(artist, button_list)
-    consent_list = consents(artist, fields)
+    button_list = [_signs_in_after_details(artist, b, known)
+                   for b in buttons(release, setup, in_app, state)]
+    if known is not None:
+        button_list = _theirs_first(button_list, known, state)
+    done = _done_lines(known, release) if state not in (SOON, STREAM) else []
     return dict(
         artist=artist, release=release, state=state, setup=setup, in_app=in_app,
-        buttons=button_list, fields=fields, consents=consent_list,
+        buttons=button_list, headline=DEFAULT_HEADLINE, known=known, done=done,
+        others=[b for b in button_list if b.brand.key not in known.presaves] if done else [],
+        greeting=_greeting(known) if known is not None and not done else None,
+        in_library=[brand(k).name for k in known.delivered] if known and state == STREAM else [],
         countdown=countdown(release, state, zone), meta=share_meta(artist, release, state),
-        artwork=artwork_url(release), theme=theme(artist, [b.brand.key for b in button_list]),
-        values=values, errors=errors, general_errors=general_errors(errors, fields, consent_list),
-        reminder_note=any(b.mode == REMIND and b.kind == "submit" for b in button_list))
+        artwork=artwork_url(release), theme=theme(artist, [b.brand.key for b in button_list]))
+
+
+def _theirs_first(button_list, known, state):
+    """A returning fan's platform leads: in their library (Stream Now), or one tap away."""
+    if state == STREAM:
+        theirs = set(known.delivered)
+        for b in button_list:
+            if b.brand.key in theirs:
+                b.hint, b.title = "In your library", f"Play on {b.brand.name}"
+    else:
+        theirs = set(known.one_tap) - set(known.presaves)
+        for b in button_list:
+            if b.brand.key in theirs and b.mode == DIRECT:
+                b.hint = "Connected: one tap"
+            elif b.brand.key in known.presaves:
+                b.hint = "Done" if known.presaves[b.brand.key].action == "save" else "Reminder set"
+    return sorted(button_list, key=lambda b: b.brand.key not in theirs)
+
+
+def _done_lines(known, release):
+    """What a fan who pre-saved this release is told will happen, one line per platform."""
+    if known is None:
+        return []
+    lines = []
+    for key, presave in known.presaves.items():
+        name = brand(key).name
+        lines.append(f"“{release.title}” is added to your {name} library the moment it's out."
+                     if presave.action == "save" else
+                     f"On release day we send you the link to play it on {name}.")
+    return lines
+
+
+def _greeting(known):
+    hello = f"Welcome back, {known.first_name}" if known.first_name else "Welcome back"
+    one_tap = [brand(k).name for k in known.one_tap if k not in known.presaves]
+    if one_tap:
+        return f"{hello}: one tap pre-saves on {' or '.join(one_tap)}."
+    return f"{hello}."
+
+
+def still_to_ask(fields, known):
+    """The fields a returning fan has not given yet."""
+    if known is None:
+        return fields
+    return [f for f in fields if f.name not in known.details]
+
+
+def _signs_in_after_details(artist, button, known=None):
+    """Apple's MusicKit sign-in runs on the button the fan presses last: on the details step
+    when the artist asks for details, on the page itself when not."""
+    if button.kind == "musickit" and still_to_ask(form_fields(artist, [button]), known):
+        button.kind = "submit"
+    return button
+
+
+def details_context(artist, release, setup, in_app, platform, values, errors, known=None):
+    """What fan/details.html needs: the one chosen platform and the fields it asks for (a
+    returning fan: those not given yet, and the boxes not ticked yet)."""
+    chosen = _presave_button(platform, setup, in_app)
+    all_fields = form_fields(artist, [chosen])
+    fields = still_to_ask(all_fields, known)
+    consent_list = [(name, text) for name, text in consents(artist, all_fields)
+                    if known is None or name.removeprefix("consent_") not in known.consented]
+    lead = ("Leave your details and we'll send you the link on release day."
+            if chosen.mode == REMIND else
+            f"{artist.name} would like to know who you are. Then {chosen.brand.name} asks you "
+            "to sign in.")
+    return dict(
+        artist=artist, release=release, setup=setup, in_app=in_app, chosen=chosen, lead=lead,
+        fields=fields, consents=consent_list, artwork=artwork_url(release),
+        theme=theme(artist, [platform]), values=values, errors=errors,
+        general_errors=general_errors(errors, fields, consent_list),
+        reminder_note=chosen.mode == REMIND)
+
+
+def asks_details(artist, setup, in_app, platform, known=None):
+    """Whether tapping ``platform`` opens the details step before the sign-in: not for a fan
+    who gave every field it asks for before."""
+    return bool(still_to_ask(form_fields(artist, [_presave_button(platform, setup, in_app)]),
+                             known))
 
 
 def visitor_state(release):

@@ -23,12 +23,14 @@ from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
 from app.views.public.blueprint import fan_bp
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
-from app.views.public.fan_pages import render_release_page
+from app.views.public.fan_pages import render_details_step
+from app.views.public.page import asks_details
+from app.views.public.known_fan import known_fan, with_known_details
 from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_release
 from app.views.public.setup import setup_for
 from app.models.fan import RELEASE_REMINDER
-from app.presaves.wrapper import WrapperInput, read as read_wrapper
+from app.presaves.wrapper import WRAPPER_KEYS, WrapperInput, read as read_wrapper
 
 
 page_views.register(fan_bp)
@@ -60,28 +62,42 @@ def presave(artist_slug, release_slug):
     platform = request.form.get("platform", "")
     if platform not in (release.platforms or []):
         abort(400, "Choose one of the platforms shown on the page.")
-    capture.record("platform_click", release, platform)
-    mode = _mode(release, platform)
+    if request.form.get("step") != "details":  # the tap on the page, counted once
+        capture.record("platform_click", release, platform)
+    setup, in_app = setup_for(release), _in_app()
+    mode = fan_mode(setup.mode(platform), in_app)
     if mode == "link":
         abort(400, f"{PLATFORM_NAMES[platform]} only has listening links for this release.")
+    grant = (presaves.usable_grant(fan_from_cookie(artist), platform, release)
+             if mode == "direct" and platform != "apple_music" else None)
     place = locate(request.remote_addr)
-    wrapper = read_wrapper(artist, request.form, place.country)
+    if grant is not None and not _details_sent(request.form):  # one tap: nothing asked again
+        return _record_now(artist, release, platform, WrapperInput(), place, page, grant=grant)
+    known = known_fan(artist, release)
+    if not _details_sent(request.form) and asks_details(artist, setup, in_app, platform, known):
+        return render_details_step(artist, release, platform, known=known,
+                                   values={"music_user_token": request.form.get("music_user_token")})
+    wrapper = read_wrapper(artist, with_known_details(known, request.form), place.country)
     errors = dict(wrapper.errors) or _journey_errors(mode, platform, release, wrapper)
     if errors:
-        return render_release_page(artist, release, values=request.form.to_dict(),
-                                   errors=errors, status=422)
+        return render_details_step(artist, release, platform, values=request.form.to_dict(),
+                                   errors=errors, status=422, known=known)
     if mode == "remind" or platform == "apple_music":
         return _record_now(artist, release, platform, wrapper, place, page, mode=mode)
-    grant = presaves.usable_grant(fan_from_cookie(artist), platform, release)
     if grant is not None:
         return _record_now(artist, release, platform, wrapper, place, page, grant=grant)
     return _send_to_platform(artist, release, platform, wrapper, place)
 
 
-def _mode(release, platform):
-    """The platform's mode; an in-app browser cannot finish a sign-in, so it gets reminders."""
-    in_app = request.form.get("intent") == "remind" or in_app_browser(request.user_agent.string)
-    return fan_mode(setup_for(release).mode(platform), in_app)
+def _details_sent(form):
+    """The details step was answered, or the fields came with the tap (a form of the page's own,
+    an API-like client): either way they are read now."""
+    return form.get("step") == "details" or any(name in form for name in WRAPPER_KEYS)
+
+
+def _in_app():
+    """An in-app browser cannot finish a sign-in, so its fans get reminders."""
+    return request.form.get("intent") == "remind" or in_app_browser(request.user_agent.string)
 
 
 def _journey_errors(mode, platform, release, wrapper):

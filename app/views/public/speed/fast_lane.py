@@ -12,8 +12,8 @@ within its cache lifetime. The response still goes through the app's own
 after-request processing: its headers, page-view record and cookies are exactly
 the full path's.
 
-Anything else (another endpoint, a session cookie, a page not kept, Redis not
-answering) goes the full way, which keeps the copy for the next visitor.
+Anything else (another endpoint, a session cookie, a fan cookie, which makes the page the
+fan's own, a page not kept, Redis not answering) goes the full way, which keeps the copy for the next visitor.
 """
 import logging
 import re
@@ -28,6 +28,7 @@ from app.errors import has_nul_character
 from app.localtime import now_utc
 from app.views.public.speed import page_version
 from app.views.public.speed.page_cache import PageCache, row_values
+from app.views.public.visitor.fan_cookie import COOKIE_PREFIX
 
 PAGE_PATH = re.compile(r"/s/[^/]+/[^/]+")
 ENDPOINT = "fan.release"
@@ -65,7 +66,8 @@ class FastLane:
     def _candidate(self, environ):
         return (environ.get("REQUEST_METHOD") == "GET"
                 and PAGE_PATH.fullmatch(environ.get("PATH_INFO", "")) is not None
-                and self.session_cookie not in environ.get("HTTP_COOKIE", ""))
+                and not any(name in environ.get("HTTP_COOKIE", "")
+                            for name in (self.session_cookie, COOKIE_PREFIX)))
 
     def _serve(self, environ):
         try:

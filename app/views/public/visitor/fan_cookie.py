@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Fan
 
 MAX_AGE = timedelta(days=730)
+COOKIE_PREFIX = "presave_fan_"  # then the artist's id; sent only under /s/<artist>/
 
 
 def _serializer():
@@ -15,7 +16,7 @@ def _serializer():
 
 
 def cookie_name(artist):
-    return f"presave_fan_{artist.id}"
+    return f"{COOKIE_PREFIX}{artist.id}"
 
 
 def fan_from_cookie(artist):

@@ -1,0 +1,13 @@
+"""axe-core in the page under test, from the pinned package (axe-playwright-python bundles
+axe.min.js): no CDN. Playwright's evaluate is not bound by the page's CSP."""
+from axe_playwright_python.sync_playwright import Axe
+
+_AXE = Axe()
+BLOCKING = ("serious", "critical")
+
+
+def blocking_violations(page):
+    """[(rule, impact, first targets, help)] for every serious or critical violation."""
+    found = _AXE.run(page).response["violations"]
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3], v["help"])
+            for v in found if v["impact"] in BLOCKING]
