@@ -98,6 +98,8 @@ class Config:
     DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", "UTC")
     RQ_QUEUES = ["default", "release", "delivery", "links", "analytics"]
     PUBLIC_SIGNUP_LIMITS = env("PUBLIC_SIGNUP_LIMITS", "10 per minute;100 per hour")
+    # A fan asking for their data or its erasure: each ask may send an email
+    FAN_REQUEST_LIMITS = env("FAN_REQUEST_LIMITS", "5 per hour")
     # Streaming platforms: the instance-wide app credentials, used for every label that
     # has not stored its own (Platform credentials). None set: sandbox or remind mode.
     SPOTIFY_CLIENT_ID = env("SPOTIFY_CLIENT_ID")

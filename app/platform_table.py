@@ -38,6 +38,7 @@ class Endpoints:
     api: str  # root of the Web API (paths as in PLATFORM_APIS.md, relative to it)
     script: str | None = None  # Apple's MusicKit JS, the only third-party script a page may load
     sandbox: bool = False
+    revoke: str | None = None  # RFC 7009 token revocation, where the platform offers it
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ TABLE = (
         client="app.platforms.youtube_music:YouTubeMusic",
         endpoints=Endpoints("https://accounts.google.com/o/oauth2/v2/auth",
                             "https://oauth2.googleapis.com/token",
-                            "https://www.googleapis.com/youtube/v3"),
+                            "https://www.googleapis.com/youtube/v3",
+                            revoke="https://oauth2.googleapis.com/revoke"),
         settings=("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_API_KEY"),
         user_id=IdShape("UC", URLSAFE, 22)),
     Descriptor(
@@ -196,4 +198,5 @@ def sandbox_endpoints(key, base_url) -> Endpoints:
     real = DESCRIPTORS[key].endpoints
     if real.script:  # no OAuth redirect: a script signs the fan in (MusicKit)
         return Endpoints(None, None, f"{root}/api", script=f"{root}/musickit.js", sandbox=True)
-    return Endpoints(f"{root}/authorize", f"{root}/token", f"{root}/api", sandbox=True)
+    return Endpoints(f"{root}/authorize", f"{root}/token", f"{root}/api", sandbox=True,
+                     revoke=f"{root}/revoke" if real.revoke else None)

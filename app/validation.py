@@ -87,6 +87,22 @@ def field_mode(value):
     return value
 
 
+def plain_text(value, limit, what, lines=False):
+    """Text shown as-is on a fan page: trimmed, at most ``limit`` characters, no control
+    characters (line breaks only where ``lines``); blank is None."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    allowed = "\n" if lines else ""
+    text = text.replace("\r\n", "\n")
+    if any(ord(c) < 32 and c not in allowed for c in text):
+        raise ValueError(f"The {what} is plain text: no tabs or control characters"
+                         + ("" if lines else ", one line"))
+    if len(text) > limit:
+        raise ValueError(f"Keep the {what} to {limit} characters (it has {len(text)})")
+    return text
+
+
 def web_address(value):
     """An https (or http) address a fan's browser can open: no javascript:, no data:."""
     text = str(value or "").strip()

@@ -14,11 +14,12 @@ from app.api.base import (CheckedList, CheckedString, Interface, LocalDateTime, 
                           field_errors, id_field, visible)
 from app.releases.ledger import LedgerQuery
 from app.models import Artist, Release
-from app.models.release import RELEASE_MODES
+from app.models.release import DESCRIPTION_MAX, HEADLINE_MAX, RELEASE_MODES
 from app.uploads import read_upload, store_image
 
 DATE_FIELDS = ("presave_opens_at", "release_at", "timezone")
-PLAIN_FIELDS = ("title", "slug", "isrc", "upc", "platforms", "release_mode")
+PLAIN_FIELDS = ("title", "slug", "isrc", "upc", "platforms", "release_mode", "headline",
+                "description")
 LOCAL_HELP = "Local wall-clock time in the release's time zone, ISO 8601 without offset"
 
 
@@ -38,6 +39,8 @@ class ReleaseSchema(Schema):
     artist = fields.Nested(ArtistBriefSchema)
     isrc = fields.String(allow_none=True)
     upc = fields.String(allow_none=True)
+    headline = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
     timezone = fields.String()
     platforms = fields.List(fields.String())
     release_mode = fields.String()
@@ -65,6 +68,14 @@ class ReleaseInputSchema(Schema):
                                                                    "when left out"})
     isrc = CheckedString(validation.isrc, allow_none=True)
     upc = CheckedString(validation.upc, allow_none=True)
+    headline = CheckedString(lambda v: validation.plain_text(v, HEADLINE_MAX, "headline"),
+                             allow_none=True, metadata={
+                                 "description": f"Plain text, up to {HEADLINE_MAX} characters; "
+                                                "null or blank: the stock line"})
+    description = CheckedString(
+        lambda v: validation.plain_text(v, DESCRIPTION_MAX, "description", lines=True),
+        allow_none=True, metadata={"description": f"Plain text, up to {DESCRIPTION_MAX} "
+                                                  "characters"})
     timezone = CheckedString(validation.timezone_name,
                              metadata={"description": "IANA zone; the artist's by default"})
     platforms = CheckedList(validation.platforms, fields.String(), required=True)

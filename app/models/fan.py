@@ -5,6 +5,7 @@ from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
 
 EMAIL_MARKETING, SMS_MARKETING = "email_marketing", "sms_marketing"
 RELEASE_REMINDER = "release_reminder"  # the one message a fan asks for; not marketing
+ERASED = "Erased at the fan's request"
 CONSENT_PURPOSES = [(EMAIL_MARKETING, "Email marketing"), (SMS_MARKETING, "SMS marketing"),
                     (RELEASE_REMINDER, "Release-day reminder")]
 
@@ -25,11 +26,14 @@ class Fan(ArtistOwned, Model):
     country: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    erased_at = mapped_column(UTCDateTime)  # at the fan's request: the row stays, empty
 
     artist = relationship("Artist")
     consents = relationship("Consent", back_populates="fan", passive_deletes=True)
 
     def __repr__(self):
+        if self.erased_at is not None:
+            return ERASED
         return self.name or self.email or f"Fan #{self.id}"
 
 

@@ -3,6 +3,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
 
+HEADLINE_MAX, DESCRIPTION_MAX = 120, 600  # the fan page's own words, in characters
+
 DRAFT, ANNOUNCED, PRESAVE_ACTIVE, RELEASED, ARCHIVED = (
     "draft", "announced", "presave_active", "released", "archived")
 STATUSES = [DRAFT, ANNOUNCED, PRESAVE_ACTIVE, RELEASED, ARCHIVED]
@@ -24,6 +26,9 @@ class Release(ArtistOwned, Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    # The fan page's own words (plain text); none: the stock line
+    headline: Mapped[str | None] = mapped_column(String(HEADLINE_MAX))
+    description: Mapped[str | None] = mapped_column(String(DESCRIPTION_MAX))
     slug: Mapped[str] = mapped_column(String(80))
     artwork: Mapped[str | None] = mapped_column(String(80))
     isrc: Mapped[str | None] = mapped_column(String(12), index=True)

@@ -186,6 +186,11 @@ class Platform(ABC):
 
     # -- errors: platform dialects override classify() ------------------------
 
+    def revoke(self, token) -> bool:
+        """End a fan's grant at the platform; False where the platform cannot (most: the fan
+        removes the app in the platform's own settings)."""
+        return False
+
     def check_response(self, response: httpx.Response) -> None:
         """Raise the PlatformError an answer means (Deezer also looks inside HTTP 200)."""
         if not response.is_success:

@@ -111,6 +111,21 @@ class OAuthPlatform(Platform):
         new = token.get("refresh_token")
         return token_set(token, new if new and new != refresh_token else None)
 
+    def revoke(self, token):
+        """End the fan's grant at the platform (RFC 7009); False where the platform has no
+        revocation endpoint (the fan removes the app in the platform's own settings)."""
+        if not self.endpoints.revoke:
+            return False
+        try:
+            with self._session() as client:
+                response = client.revoke_token(self.endpoints.revoke, token=token)
+        except httpx.TransportError as exc:
+            raise network_error(self.name, exc) from None
+        if response.status_code == 400 and "invalid_token" in response.text:
+            return True  # already revoked or expired: gone either way
+        self.check_response(response)
+        return True
+
     # -- app (client-credentials) token for catalogue look-ups ---------------
 
     def app_token(self) -> str:

@@ -163,7 +163,7 @@ def _state_is(shown):
 def entry(presave, fan):
     """One row of the per-fan list, as plain values."""
     shown = presave.display_state
-    return {"id": presave.id, "fan_name": fan.name or "", "fan_email": fan.email or "",
+    return {"id": presave.id, "fan_name": str(fan) if fan.erased_at else fan.name or "", "fan_email": fan.email or "",
             "platform": presave.platform, "platform_name": platform_name(presave.platform),
             "action": presave.action, "state": shown, "state_label": STATE_LABELS[shown],
             "attempts": presave.attempts or 0, "reason_code": presave.last_error or "",

@@ -188,6 +188,15 @@ def revoke_tokens(platform, access_token=None, refresh_token=None, user=None):
     return len(chosen)
 
 
+def revoke_grant_of(platform, token):
+    """The app revoking a grant by either of its tokens (RFC 7009): how many live grants ended."""
+    live = [g for g in dict.fromkeys(_selected_grants(platform, token, token))
+            if not grant(platform, g)["revoked"]]
+    for grant_id in live:
+        _update_grant(platform, grant_id, revoked=True)
+    return len(live)
+
+
 def backdate_grants(platform, seconds, access_token=None, refresh_token=None, user=None):
     """Move the selected grants' original authorisation time back (Spotify's 6-month limit)."""
     chosen = _selected_grants(platform, access_token, refresh_token, user)

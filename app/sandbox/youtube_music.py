@@ -8,7 +8,8 @@ videos/getRating?id=. Each rating counts against a daily quota of writes
 Pacific time; past it, 403 quotaExceeded. GET search?part=snippet&q=&type=video
 takes an API key (`key=`, any non-empty value) instead of a token and finds
 catalogue items whose title and artist words are all in q; each hit comes from the
-artist's "<Artist> - Topic" channel. Errors use Google's format.
+artist's "<Artist> - Topic" channel. Errors use Google's format. POST /revoke
+(token=, beside /token) ends a grant by either of its tokens, as Google's does.
 """
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -55,6 +56,19 @@ dialect = YouTube()
 api = SandboxAPI(dialect)
 blueprint = api.blueprint
 oauth.register(api)
+
+
+def revoke():
+    """Google's revocation endpoint: either token ends the whole grant; 200 with {}, or 400
+    invalid_token for a token that is unknown or already ended."""
+    token = request.form.get("token") or request.args.get("token") or ""
+    if not (token and state.revoke_grant_of(PLATFORM, token)):
+        return json_error(400, {"error": "invalid_token",
+                                "error_description": "Token expired or revoked"})
+    return jsonify({})
+
+
+blueprint.add_url_rule("/revoke", "revoke", revoke, methods=["POST"])
 
 
 @api.route("/channels")

@@ -14,7 +14,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import (HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.fields import DateField, DateTimeLocalField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -24,7 +25,7 @@ from app import platform_table, validation
 from app.extensions import db
 from app.localtime import all_zones
 from app.models import Artist, Release
-from app.models.release import RELEASE_MODES, STATUS_LABELS
+from app.models.release import DESCRIPTION_MAX, HEADLINE_MAX, RELEASE_MODES, STATUS_LABELS
 from app.platform_table import DEFAULT_PLATFORMS, PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
@@ -64,6 +65,14 @@ class DetailsForm(DynamicForm):
                        description="Optional; CC-XXX-YY-NNNNN, e.g. US-RC1-26-00001")
     upc = StringField("UPC / EAN", validators=[rule(validation.upc)],
                       description="Optional; 12 or 13 digits")
+    headline = StringField("Headline", validators=[rule(lambda v: validation.plain_text(
+        v, HEADLINE_MAX, "headline"))], description=(
+        f"Optional, up to {HEADLINE_MAX} characters: the line under the title on the fan page. "
+        "Blank: “Be the first to hear it: pre-save now…”"))
+    description = TextAreaField("Description", validators=[rule(lambda v: validation.plain_text(
+        v, DESCRIPTION_MAX, "description", lines=True))], description=(
+        f"Optional, up to {DESCRIPTION_MAX} characters of plain text: a few words about the "
+        "release, also used when the link is shared"))
     platforms = SelectMultipleField("Platforms", choices=_choices(PLATFORM_CHOICES),
                                     default=DEFAULT_PLATFORMS, validate_choice=False,
                                     validators=[rule(validation.platforms)])
@@ -89,6 +98,8 @@ class DetailsForm(DynamicForm):
         release.title = self.title.data.strip()
         release.isrc, release.upc = self.isrc.data or None, self.upc.data or None
         release.platforms = self.platforms.data
+        release.headline = self.headline.data or None
+        release.description = self.description.data or None
         release.artwork = self.keep_artwork() or release.artwork
 
 

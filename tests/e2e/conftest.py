@@ -29,7 +29,7 @@ def open_page(browser):
     contexts = []
 
     def _open(size="phone", user_agent=None):
-        options = {"viewport": VIEWPORTS[size], "device_scale_factor": 2 if size == "phone" else 1}
+        options = {"viewport": VIEWPORTS[size], "device_scale_factor": 1 if size == "desktop" else 2}
         if user_agent:
             options["user_agent"] = user_agent
         context = browser.new_context(**options)

@@ -38,25 +38,16 @@ def shoot(page, name):
 
 
 @pytest.fixture
-def sized(browser):
-    contexts = []
-
+def sized(open_page):
+    """open_page's, watching what the page asks for and what the console says."""
     def _open(size, user_agent=None):
-        options = {"viewport": VIEWPORTS[size], "device_scale_factor": 1 if size == "desktop" else 2}
-        if user_agent:
-            options["user_agent"] = user_agent
-        context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
+        page = open_page(size, user_agent)
         page.external_requests, page.console_errors = [], []
         page.on("request", lambda req: page.external_requests.append(req.url))
         page.on("console", lambda msg: page.console_errors.append(msg.text)
                 if msg.type == "error" else None)
         return page
-    yield _open
-    for context in contexts:
-        context.close()
+    return _open
 
 
 def first_screen_problems(page, size, live_server):

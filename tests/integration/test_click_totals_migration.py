@@ -1,14 +1,17 @@
 """Migration 0009 fills the click totals of a database that already holds events, keyed exactly
 as the ingest keys them (a rebuild from the raw events gives the same rows)."""
+from datetime import datetime
+
 from flask_migrate import upgrade
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select
 
 from app import create_app
 from app.analytics import rollups
 from app.extensions import db
-from app.models import EventTotalPlatformCountry as Totals, Label
+from app.models import Artist, EventTotalPlatformCountry as Totals, Label, Release
+from app.releases import rules as release_rules
 from app.tenants.context import Scope, scoped
-from tests.analytics_data import DAY1, event, new_artist, new_release
+from tests.analytics_data import DAY1, event
 
 
 def totals(release_id):
@@ -17,11 +20,26 @@ def totals(release_id):
     return {row[:3]: row[3] for row in db.session.execute(stmt)}
 
 
-def label_at_0008():
-    """A label row as revision 0008 knew it: the model's later columns are not there yet."""
-    return db.session.execute(insert(Label.__table__).values(
-        name="Before 0009", slug="before-0009", timezone="UTC", created_at=DAY1)
-        .returning(Label.__table__.c.id)).scalar_one()
+def as_of_this_revision(row):
+    """Insert ``row`` (a model instance, not added to the session) with only the columns the
+    database's schema has: the models are newer than the revision the test migrates from."""
+    table = row.__table__
+    present = {column["name"] for column in inspect(db.engine).get_columns(table.name)}
+    values = {c.name: getattr(row, c.key) for c in table.c
+              if c.name in present and getattr(row, c.key) is not None}
+    return db.session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()
+
+
+def release_at_0008():
+    label_id = as_of_this_revision(Label(name="Before 0009", slug="before-0009", timezone="UTC"))
+    artist_id = as_of_this_revision(Artist(label_id=label_id, name="Quay Lights",
+                                           slug="quay-0008", timezone="UTC"))
+    release = Release(label_id=label_id, artist_id=artist_id, title="Tidewater",
+                      slug="tide-0008", platforms=["spotify", "deezer"], status="draft")
+    release_rules.schedule(release, datetime(2026, 2, 1), datetime(2026, 4, 1), "UTC",
+                           must_be_future=False)
+    release.id = as_of_this_revision(release)
+    return release
 
 
 def test_the_migration_counts_the_events_already_stored(app, tmp_path):
@@ -30,15 +48,16 @@ def test_the_migration_counts_the_events_already_stored(app, tmp_path):
     with old.app_context():
         upgrade(revision="0008")
         with scoped(Scope.platform("test")):
-            release = new_release(new_artist(label_at_0008()))
-            db.session.add_all([
+            release = release_at_0008()
+            for row in [
                 *[event(release, "stream_click", DAY1, platform="spotify", country="IN")
                   for _ in range(3)],
                 event(release, "stream_click", DAY1, platform=" deezer ", country="in"),
                 event(release, "platform_click", DAY1, platform="deezer", country="JP"),
                 event(release, "stream_click", DAY1, platform="tidal"),  # no country
                 event(release, "page_view", DAY1, country="IN"),  # no platform
-            ])
+            ]:
+                as_of_this_revision(row)
             db.session.commit()
             release_id = release.id
         upgrade()

@@ -445,3 +445,18 @@ def test_page_and_pre_save_handler_follow_a_credential_change_together(app, clie
         with app.app_context(), scoped(Scope.platform("test")):
             db.session.delete(db.session.get(PlatformCredential, stored_id))
             db.session.commit()
+
+
+def test_every_page_has_an_icon_the_artist_s_own_when_it_has_one(app, client, make_artist,
+                                                                  make_release):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")
+    plain = html(client.get(make_release(make_artist())))
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in plain
+    with app.app_context():
+        image = store_image(artwork(("#202020", "#e0e0e0"), 700))
+    with_image = make_artist(image=image)
+    page = html(client.get(make_release(with_image)))
+    found = re.search(r'<link rel="icon" href="(/media/[0-9a-f]+\.png)">', page)
+    assert found and client.get(found.group(1)).status_code == 200

@@ -30,7 +30,7 @@ def me(artist_slug):
                            theme=page.theme(artist))
 
 
-def _own_fan(artist_slug):
+def own_fan(artist_slug):
     artist = public_artist(artist_slug)
     fan = fan_from_cookie(artist)
     if fan is None:
@@ -40,7 +40,7 @@ def _own_fan(artist_slug):
 
 @fan_bp.post("/<artist_slug>/me/consents/<int:consent_id>/withdraw")
 def withdraw_consent(artist_slug, consent_id):
-    artist, fan = _own_fan(artist_slug)
+    artist, fan = own_fan(artist_slug)
     consent = db.session.scalars(select(Consent).where(
         Consent.id == consent_id, Consent.fan_id == fan.id)).first() or abort(404)
     if consent.withdrawn_at is None:
@@ -52,7 +52,7 @@ def withdraw_consent(artist_slug, consent_id):
 
 @fan_bp.post("/<artist_slug>/me/platforms/<platform>/disconnect")
 def disconnect(artist_slug, platform):
-    artist, fan = _own_fan(artist_slug)
+    artist, fan = own_fan(artist_slug)
     grant = db.session.scalars(select(Authorization).where(
         Authorization.fan_id == fan.id, Authorization.platform == platform)).first() or abort(404)
     grant.state, grant.revoked_at = REVOKED, now_utc()

@@ -7,9 +7,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Authorization, PreSave
 from app.models.authorization import ACTIVE
-from app.models.presave import CANCELLED, DELIVERED
+from app.models.presave import CANCELLED, DELIVERED, SAVE
 from app.platform_table import APPLE_MUSIC
+from app.platforms.registry import DIRECT
 from app.presaves import record as presaves
+from app.releases.state import STREAM
+from app.views.public.brands import brand
 from app.views.public.visitor.fan_cookie import fan_from_cookie
 
 DETAILS = ("name", "email", "phone")
@@ -53,3 +56,46 @@ def with_known_details(known, form):
     if known is None:
         return form
     return {**known.details, **{k: v for k, v in form.items() if v not in (None, "")}}
+
+
+def theirs_first(button_list, known, state):
+    """A returning fan's platform leads: in their library (Stream Now), or one tap away."""
+    if state == STREAM:
+        theirs = set(known.delivered)
+        for b in button_list:
+            if b.brand.key in theirs:
+                b.hint, b.title = "In your library", f"Play on {b.brand.name}"
+    else:
+        theirs = set(known.one_tap) - set(known.presaves)
+        for b in button_list:
+            if b.brand.key in theirs and b.mode == DIRECT:
+                b.hint = "Connected: one tap"
+            elif b.brand.key in known.presaves:
+                b.hint = "Done" if known.presaves[b.brand.key].action == SAVE else "Reminder set"
+    return sorted(button_list, key=lambda b: b.brand.key not in theirs)
+
+
+def done_lines(known, release):
+    """What a fan who pre-saved this release is told will happen, one line per platform."""
+    lines = []
+    for key, presave in known.presaves.items():
+        name = brand(key).name
+        lines.append(f"“{release.title}” is added to your {name} library the moment it's out."
+                     if presave.action == SAVE else
+                     f"On release day we send you the link to play it on {name}.")
+    return lines
+
+
+def greeting(known):
+    hello = f"Welcome back, {known.first_name}" if known.first_name else "Welcome back"
+    one_tap = [brand(k).name for k in known.one_tap if k not in known.presaves]
+    if one_tap:
+        return f"{hello}: one tap pre-saves on {' or '.join(one_tap)}."
+    return f"{hello}."
+
+
+def still_to_ask(fields, known):
+    """The fields a returning fan has not given yet."""
+    if known is None:
+        return fields
+    return [f for f in fields if f.name not in known.details]

@@ -16,3 +16,12 @@ def file(name):
     response = send_from_directory(folder, name, mimetype=MIME_BY_EXT[ext], max_age=31536000)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@media_bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask every site for it; fan pages name the artist's own image instead."""
+    response = send_from_directory(current_app.static_folder, "favicon.svg",
+                                   mimetype="image/svg+xml", max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -9,6 +9,7 @@ from app.platform_table import APPLE_MUSIC, descriptor
 from app.releases.rules import artwork_url, fan_page_url
 from app.views.public.visitor import place as visitor
 from app.views.public.brands import AA_TEXT, Brand, best_ink, brand, contrast, legible
+from app.views.public.known_fan import done_lines, greeting, still_to_ask, theirs_first
 from app.platforms.registry import DIRECT, LINK, REMIND, fan_mode
 from app.views.public.stream import stream_platforms
 from app.releases.state import DUE, SOON, STREAM, state_for
@@ -151,7 +152,7 @@ def share_meta(artist, release, state):
              "stream": f"“{release.title}” by {artist.name} is out now. Listen on your platform."}
     return {"title": f"{release.title} — {artist.name}", "url": fan_page_url(release),
             "image": base + artwork_url(release) if release.artwork else None,
-            "description": lines[state]}
+            "description": " ".join(filter(None, [lines[state], release.description]))[:300]}
 
 
 @dataclass
@@ -207,61 +208,16 @@ def context(artist, release, setup, in_app, state=None, known=None):
     button_list = [_signs_in_after_details(artist, b, known)
                    for b in buttons(release, setup, in_app, state)]
     if known is not None:
-        button_list = _theirs_first(button_list, known, state)
-    done = _done_lines(known, release) if state not in (SOON, STREAM) else []
+        button_list = theirs_first(button_list, known, state)
+    done = done_lines(known, release) if known is not None and state not in (SOON, STREAM) else []
     return dict(
         artist=artist, release=release, state=state, setup=setup, in_app=in_app,
-        buttons=button_list, headline=DEFAULT_HEADLINE, known=known, done=done,
+        buttons=button_list, headline=release.headline or DEFAULT_HEADLINE, known=known, done=done,
         others=[b for b in button_list if b.brand.key not in known.presaves] if done else [],
-        greeting=_greeting(known) if known is not None and not done else None,
+        greeting=greeting(known) if known is not None and not done else None,
         in_library=[brand(k).name for k in known.delivered] if known and state == STREAM else [],
         countdown=countdown(release, state, zone), meta=share_meta(artist, release, state),
         artwork=artwork_url(release), theme=theme(artist, [b.brand.key for b in button_list]))
-
-
-def _theirs_first(button_list, known, state):
-    """A returning fan's platform leads: in their library (Stream Now), or one tap away."""
-    if state == STREAM:
-        theirs = set(known.delivered)
-        for b in button_list:
-            if b.brand.key in theirs:
-                b.hint, b.title = "In your library", f"Play on {b.brand.name}"
-    else:
-        theirs = set(known.one_tap) - set(known.presaves)
-        for b in button_list:
-            if b.brand.key in theirs and b.mode == DIRECT:
-                b.hint = "Connected: one tap"
-            elif b.brand.key in known.presaves:
-                b.hint = "Done" if known.presaves[b.brand.key].action == "save" else "Reminder set"
-    return sorted(button_list, key=lambda b: b.brand.key not in theirs)
-
-
-def _done_lines(known, release):
-    """What a fan who pre-saved this release is told will happen, one line per platform."""
-    if known is None:
-        return []
-    lines = []
-    for key, presave in known.presaves.items():
-        name = brand(key).name
-        lines.append(f"“{release.title}” is added to your {name} library the moment it's out."
-                     if presave.action == "save" else
-                     f"On release day we send you the link to play it on {name}.")
-    return lines
-
-
-def _greeting(known):
-    hello = f"Welcome back, {known.first_name}" if known.first_name else "Welcome back"
-    one_tap = [brand(k).name for k in known.one_tap if k not in known.presaves]
-    if one_tap:
-        return f"{hello}: one tap pre-saves on {' or '.join(one_tap)}."
-    return f"{hello}."
-
-
-def still_to_ask(fields, known):
-    """The fields a returning fan has not given yet."""
-    if known is None:
-        return fields
-    return [f for f in fields if f.name not in known.details]
 
 
 def _signs_in_after_details(artist, button, known=None):

@@ -30,7 +30,8 @@ def fan_from_cookie(artist):
         return None
     if data.get("artist") != artist.id:
         return None
-    return db.session.get(Fan, data.get("fan"))
+    fan = db.session.get(Fan, data.get("fan"))
+    return fan if fan is not None and fan.erased_at is None else None
 
 
 def remember_fan(response, artist, fan):
