@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.releases import rules as release_rules, signals as release_signals
 from app.releases.state import behind_the_clock
 from app.extensions import db
-from app.jobs import links as link_jobs, release_day, schedule
+from app.jobs import links as link_jobs, opening_notices, release_day, schedule
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -34,13 +34,16 @@ def reconcile(label_id=None):
     db.session.commit()  # release-day jobs read the statuses and rows committed here
     for release in due:
         link_jobs.schedule_planned(release)
+        if release.status == PRESAVE_ACTIVE:  # it was behind the clock: it just opened
+            opening_notices.on_opened(release)
     for release in released:
         on_released(release)
     # Also what no job started: local-mode fans east of the release's zone, a lost job.
     started = release_day.deliver_due(now)
     return {"advanced": len(due), "archived": len(stale), "released": len(released),
             "leases_recovered": recovered, "release_days_started": started,
-            "link_lookups": link_jobs.enqueue_due(now)}
+            "link_lookups": link_jobs.enqueue_due(now),
+            "opening_notices": opening_notices.enqueue_due(now)}
 
 
 @tenant_job
@@ -48,12 +51,15 @@ def advance_release(label_id, release_id):
     release = db.session.get(Release, release_id)
     if release is None:
         return
+    before = release.status
     released = _advance(release)
     schedule_next_instant(release)
     db.session.commit()
     link_jobs.schedule_planned(release)
     if released:
         on_released(release)
+    elif release.status == PRESAVE_ACTIVE and before != PRESAVE_ACTIVE:
+        opening_notices.on_opened(release)
 
 
 def _advance(release):

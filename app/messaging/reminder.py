@@ -23,7 +23,7 @@ def reminder_for(presave, link):
     """The message for a remind pre-save, pointing at ``link`` (its fan page); Refused without
     a contact, Withdrawn when the fan took the reminder back."""
     fan, release = presave.fan, presave.release
-    if _withdrawn(fan):
+    if withdrawn(fan, RELEASE_REMINDER):
         raise Withdrawn("not sent: the fan withdrew the reminder")
     stop = fan_me_url(release.artist)
     platform = name(presave.platform)
@@ -49,7 +49,7 @@ def _email_text(fan, subject, platform, link, stop):
             f"go to {stop}\n")
 
 
-def _withdrawn(fan):
-    """The fan gave a reminder consent and has withdrawn every one of them."""
-    given = [c for c in fan.consents if c.purpose == RELEASE_REMINDER]
+def withdrawn(fan, purpose):
+    """The fan gave consent for ``purpose`` and has withdrawn every one of them."""
+    given = [c for c in fan.consents if c.purpose == purpose]
     return bool(given) and all(c.withdrawn_at is not None for c in given)

@@ -12,3 +12,4 @@ from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlat
                                     EventDailySource, EventTotalPlace,
                                     EventTotalPlatformCountry, EventTotalSource)
 from app.models.fan_source import FanSource  # noqa: F401
+from app.models.opening_notice import OpeningNotice  # noqa: F401

@@ -5,9 +5,11 @@ from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
 
 EMAIL_MARKETING, SMS_MARKETING = "email_marketing", "sms_marketing"
 RELEASE_REMINDER = "release_reminder"  # the one message a fan asks for; not marketing
+PRESAVE_OPENS = "presave_opens"  # one message when a Coming Soon release's pre-save opens
 ERASED = "Erased at the fan's request"
 CONSENT_PURPOSES = [(EMAIL_MARKETING, "Email marketing"), (SMS_MARKETING, "SMS marketing"),
-                    (RELEASE_REMINDER, "Release-day reminder")]
+                    (RELEASE_REMINDER, "Release-day reminder"),
+                    (PRESAVE_OPENS, "Pre-save opening notice")]
 
 
 class Fan(ArtistOwned, Model):

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from app.crypto import keyring
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import Authorization, Consent, FanSource, PreSave, Release
+from app.models import Authorization, Consent, FanSource, OpeningNotice, PreSave, Release
 from app.models.authorization import ACTIVE
 from app.models.fan import ERASED
 from app.models.presave import CANCELLED, PENDING
@@ -32,6 +32,9 @@ def export(fan):
     presaves = db.session.execute(
         select(PreSave, Release.title).join(Release, Release.id == PreSave.release_id)
         .where(PreSave.fan_id == fan.id).order_by(PreSave.created_at)).all()
+    notices = db.session.execute(
+        select(OpeningNotice, Release.title).join(Release, Release.id == OpeningNotice.release_id)
+        .where(OpeningNotice.fan_id == fan.id).order_by(OpeningNotice.created_at)).all()
     return {
         "exported_at": _when(now_utc()),
         "artist": fan.artist.name,
@@ -53,6 +56,9 @@ def export(fan):
         "presaves": [{"release": title, "platform": name(p.platform), "action": p.action,
                       "state": p.state, "created_at": _when(p.created_at),
                       "delivered_at": _when(p.delivered_at)} for p, title in presaves],
+        "told_when_presave_opens": [{"release": title, "state": n.state,
+                                     "asked_at": _when(n.created_at), "sent_at": _when(n.sent_at)}
+                                    for n, title in notices],
         "not_included": "The platforms' sign-in tokens: stored encrypted, sent only to the "
                         "platform that issued them.",
     }
@@ -73,7 +79,7 @@ def erase(fan):
         .values(state=CANCELLED, last_error=ERASED.lower(), authorization_id=None))
     db.session.execute(update(PreSave).where(PreSave.fan_id == fan.id)
                        .values(authorization_id=None))
-    for model in (Authorization, Consent, FanSource):
+    for model in (Authorization, Consent, FanSource, OpeningNotice):
         db.session.execute(delete(model).where(model.fan_id == fan.id))
     for column in ("name", "email", "phone", "city", "timezone"):
         setattr(fan, column, None)

@@ -54,6 +54,24 @@ def read(artist, form, country=None):
     return result
 
 
+def contact(form, country=None, phone=True):
+    """An email (or, where ``phone``, a mobile number) for one message the fan asks for: one of
+    them is enough, whatever the artist's wrapper collects."""
+    result = WrapperInput()
+    for name, check in (("email", _email), ("phone", _phone)):
+        raw = (form.get(name) or "").strip()
+        if not raw or (name == "phone" and not phone):
+            continue
+        try:
+            result.values[name] = check(raw, country)
+        except ValueError as exc:
+            result.errors[name] = str(exc)
+    if not result.values and not result.errors:
+        result.errors["email"] = ("Leave your email or mobile number so we can tell you"
+                                  if phone else "Leave your email so we can tell you")
+    return result
+
+
 def _read_consents(artist, form, result):
     ticked = {EMAIL_MARKETING: form.get("consent_email_marketing") == "1",
               SMS_MARKETING: form.get("consent_sms_marketing") == "1"}

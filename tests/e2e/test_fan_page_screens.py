@@ -28,8 +28,9 @@ STATES = {
     "archived": ("/s/marlow-shore/vault", None),
     "in-app": ("/s/aurora-vale/tonight", INSTAGRAM),
 }
-# the first thing a fan can act on: a platform row, or the platforms to come
-FIRST_ACTION = ".buttons .pbtn, .coming-to .chip"
+# the first thing a fan can act on: a platform row, or before the pre-save opens the ask to
+# hear when it does
+FIRST_ACTION = ".buttons .pbtn, .notify-button"
 pytestmark = pytest.mark.usefixtures("served_here")
 
 

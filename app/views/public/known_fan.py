@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Authorization, PreSave
+from app.models import Authorization, OpeningNotice, PreSave
 from app.models.authorization import ACTIVE
+from app.models.opening_notice import PENDING
 from app.models.presave import CANCELLED, DELIVERED, SAVE
 from app.platform_table import APPLE_MUSIC
 from app.platforms.registry import DIRECT
@@ -25,6 +26,7 @@ class KnownFan:
     consented: frozenset  # the purposes they agreed to and have not withdrawn
     presaves: dict  # platform -> their PreSave of this release (none cancelled)
     one_tap: tuple  # platforms whose grant on file pre-saves this release with one tap
+    awaiting_opening: bool = False  # asked on the Coming Soon page to hear when it opens
 
     @property
     def delivered(self):
@@ -48,7 +50,10 @@ def known_fan(artist, release):
         details={name: getattr(fan, name) for name in DETAILS if getattr(fan, name)},
         consented=frozenset(c.purpose for c in fan.consents if c.withdrawn_at is None),
         presaves={p.platform: p for p in saved},
-        one_tap=tuple(p for p in (release.platforms or []) if p in connected))
+        one_tap=tuple(p for p in (release.platforms or []) if p in connected),
+        awaiting_opening=db.session.scalar(select(OpeningNotice.id).where(
+            OpeningNotice.fan_id == fan.id, OpeningNotice.release_id == release.id,
+            OpeningNotice.state == PENDING)) is not None)
 
 
 def with_known_details(known, form):

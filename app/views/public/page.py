@@ -104,6 +104,16 @@ def form_fields(artist, button_list):
             for name in FIELDS if name in shown]
 
 
+def notify_fields(artist):
+    """Where to send a Coming Soon page's one message: an email, or a phone where the artist
+    collects phones (either will do: the server checks)."""
+    with_phone = artist.wrapper_enabled and artist.collect_phone in FIELD_MODES
+    fields = [Field("email", *FIELDS["email"], required=not with_phone)]
+    if with_phone:
+        fields.append(Field("phone", *FIELDS["phone"], required=False))
+    return fields
+
+
 def consents(artist, fields):
     """(field name, wording) per marketing purpose whose contact field the form shows."""
     if not artist.wrapper_enabled:
