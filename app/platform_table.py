@@ -57,6 +57,7 @@ class Descriptor:
     hosts: tuple[str, ...]  # a link's host is the platform's when it is one of these or below
     search: str  # the search page: {path} is the text quoted as a path, {query} as a query value
     item_url: str | None = None  # an item's web link: {kind} track|album, {id}, {apple} song|album
+    artist_url: str | None = None  # an artist's page there, {id} from the artist's platform ids
     item_id: IdShape | None = None
     track_path: re.Pattern | None = None  # the track id inside a track link's path
     icon: str | None = None  # its simple-icons slug; None: a neutral pair of notes
@@ -86,7 +87,8 @@ TABLE = (
     Descriptor(
         SPOTIFY, "Spotify", icon="spotify", hosts=("open.spotify.com", "spotify.link"),
         search="https://open.spotify.com/search/{path}",
-        item_url="https://open.spotify.com/{kind}/{id}", item_id=IdShape("", BASE62, 22),
+        item_url="https://open.spotify.com/{kind}/{id}",
+        artist_url="https://open.spotify.com/artist/{id}", item_id=IdShape("", BASE62, 22),
         track_path=re.compile(r"^/(?:intl-[a-z-]+/)?track/([0-9A-Za-z]{22})$"),
         resolver=("spotify", "SPOTIFY"), client="app.platforms.spotify:Spotify",
         endpoints=Endpoints("https://accounts.spotify.com/authorize",
@@ -98,6 +100,7 @@ TABLE = (
         APPLE_MUSIC, "Apple Music", hosts=("music.apple.com",),
         search="https://music.apple.com/search?term={query}",
         item_url="https://music.apple.com/us/{apple}/{id}", item_id=IdShape("1", DIGITS, 9),
+        artist_url="https://music.apple.com/us/artist/{id}",
         track_path=re.compile(r"^/[a-z]{2}/song/(?:[^/]+/)?(\d+)$"), icon="applemusic",
         resolver=("appleMusic", "ITUNES"), client="app.platforms.apple_music:AppleMusic",
         endpoints=Endpoints(None, None, "https://api.music.apple.com/v1",
@@ -108,7 +111,8 @@ TABLE = (
     Descriptor(
         YOUTUBE_MUSIC, "YouTube Music", hosts=("music.youtube.com", "youtube.com", "youtu.be"),
         search="https://music.youtube.com/search?q={query}",
-        item_url="https://music.youtube.com/watch?v={id}", item_id=IdShape("", URLSAFE, 11),
+        item_url="https://music.youtube.com/watch?v={id}",
+        artist_url="https://music.youtube.com/channel/{id}", item_id=IdShape("", URLSAFE, 11),
         icon="youtubemusic", resolver=("youtubeMusic", "YOUTUBE"),
         client="app.platforms.youtube_music:YouTubeMusic",
         endpoints=Endpoints("https://accounts.google.com/o/oauth2/v2/auth",
@@ -121,7 +125,8 @@ TABLE = (
         AMAZON_MUSIC, "Amazon Music",
         hosts=tuple(f"music.amazon.{store}" for store in AMAZON_STORES),
         search="https://music.amazon.com/search/{path}",
-        item_url="https://music.amazon.com/{kind}s/{id}", item_id=IdShape("B0", UPPER, 8),
+        item_url="https://music.amazon.com/{kind}s/{id}",
+        artist_url="https://music.amazon.com/artists/{id}", item_id=IdShape("B0", UPPER, 8),
         track_path=re.compile(r"^/tracks/([0-9A-Z]{10})$"), resolver=("amazonMusic", "AMAZON"),
         client="app.platforms.amazon_music:AmazonMusic",
         endpoints=Endpoints("https://www.amazon.com/ap/oa", "https://api.amazon.com/auth/o2/token",
@@ -132,7 +137,8 @@ TABLE = (
     Descriptor(
         TIDAL, "TIDAL", icon="tidal", hosts=("tidal.com",),
         search="https://listen.tidal.com/search?q={query}",
-        item_url="https://tidal.com/browse/{kind}/{id}", item_id=IdShape("4", DIGITS, 8),
+        item_url="https://tidal.com/browse/{kind}/{id}",
+        artist_url="https://tidal.com/browse/artist/{id}", item_id=IdShape("4", DIGITS, 8),
         track_path=re.compile(r"^/(?:browse/)?track/(\d+)$"), resolver=("tidal", "TIDAL"),
         client="app.platforms.tidal:Tidal",
         endpoints=Endpoints("https://login.tidal.com/authorize",
@@ -143,7 +149,8 @@ TABLE = (
     Descriptor(
         DEEZER, "Deezer", icon="deezer", hosts=("deezer.com", "deezer.page.link"),
         search="https://www.deezer.com/search/{path}",
-        item_url="https://www.deezer.com/{kind}/{id}", item_id=IdShape("3", DIGITS, 9),
+        item_url="https://www.deezer.com/{kind}/{id}",
+        artist_url="https://www.deezer.com/artist/{id}", item_id=IdShape("3", DIGITS, 9),
         track_path=re.compile(r"^/(?:[a-z]{2}/)?track/(\d+)$"), resolver=("deezer", "DEEZER"),
         client="app.platforms.deezer:Deezer",
         endpoints=Endpoints("https://connect.deezer.com/oauth/auth.php",

@@ -6,7 +6,7 @@ import re
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Fan, PreSave, Release
+from app.models import Artist, Fan, PreSave, Release
 from app.models.presave import DELIVERED
 from app.models.release import RELEASED
 from app.tenants.context import Scope, scoped
@@ -98,3 +98,25 @@ def test_stream_now_tells_a_delivered_fan_it_is_in_their_library(app, client, ac
     assert "In your library" in text
     stranger = html(app.test_client().get(page(slug)))
     assert "already in your" not in stranger and row_labels(stranger)[0] != "Play on Spotify"
+
+
+def test_after_the_pre_save_the_fan_can_follow_the_artist_where_staff_gave_its_ids(
+        app, client, active_release, unique):
+    with app.app_context(), scoped(Scope.platform("test")):
+        artist = db.session.scalars(select(Artist).where(Artist.slug == "aurora-vale")).one()
+        artist_id, kept = artist.id, dict(artist.platform_ids or {})
+        artist.platform_ids = {"spotify": "4Z8W4fKeB5YxbusRsdQVPb", "deezer": "27"}
+        db.session.commit()
+    try:
+        slug = active_release()
+        assert "Follow Aurora Vale" not in html(client.get(page(slug))), "after the pre-save"
+        presaved(client, slug, unique)
+        text = html(client.get(page(slug)))
+        follow = re.search(r'<p class="follow">(.*?)</p>', text, re.S).group(1)
+        assert re.findall(r'href="([^"]+)"[^>]*>([^<]+)<', follow) == [
+            ("https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb", "Spotify"),
+            ("https://www.deezer.com/artist/27", "Deezer")]
+    finally:
+        with app.app_context(), scoped(Scope.platform("test")):
+            db.session.get(Artist, artist_id).platform_ids = kept
+            db.session.commit()

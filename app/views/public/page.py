@@ -1,11 +1,12 @@
 """What a fan page shows, worked out from the release, its platform setup and the visitor."""
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from flask import current_app, url_for
 
 from app.localtime import now_utc
-from app.platform_table import APPLE_MUSIC, descriptor
+from app.platform_table import APPLE_MUSIC, PLATFORM_KEYS, descriptor
 from app.releases.rules import artwork_url, fan_page_url
 from app.views.public.visitor import place as visitor
 from app.views.public.brands import AA_TEXT, Brand, best_ink, brand, contrast, legible
@@ -102,6 +103,14 @@ def form_fields(artist, button_list):
         shown["email"] = "required"  # with a phone field too, either will do: the server checks
     return [Field(name, *FIELDS[name], required=shown[name] == "required")
             for name in FIELDS if name in shown]
+
+
+def follow_links(artist):
+    """(brand, url) of the artist's own page on each platform whose id staff gave."""
+    ids = artist.platform_ids or {}
+    return [(brand(key), facts.artist_url.format(id=quote(str(ids[key]), safe="")))
+            for key in PLATFORM_KEYS if ids.get(key)
+            and (facts := descriptor(key)) is not None and facts.artist_url]
 
 
 def notify_fields(artist):
@@ -224,6 +233,7 @@ def context(artist, release, setup, in_app, state=None, known=None):
         artist=artist, release=release, state=state, setup=setup, in_app=in_app,
         buttons=button_list, headline=release.headline or DEFAULT_HEADLINE, known=known, done=done,
         others=[b for b in button_list if b.brand.key not in known.presaves] if done else [],
+        follow=follow_links(artist) if done else [],
         greeting=greeting(known) if known is not None and not done else None,
         in_library=[brand(k).name for k in known.delivered] if known and state == STREAM else [],
         countdown=countdown(release, state, zone), meta=share_meta(artist, release, state),
