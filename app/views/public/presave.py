@@ -4,6 +4,7 @@ The page's one form posts here with the data wrapper fields and the chosen
 platform. Nothing is stored until the fan's choice is complete: a direct
 platform stores fan, consents, grant and pre-save together at the callback.
 """
+import logging
 import math
 import time
 
@@ -17,8 +18,8 @@ from app.extensions import db, limiter
 from app.localtime import now_utc
 from app.models import Artist, Release
 from app.releases.state import state_for
-from app.platforms.base import PlatformError
-from app.platform_table import PLATFORM_NAMES
+from app.platforms.base import PlatformError, split_scopes
+from app.platform_table import PLATFORM_NAMES, SPOTIFY
 from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
 from app.views.public.blueprint import fan_bp
@@ -31,6 +32,8 @@ from app.views.public.lookup import public_release
 from app.views.public.setup import setup_for
 from app.models.fan import RELEASE_REMINDER
 from app.presaves.wrapper import WRAPPER_KEYS, WrapperInput, read as read_wrapper
+
+log = logging.getLogger(__name__)
 
 
 page_views.register(fan_bp)
@@ -217,7 +220,8 @@ def _complete(artist, release, platform, payload, verifier, page):
     except PlatformError:
         flash(f"{name} couldn't finish the sign-in. Please try again.", "fan-error")
         return redirect(page)
-    if not client.granted_write(tokens.scope or " ".join(payload["scopes"])):
+    granted = tokens.scope or " ".join(payload["scopes"])  # none said: what was asked
+    if not client.granted_write(granted):
         flash(f"{name} didn't give permission to add music to your library, so nothing was "
               "saved. Please try again and allow access.", "fan-error")
         return redirect(page)
@@ -229,7 +233,23 @@ def _complete(artist, release, platform, payload, verifier, page):
     created = _record(release, fan, platform, grant)
     db.session.commit()
     _count(release, platform, grant, created)
+    _follow(artist, platform, client, tokens.access_token, granted)
     return remember_fan(redirect(page), artist, fan)
+
+
+def _follow(artist, platform, client, access_token, granted):
+    """"Also follow the artist on Spotify": now, with the grant the fan just gave (best effort:
+    the pre-save stands whatever Spotify answers)."""
+    artist_id = (artist.platform_ids or {}).get(SPOTIFY)
+    if not (platform == SPOTIFY and artist.follow_on_spotify and artist_id) \
+            or not set(client.follow_scopes) <= split_scopes(granted):
+        return
+    try:
+        client.follow_artist(access_token, artist_id)
+    except PlatformError as exc:
+        log.warning("following the artist on Spotify failed: %s", type(exc).__name__)
+        return
+    flash(f"You now follow {artist.name} on Spotify.", "fan-info")
 
 
 def _release_by_id(release_id):
