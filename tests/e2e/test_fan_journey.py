@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Consent, Fan, PreSave, Release
+from app.models import Artist, Consent, Fan, PreSave, Release
 from app.tenants.context import Scope, scoped
 from tests.e2e.screens import shoot
 from tests.fan_journey import counts
@@ -274,3 +274,40 @@ def test_apple_music_pre_add_with_the_musickit_stand_in(app, live_server, open_p
     assert any(url.endswith("/sandbox/apple_music/musickit/authorize") for url in requests)
     assert sandbox_pages(navigations) == []  # no sign-in page: the stand-in hands a token back
     assert stored(app, email)["presaves"] == [(slug, "apple_music", "save", "pending")]
+
+
+@pytest.fixture
+def artist_asking_nothing(app, unique):
+    """An artist of the demo label whose page asks no details (the wrapper switched off)."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        label_id = db.session.scalars(select(Artist.label_id).where(Artist.slug == ARTIST)).one()
+        artist = Artist(label_id=label_id, name="Quiet Harbour", slug=unique("quiet"),
+                        timezone="Europe/London", wrapper_enabled=False)
+        db.session.add(artist)
+        db.session.commit()
+        return artist.slug
+
+
+def test_with_no_details_asked_the_tap_goes_straight_to_the_sign_in(app, live_server, open_page,
+                                                                    active_release,
+                                                                    artist_asking_nothing):
+    slug = active_release(artist_asking_nothing)
+    page = open_page("phone")
+    assert page.goto(f"{live_server}/s/{artist_asking_nothing}/{slug}").status == 200
+    landed = []  # the pages the tab shows (a redirect's hops are not shown)
+    page.on("framenavigated", lambda frame: landed.append(frame.url)
+            if frame == page.main_frame else None)
+    press(page, SPOTIFY)
+    expect(page).to_have_url(re.compile(r"/sandbox/spotify/authorize\?"))
+    assert not [url for url in landed if url.endswith("/presave")], "no details step shown"
+    page.get_by_role("button", name="Agree").click()
+    page.wait_for_url(f"{live_server}/s/{artist_asking_nothing}/{slug}")
+    expect(done(page)).to_contain_text("You're set")
+    expect(done(page)).to_contain_text("added to your Spotify library")
+    expect(page.get_by_role("button", name="Share this page")).to_be_visible()
+    screen(page, "no-details-success")
+    with app.app_context(), scoped(Scope.platform()):
+        release_id = db.session.scalars(select(Release.id).where(Release.slug == slug)).one()
+        rows = db.session.execute(select(PreSave.platform, PreSave.state, Fan.email).join(
+            Fan, Fan.id == PreSave.fan_id).where(PreSave.release_id == release_id)).all()
+    assert [tuple(r) for r in rows] == [("spotify", "pending", None)]
