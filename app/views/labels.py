@@ -21,6 +21,7 @@ PRIVACY_HELP = {
     "terms_url": "Optional: your terms for fans (https://…).",
 }
 PRIVACY_RULES = {
+    "privacy_controller": [rule(lambda v: validation.plain_text(v, 200, "controller's name"))],
     "privacy_contact": [rule(validation.email_address)],
     "privacy_url": [rule(validation.web_address)],
     "terms_url": [rule(validation.web_address)],

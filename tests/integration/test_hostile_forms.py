@@ -76,10 +76,51 @@ def test_the_fan_pages_form(app, client, active_release, field, value):
 def test_me_actions_with_hostile_path_segments(app, client, value):
     segment = quote(HOSTILE[value][:2000] or b" ", safe="")
     for path in (f"/s/aurora-vale/me/platforms/{segment}/disconnect",
-                 f"/s/{segment}/me/consents/1/withdraw", f"/s/{segment}/me"):
-        response = client.post(path) if path.endswith(("disconnect", "withdraw")) else \
-            client.get(path)
+                 f"/s/{segment}/me/consents/1/withdraw", f"/s/{segment}/me",
+                 f"/s/{segment}/me/export", f"/s/{segment}/me/erase", f"/s/{segment}/privacy"):
+        response = client.post(path) if path.endswith(("disconnect", "withdraw", "export",
+                                                       "erase")) else client.get(path)
         assert response.status_code < 500, (path[:80], response.status_code)
+    confirm = f"/s/aurora-vale/me/confirm/{segment}"
+    for response in (client.get(confirm), client.post(confirm)):
+        assert response.status_code in (400, 404), (confirm[:80], response.status_code)
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["email", "phone", "consent_presave_opens", "step"])
+def test_the_coming_soon_ask(app, client, field, value):
+    fields = {"step": "details", "email": "", "phone": "", "consent_presave_opens": "1",
+              "website": "", field: HOSTILE[value]}
+    before = rows(app, Fan)
+    response = post(client, "/s/aurora-vale/coming-soon/notify", fields)
+    assert_answered(response, app, Fan, before)
+
+
+@pytest.fixture
+def northwind_privacy_as_found(app):
+    """An accepted hostile value would show on every Northwind fan page: put it back."""
+    from app.models import Label
+
+    yield
+    with app.app_context(), scoped(Scope.platform()):
+        label = db.session.scalars(select(Label).where(Label.slug == "northwind")).one()
+        label.privacy_controller = label.privacy_contact = None
+        label.privacy_url = label.terms_url = None
+        db.session.commit()
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["privacy_controller", "privacy_contact", "privacy_url",
+                                   "terms_url"])
+def test_the_privacy_form(app, login, field, value, northwind_privacy_as_found):
+    from app.models import Label
+
+    with app.app_context(), scoped(Scope.platform()):
+        label_id = db.session.scalar(select(Label.id).where(Label.slug == "northwind"))
+    fields = {"privacy_controller": "", "privacy_contact": "", "privacy_url": "",
+              "terms_url": "", field: HOSTILE[value]}
+    response = post(login("owner@northwind.test"), f"/label-privacy/edit/{label_id}", fields)
+    assert_answered(response, app, Label, rows(app, Label))
 
 
 def wizard(artist, **changes):
@@ -96,9 +137,10 @@ def juniper(app):
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
-@pytest.mark.parametrize("field", ["artist_id", "title", "slug", "isrc", "upc",
-                                   "presave_opens_local", "release_date", "release_time",
-                                   "timezone", "release_mode", "platforms", "action"])
+@pytest.mark.parametrize("field", ["artist_id", "title", "slug", "isrc", "upc", "headline",
+                                   "description", "presave_opens_local", "release_date",
+                                   "release_time", "timezone", "release_mode", "platforms",
+                                   "action"])
 def test_the_release_wizard(app, login, juniper, field, value):
     before = rows(app, Release)
     response = post(login("staff@northwind.test"), "/releases/add",
