@@ -1,8 +1,9 @@
 """What a fan does on a fan page: pre-save (OAuth round trip or one click), reminders.
 
-The page's one form posts here with the data wrapper fields and the chosen
-platform. Nothing is stored until the fan's choice is complete: a direct
-platform stores fan, consents, grant and pre-save together at the callback.
+A platform's tap on the page posts here; when the artist asks for details the
+answer is the details step (fan/details.html), which posts here again with them.
+Nothing is stored until the fan's choice is complete: a direct platform stores
+fan, consents, grant and pre-save together at the callback.
 """
 import logging
 import math
