@@ -97,6 +97,16 @@ def test_the_artist_page_and_the_details_step(sized, live_server, size):
     shoot(page, f"details-{size}")
     assert page.locator("#f-email").bounding_box()["y"] < VIEWPORTS[size]["height"]
     assert blocking_violations(page) == []
+    page.goto(live_server + "/s/aurora-vale/privacy")
+    shoot(page, f"privacy-{size}")
+    assert page.get_by_role("heading", name="Who holds your data").is_visible()
+    assert blocking_violations(page) == []
+    page.goto(live_server + STATES["coming-soon"][0])
+    page.get_by_role("button", name="Tell me when pre-save opens").click()
+    page.locator("h1.step-title").wait_for()
+    shoot(page, f"notify-{size}")
+    assert page.locator("#f-email").bounding_box()["y"] < VIEWPORTS[size]["height"]
+    assert blocking_violations(page) == []
 
 
 def test_presave_page_layout(sized, live_server):
@@ -179,3 +189,8 @@ def test_the_fan_s_own_states_success_returning_and_delivered(app, sized, live_s
     shoot(page, f"stream-delivered-{size}")
     assert page.locator(".in-library").inner_text().endswith("is already in your Spotify library.")
     assert first_screen_problems(page, size, live_server) == []
+
+    page.goto(f"{live_server}/s/aurora-vale/me")
+    shoot(page, f"me-{size}")
+    assert page.get_by_role("button", name="Download my data").is_visible()
+    assert blocking_violations(page) == []
