@@ -8,8 +8,9 @@ import json
 import re
 
 import prison
-from flask import abort, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from flask import abort, current_app, jsonify, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, HTTPException, RequestEntityTooLarge
 
 from app.crypto import DecryptError
 from app.extensions import db
@@ -98,10 +99,26 @@ def _wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+TITLES = {400: "That request can't be read", 403: "You can't open this page",
+          404: "This page doesn't exist", 409: "That clashes with what is stored",
+          413: "That is too large", 422: "That can't be used", 429: "Too many tries"}
+
+
 def _answer(status, message):
     if _wants_json():
         return jsonify(message=message), status
-    return render_template("error.html", status=status, message=message), status
+    title = TITLES.get(status, "Something is not right")
+    if current_user.is_authenticated and not request.path.startswith("/s/"):
+        # Signed in: the admin's own frame, its menus and a way home.
+        if status == 403 and message == Forbidden.description:
+            roles = ", ".join(role.name for role in current_user.roles) or "no role"
+            message = (f"Your role ({roles}) does not include this page. If you need it, ask "
+                       "your label admin.")
+        appbuilder = current_app.appbuilder
+        return render_template("admin_error.html", appbuilder=appbuilder,
+                               base_template=appbuilder.base_template,
+                               status=status, title=title, message=message), status
+    return render_template("error.html", status=status, title=title, message=message), status
 
 
 def register(app):

@@ -11,7 +11,7 @@ And, from the release instant on, the streaming links (app.jobs.links): platform
 not found after a look-up ("not found yet", with the next look), and those it gave up on
 after 72 hours.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
@@ -25,8 +25,13 @@ from app.platform_table import PLATFORM_KEYS, TABLE
 from app.platforms.registry import LINK, REMIND, label_credentials, resolve
 from app.presaves.record import grant_outlives
 from app.platform_table import name as platform_name
+from app.tenants.roles import LABEL_ADMIN_TASK, STAFF_TASK
 
-CREDENTIALS_PAGE = "Account → Platform credentials (a Label Admin can add them)"
+CREDENTIALS_PAGE = "Account → Platform credentials"
+# Who can do what a notice asks: the label's admins (credentials) or its staff (the release).
+LABEL_ADMIN, STAFF = LABEL_ADMIN_TASK, STAFF_TASK
+ASK = {LABEL_ADMIN: f"Ask your label admin to add them under {CREDENTIALS_PAGE}.",
+       STAFF: "Ask your label's staff: they can do it on this release's page."}
 
 
 @dataclass(frozen=True)
@@ -37,22 +42,30 @@ class Notice:
     title: str
     what_happens: str
     what_to_do: str
+    who: str = STAFF  # who can do what_to_do
+
+    def addressed(self, may_act):
+        """The notice as its reader should read it: what to do, or whom to ask."""
+        return self if may_act else replace(self, what_to_do=ASK[self.who])
 
     def as_dict(self):
         return {"kind": self.kind, "platforms": list(self.platforms), "title": self.title,
                 "what_happens": self.what_happens, "what_to_do": self.what_to_do}
 
 
-def warnings(release, now=None):
+def warnings(release, now=None, may_do=None):
     """The release's notices: before release day what will fail; from then on the links
-    still missing. None once archived."""
+    still missing. None once archived. ``may_do(who)``: whether the reader can do what a
+    notice asks; when not, it says whom to ask."""
     now = now or now_utc()
     if release.status == ARCHIVED:
-        return []
-    if release.status == RELEASED or release.release_at <= now:
-        return missing_links(release)
-    return [*expiring_grants(release, now), *missing_items(release, now),
-            *missing_credentials(release)]
+        found = []
+    elif release.status == RELEASED or release.release_at <= now:
+        found = missing_links(release)
+    else:
+        found = [*expiring_grants(release, now), *missing_items(release, now),
+                 *missing_credentials(release)]
+    return found if may_do is None else [n.addressed(may_do(n.who)) for n in found]
 
 
 def _day(instant):
@@ -160,7 +173,7 @@ def _credentials_notice(platforms):
     return Notice("no_credentials", platforms, f"No credentials for {said}",
                   f"Fans cannot connect {said}: they leave an email or phone number and are "
                   "sent the link on release day; nothing is saved to their library.",
-                  f"Add credentials under {CREDENTIALS_PAGE}.")
+                  f"Add credentials under {CREDENTIALS_PAGE}.", LABEL_ADMIN)
 
 
 def _sandbox_notice(platforms):
@@ -169,4 +182,4 @@ def _sandbox_notice(platforms):
                                         "in the sandbox",
                   f"There are no credentials for {said}, so those pre-saves go to the "
                   "built-in sandbox: they look real but nothing reaches fans' libraries.",
-                  f"Add credentials under {CREDENTIALS_PAGE} before release day.")
+                  f"Add credentials under {CREDENTIALS_PAGE} before release day.", LABEL_ADMIN)

@@ -12,7 +12,7 @@ _OWN_ACCOUNT = [
     ["UserDBModelView", "can_userinfo"],
     ["MenuApi", "can_get"],
     ["OpenApi", "can_get"],  # whoever may call the API may read its description
-    ["(Releases|Roster|Fans)", "menu_access"],
+    ["(Releases|Roster)", "menu_access"],
 ]
 _STAFF = [
     ["ArtistView", "can_(list|show|add|edit|delete|download)"],
@@ -46,5 +46,10 @@ FAB_ROLES = {
     ],
 }
 TENANT_ROLES = (ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF, ROLE_ARTIST)
+
+# Who can do what a release's warning asks, as the permission that lets a user do it.
+LABEL_ADMIN_TASK, STAFF_TASK = "label_admin", "staff"
+TASKS = {LABEL_ADMIN_TASK: ("can_add", "PlatformCredentialView"),
+         STAFF_TASK: ("can_edit", "ReleaseView")}
 
 

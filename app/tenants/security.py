@@ -1,5 +1,5 @@
 """FAB security manager with label-aware users, and the request's scope."""
-from flask import request
+from flask import current_app, request
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.models import PresaveUser
 from app.tenants.context import Scope, set_request_scope
-from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
+from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF, TASKS
 
 
 class PresaveUserDBModelView(UserDBModelView):
@@ -63,3 +63,9 @@ def request_user():
 
 def resolve_request_scope():
     set_request_scope(scope_for_user(request_user()))
+
+
+def may_do(task):
+    """Whether the user of this request may do ``task`` (roles.TASKS): their role's permission."""
+    permission, view = TASKS[task]
+    return bool(current_app.appbuilder.sm.has_access(permission, view))

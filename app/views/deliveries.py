@@ -10,6 +10,7 @@ from flask_appbuilder.security.decorators import permission_name
 
 from app.releases import ledger, ledger_csv, readiness
 from app.releases.rules import next_attempt
+from app.tenants.security import may_do
 
 POLL_SECONDS = 5
 
@@ -32,7 +33,8 @@ def panel_state(release):
 
 def panel_context(release, args):
     """The template's context: the panel, the warnings and, for staff only, the list."""
-    context = {"ledger": panel_state(release), "warnings": readiness.warnings(release),
+    context = {"ledger": panel_state(release),
+               "warnings": readiness.warnings(release, may_do=may_do),
                "states": ledger.SHOWN_STATES, "state_labels": ledger.STATE_LABELS,
                "fans": None}
     if ledger.sees_fans():
