@@ -2,11 +2,13 @@
 admin's own frame with why and the way home; warnings say what to do to those who can, and
 whom to ask to those who cannot."""
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.localtime import now_utc
 from app.models import Artist, Release
 from app.tenants.context import Scope, scoped
 from tests.conftest import DEMO_PASSWORDS
@@ -76,3 +78,23 @@ def test_warnings_speak_to_the_role_reading_them(app, login, api, email, expecte
     body = client.get(f"/api/v1/releases/{release_id}/deliveries", headers=headers).get_json()
     sandbox = [w for w in body["warnings"] if w["kind"] == "sandbox"]
     assert sandbox and sandbox[0]["what_to_do"] == expected
+
+
+def test_links_given_up_on_read_as_a_task_for_staff_and_a_note_for_the_artist(
+        app, login, active_release):
+
+
+    slug = active_release()
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.scalars(select(Release).where(Release.slug == slug)).one()
+        now = now_utc()
+        release.release_at, release.status = now - timedelta(days=4), "released"
+        release.links_checked_at = release.links_gave_up_at = now
+        db.session.commit()
+        release_id = release.id
+    staff = login("staff@northwind.test").get(f"/releases/show/{release_id}").text
+    artist = login("artist@northwind.test").get(f"/releases/show/{release_id}").text
+    assert "Set them by hand below." in staff and "Set the link by hand" in staff
+    assert "Set them by hand" not in artist and "Set the link by hand" not in artist
+    assert "Your label's staff can set them by hand." in artist
+    assert "Ask your label&#39;s staff: they can do it on this release&#39;s page." in artist
