@@ -82,8 +82,6 @@ def test_warnings_speak_to_the_role_reading_them(app, login, api, email, expecte
 
 def test_links_given_up_on_read_as_a_task_for_staff_and_a_note_for_the_artist(
         app, login, active_release):
-
-
     slug = active_release()
     with app.app_context(), scoped(Scope.platform("test")):
         release = db.session.scalars(select(Release).where(Release.slug == slug)).one()
