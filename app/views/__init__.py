@@ -9,6 +9,7 @@ from app.views.dashboard import ArtistDashboardView
 from app.views.fans import ConsentView, FanView, PreSaveView
 from app.views.headers import admin_headers
 from app.views.labels import LabelPrivacyView, LabelView
+from app.views.markup import admin_markup
 from app.views.releases import ReleaseView
 from app.views.users import LabelUserView
 
@@ -29,3 +30,4 @@ def register_views(appbuilder):
 
     current_app.after_request(mark_rejected_forms)
     current_app.after_request(admin_headers)
+    current_app.after_request(admin_markup)

@@ -96,3 +96,10 @@ def test_links_given_up_on_read_as_a_task_for_staff_and_a_note_for_the_artist(
     assert "Set them by hand" not in artist and "Set the link by hand" not in artist
     assert "Your label's staff can set them by hand." in artist
     assert "Ask your label&#39;s staff: they can do it on this release&#39;s page." in artist
+
+
+@pytest.mark.parametrize("path", ["/releases/list/", "/artists/list/", "/fans/list/"])
+def test_admin_pages_say_their_language_and_carry_no_invalid_role(login, path):
+    text = login("staff@northwind.test").get(path).get_data(as_text=True)
+    assert '<html lang="en">' in text and "<html>" not in text
+    assert 'role="header"' not in text
