@@ -462,3 +462,38 @@ def test_every_page_has_an_icon_the_artist_s_own_when_it_has_one(app, client, ma
     page = html(client.get(make_release(with_image)))
     found = re.search(r'<link rel="icon" href="(/media/[0-9a-f]+\.png)">', page)
     assert found and client.get(found.group(1)).status_code == 200
+
+
+def _luminance(hex_color):
+    """WCAG 2.2 relative luminance, written here apart from the app's own."""
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _ratio(a, b):
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@pytest.mark.parametrize("colors", [
+    {"text_color": "#777777", "background_color": "#888888", "accent_color": "#ffff00"},
+    {"text_color": "#ffffff", "background_color": "#f4efe6", "accent_color": "#e85d3f"},
+    {"text_color": "#101010", "background_color": "#0b0b0b", "accent_color": "#202020"},
+])
+def test_every_colour_pair_on_the_page_reaches_aa_whatever_the_artist_picked(
+        client, make_artist, make_release, colors):
+    page = html(client.get(make_release(make_artist(primary_color="#1d1d1f", **colors))))
+    root = dict(re.findall(r"--([a-z-]+):(#[0-9a-f]{6})", page.split(":root{", 1)[1]
+                           .split("}", 1)[0]))
+    assert _ratio(root["text"], root["bg"]) >= 4.5, root
+    assert _ratio(root["on-accent"], root["accent"]) >= 4.5, root
+    assert _ratio(root["on-highlight"], root["highlight"]) >= 4.5, root
+    assert _ratio(root["highlight"], root["bg"]) >= 4.5 or root["highlight"] == root["text"]
+    brands = re.findall(r"\.p-([a-z_]+)\{--brand:(#[0-9a-f]{6});--on-brand:(#[0-9a-f]{6})\}",
+                        page)
+    assert len(brands) >= 2, "the platforms' badges are checked too"
+    for key, color, ink in brands:
+        assert _ratio(color, ink) >= 4.5, (key, color, ink)
