@@ -55,6 +55,7 @@ class ArtistView(PresaveModelView):
 
     datamodel = SQLAInterface(Artist)
     route_base = "/artists"
+    noun = ("artist", "artists")
     list_columns = ["name", "slug", "label", "timezone", "created_at"]
     show_columns = ["name", "slug", "label", "timezone", "bio", "image", "primary_color",
                     "accent_color", "background_color", "text_color", "wrapper_enabled",

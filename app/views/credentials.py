@@ -22,7 +22,7 @@ class PlatformCredentialView(PresaveModelView):
 
     datamodel = SQLAInterface(PlatformCredential)
     route_base = "/credentials"
-    list_title = "Platform credentials"
+    noun = ("platform credential", "platform credentials")
     list_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
     show_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
     add_columns = edit_columns = ["label", "platform", "client_id", "client_secret", "extra_secret"]

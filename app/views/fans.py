@@ -1,7 +1,7 @@
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models import Consent, Fan, PreSave
-from app.views.base import PresaveModelView
+from app.views.base import PresaveModelView, words
 
 READ_ONLY = ["can_list", "can_show"]
 
@@ -11,8 +11,11 @@ class ConsentView(PresaveModelView):
 
     datamodel = SQLAInterface(Consent)
     route_base = "/consents"
+    noun = ("consent", "consents")
     list_columns = ["fan", "purpose", "wording", "given_at", "withdrawn_at"]
     show_columns = list_columns + ["ip_hash"]
+    label_columns = {"ip_hash": "Address (one-way hash)"}
+    formatters_columns = {"purpose": words}
     base_permissions = READ_ONLY
     base_order = ("given_at", "desc")
 
@@ -22,11 +25,12 @@ class PreSaveView(PresaveModelView):
 
     datamodel = SQLAInterface(PreSave)
     route_base = "/presaves"
-    list_title = "Pre-saves"
+    noun = ("pre-save", "pre-saves")
     list_columns = ["release", "fan", "platform", "action", "display_state", "attempts",
                     "next_attempt_at", "last_error", "delivered_at"]
     show_columns = list_columns + ["created_at", "updated_at"]
     label_columns = {"display_state": "State", "action": "Kind"}
+    formatters_columns = {"display_state": words, "action": words}
     search_columns = ["release", "platform", "state", "action"]
     base_permissions = READ_ONLY
     base_order = ("created_at", "desc")
@@ -37,6 +41,7 @@ class FanView(PresaveModelView):
 
     datamodel = SQLAInterface(Fan)
     route_base = "/fans"
+    noun = ("fan", "fans")
     list_columns = ["name", "email", "phone", "artist", "city", "country", "created_at"]
     show_columns = ["name", "email", "phone", "artist", "city", "country", "timezone", "created_at"]
     search_columns = ["name", "email", "artist", "country"]

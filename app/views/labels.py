@@ -32,6 +32,7 @@ class LabelView(PresaveModelView):
     """Labels (tenants): the platform operator's view."""
 
     datamodel = SQLAInterface(Label)
+    noun = ("label", "labels")
     list_columns = ["name", "slug", "timezone", "created_at"]
     add_columns = edit_columns = ["name", "slug", "timezone", *PRIVACY_COLUMNS]
     show_columns = ["name", "slug", "timezone", *PRIVACY_COLUMNS, "created_at"]
@@ -46,7 +47,7 @@ class LabelPrivacyView(PresaveModelView):
 
     datamodel = SQLAInterface(Label)
     route_base = "/label-privacy"
-    list_title = "Privacy"
+    noun = ("privacy identity", "privacy")
     list_columns = ["name", *PRIVACY_COLUMNS]
     show_columns = ["name", *PRIVACY_COLUMNS]
     edit_columns = PRIVACY_COLUMNS

@@ -206,7 +206,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete",
                         "can_announce", "can_archive", "can_change_dates", "can_export",
                         "can_release_now"]
-    list_title = "Releases"
+    noun = ("release", "releases")
     list_columns = ["title", "artist", "status", "release_local", "timezone", "release_at"]
     label_columns = {"release_local": "Release (local)", "timezone": "Time zone",
                      "release_at": "Release (UTC)", "isrc": "ISRC", "upc": "UPC"}

@@ -24,6 +24,7 @@ class LabelUserView(PresaveModelView):
 
     datamodel = SQLAInterface(PresaveUser)
     route_base = "/label-users"
+    noun = ("user", "users")
     list_columns = ["first_name", "last_name", "email", "roles", "artist", "active", "last_login"]
     show_columns = ["first_name", "last_name", "username", "email", "roles", "artist", "active",
                     "last_login", "login_count"]
