@@ -199,7 +199,7 @@ def test_staff_see_the_new_fan_consent_and_presave_at_once(app, client, active_r
     with app.app_context(), scoped(Scope.platform()):
         fan_id = db.session.scalars(select(Fan.id).where(Fan.email == email)).one()
     shown = staff.get(f"/fans/show/{fan_id}").get_data(as_text=True)  # with its related lists
-    assert "Flow Song" in shown and "email_marketing" in shown and "pending" in shown
+    assert "Flow Song" in shown and "Email marketing" in shown and "Pending" in shown
     api_client, headers = api("staff@northwind.test")
     fans = api_client.get(f'/api/v1/fans/?q=(filters:!((col:email,opr:eq,value:\'{email}\')))',
                           headers=headers).get_json()["result"]
