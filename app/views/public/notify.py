@@ -13,8 +13,7 @@ from app.releases.rules import artwork_url
 from app.releases.state import SOON, state_for
 from app.views.public import page
 from app.views.public.blueprint import fan_bp
-from app.views.public.lookup import public_release
-from app.views.public.presave import signup_limits
+from app.views.public.presave import fan_form, signup_limits
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 
 CONSENT_FIELD = f"consent_{PRESAVE_OPENS}"
@@ -27,10 +26,9 @@ def wording(release):
 @fan_bp.post("/<artist_slug>/<release_slug>/notify")
 @limiter.limit(signup_limits, methods=["POST"])
 def notify(artist_slug, release_slug):
-    artist, release = public_release(artist_slug, release_slug)
-    back = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
-    if request.form.get("website"):
-        return redirect(back)  # honeypot filled: a bot
+    artist, release, back, bot = fan_form(artist_slug, release_slug)
+    if bot:
+        return redirect(back)
     if state_for(release).page != SOON:
         flash("The pre-save is open: pre-save it right here.", "fan-info")
         return redirect(back)

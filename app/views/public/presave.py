@@ -53,13 +53,20 @@ def too_many(exc):
     return page, 429, {"Retry-After": str(wait)}
 
 
+def fan_form(artist_slug, release_slug):
+    """What every fan form's POST starts with: (artist, release, the page's URL, bot), bot
+    when the honeypot is filled (the caller drops the form quietly)."""
+    artist, release = public_release(artist_slug, release_slug)
+    page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
+    return artist, release, page, bool(request.form.get("website"))
+
+
 @fan_bp.post("/<artist_slug>/<release_slug>/presave")
 @limiter.limit(signup_limits, methods=["POST"])
 def presave(artist_slug, release_slug):
-    artist, release = public_release(artist_slug, release_slug)
-    page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
-    if request.form.get("website"):
-        return redirect(page)  # honeypot filled: a bot; drop it quietly
+    artist, release, page, bot = fan_form(artist_slug, release_slug)
+    if bot:
+        return redirect(page)
     if not state_for(release).accepts_presaves:
         flash("Pre-saves for this release are closed.", "fan-info")
         return redirect(page)
