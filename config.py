@@ -146,6 +146,7 @@ class Config:
     FAB_SECURITY_MANAGER_CLASS = "app.tenants.security.PresaveSecurityManager"
     FAB_API_SWAGGER_UI = True
     FAB_ADD_SECURITY_VIEWS = True
+    FAB_BASE_TEMPLATE = "admin_layout.html"  # FAB's frame plus the admin's own stylesheet
     # Permissions are synced by `flask --app run init`, never at process start (races).
     FAB_UPDATE_PERMS = env_bool("FAB_UPDATE_PERMS", False)
     FAB_CREATE_DB = False

@@ -312,6 +312,38 @@ def _roster_cities():
             for artist_id, rows in ranked.items()}
 
 
+# --- live campaigns -----------------------------------------------------------------------
+
+PACE_DAYS = 7
+
+
+def pace(release_ids, today=None):
+    """For each release: its pre-saves on each of the last PACE_DAYS days (oldest first, today
+    last), today, over those days and in all; page views in all and the conversion (pre-saves
+    per view). UTC days."""
+    today = today or now_utc().date()
+    days = _days(today - timedelta(days=PACE_DAYS - 1), today)
+    ids = list(release_ids)
+    daily = defaultdict(dict)
+    for release_id, day, n in db.session.execute(
+            select(EventDaily.release_id, EventDaily.day, func.sum(EventDaily.count))
+            .where(EventDaily.release_id.in_(ids), EventDaily.kind == PRESAVE,
+                   EventDaily.day >= days[0], EventDaily.day <= today)
+            .group_by(EventDaily.release_id, EventDaily.day)):
+        daily[release_id][day] = n
+    totals = {release_id: (presaves, views) for release_id, presaves, views in db.session.execute(
+        select(EventDaily.release_id, _sum_kind(EventDaily, PRESAVE), _sum_kind(EventDaily, VIEW))
+        .where(EventDaily.release_id.in_(ids)).group_by(EventDaily.release_id))}
+    found = {}
+    for release_id in ids:
+        presaves, views = totals.get(release_id, (0, 0))
+        counts = [daily[release_id].get(day, 0) for day in days]
+        found[release_id] = {"days": counts, "today": counts[-1], "week": sum(counts),
+                             "total": presaves, "views": views,
+                             "conversion": _rate(presaves, views)}
+    return found
+
+
 # --- shared --------------------------------------------------------------------------------
 
 def _sum_kind(model, kind):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.releases import rules as release_rules, signals as release_signals
 from app.releases.state import behind_the_clock
 from app.extensions import db
-from app.jobs import links as link_jobs, opening_notices, release_day, schedule
+from app.jobs import health, links as link_jobs, opening_notices, release_day, schedule
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -40,6 +40,7 @@ def reconcile(label_id=None):
         on_released(release)
     # Also what no job started: local-mode fans east of the release's zone, a lost job.
     started = release_day.deliver_due(now)
+    health.note_reconciled(now)
     return {"advanced": len(due), "archived": len(stale), "released": len(released),
             "leases_recovered": recovered, "release_days_started": started,
             "link_lookups": link_jobs.enqueue_due(now),

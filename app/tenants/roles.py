@@ -15,6 +15,8 @@ _OWN_ACCOUNT = [
     ["(Releases|Roster)", "menu_access"],
 ]
 _STAFF = [
+    ["OverviewView", "can_index"],
+    ["Overview", "menu_access"],
     ["ArtistView", "can_(list|show|add|edit|delete|download)"],
     ["ReleaseView", "can_(list|show|add|edit|delete|download|announce|archive|change_dates|export"
                     "|release_now)"],

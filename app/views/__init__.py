@@ -10,11 +10,13 @@ from app.views.fans import ConsentView, FanView, PreSaveView
 from app.views.headers import admin_headers
 from app.views.labels import LabelPrivacyView, LabelView
 from app.views.markup import admin_markup
+from app.views.overview import OverviewView
 from app.views.releases import ReleaseView
 from app.views.users import LabelUserView
 
 
 def register_views(appbuilder):
+    appbuilder.add_view(OverviewView, "Overview", icon="fa-home")
     appbuilder.add_view(LabelView, "Labels", icon="fa-building", category="Platform")
     appbuilder.add_view(ArtistView, "Artists", icon="fa-microphone", category="Roster")
     appbuilder.add_view(ReleaseView, "Releases", icon="fa-compact-disc", category="Roster")

@@ -5,7 +5,7 @@ from app.tenants.roles import ROLE_ARTIST
 
 
 class HomeView(IndexView):
-    """"/" sends each person to where their work is."""
+    """"/" sends each person to where their work is: staff to the overview, artists to theirs."""
 
     @expose("/")
     def index(self):
@@ -14,4 +14,4 @@ class HomeView(IndexView):
             return redirect(url_for("AuthDBView.login"))
         if {role.name for role in user.roles} == {ROLE_ARTIST}:
             return redirect(url_for("ArtistDashboardView.index"))
-        return redirect(url_for("ReleaseView.list"))
+        return redirect(url_for("OverviewView.index"))

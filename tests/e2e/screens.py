@@ -4,7 +4,8 @@ from pathlib import Path
 
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
 VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800},
-             "iphone-se": {"width": 375, "height": 667}, "iphone-13": {"width": 390, "height": 844}}
+             "iphone-se": {"width": 375, "height": 667}, "iphone-13": {"width": 390, "height": 844},
+             "wide": {"width": 1440, "height": 900}}
 PHONES = ("iphone-se", "iphone-13")
 
 

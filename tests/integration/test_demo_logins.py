@@ -11,7 +11,7 @@ def test_demo_login_lands_on_its_home(login, email):
     client = login(email)
     home = client.get("/")
     assert home.status_code == 302
-    assert home.headers["Location"] == HOMES.get(email, "/releases/list/")
+    assert home.headers["Location"] == HOMES.get(email, "/overview/")
     assert client.get(home.headers["Location"]).status_code == 200
 
 

@@ -1,0 +1,64 @@
+"""The label workspace in a real browser, as each role, on a 1440×900 desktop and a 390×844
+phone: the overview (the artist's own home), a release page and its delivery panel fit the
+screen without sideways scrolling and carry no serious accessibility violation."""
+import pytest
+
+from tests.conftest import DEMO_PASSWORDS
+from tests.e2e.accessibility import blocking_violations
+from tests.e2e.screens import shoot
+
+LOOK_HERE = "/tmp/presave-screens"
+SIZES = ("wide", "iphone-13")
+HOMES = {"owner@northwind.test": "/overview/", "staff@northwind.test": "/overview/",
+         "admin@presave.test": "/overview/", "artist@northwind.test": "/my/"}
+
+
+@pytest.fixture
+def signed_in(open_page, live_server):
+    def sign_in(email, size):
+        page = open_page(size)
+        page.goto(f"{live_server}/login/")
+        page.fill("#username", email)
+        page.fill("#password", DEMO_PASSWORDS[email])
+        page.click("input[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+    return sign_in
+
+
+def sideways_scroll(page):
+    return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+
+
+# What sticks out past the screen's right edge (a table scrolling in its own box does not).
+STICKING_OUT = """[...document.querySelectorAll('body *')]
+  .filter(e => !e.closest('.table-responsive') && e.getBoundingClientRect().right > innerWidth + 1)
+  .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+
+
+def _check(page, name):
+    shoot(page, name, LOOK_HERE)
+    assert sideways_scroll(page) <= 0, f"{name} scrolls sideways: {page.evaluate(STICKING_OUT)}"
+    assert blocking_violations(page) == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("email", sorted(HOMES))
+def test_home_fits_and_reads(signed_in, live_server, email, size):
+    page = signed_in(email, size)
+    assert page.url == f"{live_server}{HOMES[email]}"
+    assert page.locator("h1, h2").first.is_visible()
+    _check(page, f"home-{email.split('@')[0]}-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_release_night_from_a_phone_or_a_desk(signed_in, live_server, ledger_release, size):
+    release_id = ledger_release(days=0.02)
+    page = signed_in("staff@northwind.test", size)
+    page.goto(f"{live_server}/overview/")
+    assert page.locator(f'.overview-drop[data-release="{release_id}"]').is_visible()
+    page.goto(f"{live_server}/releases/show/{release_id}")
+    assert page.locator(".ledger-live").is_visible()
+    _check(page, f"release-page-{size}")
+    page.locator("#delivery").scroll_into_view_if_needed()
+    assert page.locator(".ledger-fans tbody tr").count() == 9
