@@ -46,7 +46,7 @@ def app():
         from app.cli.demo import load_demo
 
         sync_roles_and_permissions()
-        load_demo(echo=lambda *_: None)
+        load_demo(echo=lambda *_: None, fans=0)  # the cast only: tests bring their own fans
     yield app
     release_redis()
     shutil.rmtree(_INSTANCE, ignore_errors=True)

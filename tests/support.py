@@ -1,7 +1,10 @@
 """Helpers for the fixtures: a private Redis database and a fresh schema."""
+import uuid
+from contextlib import contextmanager
+
 import redis
 from flask_migrate import upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, make_url, text
 
 from app.extensions import db
 
@@ -48,3 +51,22 @@ def reset_database(app):
             for table in tables:
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
     upgrade()
+
+
+@contextmanager
+def fresh_database(app, tmp_path):
+    """The URI of an empty database of the suite's kind: a file for SQLite, a schema of
+    its own for PostgreSQL (dropped afterwards)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"fresh_{uuid.uuid4().hex[:8]}"
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {name}"))
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))

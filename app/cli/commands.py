@@ -43,12 +43,15 @@ def init_command():
 @click.command("demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no labels.")
-def demo_command(if_empty):
-    """Load the demo labels, artists, releases and logins (idempotent)."""
+@click.option("--fans", type=click.IntRange(0, 100_000), default=None,
+              help="How many fans the demo artists share (default 2400; 0: none).")
+def demo_command(if_empty, fans):
+    """Load the demo labels, artists, releases, logins and audience (idempotent)."""
     from app.cli.demo import NotInitialised, load_demo
+    from app.cli.demo_audience import DEMO_FANS
 
     try:
-        load_demo(if_empty=if_empty, echo=click.echo)
+        load_demo(if_empty=if_empty, echo=click.echo, fans=DEMO_FANS if fans is None else fans)
     except NotInitialised as exc:
         raise click.ClickException(str(exc)) from None
 

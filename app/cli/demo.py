@@ -1,14 +1,16 @@
-"""Demo data: two labels, two artists each, releases in every status, five logins.
+"""Demo data: two labels, two artists each, releases in every status, five logins, and an
+audience (app.cli.demo_audience) that makes every dashboard show a living label.
 
 Idempotent: rows are found by their natural keys and only created when missing.
 """
-import io
+import time as clock
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from app.cli import demo_audience
+from app.cli.demo_artwork import cover, portrait
 from app.extensions import db
 from app.jobs.links import AFTER_RELEASE
 from app.localtime import now_utc, zone
@@ -52,29 +54,11 @@ RELEASES = [
 ]
 
 
-def artwork(seed_colors, size=1000):
-    """A simple two-colour gradient artwork, made at load time."""
-    top, bottom = (_rgb(seed_colors[0]), _rgb(seed_colors[1]))
-    image = Image.new("RGB", (size, size))
-    draw = ImageDraw.Draw(image)
-    for y in range(size):
-        mix = y / size
-        draw.line([(0, y), (size, y)], fill=tuple(int(a + (b - a) * mix) for a, b in zip(top, bottom)))
-    draw.ellipse([size * .3, size * .3, size * .7, size * .7], outline=(255, 255, 255), width=12)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _rgb(hex_color):
-    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
-
-
 class NotInitialised(Exception):
     """The roles the demo logins need do not exist: `flask init` has not run."""
 
 
-def load_demo(if_empty=False, echo=print):
+def load_demo(if_empty=False, echo=print, fans=demo_audience.DEMO_FANS):
     missing = sorted({spec[2] for spec in USERS
                       if current_app.appbuilder.sm.find_role(spec[2]) is None})
     if missing:
@@ -101,6 +85,11 @@ def load_demo(if_empty=False, echo=print):
         db.session.commit()
         _repair_logins(echo)
         register_in_sandbox(echo)
+        ids = [artist.id for artist in artists.values()]
+        started = clock.monotonic()
+        if demo_audience.populate(list(artists.values()), fans, echo):
+            echo(f"Demo audience made in {clock.monotonic() - started:.1f} s.")
+        echo("Demo audience: " + demo_audience.describe(demo_audience.counts(ids)))
     echo("Demo data ready: labels " + ", ".join(s["name"] for s in LABELS))
 
 
@@ -165,7 +154,8 @@ def _artist(label, spec):
         artist = Artist(label=label, label_id=label.id, name=spec["name"], slug=spec["slug"],
                         timezone=label.timezone, primary_color=primary, accent_color=accent,
                         background_color=background, text_color=text,
-                        image=store_image(artwork((accent, primary), 600), min_pixels=300),
+                        image=store_image(portrait(spec["slug"], (primary, accent)),
+                                          min_pixels=300),
                         bio=f"{spec['name']} is a demo artist on {label.name}.")
         db.session.add(artist)
     return artist
@@ -184,7 +174,9 @@ def _release(artist, suffix, title, status, opens_delta, release_days):
         tzinfo=None, second=0, microsecond=0)
     release = Release(label_id=artist.label_id, title=title, slug=slug,
                       isrc=_demo_isrc(artist, suffix), platforms=list(DEMO_PLATFORMS),
-                      artwork=store_image(artwork((artist.primary_color, artist.accent_color))))
+                      artwork=store_image(cover(f"{artist.slug}/{suffix}",
+                                                (artist.primary_color, artist.accent_color),
+                                                title, artist.name)))
     release_rules.schedule(release, opens_local, release_local, tz_name, must_be_future=False)
     release_rules.create(release, artist, "demo")
     if status != DRAFT:

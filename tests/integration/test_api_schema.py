@@ -2,8 +2,6 @@
 as each role, each on a fresh database the run may change: no answer is a server error, and
 every answer is what the description says."""
 import os
-import uuid
-from contextlib import contextmanager
 
 import pytest
 import schemathesis
@@ -12,36 +10,17 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from sqlalchemy import make_url, text
 
 from app import create_app
 from app.cli.commands import sync_roles_and_permissions
 from app.cli.demo import load_demo
 from app.extensions import db
 from tests.conftest import DEMO_PASSWORDS
+from tests.support import fresh_database
 
 ROLES = ["admin@presave.test", "owner@northwind.test", "staff@northwind.test",
          "artist@northwind.test"]
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", 8))  # per operation; `make fuzz`: 300
-
-
-@contextmanager
-def fresh_database(app, tmp_path):
-    """The URI of an empty database of the suite's kind: a file for SQLite, a schema of
-    its own for PostgreSQL (dropped afterwards)."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'api.db'}"
-        return
-    name = f"api_fuzz_{uuid.uuid4().hex[:8]}"
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {name}"))
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with app.app_context(), db.engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
 
 
 @pytest.fixture(scope="module", params=ROLES)
@@ -57,7 +36,7 @@ def _ready(fresh, email):
     with fresh.app_context():
         upgrade()
         sync_roles_and_permissions()
-        load_demo(echo=lambda *_: None)
+        load_demo(echo=lambda *_: None, fans=0)
     login = fresh.test_client().post("/api/v1/security/login", json={
         "username": email, "password": DEMO_PASSWORDS[email], "provider": "db"})
     yield fresh, {"Authorization": f"Bearer {login.get_json()['access_token']}"}

@@ -23,7 +23,7 @@ def test_demo_before_init_is_refused_then_init_and_demo_repair_the_logins(app, t
         assert db.session.query(PresaveUser).count() == 0
 
     assert cli.invoke(args=["init"]).exit_code == 0
-    assert cli.invoke(args=["demo"]).exit_code == 0
+    assert cli.invoke(args=["demo", "--fans", "0"]).exit_code == 0
     with fresh.app_context(), scoped(Scope.platform("test")):  # as an older `demo` left it
         db.session.query(PresaveUser).filter_by(email=STAFF).one().roles = []
         db.session.commit()
