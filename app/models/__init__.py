@@ -1,4 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
+from sqlalchemy import func, select
+from sqlalchemy.orm import column_property
+
 from app.models.base import ArtistOwned, LabelOwned, Model  # noqa: F401
 from app.models.label import Label, PlatformCredential  # noqa: F401
 from app.models.user import PresaveUser  # noqa: F401
@@ -13,3 +16,14 @@ from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlat
                                     EventTotalPlatformCountry, EventTotalSource)
 from app.models.fan_source import FanSource  # noqa: F401
 from app.models.opening_notice import OpeningNotice  # noqa: F401
+
+
+def _count_of(model):
+    """How many rows of ``model`` an artist has, read only when asked (the roster list)."""
+    return column_property(select(func.count(model.id)).where(model.artist_id == Artist.id)
+                           .correlate_except(model).scalar_subquery(), deferred=True)
+
+
+Artist.release_count = _count_of(Release)
+Artist.fan_count = _count_of(Fan)
+Artist.presave_count = _count_of(PreSave)

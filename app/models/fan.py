@@ -32,6 +32,7 @@ class Fan(ArtistOwned, Model):
 
     artist = relationship("Artist")
     consents = relationship("Consent", back_populates="fan", passive_deletes=True)
+    source = relationship("FanSource", uselist=False, viewonly=True)  # where they came from
 
     def __repr__(self):
         if self.erased_at is not None:

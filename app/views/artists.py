@@ -56,7 +56,8 @@ class ArtistView(PresaveModelView):
     datamodel = SQLAInterface(Artist)
     route_base = "/artists"
     noun = ("artist", "artists")
-    list_columns = ["name", "slug", "label", "timezone", "created_at"]
+    list_columns = ["name", "label", "release_count", "fan_count", "presave_count", "timezone",
+                    "created_at"]
     show_columns = ["name", "slug", "label", "timezone", "bio", "image", "primary_color",
                     "accent_color", "background_color", "text_color", "wrapper_enabled",
                     "collect_name", "collect_email", "collect_phone", "consent_email_text",
@@ -67,6 +68,8 @@ class ArtistView(PresaveModelView):
                     "consent_sms_text", "follow_on_spotify", *PLATFORM_ID_FIELDS]
     add_columns = edit_columns = form_columns
     add_form_extra_fields = edit_form_extra_fields = _artist_form_fields()
+    label_columns = {"release_count": "Releases", "fan_count": "Fans",
+                     "presave_count": "Pre-saves", "timezone": "Time zone", "created_at": "Added"}
     search_columns = ["name", "slug"]
     base_order = ("name", "asc")
 

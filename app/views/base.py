@@ -4,22 +4,42 @@ from datetime import date, datetime, timezone
 
 from flask import g, request
 from flask_appbuilder import ModelView
+from markupsafe import Markup
 
+from app.localtime import zone
 from app.platform_table import PLATFORM_NAMES
+from app.views.public.brands import brand
 
 EMPTY = "—"
 
 
+def viewer_zone():
+    """The zone the reader's times are shown in: their label's (UTC for the platform admin)."""
+    label = getattr(getattr(g, "user", None), "label", None)
+    try:
+        return zone(label.timezone) if label is not None else timezone.utc
+    except ValueError:
+        return timezone.utc
+
+
+def moment(value):
+    """A stored instant to the minute in the reader's zone, the exact UTC time on hover."""
+    utc = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    local = utc.astimezone(viewer_zone())
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        utc.isoformat(timespec="minutes"), utc.strftime("%d %b %Y, %H:%M UTC"),
+        local.strftime("%d %b %Y, %H:%M ") + (local.tzname() or "UTC"))
+
+
 def humane(value):
     """A stored value as a person reads it: "—" for nothing, Yes/No, times to the minute in
-    UTC, lists joined by commas."""
+    the reader's zone (app.views.base.moment), lists joined by commas."""
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return aware.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")
+        return moment(value)
     if isinstance(value, date):
         return value.strftime("%d %b %Y")
     if isinstance(value, (list, tuple, set)):
@@ -30,7 +50,13 @@ def humane(value):
 
 
 def platform(value):
-    return PLATFORM_NAMES.get(value, value) if value else EMPTY
+    """A platform key as its logo and name."""
+    if not value:
+        return EMPTY
+    if value not in PLATFORM_NAMES:
+        return value
+    return Markup('<span class="platform-name">{} {}</span>').format(brand(value).svg,
+                                                                    PLATFORM_NAMES[value])
 
 
 def words(value):

@@ -189,6 +189,13 @@ def status_badge(status):
         STATUS_CLASSES.get(status, "default"), STATUS_LABELS.get(status, status))
 
 
+def thumbnail(name):
+    if not name:
+        return Markup('<span class="list-thumb" aria-hidden="true"></span>')
+    return Markup('<img class="list-thumb" src="{}" alt="" width="40" height="40" '
+                  'loading="lazy">').format(url_for("media.file", name=name))
+
+
 def local_text(value):
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -207,12 +214,14 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
                         "can_announce", "can_archive", "can_change_dates", "can_export",
                         "can_release_now"]
     noun = ("release", "releases")
-    list_columns = ["title", "artist", "status", "release_local", "timezone", "release_at"]
-    label_columns = {"release_local": "Release (local)", "timezone": "Time zone",
+    list_columns = ["artwork", "title", "artist", "status", "release_local", "timezone",
+                    "release_at"]
+    label_columns = {"artwork": "Artwork", "release_local": "Release (local)", "timezone": "Time zone",
                      "release_at": "Release (UTC)", "isrc": "ISRC", "upc": "UPC"}
     formatters_columns = {"status": status_badge, "release_local": local_text,
-                          "release_at": utc_text}
+                          "release_at": utc_text, "artwork": thumbnail}
     search_columns = ["title", "slug", "isrc", "status"]
+    order_columns = ["title", "artist", "status", "release_local", "timezone", "release_at"]
     base_order = ("release_at", "desc")
 
     @expose("/add", methods=["GET", "POST"])

@@ -1,9 +1,12 @@
 """The label workspace in a real browser, as each role, on a 1440×900 desktop and a 390×844
 phone: the overview (the artist's own home), a release page and its delivery panel fit the
 screen without sideways scrolling and carry no serious accessibility violation."""
+import re
+
 import pytest
 
 from tests.conftest import DEMO_PASSWORDS
+from tests.fan_journey import sandbox_decision, start
 from tests.e2e.accessibility import blocking_violations
 from tests.e2e.screens import shoot
 
@@ -62,3 +65,25 @@ def test_release_night_from_a_phone_or_a_desk(signed_in, live_server, ledger_rel
     _check(page, f"release-page-{size}")
     page.locator("#delivery").scroll_into_view_if_needed()
     assert page.locator(".ledger-fans tbody tr").count() == 9
+
+
+LISTS = ("/artists/list/", "/releases/list/", "/fans/list/", "/presaves/list/", "/consents/list/",
+         "/label-users/list/")
+RAW = r"^(None|True|False)$|\[|\]|\d\d:\d\d:\d\d\.\d"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_list_reads_as_words_and_fits(signed_in, live_server, ledger_release, app,
+                                            active_release, unique, size):
+    ledger_release()  # fans and pre-saves in every ledger state
+    fan = app.test_client()  # and one who gave a consent on the fan page
+    going = start(fan, active_release(), email=f"{unique('lists')}@example.com",
+                  consent_email_marketing="1")
+    fan.get(sandbox_decision(fan, going.headers["Location"]))
+    page = signed_in("owner@northwind.test", size)
+    for path in LISTS:
+        page.goto(f"{live_server}{path}")
+        assert page.locator("h1").count() == 1, path
+        cells = page.locator("table td").all_inner_texts()
+        assert cells and [c for c in cells if re.search(RAW, c.strip())] == [], path
+        _check(page, f"list{path.replace('/', '-').rstrip('-')}-{size}")

@@ -40,3 +40,29 @@ def test_every_list_and_record_page_reads_as_words(app, login, active_release, u
     assert "Spotify" in presaves and "Pending" in presaves and "Save" in presaves
     consents = cells(owner.get("/consents/list/").get_data(as_text=True))
     assert "Email marketing" in consents
+
+
+def test_lists_carry_their_title_as_the_page_heading_and_the_facts_staff_look_for(
+        app, login, active_release, unique):
+    fan = app.test_client()
+    email = f"{unique('facts')}@example.com"
+    going = start(fan, active_release(), email=email, name="Fact Fan", consent_email_marketing="1")
+    fan.get(sandbox_decision(fan, going.headers["Location"]))
+    owner = login("owner@northwind.test")
+    for path, title in LISTS.items():
+        page = owner.get(path).get_data(as_text=True)
+        assert re.search(rf'<h1 class="panel-title page-title">\s*{re.escape(title)}\s*</h1>',
+                         page), path
+    fans = owner.get(f"/fans/list/?_flt_0_email={email}").get_data(as_text=True)
+    row = cells(fans)
+    assert "Email marketing" in " ".join(row)  # what they agreed to
+    # times in the label's zone (Northwind: London), the exact UTC instant on hover
+    assert re.search(r'<time datetime="[^"]+\+00:00" title="\d\d \w{3} 20\d\d, \d\d:\d\d UTC">'
+                     r'\d\d \w{3} 20\d\d, \d\d:\d\d (GMT|BST)</time>', fans)
+    presaves = owner.get("/presaves/list/").get_data(as_text=True)
+    assert '<span class="platform-name"><svg' in presaves  # the platform's logo by its name
+    assert '<span class="label label-default">Pending</span>' in presaves
+    artists = owner.get("/artists/list/").get_data(as_text=True)
+    assert all(re.search(rf">{h}\s*<", artists) for h in ("Releases", "Fans", "Pre-saves"))
+    releases = owner.get("/releases/list/").get_data(as_text=True)
+    assert '<img class="list-thumb" src="/media/' in releases
