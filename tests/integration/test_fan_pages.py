@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.releases import rules as release_rules
-from app.cli.demo import artwork
+from app.cli.demo_artwork import cover
 from app.extensions import db
 from app.localtime import now_utc
 from app.crypto import keyring
@@ -79,7 +79,7 @@ def make_release(app, unique):
             release = Release(artist=artist, label_id=artist.label_id, title=title,
                               slug=unique("r"), status=DRAFT,
                               platforms=platforms or ["spotify", "apple_music"],
-                              artwork=store_image(artwork(("#101010", "#f0f0f0"), 700)))
+                              artwork=store_image(cover("page", ("#101010", "#f0f0f0"), size=700)))
             now = now_utc().replace(tzinfo=None)
             opens = now + (timedelta(days=2) if status == ANNOUNCED else timedelta(days=-2))
             out = now + (timedelta(days=-1) if status in (RELEASED, ARCHIVED) else timedelta(days=5))
@@ -334,7 +334,7 @@ def test_artist_and_fan_text_is_escaped(client, make_artist, make_release):
 def test_share_tags_preview_the_artwork(client):
     page = html(client.get("/s/aurora-vale/tonight"))
     image = re.search(r'<meta property="og:image" content="([^"]+)"', page).group(1)
-    assert re.fullmatch(rf"{BASE}/media/[0-9a-f]+\.png", image)
+    assert re.fullmatch(rf"{BASE}/media/[0-9a-f]+\.(?:png|jpg)", image)
     assert f'<meta name="twitter:image" content="{image}">' in page
     assert '<meta name="twitter:card" content="summary_large_image">' in page
     assert f'<meta property="og:url" content="{BASE}/s/aurora-vale/tonight">' in page
@@ -457,10 +457,10 @@ def test_every_page_has_an_icon_the_artist_s_own_when_it_has_one(app, client, ma
     plain = html(client.get(make_release(make_artist())))
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in plain
     with app.app_context():
-        image = store_image(artwork(("#202020", "#e0e0e0"), 700))
+        image = store_image(cover("pair", ("#202020", "#e0e0e0"), size=700))
     with_image = make_artist(image=image)
     page = html(client.get(make_release(with_image)))
-    found = re.search(r'<link rel="icon" href="(/media/[0-9a-f]+\.png)">', page)
+    found = re.search(r'<link rel="icon" href="(/media/[0-9a-f]+\.jpg)">', page)
     assert found and client.get(found.group(1)).status_code == 200
 
 
