@@ -83,7 +83,8 @@ api.blueprint.add_url_rule("/authorize", "authorize", lambda: oauth.authorize(di
 @blueprint.route("/token", methods=["GET", "POST"])
 def token():
     args = request.values
-    if not args.get("app_id") or not args.get("secret"):
+    if not args.get("app_id") or not args.get("secret") or \
+            oauth.wrong_secret(dialect, args["app_id"], args["secret"]):
         return Response("wrong app_id or secret", mimetype="text/html")
     return oauth.exchange_code(dialect, args.get("code"), args["app_id"], args["secret"], None, None)
 

@@ -11,8 +11,9 @@ import hmac
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import jsonify, redirect, render_template_string, request
+from flask import current_app, jsonify, redirect, render_template_string, request
 
+from app.platforms.registry import client_class
 from app.sandbox import state
 from app.sandbox.base import Dialect
 
@@ -166,6 +167,8 @@ def token_endpoint(dialect):
     client_id, secret, problem = client_credentials(dialect)
     if problem:
         return dialect.token_error("invalid_client", problem, 401)
+    if wrong_secret(dialect, client_id, secret):
+        return dialect.token_error("invalid_client", "Invalid client")  # Spotify's 400
     grant_type = request.form.get("grant_type")
     state.count_token_call(dialect.platform, grant_type)
     if grant_type == "authorization_code":
@@ -181,7 +184,7 @@ def token_endpoint(dialect):
 
 
 def client_credentials(dialect):
-    """(client_id, secret, problem) from Basic auth or the body; any values are accepted."""
+    """(client_id, secret, problem) from Basic auth or the body."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("basic "):
         try:
@@ -192,6 +195,14 @@ def client_credentials(dialect):
         return (client_id, secret, None) if sep and client_id else (None, None, "Invalid client")
     return (request.form.get(dialect.client_param) or request.form.get("client_id"),
             request.form.get("client_secret"), None)
+
+
+def wrong_secret(dialect, client_id, secret):
+    """The sandbox's own app (what the platform clients are given while it is on) must bring
+    its own secret; a public client sends none. Other client ids are taken on trust."""
+    own = client_class(dialect.platform).sandbox_credentials(current_app.config)
+    return client_id == own.client_id and secret is not None and not hmac.compare_digest(
+        secret.encode(), (own.client_secret or "").encode())
 
 
 def exchange_code(dialect, code, client_id, secret, redirect_uri, verifier):

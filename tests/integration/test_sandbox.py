@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.platforms.registry import client_class
 from app.sandbox import state
 from tests.sandbox_calls import (CLIENT, OAUTH_PLATFORMS, PKCE_PLATFORMS, SCOPES, admin, agree,
                                  app_token, authorize_path, bearer, client_token, developer_token,
@@ -210,6 +211,27 @@ def test_client_credentials_give_an_app_token_without_refresh_or_user(client, pl
 def test_client_credentials_need_the_secret(client, platform, secret, basic):
     response = client_token(client, platform, secret=secret, basic=basic)
     assert response.status_code == 401 and response.get_json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("platform", APP_TOKEN_PLATFORMS)
+def test_the_sandboxs_own_app_must_bring_its_own_secret(app, client, platform):
+    """The app the platform clients are given in sandbox mode: a wrong secret gets Spotify's
+    answer, 400 invalid_client (other client ids are taken on trust, as above)."""
+    own = client_class(platform).sandbox_credentials(app.config)
+    grant = {"grant_type": "client_credentials"}
+    wrong = client.post(f"/sandbox/{platform}/token", data=grant, auth=(own.client_id, "nope"))
+    assert wrong.status_code == 400
+    assert wrong.get_json() == {"error": "invalid_client", "error_description": "Invalid client"}
+    right = client.post(f"/sandbox/{platform}/token", data=grant,
+                        auth=(own.client_id, own.client_secret))
+    assert right.status_code == 200 and right.get_json()["access_token"]
+
+
+def test_deezer_refuses_its_own_app_with_a_wrong_secret(app, client):
+    own = client_class("deezer").sandbox_credentials(app.config)
+    answer = client.get("/sandbox/deezer/token", query_string={
+        "app_id": own.client_id, "secret": "nope", "code": "any"})
+    assert answer.get_data(as_text=True) == "wrong app_id or secret"
 
 
 @pytest.mark.parametrize("platform", ["youtube_music", "amazon_music"])
