@@ -74,6 +74,7 @@ class Descriptor:
     default: bool = False  # ticked on a new release
     grant_lifetime: timedelta | None = None  # a grant dies this long after it was given
     presave_verb: str = "Pre-Save"
+    console: tuple[str, str] | None = None  # (its name, URL): where a label registers its app
 
     @property
     def connects(self):
@@ -95,7 +96,8 @@ TABLE = (
                             "https://accounts.spotify.com/api/token", "https://api.spotify.com/v1"),
         settings=("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", None),
         user_id=IdShape("", BASE62, 10),  # the immutable account_id
-        default=True, grant_lifetime=timedelta(days=180)),
+        default=True, grant_lifetime=timedelta(days=180),
+        console=("Spotify developer dashboard", "https://developer.spotify.com/dashboard")),
     Descriptor(
         APPLE_MUSIC, "Apple Music", hosts=("music.apple.com",),
         search="https://music.apple.com/search?term={query}",
@@ -107,7 +109,8 @@ TABLE = (
                             script="https://js-cdn.music.apple.com/musickit/v3/musickit.js"),
         required=("client_id", "extra"), client_id_help="TEAMID/KEYID",
         extra_help="the .p8 private key", user_id=IdShape("sandbox-", DIGITS, 12), default=True,
-        presave_verb="Pre-Add"),
+        presave_verb="Pre-Add", console=("Apple Developer account (Keys)",
+                                         "https://developer.apple.com/account/resources/authkeys/list")),
     Descriptor(
         YOUTUBE_MUSIC, "YouTube Music", hosts=("music.youtube.com", "youtube.com", "youtu.be"),
         search="https://music.youtube.com/search?q={query}",
@@ -120,7 +123,8 @@ TABLE = (
                             "https://www.googleapis.com/youtube/v3",
                             revoke="https://oauth2.googleapis.com/revoke"),
         settings=("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_API_KEY"),
-        user_id=IdShape("UC", URLSAFE, 22)),
+        user_id=IdShape("UC", URLSAFE, 22),
+        console=("Google Cloud console", "https://console.cloud.google.com/apis/credentials")),
     Descriptor(
         AMAZON_MUSIC, "Amazon Music",
         hosts=tuple(f"music.amazon.{store}" for store in AMAZON_STORES),
@@ -133,7 +137,9 @@ TABLE = (
                             "https://api.music.amazon.dev/v1"),
         settings=("AMAZON_CLIENT_ID", "AMAZON_CLIENT_SECRET", "AMAZON_API_KEY"),
         required=("client_id", "client_secret", "extra"), extra_help="the x-api-key",
-        user_id=IdShape("amzn1.account.", UPPER, 28)),
+        user_id=IdShape("amzn1.account.", UPPER, 28),
+        console=("Amazon developer console",
+                 "https://developer.amazon.com/settings/console/securityprofile/overview.html")),
     Descriptor(
         TIDAL, "TIDAL", icon="tidal", hosts=("tidal.com",),
         search="https://listen.tidal.com/search?q={query}",
@@ -145,7 +151,8 @@ TABLE = (
                             "https://auth.tidal.com/v1/oauth2/token",
                             "https://openapi.tidal.com/v2"),
         settings=("TIDAL_CLIENT_ID", "TIDAL_CLIENT_SECRET", None),
-        user_id=IdShape("1", DIGITS, 8)),
+        user_id=IdShape("1", DIGITS, 8),
+        console=("TIDAL developer dashboard", "https://developer.tidal.com/dashboard")),
     Descriptor(
         DEEZER, "Deezer", icon="deezer", hosts=("deezer.com", "deezer.page.link"),
         search="https://www.deezer.com/search/{path}",
@@ -157,7 +164,8 @@ TABLE = (
                             "https://connect.deezer.com/oauth/access_token.php",
                             "https://api.deezer.com"),
         settings=("DEEZER_APP_ID", "DEEZER_SECRET", None), client_id_help="the app id",
-        user_id=IdShape("5", DIGITS, 9)),
+        user_id=IdShape("5", DIGITS, 9),
+        console=("Deezer developer portal", "https://developers.deezer.com/myapps")),
     # Link-only extras: no account, no catalogue search; links come from the resolver or staff.
     Descriptor(
         SOUNDCLOUD, "SoundCloud", icon="soundcloud", hosts=("soundcloud.com",),

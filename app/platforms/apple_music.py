@@ -27,6 +27,7 @@ from app.platforms.oauth import bearer
 SANDBOX_TEAM_ID, SANDBOX_KEY_ID = "PRESAVESBX", "SANDBOXKEY"
 MAX_TOKEN_LIFETIME = 15777000  # Apple refuses developer tokens valid longer (about 6 months)
 TOKEN_LIFETIME = 24 * 3600
+PROBE_ISRC = "USRC17607839"  # any well-formed code: the search answers whether it is found or not
 IDS_PER_REQUEST = 100  # Apple documents no limit for library adds; stay modest
 _cache_lock = threading.Lock()
 _dev_tokens = {}
@@ -56,6 +57,8 @@ def team_and_key(client_id):
 
 class AppleMusic(Platform):
     key = APPLE_MUSIC
+    app_credentials = "the team id, key id or private key"
+    app_check = True
 
     def __init__(self, endpoints, credentials, transport=None, timeout=10.0, storefront="us",
                  origin=None):
@@ -94,6 +97,16 @@ class AppleMusic(Platform):
             _dev_tokens[cache_key] = (token, time.time() + TOKEN_LIFETIME)
         return token
 
+    def check_app(self):
+        """Apple has no token endpoint: a catalogue search carrying the developer token."""
+        try:
+            headers = self._headers()
+        except ValueError:  # the key does not load (joserfc/cryptography say why, at length)
+            raise PlatformError("Apple Music: the private key is not a readable .p8 (PEM) key",
+                                code="credentials") from None
+        self.http.request("GET", f"/catalog/{self.storefront}/songs",
+                          params={"filter[isrc]": PROBE_ISRC}, headers=headers)
+
     def classify(self, status, code, message, response):
         text = f"Apple Music: {message or 'HTTP ' + str(status)}"
         if status == 403:  # the Music-User-Token is no longer valid
@@ -104,7 +117,8 @@ class AppleMusic(Platform):
 
     # -- the fan's grant: MusicKit JS in the page ------------------------------
 
-    def scopes(self, follow=False):
+    @classmethod
+    def scopes(cls, follow=False):
         return []
 
     def granted_write(self, scope):

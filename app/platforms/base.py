@@ -126,8 +126,10 @@ class Platform(ABC):
 
     # -- scopes --------------------------------------------------------------
 
-    def scopes(self, follow: bool = False) -> list[str]:
-        wanted = self.base_scopes + self.write_scopes + (self.follow_scopes if follow else ())
+    @classmethod
+    def scopes(cls, follow: bool = False) -> list[str]:
+        """What the fan is asked for; a class method, so the credentials page can say it too."""
+        wanted = cls.base_scopes + cls.write_scopes + (cls.follow_scopes if follow else ())
         return list(dict.fromkeys(wanted))
 
     def granted_write(self, scope: str | None) -> bool:
@@ -183,6 +185,17 @@ class Platform(ABC):
     @abstractmethod
     def public_url(self, item_id: str, kind: str = "track") -> str:
         """The public web link of a catalogue item."""
+
+    # -- the app's own credentials, without a fan --------------------------------
+
+    app_credentials = "the client id or secret"  # what a refusal of check_app() is about
+    app_check = False  # whether check_app() can ask the platform anything
+
+    def check_app(self) -> None:
+        """The cheapest call the app's credentials alone can make; raises what the platform
+        answered, NotSupported where every authenticated call needs a fan."""
+        raise NotSupported(f"{self.name} has no call an app can make on its own, without a "
+                           "fan", code="needs_fan")
 
     # -- errors: platform dialects override classify() ------------------------
 

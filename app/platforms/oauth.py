@@ -133,10 +133,18 @@ class OAuthPlatform(Platform):
         cached = APP_TOKENS.get(key)
         if cached:
             return cached
-        token = self._token_call(lambda client: client.fetch_token(
-            self.endpoints.token, grant_type="client_credentials"))
+        token = self._fetch_app_token()
         APP_TOKENS.put(key, token["access_token"], token.get("expires_at") or time.time() + 3600)
         return token["access_token"]
+
+    def check_app(self):
+        if not self.app_check:
+            return super().check_app()
+        self._fetch_app_token()  # never the cached token: the point is to ask again
+
+    def _fetch_app_token(self):
+        return self._token_call(lambda client: client.fetch_token(
+            self.endpoints.token, grant_type="client_credentials"))
 
     def app_get(self, path, **params):
         """GET with the app token; one retry with a new token if the cached one was refused."""

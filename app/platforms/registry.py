@@ -1,7 +1,8 @@
 """Which client, credentials and endpoints serve a label on a platform, and in which mode.
 
 - ``direct``: the label's own credentials (PlatformCredential), else the
-  instance-wide ones from the environment → the real endpoints; with neither
+  instance-wide ones from the environment → the real endpoints (except the
+  sandbox's own app, which stays on the sandbox while it is on); with neither
   and SANDBOX_ENABLED → the built-in sandbox (the client's ``sandbox`` is True,
   for the page's badge).
 - ``remind``: no usable credentials and no sandbox: the fan leaves an email or
@@ -69,7 +70,8 @@ def resolve(label_id: int, key: str, stored: dict | None = None) -> Resolved:
     config = current_app.config
     for credentials in (stored.get(key), client.instance_credentials(config)):
         if complete(key, credentials):
-            return Resolved(key, DIRECT, False, credentials, descriptor(key).endpoints)
+            endpoints = endpoints_for(key, credentials)
+            return Resolved(key, DIRECT, endpoints.sandbox, credentials, endpoints)
     if config.get("SANDBOX_ENABLED", False):
         return Resolved(key, DIRECT, True, client.sandbox_credentials(config),
                         sandbox_endpoints(key, config["PUBLIC_BASE_URL"]))
@@ -91,9 +93,27 @@ def platform_for(label_id: int, key: str, transport: httpx.BaseTransport | None 
     setup = setup or resolve(label_id, key)
     if setup.mode != DIRECT:
         raise NotSupported(f"{key} runs in {setup.mode} mode for this label", code=setup.mode)
+    return _build(key, setup.endpoints, setup.credentials, transport)
+
+
+def endpoints_for(key, credentials) -> Endpoints:
+    """Where credentials are used: the real platform, or the sandbox for the sandbox's own app
+    (its client id, which the real platform would refuse) while the sandbox is on."""
+    config = current_app.config
+    if config.get("SANDBOX_ENABLED", False) and credentials.client_id == \
+            client_class(key).sandbox_credentials(config).client_id:
+        return sandbox_endpoints(key, config["PUBLIC_BASE_URL"])
+    return descriptor(key).endpoints
+
+
+def client_with(key, credentials, transport=None) -> Platform:
+    """The client for exactly these credentials (a stored row under test, say)."""
+    return _build(key, endpoints_for(key, credentials), credentials, transport)
+
+
+def _build(key, endpoints, credentials, transport):
     client = client_class(key)
-    return client(setup.endpoints, setup.credentials,
-                  transport=transport or transport_for(setup.endpoints),
+    return client(endpoints, credentials, transport=transport or transport_for(endpoints),
                   **client.options(current_app.config))
 
 
@@ -113,10 +133,11 @@ def label_credentials(label_id) -> dict[str, Credentials]:
     with scoped(Scope.label(label_id)):
         rows = db.session.scalars(select(PlatformCredential).where(
             PlatformCredential.label_id == label_id)).all()
-        return {row.platform: _open(row) for row in rows}
+        return {row.platform: opened(row) for row in rows}
 
 
-def _open(row) -> Credentials:
+def opened(row) -> Credentials:
+    """A stored PlatformCredential's values, opened; unreadable secrets count as absent."""
     ring = keyring()
     try:
         return Credentials(row.client_id, row.client_secret(ring), row.extra(ring))

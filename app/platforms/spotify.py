@@ -10,6 +10,7 @@ LIBRARY_BATCH = 40  # uris per PUT /me/library
 
 class Spotify(OAuthPlatform):
     key = SPOTIFY
+    app_check = True  # the client-credentials grant
     write_scopes = ("user-library-modify",)
     follow_scopes = ("user-follow-modify",)
     token_auth_method = "client_secret_basic"

@@ -15,6 +15,7 @@ COLLECTION_BATCH = 50
 
 class Tidal(OAuthPlatform):
     key = TIDAL
+    app_check = True  # the client-credentials grant
     base_scopes = ("user.read",)
     write_scopes = ("collection.write",)
     country = "US"

@@ -93,6 +93,17 @@ def test_sandbox_mode_without_credentials(app, harbor):
                 assert tidal.transport is None
 
 
+def test_the_sandboxs_own_app_stored_by_a_label_stays_on_the_sandbox(app, harbor, label_credential):
+    with app.app_context(), config(app, NO_INSTANCE_CREDENTIALS, SANDBOX_ENABLED=True):
+        own = registry.client_class("spotify").sandbox_credentials(app.config)
+        label_credential("spotify", own.client_id, "a-secret-of-the-labels")
+        with registry.platform_for(harbor, "spotify") as spotify:
+            assert spotify.sandbox and spotify.credentials.client_secret == "a-secret-of-the-labels"
+        with config(app, SANDBOX_ENABLED=False):  # the real Spotify, which will refuse it
+            with registry.platform_for(harbor, "spotify") as spotify:
+                assert not spotify.sandbox
+
+
 # -- against the sandbox ---------------------------------------------------------------
 
 OAUTH_KEYS = ["spotify", "tidal", "youtube_music", "amazon_music", "deezer"]
