@@ -41,6 +41,8 @@ class PlatformCredentialView(PresaveModelView):
     def process_form(self, form, is_created):
         g.credential_secrets = (form.client_secret.data or None, form.extra_secret.data or None)
         del form.client_secret, form.extra_secret  # never copied onto the row in clear
+        if not is_created and form.label.data is None:
+            del form.label  # "(your label)" on an edit: the row stays with its label
 
     def pre_add(self, item):
         self._seal(item)

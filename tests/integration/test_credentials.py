@@ -37,3 +37,24 @@ def test_staff_and_artists_cannot_reach_credentials(login):
     for email in ("staff@northwind.test", "artist@northwind.test"):
         response = login(email).get("/credentials/list/")
         assert response.status_code in (302, 403)
+
+
+def test_an_edit_left_on_your_label_keeps_the_row_and_its_secret(app, login):
+    owner = login("owner@northwind.test")
+    label_id = _northwind_id(app)
+    assert owner.post("/credentials/add", data={
+        "label": str(label_id), "platform": "deezer", "client_id": "123456",
+        "client_secret": "first-secret", "extra_secret": ""}).status_code == 302
+    with app.app_context(), scoped(Scope.label(label_id)):
+        pk = db.session.scalars(select(PlatformCredential.id).where(
+            PlatformCredential.platform == "deezer")).one()
+    response = owner.post(f"/credentials/edit/{pk}", data={
+        "label": "", "platform": "deezer", "client_id": "654321", "client_secret": "",
+        "extra_secret": ""})
+    assert response.status_code == 302
+    with app.app_context(), scoped(Scope.label(label_id)):
+        stored = db.session.get(PlatformCredential, pk)
+        assert (stored.label_id, stored.client_id) == (label_id, "654321")
+        assert stored.client_secret(keyring()) == "first-secret"
+        db.session.delete(stored)
+        db.session.commit()
