@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Optional
 from app.crypto import keyring
 from app.models import PlatformCredential
 from app.platform_table import PLATFORM_CHOICES, TABLE
+from app.tenants.context import current_scope
 from app.views.base import PresaveModelView
 from app.views.fields import label_field
 
@@ -41,8 +42,8 @@ class PlatformCredentialView(PresaveModelView):
     def process_form(self, form, is_created):
         g.credential_secrets = (form.client_secret.data or None, form.extra_secret.data or None)
         del form.client_secret, form.extra_secret  # never copied onto the row in clear
-        if not is_created and form.label.data is None:
-            del form.label  # "(your label)" on an edit: the row stays with its label
+        if form.label.data is None:
+            del form.label  # "(your label)": the row keeps its label, a new one gets the user's
 
     def pre_add(self, item):
         self._seal(item)
@@ -53,8 +54,8 @@ class PlatformCredentialView(PresaveModelView):
     @staticmethod
     def _seal(item):
         secret, extra = g.pop("credential_secrets", (None, None))
-        if item.label_id is None and item.label is not None:
-            item.label_id = item.label.id
+        if item.label_id is None:  # the seal is bound to the label: set it before sealing
+            item.label_id = item.label.id if item.label is not None else current_scope().label_id
         ring = keyring()
         if secret:
             item.set_client_secret(ring, secret)

@@ -58,3 +58,17 @@ def test_an_edit_left_on_your_label_keeps_the_row_and_its_secret(app, login):
         assert stored.client_secret(keyring()) == "first-secret"
         db.session.delete(stored)
         db.session.commit()
+
+
+def test_a_label_admin_adding_on_your_label_stores_a_secret_that_opens(app, login):
+    owner = login("owner@northwind.test")
+    assert owner.post("/credentials/add", data={
+        "label": "", "platform": "tidal", "client_id": "own-label-app",
+        "client_secret": "opens-later", "extra_secret": ""}).status_code == 302
+    label_id = _northwind_id(app)
+    with app.app_context(), scoped(Scope.label(label_id)):
+        stored = db.session.scalars(select(PlatformCredential).where(
+            PlatformCredential.client_id == "own-label-app")).one()
+        assert stored.label_id == label_id and stored.client_secret(keyring()) == "opens-later"
+        db.session.delete(stored)
+        db.session.commit()
