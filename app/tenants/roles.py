@@ -33,7 +33,7 @@ _STAFF = [
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [
         ["LabelUserView", "can_(list|show|add|edit)"],
-        ["PlatformCredentialView", "can_(list|show|add|edit|delete)"],
+        ["PlatformCredentialView", "can_(list|show|add|edit|delete|test)"],
         ["LabelPrivacyView", "can_(list|show|edit)"],
         ["(Account|Label Users|Platform credentials|Privacy)", "menu_access"],
     ],

@@ -1,14 +1,25 @@
-from flask import g
+"""A label's own app credentials per platform (Account → Platform credentials).
+
+Beside the form: what to register in the platform's developer console (the redirect URI the
+fan's sign-in comes back to, the scopes it asks for, a link to the console) and, on a stored
+credential's page, "Test connection" (app.platforms.connection), answered on the same page.
+"""
+from dataclasses import dataclass
+
+from flask import abort, g
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms import PasswordField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from app.crypto import keyring
 from app.models import PlatformCredential
-from app.platform_table import PLATFORM_CHOICES, TABLE
+from app.platform_table import PLATFORM_CHOICES, PLATFORM_KEYS, TABLE
+from app.platforms import connection, registry
 from app.tenants.context import current_scope
 from app.views.base import PresaveModelView
-from app.views.fields import label_field
+from app.views.fields import ActionForm, label_field, require_csrf
+from app.views.public.presave import callback_url
 
 WRITE_ONLY = "Write-only: leave blank to keep the stored value."
 
@@ -18,11 +29,35 @@ def _said(help_of):
     return " ".join(f"{d.name}: {help_of(d)}." for d in TABLE if help_of(d))
 
 
+@dataclass(frozen=True)
+class AppSetup:
+    """What a platform's developer console needs from a label's app."""
+
+    key: str
+    about: connection.Setup
+    redirect_uri: str | None  # None: no redirect (Apple's MusicKit signs the fan in on the page)
+
+
+def app_setup(key):
+    if key not in PLATFORM_KEYS:
+        return None
+    about = connection.setup(key)
+    return AppSetup(key, about, callback_url(key) if about.signs_in_with_redirect else None)
+
+
+def all_setups():
+    return [app_setup(key) for key in PLATFORM_KEYS]
+
+
 class PlatformCredentialView(PresaveModelView):
     """A label's own app credentials per platform; secrets are sealed and never shown."""
 
     datamodel = SQLAInterface(PlatformCredential)
     route_base = "/credentials"
+    list_template = "credentials/list.html"
+    show_template = "credentials/show.html"
+    add_template = "credentials/add.html"
+    edit_template = "credentials/edit.html"
     noun = ("platform credential", "platform credentials")
     list_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
     show_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
@@ -61,3 +96,28 @@ class PlatformCredentialView(PresaveModelView):
             item.set_client_secret(ring, secret)
         if extra:
             item.set_extra(ring, extra)
+
+    @expose("/test/<int:pk>", methods=["POST"])
+    @has_access
+    def test(self, pk):
+        """Try the stored credentials at the platform; the show page says what it answered."""
+        require_csrf()
+        row = self._credential(pk)
+        if row is None:
+            abort(404)
+        if row.platform not in PLATFORM_KEYS:
+            abort(400, f"“{row.platform}” is not a platform fans connect: nothing to test")
+        answer = connection.test(row.platform, registry.opened(row))
+        return self.render_template(self.show_template, pk=pk, title=self.show_title,
+                                    widgets=self._show(pk), related_views=self._related_views,
+                                    answer=answer)
+
+    def render_template(self, template, **kwargs):
+        can_test = self.appbuilder.sm.has_access("can_test", self.class_permission_name)
+        return super().render_template(template, app_setup=app_setup, all_setups=all_setups,
+                                       credential=self._credential, can_test=can_test,
+                                       untestable=connection.untestable,
+                                       action_form=ActionForm(), **kwargs)
+
+    def _credential(self, pk):
+        return self.datamodel.get(pk, self._base_filters)

@@ -1,5 +1,8 @@
-"""Form fields shared by the admin views: colour pickers, image uploads, choices."""
+"""Form fields shared by the admin views: colour pickers, image uploads, choices, and the empty
+form whose CSRF token guards an action button."""
+from flask import abort
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.forms import DynamicForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, Optional
@@ -11,6 +14,15 @@ from app.uploads import read_image, read_upload
 
 class ColorPickerWidget(BS3TextFieldWidget):
     input_type = "color"
+
+
+class ActionForm(DynamicForm):
+    """No fields: only the CSRF token of an action button."""
+
+
+def require_csrf():
+    if not ActionForm().validate():
+        abort(400, "The form has expired; reload the page and try again")
 
 
 def color_field(label, default):

@@ -30,7 +30,7 @@ from app.platform_table import DEFAULT_PLATFORMS, PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
 from app.views.deliveries import DeliveryRoutes, panel_context
-from app.views.fields import ImageUpload, rule
+from app.views.fields import ActionForm, ImageUpload, require_csrf, rule
 from app.views.release_links import LinkPanelRoutes, links_context
 
 STORED_NAME_RE = re.compile(r"^[0-9a-f]{40}\.(jpg|png|webp)$")
@@ -163,10 +163,6 @@ class CreateForm(DetailsForm, ScheduleForm):
                                   for a in artists]
         if artists and not self.timezone.data:
             self.timezone.data = artist_zone(artists[0])
-
-
-class ActionForm(DynamicForm):
-    """No fields: only the CSRF token of the action buttons."""
 
 
 def _label_artists():
@@ -355,11 +351,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
 
     _release_or_404 = staticmethod(_release_or_404)
 
-    @staticmethod
-    def _require_csrf():
-        form = ActionForm()
-        if not form.validate():
-            abort(400, "The form has expired; reload the page and try again")
+    _require_csrf = staticmethod(require_csrf)
 
     def _page(self, template, status=200, **context):
         return self.render_template(template, **context), status
