@@ -132,3 +132,12 @@ def test_another_labels_credential_is_invisible(app, login, stored):
     owner = login(OWNER)
     assert owner.post(f"/credentials/test/{pk}").status_code == 404
     assert owner.get(f"/credentials/show/{pk}").status_code == 404
+
+
+def test_test_connection_needs_the_pages_csrf_token(app, login, stored):
+    owner = login(OWNER)
+    pk = stored("spotify", SANDBOX_APP, RIGHT)
+    with config(app, WTF_CSRF_ENABLED=True):
+        response = owner.post(f"/credentials/test/{pk}")
+    assert response.status_code == 400
+    assert "The form has expired" in response.get_data(as_text=True)
