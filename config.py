@@ -136,6 +136,12 @@ class Config:
     SMS_PROVIDER = env("SMS_PROVIDER", "app.messaging.sms:LogOnlySms")
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = env("RATELIMIT_LOGIN", "10 per minute")
+    # Accounts: invitation and password-reset links, and the lock after repeated failures
+    # (per account, beside the per-client rate limit above).
+    INVITATION_HOURS = env_int("INVITATION_HOURS", 72)
+    PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60)
+    LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 10)
+    LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
 
     # Flask-AppBuilder
     APP_NAME = env("APP_NAME", "Presave")

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from app.crypto import keyring
 from app.extensions import db
-from app.models import Authorization, PlatformCredential
+from app.models import Authorization, PlatformCredential, PresaveUser
 from app.tenants.context import Scope, scoped
 
 BATCH = 500
@@ -12,6 +12,7 @@ BATCH = 500
 SEALED = [
     (Authorization, [("access_token_sealed", "access"), ("refresh_token_sealed", "refresh")]),
     (PlatformCredential, [("client_secret_sealed", "client_secret"), ("extra_sealed", "extra")]),
+    (PresaveUser, [("totp_secret_sealed", "totp")]),
 ]
 
 

@@ -16,7 +16,7 @@ class Message:
     to: str  # an address or an E.164 number
     subject: str
     text: str
-    unsubscribe_url: str
+    unsubscribe_url: str | None = None  # none: an account email, nothing to unsubscribe from
 
 
 def reminder_for(presave, link):

@@ -81,7 +81,8 @@ def build_email(sender, message):
     email = EmailMessage()
     email["From"], email["To"], email["Subject"] = sender, message.to, message.subject
     email["Date"], email["Message-ID"] = formatdate(), make_msgid(domain=_domain(sender))
-    email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+    if message.unsubscribe_url:
+        email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
     email.set_content(message.text)
     return email
 

@@ -4,7 +4,7 @@ from sqlalchemy.orm import column_property
 
 from app.models.base import ArtistOwned, LabelOwned, Model  # noqa: F401
 from app.models.label import Label, PlatformCredential  # noqa: F401
-from app.models.user import PresaveUser  # noqa: F401
+from app.models.user import AccountToken, PresaveUser  # noqa: F401
 from app.models.artist import Artist  # noqa: F401
 from app.models.release import Release, ReleaseStatusChange, StreamingLink  # noqa: F401
 from app.models.fan import Consent, Fan  # noqa: F401

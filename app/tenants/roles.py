@@ -9,6 +9,7 @@ _OWN_ACCOUNT = [
     ["UserInfoEditView", "can_this_form_(get|post)"],
     ["ResetMyPasswordView", "can_this_form_(get|post)"],
     ["PresaveUserDBModelView", "can_userinfo"],
+    ["TwoFactorView", "can_(index|start|confirm|disable)"],
     ["UserDBModelView", "can_userinfo"],
     ["MenuApi", "can_get"],
     ["OpenApi", "can_get"],  # whoever may call the API may read its description
@@ -32,7 +33,7 @@ _STAFF = [
 ]
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [
-        ["LabelUserView", "can_(list|show|add|edit)"],
+        ["LabelUserView", "can_(list|show|add|edit|resend|revoke)"],
         ["PlatformCredentialView", "can_(list|show|add|edit|delete|test)"],
         ["LabelPrivacyView", "can_(list|show|edit)"],
         ["(Account|Label Users|Platform credentials|Privacy)", "menu_access"],

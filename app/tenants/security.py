@@ -1,11 +1,29 @@
-"""FAB security manager with label-aware users, and the request's scope."""
-from flask import current_app, request
-from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
-from flask_jwt_extended import get_current_user, verify_jwt_in_request
-from flask_login import current_user
+"""FAB security manager with label-aware users, and the request's scope.
 
+Signing in goes through FAB's own checks plus ours: an account is locked for a while after
+repeated failures (app.tenants.accounts), an invited user who has not set a password cannot
+sign in, and a user with two-factor sign-in gives a code after the password, on the web
+(a second step, /login/code) and on the API (``code`` beside the password).
+"""
+import time
+
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
+from flask_login import current_user, login_user
+from werkzeug.security import check_password_hash
+from wtforms import StringField
+from wtforms.validators import DataRequired
+
+from app.extensions import db
 from app.models import PresaveUser
+from app.tenants import accounts
 from app.tenants.context import Scope, set_request_scope
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF, TASKS
 
@@ -18,22 +36,174 @@ class PresaveUserDBModelView(UserDBModelView):
     show_fieldsets = [
         ("User info", {"fields": ["username", "active", "roles", "label", "artist", "login_count"]}),
         ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
-        ("Audit", {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"]}),
+        ("Audit", {"fields": ["last_login", "fail_login_count", "locked_until", "two_factor_on",
+                              "created_on", "changed_on"]}),
     ]
     add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "label",
                    "artist", "password", "conf_password"]
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "label",
                     "artist"]
+    user_show_fieldsets = [
+        ("User info", {"fields": ["username", "roles", "label", "artist", "two_factor_on"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+    ]
+    label_columns = {"two_factor_on": "Two-factor sign-in"}
+    formatters_columns = {"two_factor_on": lambda on: "On" if on else "Off"}
+    show_template = "security/user_info.html"
+
+
+LOCKED_MESSAGE = ("Too many failed sign-ins: this account is locked for {minutes} more "
+                  "minute{s}. Try again then, or reset your password.")
+SECOND_STEP_KEY, SECOND_STEP_SECONDS = "presave_second_step", 300
+
+
+class EmailLoginForm(LoginForm_db):
+    username = StringField("Email", validators=[DataRequired()])
+
+
+class CodeForm(DynamicForm):
+    code = StringField("Code")
+
+
+class PresaveAuthDBView(AuthDBView):
+    """FAB's sign-in asking for an email, saying when an account is locked, with the
+    two-factor step after the password."""
+
+    login_template = "security/login.html"
+    code_template = "security/login_code.html"
+
+    @expose("/login/", methods=["GET", "POST"])
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = EmailLoginForm()
+        if not form.validate_on_submit():
+            return self.render_template(self.login_template, title="Sign in", form=form,
+                                        appbuilder=self.appbuilder), (
+                400 if request.method == "POST" else 200)
+        next_url = get_safe_redirect(request.args.get("next", ""))
+        user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+        if g.get("login_locked"):
+            flash(_locked_message(g.login_locked), "warning")
+            return redirect(self.appbuilder.get_url_for_login_with(next_url))
+        if not user:
+            flash("That email and password don't match an account. Please try again.",
+                  "warning")
+            return redirect(self.appbuilder.get_url_for_login_with(next_url))
+        if user.two_factor_on:
+            session[SECOND_STEP_KEY] = {"user": user.id, "at": int(time.time()),
+                                        "next": next_url}
+            return redirect(url_for(f"{type(self).__name__}.login_code"))
+        login_user(user, remember=False)
+        return redirect(next_url)
+
+    @expose("/login/code", methods=["GET", "POST"])
+    def login_code(self):
+        pending = session.get(SECOND_STEP_KEY) or {}
+        user = db.session.get(PresaveUser, pending.get("user") or 0)
+        if user is None or time.time() - pending.get("at", 0) > SECOND_STEP_SECONDS:
+            session.pop(SECOND_STEP_KEY, None)
+            flash("Sign in with your email and password first.", "info")
+            return redirect(self.appbuilder.get_url_for_login)
+        form, error, status = CodeForm(), None, 200
+        if form.validate_on_submit():
+            if accounts.is_locked(user):
+                session.pop(SECOND_STEP_KEY, None)
+                flash(_locked_message(user), "warning")
+                return redirect(self.appbuilder.get_url_for_login)
+            if accounts.check_totp(user, form.code.data):
+                session.pop(SECOND_STEP_KEY, None)
+                self.appbuilder.sm.second_factor_passed(user)
+                login_user(user, remember=False)
+                return redirect(pending.get("next") or self.appbuilder.get_url_for_index)
+            accounts.record_failure(user)
+            db.session.commit()
+            error, status = "That code is not right. Enter the 6 digits your app shows now.", 422
+        elif form.errors:
+            error, status = "The form had expired. Please enter the code again.", 400
+        return self.render_template(self.code_template, title="Two-factor sign-in", form=form,
+                                    error=error, appbuilder=self.appbuilder), status
+
+
+def _locked_message(user):
+    minutes = accounts.lock_minutes_left(user)
+    return LOCKED_MESSAGE.format(minutes=minutes, s="" if minutes == 1 else "s")
+
+
+class PresaveSecurityApi(SecurityApi):
+    @expose("/login", methods=["POST"])
+    def login(self):
+        """Sign in for a JWT (FAB's login; a user with two-factor sign-in adds ``code``: the
+        6 digits of their authenticator app).
+        ---
+        post:
+          description: >-
+            Authenticate and get a JWT access (and refresh) token. Accounts with
+            two-factor sign-in send their current code as "code".
+          responses:
+            200:
+              description: Authentication Successful
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+        """
+        body = request.get_json(silent=True)
+        # FAB's schema refuses fields it does not know: take ours out of the parsed body
+        # (Flask hands the same object to FAB's view).
+        code = body.pop("code", None) if isinstance(body, dict) else None
+        g.api_login_code = code if isinstance(code, str) else ""
+        return super().login()
 
 
 class PresaveSecurityManager(SecurityManager):
     user_model = PresaveUser
     userdbmodelview = PresaveUserDBModelView
+    authdbview = PresaveAuthDBView
+    security_api = PresaveSecurityApi
 
     def create_limiter(self, app):
         from app.extensions import limiter
 
         return limiter  # one limiter per app, on the shared Redis (bound in create_app)
+
+    def auth_user_db(self, username, password):
+        g.login_locked = None
+        user = self._login_user_named(username)
+        if user is not None and accounts.is_locked(user):
+            g.login_locked = user  # the password is not even looked at
+            return None
+        if user is not None and not user.password:  # invited, not accepted yet
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
+                                "password")  # as long as a wrong password takes
+            return None
+        user = super().auth_user_db(username, password)
+        if user is not None and user.two_factor_on and "api_login_code" in g:
+            if not accounts.check_totp(user, g.api_login_code):
+                accounts.record_failure(user)
+                db.session.commit()
+                return None
+            self.second_factor_passed(user)
+        return user
+
+    def _login_user_named(self, username):
+        if not username:
+            return None
+        return self.find_user(username=username) or self.find_user(email=username)
+
+    def update_user_auth_stat(self, user, success=True):
+        if success and user.two_factor_on:
+            return  # the password alone is half a sign-in: counted once the code is right
+        if success:
+            accounts.record_success(user)
+            return super().update_user_auth_stat(user, True)
+        accounts.record_failure(user)
+        self.update_user(user)
+        self.on_user_login_failed(user)
+
+    def second_factor_passed(self, user):
+        accounts.record_success(user)
+        super().update_user_auth_stat(user, True)
 
 
 def scope_for_user(user):

@@ -1,6 +1,7 @@
 """Every admin view is registered here, in one place (the APIs: app.api.register_apis)."""
 from flask import current_app
 
+from app.views.account import AccountView, TwoFactorView
 from app.views.analytics import AnalyticsView
 from app.views.artists import ArtistView
 from app.views.base import mark_rejected_forms
@@ -29,6 +30,8 @@ def register_views(appbuilder):
     appbuilder.add_view(LabelPrivacyView, "Privacy", icon="fa-user-shield", category="Account")
     appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
     appbuilder.add_view(AnalyticsView, "Analytics", icon="fa-chart-line")
+    appbuilder.add_view_no_menu(AccountView)
+    appbuilder.add_view_no_menu(TwoFactorView)
 
     current_app.after_request(mark_rejected_forms)
     current_app.after_request(admin_headers)

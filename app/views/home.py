@@ -11,7 +11,7 @@ class HomeView(IndexView):
     def index(self):
         user = g.user
         if user is None or not user.is_authenticated:
-            return redirect(url_for("AuthDBView.login"))
+            return redirect(self.appbuilder.get_url_for_login)
         if {role.name for role in user.roles} == {ROLE_ARTIST}:
             return redirect(url_for("ArtistDashboardView.index"))
         return redirect(url_for("OverviewView.index"))

@@ -8,6 +8,8 @@ from app.releases import rules as release_rules
 from app.extensions import db
 from app.models import Artist, Fan, Label, PresaveUser, Release
 from app.tenants.context import Scope, scoped
+from tests.invitations import MAIL_DOMAIN, PASSWORD as INVITED_PASSWORD, invite_form, label_id, \
+    set_password
 
 OWNER, STAFF, ARTIST = "owner@northwind.test", "staff@northwind.test", "artist@northwind.test"
 PASSWORD = "a-long-pass-123"
@@ -65,29 +67,6 @@ def _release(artist, title):
     release_rules.schedule(release, opens, opens + timedelta(days=7), "Europe/London",
                            must_be_future=False)
     return release
-
-
-@pytest.fixture
-def new_users(app):
-    """Usernames created through the admin; deleted afterwards."""
-    usernames = []
-    yield usernames
-    with app.app_context(), scoped(Scope.platform()):
-        for name in usernames:
-            user = db.session.scalars(select(PresaveUser).where(
-                PresaveUser.username == name)).first()
-            if user is not None:
-                db.session.delete(user)
-        db.session.commit()
-
-
-def user_form(username, role, artist_id=None, **extra):
-    form = {"first_name": username, "last_name": "Test", "username": username,
-            "email": f"{username}@northwind.test", "role": role, "active": "y",
-            "password": PASSWORD, "conf_password": PASSWORD}
-    if artist_id is not None:
-        form["artist"] = artist_id
-    return form | extra
 
 
 def artist_id(app, slug):
@@ -168,67 +147,62 @@ def test_artist_api_sees_no_fans_and_no_other_artist(api, northwind_rows):
 
 # -- label admins manage their label's people ------------------------------------------------------
 
-@pytest.mark.parametrize("role, artist_slug", [("Label Staff", None), ("Artist", "aurora-vale")])
-def test_label_admin_creates_a_user_who_sees_only_its_label(app, login, new_users, unique,
-                                                             role, artist_slug):
-    username = unique("new")
-    new_users.append(username)
+@pytest.mark.parametrize("role, artist_slug", [("Label Staff", None), ("Artist", "aurora-vale"),
+                                               ("Label Admin", None)])
+def test_label_admin_invites_a_user_who_sees_only_its_label(app, invited, role, artist_slug):
+    email, link, _, _ = invited(role, artist_slug)
+    set_password(app.test_client(), link)
     own_artist = artist_id(app, artist_slug) if artist_slug else None
-    response = login(OWNER).post("/label-users/add", data=user_form(username, role, own_artist))
-    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     with app.app_context(), scoped(Scope.platform()):
-        user = db.session.scalars(select(PresaveUser).where(
-            PresaveUser.username == username)).one()
+        user = db.session.scalars(select(PresaveUser).where(PresaveUser.email == email)).one()
         northwind = db.session.scalars(select(Label).where(Label.slug == "northwind")).one()
         assert (user.label_id, user.artist_id, user.role_names) == (
             northwind.id, own_artist, {role})
-    client, logged_in = log_in(app, username)
+    client, logged_in = log_in(app, email, INVITED_PASSWORD)
     assert logged_in
     status, text = body(client, "/releases/list/")
     assert status == 200
     assert "Marlow Shore" not in text and "Neon Tide" not in text
     sibling = client.get(f"/releases/show/{release_of(app, 'juniper-kites')}")
-    assert sibling.status_code == (200 if role == "Label Staff" else 404)
+    assert sibling.status_code == (404 if role == "Artist" else 200)
     assert client.get(f"/releases/show/{release_of(app, 'marlow-shore')}").status_code == 404
 
 
 @pytest.mark.parametrize("forged", [
-    {"artist": "harbor"},                       # another label's artist
+    {"artist_id": "harbor"},                    # another label's artist
     {"role": "Admin"},                          # a role the label admin may not give
-    {"role": "Label Admin"},
+    {"label_id": "harbor"},                     # another label
 ])
-def test_label_admin_cannot_forge_artist_or_role(app, login, new_users, unique, forged):
-    username = unique("forged")
-    new_users.append(username)
-    form = user_form(username, "Artist", artist_id(app, "aurora-vale"))
-    if forged.get("artist") == "harbor":
-        form["artist"] = artist_id(app, "marlow-shore")
+def test_label_admin_cannot_forge_artist_label_or_role(app, login, people, unique, forged):
+    email = f"{unique('forged')}@{MAIL_DOMAIN}"
+    people.append(email)
+    form = invite_form(app, email, "Artist", "aurora-vale")
+    if forged.get("artist_id"):
+        form["artist_id"] = artist_id(app, "marlow-shore")
+    if forged.get("label_id"):
+        form["label_id"] = label_id(app, "harbor-lights")
     form.update({k: v for k, v in forged.items() if k == "role"})
     response = login(OWNER).post("/label-users/add", data=form)
     assert 400 <= response.status_code < 500
-    assert find(app, PresaveUser, PresaveUser.username == username) is None
+    assert find(app, PresaveUser, PresaveUser.email == email) is None
 
 
-def test_label_admin_disables_a_user(app, login, new_users, unique):
-    username = unique("leaver")
-    new_users.append(username)
-    owner = login(OWNER)
-    assert owner.post("/label-users/add", data=user_form(username, "Label Staff")).status_code == 302
-    assert log_in(app, username)[1]
-    pk = find(app, PresaveUser, PresaveUser.username == username).id
-    form = user_form(username, "Label Staff")
-    del form["active"]  # the unticked checkbox is not sent
+def test_label_admin_disables_a_user(app, invited):
+    email, link, owner, _ = invited()
+    set_password(app.test_client(), link)
+    assert log_in(app, email, INVITED_PASSWORD)[1]
+    pk = find(app, PresaveUser, PresaveUser.email == email).id
+    form = invite_form(app, email)  # the unticked "active" checkbox is not sent
     response = owner.post(f"/label-users/edit/{pk}", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
-    assert find(app, PresaveUser, PresaveUser.username == username).active is False
-    assert not log_in(app, username)[1]
+    assert find(app, PresaveUser, PresaveUser.email == email).active is False
+    assert not log_in(app, email, INVITED_PASSWORD)[1]
 
 
 def test_label_admin_cannot_edit_users_of_another_label(app, login):
     harbor_staff = find(app, PresaveUser, PresaveUser.email == "staff@harbor.test")
     pk, active = harbor_staff.id, harbor_staff.active
-    form = user_form("hijack", "Label Staff")
-    del form["active"]
+    form = invite_form(app, "hijack@mail.northwind-records.com")
     assert login(OWNER).post(f"/label-users/edit/{pk}", data=form).status_code == 404
     assert find(app, PresaveUser, PresaveUser.id == pk).active == active
     assert log_in(app, "staff@harbor.test", "demo-staff")[1]
