@@ -8,7 +8,7 @@ sign in, and a user with two-factor sign-in gives a code after the password, on 
 import time
 
 from flask import current_app, flash, g, redirect, request, session, url_for
-from flask_appbuilder import expose
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.forms import LoginForm_db
@@ -50,6 +50,12 @@ class PresaveUserDBModelView(UserDBModelView):
     label_columns = {"two_factor_on": "Two-factor sign-in"}
     formatters_columns = {"two_factor_on": lambda on: "On" if on else "Off"}
     show_template = "security/user_info.html"
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        """People are invited (Label Users → Invite a user), never given a typed password."""
+        return redirect(url_for("LabelUserView.add"))
 
 
 LOCKED_MESSAGE = ("Too many failed sign-ins: this account is locked for {minutes} more "

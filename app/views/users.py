@@ -21,6 +21,8 @@ from app.views.account import account_link, send
 from app.views.base import PresaveModelView
 
 LABEL_ROLES = [ROLE_LABEL_STAFF, ROLE_LABEL_ADMIN, ROLE_ARTIST]
+# Plain selects, not FAB's Select2: users.js switches them as the role changes.
+_PLAIN_SELECT = {"class": "form-control"}
 
 
 def _platform():
@@ -116,11 +118,12 @@ class LabelUserView(PresaveModelView):
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_resend", "can_revoke"]
     validators_columns = {"email": [DataRequired(), _email_is_valid, _email_is_free]}
     add_form_extra_fields = edit_form_extra_fields = {
-        "role": SelectField("Role", choices=_role_choices, validators=[DataRequired()]),
+        "role": SelectField("Role", choices=_role_choices, validators=[DataRequired()],
+                            render_kw=_PLAIN_SELECT),
         "label_id": SelectField("Label", choices=_label_choices, coerce=_id_or_none,
-                                validators=[_label_matches_role]),
+                                validators=[_label_matches_role], render_kw=_PLAIN_SELECT),
         "artist_id": SelectField("Artist", choices=_artist_choices, coerce=_id_or_none,
-                                 validators=[_artist_matches_role]),
+                                 validators=[_artist_matches_role], render_kw=_PLAIN_SELECT),
     }
 
     @expose("/show/<pk>", methods=["GET"])

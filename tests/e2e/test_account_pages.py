@@ -22,10 +22,11 @@ SIZES = ("wide", "iphone-13")
 
 @pytest.fixture
 def person(app, unique):
-    """make(two_factor) -> (email, invitation token or TOTP secret) of a new Northwind staff."""
+    """make(kind) -> (email, what it needs) of a new Northwind staff: "invited" (the invitation
+    token), "password" (None) or "two_factor" (the TOTP secret)."""
     made = []
 
-    def make(two_factor=False):
+    def make(kind="invited"):
         email = f"{unique('browser')}@{MAIL_DOMAIN}"
         with app.app_context(), scoped(Scope.platform()):
             label = db.session.scalars(select(Label).where(Label.slug == "northwind")).one()
@@ -35,11 +36,14 @@ def person(app, unique):
             db.session.add(user)
             db.session.flush()
             made.append(user.id)
-            if not two_factor:
+            if kind == "invited":
                 token, _ = accounts.issue(user, accounts.INVITE, actor="test")
                 db.session.commit()
                 return email, token
             accounts.set_password(user, PASSWORD)
+            if kind == "password":
+                db.session.commit()
+                return email, None
             secret = accounts.new_totp_secret()
             user.set_totp_secret(keyring(), secret)
             user.totp_enabled_at = now_utc()
@@ -59,10 +63,10 @@ def _check(page, name, folder):
     assert blocking_violations(page) == []
 
 
-def _sign_in(page, live_server, email):
+def _sign_in(page, live_server, email, password=PASSWORD):
     page.goto(f"{live_server}/login/")
     page.fill("#username", email)
-    page.fill("#password", PASSWORD)
+    page.fill("#password", password)
     page.click("input[type=submit]")
 
 
@@ -87,7 +91,7 @@ def test_an_invitation_is_accepted_in_the_browser(open_page, live_server, person
 
 @pytest.mark.parametrize("size", SIZES)
 def test_two_factor_sign_in_in_the_browser(open_page, live_server, person, tmp_path, size):
-    email, secret = person(two_factor=True)
+    email, secret = person("two_factor")
     page = open_page(size)
     _sign_in(page, live_server, email)
     page.wait_for_url(lambda url: url.endswith("/login/code"))
@@ -98,3 +102,34 @@ def test_two_factor_sign_in_in_the_browser(open_page, live_server, person, tmp_p
     page.fill("#code", pyotp.TOTP(secret).at(now_utc() + timedelta(seconds=30)))
     page.click("input[type=submit]")
     page.wait_for_url(lambda url: "/overview" in url)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_two_factor_is_set_up_from_the_profile(open_page, live_server, person, tmp_path, size):
+    email, _ = person("password")
+    page = open_page(size)
+    _sign_in(page, live_server, email)
+    page.wait_for_url(lambda url: "/overview" in url)
+    page.goto(f"{live_server}/users/userinfo/")
+    page.click("text=Set up two-factor sign-in")
+    page.click("input[value='Set up two-factor sign-in']")
+    secret = page.locator("#totp-secret").inner_text()
+    assert page.locator("svg.account-qr").is_visible()
+    _check(page, f"two-factor-setup-{size}", tmp_path)
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("input[type=submit]")
+    page.locator("text=Two-factor sign-in is on").wait_for()
+    _check(page, f"two-factor-on-{size}", tmp_path)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_invite_form_keeps_role_and_artist_together(open_page, live_server, size, tmp_path):
+    page = open_page(size)
+    _sign_in(page, live_server, "owner@northwind.test", "demo-owner")
+    page.wait_for_url(lambda url: "/overview" in url)
+    page.goto(f"{live_server}/label-users/add")
+    assert page.locator("#artist_id").is_disabled()
+    page.select_option("#role", "Artist")
+    assert page.locator("#artist_id").is_enabled()
+    assert "__None" not in page.content()
+    _check(page, f"invite-form-{size}", tmp_path)

@@ -241,7 +241,9 @@ def test_two_factor_enrolment_and_sign_in_with_a_code(app, client, invited, logi
     assert user.two_factor_on and secret not in (user.totp_secret_sealed or "")
     with app.app_context():
         assert user.totp_secret(keyring()) == secret
-    assert "Two-factor" in owner.get("/label-users/list/").get_data(as_text=True)
+    users = owner.get("/label-users/list/").get_data(as_text=True)
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{re.escape(email)}(?:(?!</tr>).)*</tr>", users, re.S)
+    assert re.search(r">\s*On\s*<", row.group(0))  # the label admin sees who has it on
 
     fresh = app.test_client()
     step = fresh.post("/login/", data={"username": email, "password": PASSWORD})
@@ -274,3 +276,39 @@ def test_two_factor_on_the_api_needs_the_code(app, client, invited, login):
 def test_the_code_step_needs_the_password_first(client):
     response = client.post("/login/code", data={"code": "123456"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_platform_admin_invites_another_admin_into_no_label(app, login, smtp_server, people,
+                                                                unique):
+    inbox = smtp_server()
+    email = f"{unique('operator')}@{MAIL_DOMAIN}"
+    people.append(email)
+    admin = login("admin@presave.test")
+    assert admin.post("/label-users/add", data=invite_form(app, email, "Admin", label=None)) \
+        .status_code == 302
+    user = user_row(app, email)
+    assert user.label_id is None and user.password is None
+    assert "Presave" in inbox.to(email)[-1]["Subject"]
+    assert admin.post("/label-users/add", data=invite_form(
+        app, f"x{email}", "Admin")).status_code == 422  # an Admin belongs to no label
+
+
+def test_the_operators_user_list_sends_new_people_to_the_invitation(login):
+    response = login("admin@presave.test").get("/users/add")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/label-users/add")
+
+
+def test_two_factor_is_turned_off_only_with_the_password_and_a_code(app, client, invited, login):
+    email, link, _, _ = invited()
+    set_password(client, link)
+    me = login(email, PASSWORD)
+    secret = enrol(app, me)
+    me.post("/account/two-factor/confirm", data={"code": pyotp.TOTP(secret).now()})
+    code = pyotp.TOTP(secret).at(now_utc() + timedelta(seconds=30))
+    refused = me.post("/account/two-factor/disable", data={"password": "wrong", "code": code})
+    assert refused.status_code == 422 and user_row(app, email).two_factor_on
+    assert me.post("/account/two-factor/disable",
+                   data={"password": PASSWORD, "code": code}).status_code == 302
+    user = user_row(app, email)
+    assert not user.two_factor_on and user.totp_secret_sealed is None
+    assert signs_in(app, email)  # the password alone again
