@@ -210,3 +210,32 @@ def test_raw_bytes_that_are_not_utf8_in_every_field(app, client, login, active_r
     response = login("staff@northwind.test").post(
         "/artists/add", data=raw, content_type="application/x-www-form-urlencoded")
     assert_answered(response, app, Artist, before)
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["first_name", "last_name", "email", "role", "label_id",
+                                   "artist_id"])
+def test_the_invitation_form(app, login, people, unique, field, value):
+    from app.models import PresaveUser
+    from tests.invitations import MAIL_DOMAIN, invite_form
+
+    email = f"{unique('hostile')}@{MAIL_DOMAIN}"
+    people.append(email)
+    fields = invite_form(app, email) | {field: HOSTILE[value]}
+    before = rows(app, PresaveUser)
+    response = post(login("owner@northwind.test"), "/label-users/add", fields)
+    assert_answered(response, app, PresaveUser, before)
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("path, field", [("/account/forgot", "email"),
+                                         ("/account/invitation/x", "password"),
+                                         ("/login/", "username"), ("/login/", "password"),
+                                         ("/login/code", "code")])
+def test_the_signed_out_account_forms(app, client, path, field, value):
+    from app.models import PresaveUser
+
+    before = rows(app, PresaveUser)
+    response = post(client, path, {"username": "x", "password": "y", "email": "a@b.c",
+                                   field: HOSTILE[value]})
+    assert_answered(response, app, PresaveUser, before)
