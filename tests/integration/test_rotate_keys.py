@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app import create_app
 from app.crypto import Keyring, keyring
 from app.extensions import db
-from app.models import Artist, Authorization, Fan
+from app.models import Artist, Authorization, Fan, PresaveUser
 from app.tenants.context import Scope, scoped
 
 
@@ -26,8 +26,20 @@ def _grant(app, unique):
         return grant.id
 
 
+def _two_factor_user(app, unique):
+    email = f"{unique('rot')}@example.com"
+    with app.app_context(), scoped(Scope.platform("test")):
+        user = PresaveUser(first_name="Rot", last_name="Ation", username=email, email=email,
+                           active=True)
+        db.session.add(user)
+        db.session.flush()
+        user.set_totp_secret(keyring(), "JBSWY3DPEHPK3PXP")
+        db.session.commit()
+        return user.id
+
+
 def test_rotation_reseals_with_the_new_key_and_everything_still_opens(app, unique):
-    grant_id = _grant(app, unique)
+    grant_id, user_id = _grant(app, unique), _two_factor_user(app, unique)
     new_key = "knew:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
     rotated = create_app("config.TestConfig", REDIS_URL=app.config["REDIS_URL"],
                          TOKEN_KEYS=f"{new_key},{app.config['TOKEN_KEYS']}")
@@ -39,5 +51,11 @@ def test_rotation_reseals_with_the_new_key_and_everything_still_opens(app, uniqu
         assert grant.access_token_sealed.split(".")[1] == "knew"
         assert grant.access_token(keyring()) == "old-access"
         assert grant.refresh_token(keyring()) == "old-refresh"
+        db.session.expunge(grant)
+        user = db.session.get(PresaveUser, user_id)
+        assert user.totp_secret_sealed.split(".")[1] == "knew"
+        assert user.totp_secret(keyring()) == "JBSWY3DPEHPK3PXP"
+        db.session.delete(user)
+        db.session.commit()
     old_only = Keyring(app.config["TOKEN_KEYS"])
     assert old_only.needs_rotation(grant.access_token_sealed)
