@@ -5,7 +5,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from app import errors
-from app.extensions import db, limiter, migrate
+from app.extensions import compress, db, limiter, migrate
 from app.tenants.roles import FAB_ROLES, ROLE_ADMIN
 from app.views.public.speed.sessions import CookieSessions
 from config import BASE_DIR
@@ -25,6 +25,11 @@ def create_app(config_object="config.Config", **overrides):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     _init_limiter(app)
+    from app.views import assets
+
+    for key, value in assets.COMPRESS_SETTINGS.items():
+        app.config.setdefault(key, value)
+    compress.init_app(app)  # first after_request registered, so the last to run: on the final body
 
     from app.jobs import lifecycle
     from app.views.public.speed import page_version
@@ -44,6 +49,7 @@ def create_app(config_object="config.Config", **overrides):
 
         register_views(appbuilder)
         register_apis(appbuilder)
+    assets.install(app)
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
     app.before_request(errors.refuse_unreadable_input)
 

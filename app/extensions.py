@@ -4,6 +4,7 @@ import sqlite3
 import redis
 from flask import current_app
 from flask_appbuilder.utils.legacy import get_sqla_class
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -25,6 +26,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+compress = Compress()
 
 
 def redis_url():

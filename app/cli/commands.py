@@ -32,11 +32,16 @@ def sync_roles_and_permissions():
 @click.command("init")
 @with_appcontext
 def init_command():
-    """Migrate the database to the current schema and sync roles and permissions."""
+    """Migrate the database to the current schema, sync roles and permissions, and compress
+    the static assets."""
+    from app.views.assets import precompress
+
     click.echo("Migrating the database…")
     upgrade()
     click.echo("Syncing roles and permissions…")
     sync_roles_and_permissions()
+    click.echo("Compressing static assets…")
+    precompress()
     click.echo("Ready.")
 
 

@@ -4,18 +4,15 @@ Every page reads through the tenant scope, so a release or artist outside the
 caller's scope is a 404. Artist users land on their artist's page and never see
 the roster overview or fans. Days are UTC dates throughout.
 """
-from pathlib import Path
-
-import plotly
-from flask import Response, abort, redirect, request, send_file, stream_with_context, url_for
+from flask import Response, abort, redirect, request, stream_with_context, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
 from app.releases import ledger
 from app.analytics import exports, figures, queries
 from app.tenants.context import current_scope
+from app.views import assets
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 GRAINS = {"day": "Daily", "week": "Weekly"}
 
 
@@ -101,12 +98,13 @@ class AnalyticsView(BaseView):
         return _csv(exports.fan_lines(filters), "fans.csv")
 
     @expose("/plotly.min.js")
-    def plotly_js(self):
+    @expose("/plotly.<digest>.min.js")
+    def plotly_js(self, digest=None):
         """plotly.js as the installed plotly package ships it (never a CDN)."""
-        return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+        return assets.send(assets.PLOTLY_JS, digest)
 
     def _page(self, template, **context):
-        return self.render_template(template, plotly_version=plotly.__version__, **context)
+        return self.render_template(template, **context)
 
     def _found(self, row):
         if row is None:

@@ -455,7 +455,8 @@ def test_every_page_has_an_icon_the_artist_s_own_when_it_has_one(app, client, ma
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert icon.get_data(as_text=True).startswith("<svg")
     plain = html(client.get(make_release(make_artist())))
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in plain
+    assert re.search(r'<link rel="icon" href="/static/favicon\.[0-9a-f]{16}\.svg" '
+                     r'type="image/svg\+xml">', plain)
     with app.app_context():
         image = store_image(cover("pair", ("#202020", "#e0e0e0"), size=700))
     with_image = make_artist(image=image)
