@@ -1,7 +1,8 @@
 """Plotly figures for the analytics dashboards, built from app.analytics.queries results.
 
-Each builder returns the figure as JSON text; app/static/analytics.js draws every
-element that carries one with the plotly.js the app serves itself.
+Each builder returns the figure as JSON text, or None when there is nothing to draw (the
+page then says so in words rather than drawing empty axes); app/static/analytics.js draws
+every element that carries one with the plotly.js the app serves itself.
 """
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -18,6 +19,19 @@ KIND_NAMES = {VIEW: "Page views", PRESAVE: "Pre-saves", REMINDER: "Reminder sign
               DELIVERED: "Delivered"}
 
 
+def _counts(title, values, **axis):
+    """An axis of fans or views: whole numbers from zero (never "1.5 fans"), one tick per
+    unit while the counts are small."""
+    small = max(values, default=0) <= 5
+    return dict(title=title, rangemode="tozero", tickformat=",d",
+                **(dict(tickmode="linear", tick0=0, dtick=1) if small else dict(tickmode="auto")),
+                **axis)
+
+
+def _views_axis(values):
+    return _counts("Page views", values, overlaying="y", side="right", showgrid=False)
+
+
 def _json(figure, **layout):
     figure.update_layout(**{**BASE_LAYOUT, **layout})
     return pio.to_json(figure, validate=False)
@@ -25,6 +39,8 @@ def _json(figure, **layout):
 
 def funnel(report):
     steps = report["steps"]
+    if not any(step["count"] for step in steps):
+        return None
     figure = go.Figure(go.Funnel(
         y=[step["label"] for step in steps], x=[step["count"] for step in steps],
         textinfo="value+percent previous+percent initial", marker=dict(color=ACCENT),
@@ -33,6 +49,8 @@ def funnel(report):
 
 
 def platforms(rows):
+    if not rows:
+        return None
     figure = go.Figure(go.Pie(labels=[row["name"] for row in rows],
                               values=[row["presaves"] for row in rows], hole=0.55,
                               textinfo="label+percent", sort=False))
@@ -41,6 +59,8 @@ def platforms(rows):
 
 def city_map(cities):
     placed = [c for c in cities if c["latitude"] is not None and c["longitude"] is not None]
+    if not placed:
+        return None
     weight = [c["presaves"] or c["views"] for c in placed]
     largest = max(weight, default=1) or 1
     figure = go.Figure(go.Scattergeo(
@@ -57,6 +77,8 @@ def city_map(cities):
 
 
 def trend(days, grain):
+    if not any(e[kind] for e in days for kind in KIND_NAMES):
+        return None
     x = [entry["day"] for entry in days]
     figure = go.Figure([
         go.Bar(x=x, y=[e[PRESAVE] for e in days], name=KIND_NAMES[PRESAVE],
@@ -72,24 +94,29 @@ def trend(days, grain):
     step = DAY_MS * (7 if grain == "week" else 1)
     axis = dict(title=title, type="date", tickformat="%-d %b %Y", hoverformat="%-d %b %Y")
     if len(days) <= 14:  # few points: one tick each, never hours between them
-        axis.update(dtick=step, tick0=days[0]["day"] if days else None)
+        axis.update(dtick=step, tick0=days[0]["day"])
     return _json(figure, barmode="stack", xaxis=axis,
-                 yaxis=dict(title="Fans", rangemode="tozero"),
-                 yaxis2=dict(title="Page views", overlaying="y", side="right",
-                             rangemode="tozero", showgrid=False))
+                 yaxis=_counts("Fans", [max(e[PRESAVE] + e[REMINDER], e[DELIVERED])
+                                        for e in days]),
+                 yaxis2=_views_axis([e[VIEW] for e in days]))
 
 
 def sources(rows):
+    if not rows:
+        return None
     names = [row["referrer"] for row in rows][::-1]
     figure = go.Figure([
         go.Bar(y=names, x=[row["views"] for row in rows][::-1], orientation="h",
                name="Page views", marker_color=MUTED),
         go.Bar(y=names, x=[row["presaves"] for row in rows][::-1], orientation="h",
                name="Pre-saves", marker_color=ACCENT)])
-    return _json(figure, barmode="group", margin=dict(l=140, r=20, t=20, b=40))
+    return _json(figure, barmode="group", margin=dict(l=140, r=20, t=20, b=40),
+                 xaxis=_counts(None, [row["views"] for row in rows]))
 
 
 def releases_side_by_side(rows):
+    if not any(row["views"] or row["presaves"] or row["delivered"] for row in rows):
+        return None
     titles = [row["title"] for row in rows]
     figure = go.Figure([
         go.Bar(x=titles, y=[row["presaves"] for row in rows], name="Pre-saves",
@@ -98,14 +125,16 @@ def releases_side_by_side(rows):
                marker_color=SECOND),
         go.Scatter(x=titles, y=[row["views"] for row in rows], name="Page views", yaxis="y2",
                    mode="lines+markers", line=dict(color=MUTED, dash="dot"))])
-    return _json(figure, barmode="group", yaxis=dict(title="Fans", rangemode="tozero"),
-                 yaxis2=dict(title="Page views", overlaying="y", side="right",
-                             rangemode="tozero", showgrid=False))
+    return _json(figure, barmode="group",
+                 yaxis=_counts("Fans", [max(row["presaves"], row["delivered"]) for row in rows]),
+                 yaxis2=_views_axis([row["views"] for row in rows]))
 
 
 def race(rows, race_points):
     """Cumulative pre-saves against days since the pre-save opened, one step line per
     release, from none on the day it opened."""
+    if not any(race_points.get(row["release_id"]) for row in rows):
+        return None
     traces = []
     for row in rows:
         points = [(0, 0)] + race_points.get(row["release_id"], [])
@@ -113,14 +142,17 @@ def race(rows, race_points):
                                  name=row["title"], mode="lines+markers", line_shape="hv"))
     figure = go.Figure(traces)
     return _json(figure, xaxis=dict(title="Days since the pre-save opened"),
-                 yaxis=dict(title="Pre-saves so far", rangemode="tozero"))
+                 yaxis=_counts("Pre-saves so far", [total for t in traces for total in t.y]))
 
 
 def roster(rows):
+    if not any(row["presaves"] for row in rows):
+        return None
     names = [row["name"] for row in rows]
     figure = go.Figure(go.Bar(x=names, y=[row["presaves"] for row in rows],
                               marker_color=ACCENT, name="Pre-saves"))
-    return _json(figure, yaxis=dict(title="Pre-saves", rangemode="tozero"), height=280)
+    return _json(figure, yaxis=_counts("Pre-saves", [row["presaves"] for row in rows]),
+                 height=280)
 
 
 def sparkline(points):

@@ -18,9 +18,9 @@ from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlat
                                      EventDailySource, EventTotalPlace, EventTotalSource)
 from app.platform_table import name as platform_name
 
-VIEW, CLICK, SIGN_IN, PRESAVE, REMINDER, DELIVERED = (
+VIEW, CLICK, SIGN_IN, PRESAVE, REMINDER, STREAM, DELIVERED = (
     "page_view", "platform_click", "authorization_started", "presave_completed",
-    "reminder_signup", "delivered")
+    "reminder_signup", "stream_click", "delivered")
 FUNNEL = [(VIEW, "Page views"), (CLICK, "Platform clicks"), (SIGN_IN, "Sign-ins started"),
           (PRESAVE, "Pre-saves"), (DELIVERED, "Delivered")]
 SERIES_KINDS = [VIEW, PRESAVE, REMINDER, DELIVERED]
@@ -131,6 +131,25 @@ def funnel(totals):
             "reminder_signups": totals.get(REMINDER, 0)}
 
 
+def kpis(totals, released):
+    """The release dashboard's headline numbers for its phase: while the pre-save runs, what
+    the campaign gathers; once the release is out, what release day did with it."""
+    def count(kind, label):
+        return {"kind": kind, "label": label, "count": totals.get(kind, 0)}
+
+    def rate(name, label, part, whole):
+        return {"kind": name, "label": label,
+                "rate": _rate(totals.get(part, 0), totals.get(whole, 0))}
+
+    if not released:
+        return [count(VIEW, "Page views"), count(PRESAVE, "Pre-saves"),
+                rate("conversion", "Pre-saves per page view", PRESAVE, VIEW),
+                count(REMINDER, "Reminder sign-ups")]
+    return [count(DELIVERED, "Delivered"),
+            rate("delivery_rate", "Of the pre-saves delivered", DELIVERED, PRESAVE),
+            count(STREAM, "Stream clicks"), count(PRESAVE, "Pre-saves")]
+
+
 def platforms(release_id, period):
     """Pre-saves per platform, with each platform's share, largest first."""
     stmt = (select(EventDailyPlatform.platform, func.sum(EventDailyPlatform.count))
@@ -211,10 +230,15 @@ def weekly(days, kinds=SERIES_KINDS):
 
 # --- an artist's releases ------------------------------------------------------------------
 
-def artist_report(artist):
+def artist_report(artist, now=None):
     """The artist's releases side by side, oldest first: views, pre-saves, conversion,
     deliveries and growth in pre-saves against the release before; and for each release
-    its cumulative pre-saves by day since its pre-save opened."""
+    its cumulative pre-saves by day since its pre-save opened.
+
+    Growth waits until the release has been open as long as the release before was (or is
+    out, its count final): a pre-save opened minutes ago has not lost 100% of its fans.
+    Until then `growth_from` says when it will be shown."""
+    now = now or now_utc()
     releases = db.session.scalars(select(Release).where(Release.artist_id == artist.id)
                                   .order_by(Release.release_at, Release.id)).all()
     totals = defaultdict(dict)
@@ -228,13 +252,20 @@ def artist_report(artist):
     for release in releases:
         counts = totals.get(release.id, {})
         presaves = counts.get(PRESAVE, 0)
+        comparable_at = None
+        if before is not None:
+            window = before.release_at - before.presave_opens_at
+            comparable_at = min(release.presave_opens_at + window, release.release_at)
+        earlier = totals.get(before.id, {}).get(PRESAVE, 0) if before is not None else 0
+        shown = comparable_at is not None and now >= comparable_at
         rows.append({"release_id": release.id, "title": release.title,
                      "status": release.status, "release_at": release.release_at,
                      "views": counts.get(VIEW, 0), "presaves": presaves,
                      "delivered": counts.get(DELIVERED, 0),
                      "conversion": _rate(presaves, counts.get(VIEW, 0)),
-                     "growth": _rate(presaves - before, before) if before else None})
-        before = presaves
+                     "growth": _rate(presaves - earlier, earlier) if shown else None,
+                     "growth_from": None if shown or not earlier else comparable_at})
+        before = release
     return {"artist_id": artist.id, "name": artist.name, "releases": rows,
             "race": _race(artist, releases)}
 

@@ -8,7 +8,9 @@ from flask import Response, abort, redirect, request, stream_with_context, url_f
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
+from app.models.release import RELEASED
 from app.releases import ledger
+from app.releases.state import state_for
 from app.analytics import exports, figures, queries
 from app.tenants.context import current_scope
 from app.views import assets
@@ -47,7 +49,9 @@ class AnalyticsView(BaseView):
                   "map": figures.city_map(report["cities"]),
                   "trend": figures.trend(series, grain),
                   "referrers": figures.sources(report["referrers"])}
+        released = state_for(release).clock == RELEASED
         return self._page("analytics/release.html", release=release, report=report,
+                          kpis=queries.kpis(report["totals"], released), released=released,
                           charts=charts, period=period, grain=grain, grains=GRAINS,
                           top_cities=report["cities"][:queries.TOP_CITIES],
                           sees_fans=ledger.sees_fans(), error=None)

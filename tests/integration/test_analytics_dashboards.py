@@ -12,7 +12,7 @@ import pytest
 from app.extensions import db
 from app.localtime import frozen
 from app.tenants.context import Scope, scoped
-from tests.analytics_data import PASSWORD, world
+from tests.analytics_data import PASSWORD, new_release, world
 
 ADMIN = "admin@presave.test"
 
@@ -28,6 +28,29 @@ def ids_users(app):
 @pytest.fixture(scope="module")
 def ids(ids_users):
     return ids_users[0]
+
+
+OPENED = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)  # "Moss Two": out on 15 May, no events
+
+
+@pytest.fixture(scope="module")
+def fresh(app, ids):
+    """A second release of Moss Harbour whose pre-save opened at OPENED; nobody came yet."""
+    from app.models import Artist
+
+    with app.app_context(), scoped(Scope.platform("test")):
+        other = db.session.get(Artist, ids["other"])
+        release = new_release(other, "Moss Two", OPENED.replace(tzinfo=None),
+                              datetime(2026, 5, 15))
+        db.session.commit()
+        release_id = release.id
+        db.session.remove()
+    return release_id
+
+
+def kpis(text):
+    return re.findall(r'<div class="kpi" data-kind="([a-z_]+)"><div class="value">([^<]*)</div>',
+                      text)
 
 
 @pytest.fixture
@@ -157,6 +180,46 @@ def test_release_dashboard_shows_the_funnel_platforms_cities_and_trend(as_user, 
     assert bars["Page views"] == [4, 2]
     assert "UTC" in text
     assert re.search(r'<script defer src="/analytics/plotly\.[0-9a-f]{16}\.min\.js">', text)
+
+
+def test_a_live_pre_save_leads_with_views_pre_saves_and_conversion(as_user, ids, fresh):
+    minutes_later = OPENED.replace(minute=10)
+    with frozen(minutes_later):
+        text = as_user("staff_a").get(f"/analytics/release/{fresh}").get_data(as_text=True)
+    assert kpis(text) == [("page_view", "0"), ("presave_completed", "0"), ("conversion", "—"),
+                          ("reminder_signup", "0")]
+
+
+def test_after_release_the_strip_leads_with_delivered_and_stream_clicks(as_user, ids):
+    text = as_user("staff_a").get(f"/analytics/release/{ids['tide']}").get_data(as_text=True)
+    assert kpis(text) == [("delivered", "2"), ("delivery_rate", "66.7%"),
+                          ("stream_click", "0"), ("presave_completed", "3")]
+
+
+def test_charts_without_data_say_so_in_words(as_user, ids, fresh):
+    with frozen(OPENED.replace(minute=10)):
+        text = as_user("staff_a").get(f"/analytics/release/{fresh}").get_data(as_text=True)
+    assert figures(text) == []
+    for words in ("No page views yet: the funnel starts with the first visit to the fan page.",
+                  "No pre-saves yet.", "Nothing to chart yet: no page views, pre-saves",
+                  "No visits from a known place yet."):
+        assert words in text
+    quiet = as_user("staff_a").get(f"/analytics/release/{ids['tide']}?from=2026-05-01"
+                                   "&to=2026-05-03").get_data(as_text=True)
+    assert "Nothing to chart in this period" in quiet and "No pre-saves in this period." in quiet
+
+
+def test_growth_waits_until_the_release_has_been_open_as_long_as_the_one_before(
+        as_user, ids, fresh):
+    """Moss was open 59 days; Moss Two, out after 14, compares once it is out (15 May)."""
+    def moss_two_row(at):
+        with frozen(at):
+            text = as_user("staff_a").get(f"/analytics/artist/{ids['other']}").get_data(
+                as_text=True)
+        return table_rows(text, "release-table")[-1]
+
+    assert moss_two_row(OPENED.replace(minute=10))[-1] == "from 15 May"
+    assert moss_two_row(datetime(2026, 5, 15, tzinfo=timezone.utc))[-1] == "-100.0%"
 
 
 def test_weekly_trend_sums_iso_weeks(as_user, ids):
