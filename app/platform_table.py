@@ -43,11 +43,18 @@ class Endpoints:
 
 @dataclass(frozen=True)
 class IdShape:
-    """How a platform's ids look: a prefix, then ``length`` characters of ``alphabet``."""
+    """How a platform's ids look: a prefix, then ``length`` characters of ``alphabet`` (from
+    ``shortest`` to ``length`` where their length varies)."""
 
     prefix: str
     alphabet: str
     length: int
+    shortest: int | None = None
+
+    def matches(self, text):
+        rest = text[len(self.prefix):] if text.startswith(self.prefix) else None
+        return (rest is not None and (self.shortest or self.length) <= len(rest) <= self.length
+                and all(c in self.alphabet for c in rest))
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class Descriptor:
     search: str  # the search page: {path} is the text quoted as a path, {query} as a query value
     item_url: str | None = None  # an item's web link: {kind} track|album, {id}, {apple} song|album
     artist_url: str | None = None  # an artist's page there, {id} from the artist's platform ids
+    artist_id: IdShape | None = None  # the shape of the {id} in artist_url
+    artist_id_help: str | None = None  # how it looks and where staff find it, for the artist form
     item_id: IdShape | None = None
     track_path: re.Pattern | None = None  # the track id inside a track link's path
     icon: str | None = None  # its simple-icons slug; None: a neutral pair of notes
@@ -89,7 +98,12 @@ TABLE = (
         SPOTIFY, "Spotify", icon="spotify", hosts=("open.spotify.com", "spotify.link"),
         search="https://open.spotify.com/search/{path}",
         item_url="https://open.spotify.com/{kind}/{id}",
-        artist_url="https://open.spotify.com/artist/{id}", item_id=IdShape("", BASE62, 22),
+        artist_url="https://open.spotify.com/artist/{id}",
+        artist_id=IdShape("", BASE62, 22),
+        artist_id_help=(
+            "22 letters and digits, the end of the artist's link "
+            "open.spotify.com/artist/<id> (on Spotify: Share → Copy link to artist)"),
+        item_id=IdShape("", BASE62, 22),
         track_path=re.compile(r"^/(?:intl-[a-z-]+/)?track/([0-9A-Za-z]{22})$"),
         resolver=("spotify", "SPOTIFY"), client="app.platforms.spotify:Spotify",
         endpoints=Endpoints("https://accounts.spotify.com/authorize",
@@ -103,6 +117,9 @@ TABLE = (
         search="https://music.apple.com/search?term={query}",
         item_url="https://music.apple.com/us/{apple}/{id}", item_id=IdShape("1", DIGITS, 9),
         artist_url="https://music.apple.com/us/artist/{id}",
+        artist_id=IdShape("", DIGITS, 12, shortest=1),
+        artist_id_help=(
+            "digits, the end of the artist's link music.apple.com/…/artist/<name>/<id>"),
         track_path=re.compile(r"^/[a-z]{2}/song/(?:[^/]+/)?(\d+)$"), icon="applemusic",
         resolver=("appleMusic", "ITUNES"), client="app.platforms.apple_music:AppleMusic",
         endpoints=Endpoints(None, None, "https://api.music.apple.com/v1",
@@ -115,7 +132,12 @@ TABLE = (
         YOUTUBE_MUSIC, "YouTube Music", hosts=("music.youtube.com", "youtube.com", "youtu.be"),
         search="https://music.youtube.com/search?q={query}",
         item_url="https://music.youtube.com/watch?v={id}",
-        artist_url="https://music.youtube.com/channel/{id}", item_id=IdShape("", URLSAFE, 11),
+        artist_url="https://music.youtube.com/channel/{id}",
+        artist_id=IdShape("UC", URLSAFE, 22),
+        artist_id_help=(
+            "UC and 22 more letters, digits, - or _: the end of the artist's link "
+            "music.youtube.com/channel/<id>"),
+        item_id=IdShape("", URLSAFE, 11),
         icon="youtubemusic", resolver=("youtubeMusic", "YOUTUBE"),
         client="app.platforms.youtube_music:YouTubeMusic",
         endpoints=Endpoints("https://accounts.google.com/o/oauth2/v2/auth",
@@ -130,7 +152,12 @@ TABLE = (
         hosts=tuple(f"music.amazon.{store}" for store in AMAZON_STORES),
         search="https://music.amazon.com/search/{path}",
         item_url="https://music.amazon.com/{kind}s/{id}",
-        artist_url="https://music.amazon.com/artists/{id}", item_id=IdShape("B0", UPPER, 8),
+        artist_url="https://music.amazon.com/artists/{id}",
+        artist_id=IdShape("B0", UPPER, 8),
+        artist_id_help=(
+            "10 capital letters and digits starting with B0, the end of the artist's link "
+            "music.amazon.com/artists/<id>"),
+        item_id=IdShape("B0", UPPER, 8),
         track_path=re.compile(r"^/tracks/([0-9A-Z]{10})$"), resolver=("amazonMusic", "AMAZON"),
         client="app.platforms.amazon_music:AmazonMusic",
         endpoints=Endpoints("https://www.amazon.com/ap/oa", "https://api.amazon.com/auth/o2/token",
@@ -144,7 +171,11 @@ TABLE = (
         TIDAL, "TIDAL", icon="tidal", hosts=("tidal.com",),
         search="https://listen.tidal.com/search?q={query}",
         item_url="https://tidal.com/browse/{kind}/{id}",
-        artist_url="https://tidal.com/browse/artist/{id}", item_id=IdShape("4", DIGITS, 8),
+        artist_url="https://tidal.com/browse/artist/{id}",
+        artist_id=IdShape("", DIGITS, 12, shortest=1),
+        artist_id_help=(
+            "digits, the end of the artist's link tidal.com/browse/artist/<id>"),
+        item_id=IdShape("4", DIGITS, 8),
         track_path=re.compile(r"^/(?:browse/)?track/(\d+)$"), resolver=("tidal", "TIDAL"),
         client="app.platforms.tidal:Tidal",
         endpoints=Endpoints("https://login.tidal.com/authorize",
@@ -157,7 +188,11 @@ TABLE = (
         DEEZER, "Deezer", icon="deezer", hosts=("deezer.com", "deezer.page.link"),
         search="https://www.deezer.com/search/{path}",
         item_url="https://www.deezer.com/{kind}/{id}",
-        artist_url="https://www.deezer.com/artist/{id}", item_id=IdShape("3", DIGITS, 9),
+        artist_url="https://www.deezer.com/artist/{id}",
+        artist_id=IdShape("", DIGITS, 12, shortest=1),
+        artist_id_help=(
+            "digits, the end of the artist's link deezer.com/artist/<id>"),
+        item_id=IdShape("3", DIGITS, 9),
         track_path=re.compile(r"^/(?:[a-z]{2}/)?track/(\d+)$"), resolver=("deezer", "DEEZER"),
         client="app.platforms.deezer:Deezer",
         endpoints=Endpoints("https://connect.deezer.com/oauth/auth.php",

@@ -68,3 +68,26 @@ def track_id(platform, url):
     pattern = DESCRIPTORS[platform].track_path if platform in DESCRIPTORS else None
     found = pattern.match(parts.path.rstrip("/")) if pattern else None
     return found.group(1) if found else None
+
+
+def artist_id(platform, value):
+    """The artist id staff gave for ``platform``, or pasted as the artist's link there (the
+    id is then the link's last part of that shape); None for nothing, ValueError saying how
+    the id looks."""
+    facts = DESCRIPTORS[platform]
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if "/" in text:
+        try:
+            parts = urlsplit(text if "://" in text else f"https://{text}")
+            host = parts.hostname
+        except ValueError:
+            host = None
+        if host and belongs(host, platform):
+            text = next((part for part in reversed(parts.path.split("/"))
+                         if facts.artist_id.matches(part)), text)
+    if not facts.artist_id.matches(text):
+        article = "An" if facts.name[0] in "AEIOU" else "A"
+        raise ValueError(f"{article} {facts.name} artist id is {facts.artist_id_help}")
+    return text
