@@ -9,7 +9,8 @@ from app.localtime import now_utc
 from app.platform_table import APPLE_MUSIC, PLATFORM_KEYS, descriptor
 from app.releases.rules import artwork_url, fan_page_url
 from app.views.public.visitor import place as visitor
-from app.views.public.brands import AA_TEXT, Brand, best_ink, brand, contrast, legible
+from app.views.public.brands import (AA_TEXT, Brand, best_ink, brand, contrast, legible,
+                                     readable_on)
 from app.views.public.known_fan import done_lines, greeting, still_to_ask, theirs_first
 from app.platforms.registry import DIRECT, LINK, REMIND, fan_mode
 from app.views.public.stream import stream_platforms
@@ -186,24 +187,89 @@ class Theme:
     brands: list
 
 
+DEFAULT_COLORS = {"background_color": "#ffffff", "text_color": "#111111",
+                  "primary_color": "#1d1d1f", "accent_color": "#1db954"}
+
+
 def theme(artist, keys=()):
     """The artist's colours, each checked to be #rrggbb (they go into a style block) and paired
     so every text reaches WCAG AA whatever the artist picked: a failing pair falls back."""
-    background = _color(artist.background_color, "#ffffff")
-    text = _color(artist.text_color, "#111111")
+    picked = artist_colors(artist)
+    background, text, primary = picked["background_color"], picked["text_color"], \
+        picked["primary_color"]
     if contrast(text, background) < AA_TEXT:
         text = best_ink(background)
-    primary = _color(artist.primary_color, "#1d1d1f")
-    accent, on_accent = legible(_color(artist.accent_color, "#1db954"))
-    highlight = next((c for c in (_color(artist.accent_color, "#1db954"), primary)
+    accent, on_accent = legible(picked["accent_color"])
+    highlight = next((c for c in (picked["accent_color"], primary)
                       if contrast(c, background) >= AA_TEXT), text)
     return Theme(background=background, text=text, primary=primary, accent=accent,
                  on_accent=on_accent, highlight=highlight, on_highlight=best_ink(highlight),
                  brands=[brand(key) for key in keys])
 
 
+def artist_colors(artist):
+    """The artist's four colours, a default for any that is not #rrggbb."""
+    return {name: _color(getattr(artist, name, None), default)
+            for name, default in DEFAULT_COLORS.items()}
+
+
 def _color(value, default):
     return value if isinstance(value, str) and HEX_COLOR.fullmatch(value) else default
+
+
+INK_NAMES = {"#000000": "black", "#ffffff": "white"}
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A text/background pair of the fan page: as the artist's colours make it, and what the
+    page shows instead when it is below AA."""
+
+    name: str
+    ink: str
+    paper: str
+    instead: str  # what theme() does about it, in words
+
+    @property
+    def ratio(self):
+        return contrast(self.ink, self.paper)
+
+    @property
+    def passes(self):
+        return self.ratio >= AA_TEXT
+
+    @property
+    def words(self):
+        said = f"{self.name} {ratio_text(self.ratio)}"
+        if self.passes:
+            return f"{said} ✓"
+        return (f"{said} — below {AA_TEXT}:1: fans may not read it; the page will "
+                f"{self.instead}")
+
+
+def ratio_text(ratio):
+    """"4.4:1": cut, not rounded, so a pair below 4.5:1 never reads as 4.5:1."""
+    return f"{int(ratio * 10) / 10:.1f}:1"
+
+
+def contrast_pairs(artist):
+    """Each text/background pair of the artist's fan page, measured as theme() measures it."""
+    picked, shown = artist_colors(artist), theme(artist)
+    background, accent = picked["background_color"], picked["accent_color"]
+    on_accent = readable_on(accent)
+
+    def shown_as(ink, paper):
+        return f"{ink} ({ratio_text(contrast(ink, paper))})"
+    fallback = "the primary colour" if shown.highlight == shown.primary else "the text colour"
+    return [
+        Pair("Text on background", picked["text_color"], background,
+             f"show text in {INK_NAMES.get(shown.text, '')} "
+             f"{shown_as(shown.text, shown.background)}"),
+        Pair(f"Accent button text ({INK_NAMES[on_accent]})", on_accent, accent,
+             f"shade the buttons to {shown_as(shown.accent, shown.on_accent)}"),
+        Pair("Accent on background (countdown, outlines)", accent, background,
+             f"use {fallback} there, {shown_as(shown.highlight, shown.background)}"),
+    ]
 
 
 def general_errors(errors, fields, consent_list):
@@ -237,7 +303,12 @@ def context(artist, release, setup, in_app, state=None, known=None):
         greeting=greeting(known) if known is not None and not done else None,
         in_library=[brand(k).name for k in known.delivered] if known and state == STREAM else [],
         countdown=countdown(release, state, zone), meta=share_meta(artist, release, state),
-        artwork=artwork_url(release), theme=theme(artist, [b.brand.key for b in button_list]))
+        artwork=artwork_url(release), avatar=avatar_url(artist),
+        theme=theme(artist, [b.brand.key for b in button_list]))
+
+
+def avatar_url(artist):
+    return url_for("media.file", name=artist.image) if artist.image else None
 
 
 def _signs_in_after_details(artist, button, known=None):

@@ -45,7 +45,7 @@ def setup_for(release):
     cached = _cache_get(key)
     if cached is not None:
         return cached
-    setup = _build(release.label_id, list(release.platforms or []))
+    setup = build(release.label_id, list(release.platforms or []))
     _cache_set(key, setup)
     return setup
 
@@ -57,7 +57,8 @@ def forget_setups():
         conn.delete(key)
 
 
-def _build(label_id, platforms):
+def build(label_id, platforms):
+    """The setup of ``platforms`` for the label, uncached."""
     stored = registry.label_credentials(label_id)  # one query for all the release's platforms
     resolved = {key: registry.resolve(label_id, key, stored) for key in platforms}
     direct = {key: found for key, found in resolved.items() if found.mode == DIRECT}

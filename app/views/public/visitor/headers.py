@@ -32,7 +32,7 @@ def allow_musickit(url, sandbox):
     g.csp_apple = not sandbox
 
 
-def content_security_policy():
+def content_security_policy(frame_ancestors="'none'"):
     origins = sorted(g.get("csp_script_origins", ()))
     nonce = f"'nonce-{csp_nonce()}'"
     # MusicKit talks to Apple's API and opens Apple's sign-in; nothing else leaves the origin.
@@ -41,7 +41,7 @@ def content_security_policy():
         "default-src 'self'", " ".join(["script-src 'self'", nonce, *origins]),
         f"style-src 'self' {nonce}", "img-src 'self' data:", "font-src 'self'",
         " ".join(["connect-src 'self'", *apple]), " ".join(["frame-src", *(apple or ["'none'"])]),
-        "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"])
+        "object-src 'none'", "base-uri 'none'", f"frame-ancestors {frame_ancestors}"])
 
 
 @fan_bp.context_processor
