@@ -1,20 +1,98 @@
-from flask import g
+"""The roster: artists, their branding and the data wrapper on their pages.
+
+The add and edit pages are a branding editor: beside FAB's form, the artist's real fan page at
+phone size, rendered from the unsaved form (preview) with the contrast of each text/background
+pair (contrast), both measured by the fan page's own code (app.views.public.page)."""
+import base64
+from datetime import datetime, time, timedelta
+
+from flask import abort, g, jsonify, make_response, render_template, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access_api, permission_name
+from flask_appbuilder.widgets import FormWidget
+from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import BooleanField, StringField, ValidationError
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from app import validation
 from app.extensions import db
-from app.localtime import all_zones
-from app.models import Artist
-from app.platform_table import PLATFORM_CHOICES
-from app.uploads import store_image
-from app.views.base import PresaveModelView
+from app.localtime import all_zones, now_utc, to_utc
+from app.models import Artist, Label, Release
+from app.models.release import PRESAVE_ACTIVE
+from app.platform_table import DEFAULT_PLATFORMS, DESCRIPTORS, PLATFORM_CHOICES
+from app.platforms.web_links import artist_id
+from app.tenants.context import current_scope
+from app.uploads import MIME_BY_EXT, read_image, store_image
+from app.views.base import PresaveModelView, humane
 from app.views.fields import (ImageUpload, color_field, label_field, mode_field, rule,
                               timezone_field)
+from app.views.public import page
+from app.views.public.setup import build as build_setup
+from app.views.public.speed.page_cache import PAGE_TEMPLATE
+from app.views.public.visitor.headers import content_security_policy, csp_nonce
+from app.releases.state import PRESAVE
 
 PLATFORM_ID_FIELDS = {f"{key}_artist_id": key for key, _ in PLATFORM_CHOICES}
+COLOR_FIELDS = list(page.DEFAULT_COLORS)
+IMAGE_RULES = "JPEG, PNG or WebP, at least 300×300"
+TEXT_INPUT = {"class": "form-control", "autocomplete": "off", "spellcheck": "false"}
+
+LABELS = {
+    "name": "Name", "slug": "Fan page address", "label": "Label", "timezone": "Time zone",
+    "bio": "About the artist", "image": "Artist image", "image_upload": "Artist image",
+    "background_color": "Background colour", "text_color": "Text colour",
+    "accent_color": "Accent colour", "primary_color": "Second colour",
+    "wrapper_enabled": "Ask fans for details", "collect_name": "Ask for their name",
+    "collect_email": "Ask for their email", "collect_phone": "Ask for their mobile number",
+    "consent_email_text": "Consent text for email", "consent_sms_text": "Consent text for SMS",
+    "follow_on_spotify": "Fans who pre-save on Spotify also follow the artist",
+    "platform_ids": "Platform artist ids", "created_at": "Added",
+    **{field: f"{DESCRIPTORS[key].name} artist id" for field, key in PLATFORM_ID_FIELDS.items()},
+}
+DESCRIPTIONS = {
+    "name": "As fans read it on every page",
+    "slug": "The artist's part of every fan page address, /s/<address>/…: lower-case letters, "
+            "digits and single dashes",
+    "timezone": "Where new releases start from; blank: the label's",
+    "bio": "A few words on the artist's own page",
+    "image_upload": f"{IMAGE_RULES}: beside the artist's name on every release page",
+    "background_color": "Behind everything on the fan page",
+    "text_color": "The title and every word on the background",
+    "accent_color": "The pre-save buttons, the countdown and the outlines",
+    "primary_color": "The countdown and outlines use it where the accent does not read on the "
+                     "background",
+    "wrapper_enabled": "Ask fans for the details below before they pre-save",
+    "collect_name": "Off, optional or required", "collect_email": "Off, optional or required",
+    "collect_phone": "Off, optional or required; fans give it for text messages",
+    "consent_email_text": "Beside the unticked box a fan ticks to hear from the artist by email; "
+                          "each consent keeps the words the fan saw",
+    "consent_sms_text": "The same, for text messages, when the page asks for a mobile number",
+    "follow_on_spotify": "Needs the Spotify artist id below",
+}
+
+
+def _platform_description(key):
+    facts = DESCRIPTORS[key]
+    return Markup('{}: {}. <a href="{}" target="_blank" rel="noopener">Find the artist on {}'
+                  '<span class="sr-only"> (opens in a new tab)</span></a>').format(
+        facts.name, facts.artist_id_help, facts.search.format(path="", query=""), facts.name)
+
+
+def _swatch(value):
+    """A colour on the record page: a chip of it beside its hex value."""
+    if not isinstance(value, str) or not validation.COLOR_RE.fullmatch(value):
+        return humane(value)
+    return Markup('<span aria-hidden="true" style="display:inline-block;width:1.2em;height:1.2em;'
+                  'vertical-align:middle;border:1px solid #888;background:{}"></span> {}').format(
+        value, value)
+
+
+def _artist_id_rule(key):
+    return rule(lambda value: artist_id(key, value))
 
 
 def _slug_is_free(form, field):
@@ -25,29 +103,66 @@ def _slug_is_free(form, field):
         raise ValidationError("This slug is already taken; choose another")
 
 
+def _color(name):
+    return color_field(LABELS[name], page.DEFAULT_COLORS[name], DESCRIPTIONS[name])
+
+
+def _image_field():
+    return ImageUpload(LABELS["image_upload"], min_pixels=300,
+                       description=DESCRIPTIONS["image_upload"])
+
+
 def _artist_form_fields():
     fields = {
         "label": label_field(),
-        "slug": StringField("Slug", description="Used in fan page addresses: /s/<slug>/...",
+        "slug": StringField(LABELS["slug"], description=DESCRIPTIONS["slug"],
+                            render_kw=TEXT_INPUT,
                             validators=[rule(validation.slug), _slug_is_free]),
-        "primary_color": color_field("Primary colour", "#1d1d1f"),
-        "accent_color": color_field("Accent colour (buttons)", "#1db954"),
-        "background_color": color_field("Background colour", "#ffffff"),
-        "text_color": color_field("Text colour", "#111111"),
-        "wrapper_enabled": BooleanField("Data wrapper on", default=True, description=(
-            "Ask fans for the details below before they pre-save")),
-        "follow_on_spotify": BooleanField("Also follow the artist on Spotify"),
-        "collect_name": mode_field("Ask for name"),
-        "collect_email": mode_field("Ask for email"),
-        "collect_phone": mode_field("Ask for phone", "off"),
-        "timezone": timezone_field("Time zone", all_zones(), required=False),
-        "image_upload": ImageUpload("Artist image", min_pixels=300,
-                                    description="JPEG, PNG or WebP, at least 300×300"),
+        **{name: _color(name) for name in COLOR_FIELDS},
+        "wrapper_enabled": BooleanField(LABELS["wrapper_enabled"], default=True,
+                                        description=DESCRIPTIONS["wrapper_enabled"]),
+        "follow_on_spotify": BooleanField(LABELS["follow_on_spotify"],
+                                          description=DESCRIPTIONS["follow_on_spotify"]),
+        "collect_name": mode_field(LABELS["collect_name"],
+                                   description=DESCRIPTIONS["collect_name"]),
+        "collect_email": mode_field(LABELS["collect_email"],
+                                    description=DESCRIPTIONS["collect_email"]),
+        "collect_phone": mode_field(LABELS["collect_phone"], "off",
+                                    description=DESCRIPTIONS["collect_phone"]),
+        "timezone": timezone_field(LABELS["timezone"], all_zones(), required=False,
+                                   description=DESCRIPTIONS["timezone"]),
+        "image_upload": _image_field(),
     }
     for name, key in PLATFORM_ID_FIELDS.items():
-        label = dict(PLATFORM_CHOICES)[key]
-        fields[name] = StringField(f"{label} artist id", validators=[Optional()])
+        fields[name] = StringField(LABELS[name], description=_platform_description(key),
+                                   render_kw=TEXT_INPUT,
+                                   validators=[Optional(), _artist_id_rule(key)])
     return fields
+
+
+class PreviewForm(DynamicForm):
+    """What the fan page preview reads of the artist form: the rest does not show there."""
+
+    name = StringField(validators=[Optional(), Length(max=120)])
+    image_upload = _image_field()
+
+
+for _name in COLOR_FIELDS:
+    setattr(PreviewForm, _name, _color(_name))
+
+
+class BrandingFormWidget(FormWidget):
+    """FAB's form, its fields by fieldset, the contrast of the colours under them and a button
+    that shows the unsaved form in the preview beside it."""
+
+    template = "artists/form.html"
+
+    def __call__(self, **kwargs):
+        form = self.template_args["form"]
+        colors = {name: form[name].data for name in COLOR_FIELDS}
+        kwargs.update(color_fields=COLOR_FIELDS,
+                      pairs=page.contrast_pairs(Artist(**colors)))
+        return super().__call__(**kwargs)
 
 
 class ArtistView(PresaveModelView):
@@ -62,14 +177,23 @@ class ArtistView(PresaveModelView):
                     "accent_color", "background_color", "text_color", "wrapper_enabled",
                     "collect_name", "collect_email", "collect_phone", "consent_email_text",
                     "consent_sms_text", "follow_on_spotify", "platform_ids"]
-    form_columns = ["label", "name", "slug", "timezone", "bio", "image_upload", "primary_color",
-                    "accent_color", "background_color", "text_color", "wrapper_enabled",
-                    "collect_name", "collect_email", "collect_phone", "consent_email_text",
-                    "consent_sms_text", "follow_on_spotify", *PLATFORM_ID_FIELDS]
-    add_columns = edit_columns = form_columns
+    label_columns = {**LABELS, "release_count": "Releases", "fan_count": "Fans",
+                     "presave_count": "Pre-saves", "created_at": "Added"}
+    description_columns = DESCRIPTIONS
+    formatters_columns = {name: _swatch for name in COLOR_FIELDS}
+    fieldsets = [
+        ("Artist", {"fields": ["label", "name", "slug", "timezone", "bio"]}),
+        ("Branding", {"fields": ["image_upload", *COLOR_FIELDS]}),
+        ("What fans are asked before they pre-save", {"fields": [
+            "wrapper_enabled", "collect_name", "collect_email", "collect_phone",
+            "consent_email_text", "consent_sms_text", "follow_on_spotify"]}),
+        ("Platform artist ids", {"fields": list(PLATFORM_ID_FIELDS)}),
+    ]
+    add_fieldsets = edit_fieldsets = fieldsets
+    add_columns = edit_columns = [name for _, part in fieldsets for name in part["fields"]]
     add_form_extra_fields = edit_form_extra_fields = _artist_form_fields()
-    label_columns = {"release_count": "Releases", "fan_count": "Fans",
-                     "presave_count": "Pre-saves", "timezone": "Time zone", "created_at": "Added"}
+    add_widget = edit_widget = BrandingFormWidget
+    add_template, edit_template = "artists/add.html", "artists/edit.html"
     search_columns = ["name", "slug"]
     base_order = ("name", "asc")
 
@@ -81,8 +205,8 @@ class ArtistView(PresaveModelView):
     def process_form(self, form, is_created):
         g.artist_extras = {
             "image": form.image_upload.image_bytes,
-            "platform_ids": {key: form[name].data.strip() for name, key in PLATFORM_ID_FIELDS.items()
-                             if (form[name].data or "").strip()},
+            "platform_ids": {key: form[name].data for name, key in PLATFORM_ID_FIELDS.items()
+                             if form[name].data},
         }
 
     def pre_add(self, item):
@@ -97,3 +221,137 @@ class ArtistView(PresaveModelView):
         item.platform_ids = extras.get("platform_ids", {})
         if extras.get("image"):
             item.image = store_image(extras["image"], min_pixels=300)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        widgets = super()._get_add_widget(form, exclude_cols, widgets)
+        widgets["add"].template_args["preview_url"] = url_for(".preview_new")
+        return widgets
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        widgets = super()._get_edit_widget(form, exclude_cols, widgets)
+        pk = request.view_args["pk"]
+        stored = self.datamodel.get(pk)
+        widgets["edit"].template_args.update(preview_url=url_for(".preview", pk=pk),
+                                             current_image=stored.image if stored else None)
+        return widgets
+
+    @expose("/preview/", methods=["POST"])
+    @has_access
+    @permission_name("add")
+    def preview_new(self):
+        """The fan page of the artist being added, from the unsaved form."""
+        return self._preview(None)
+
+    @expose("/preview/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def preview(self, pk):
+        """The fan page of this artist with the unsaved form's branding."""
+        stored = self.datamodel.get(pk)
+        if stored is None:
+            abort(404)
+        return self._preview(stored)
+
+    @expose("/contrast/")
+    @has_access_api
+    @permission_name("list")
+    def contrast(self):
+        """The contrast of each text/background pair the colours make (query: the colour
+        fields), as the fan page measures it."""
+        colors, errors = {}, {}
+        for name in COLOR_FIELDS:
+            try:
+                colors[name] = validation.color(request.args.get(name, page.DEFAULT_COLORS[name]))
+            except ValueError as exc:
+                errors[name] = f"{LABELS[name]}: {exc}"
+        if errors:
+            return jsonify(message=" ".join(errors.values()), errors=errors), 422
+        pairs = page.contrast_pairs(Artist(**colors))
+        response = jsonify(pairs=[{"name": p.name, "ratio": round(p.ratio, 2), "passes": p.passes,
+                                   "words": p.words} for p in pairs])
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    def _preview(self, stored):
+        form = PreviewForm()
+        label = stored.label if stored is not None else _label_for_new_artist()
+        if not form.validate() or label is None:
+            messages = [f"{LABELS.get(name, 'The form')}: {' '.join(errors)}"
+                        for name, errors in form.errors.items()]
+            if label is None:
+                messages.append("Choose the label this artist belongs to first.")
+            return _framed(render_template(
+                "fan/message.html", title="The preview is not updated",
+                message=" ".join(messages), csp_nonce=csp_nonce), 422)
+        artist = _unsaved_artist(form, stored, label)
+        release = _sample_release(artist, stored)
+        try:
+            context = page.context(artist, release, build_setup(label.id, release.platforms),
+                                   None, PRESAVE)
+            if form.image_upload.image_bytes:
+                context["avatar"] = _data_url(form.image_upload.image_bytes)
+            body = render_template(PAGE_TEMPLATE, action="", messages=[],
+                                   csp_nonce=csp_nonce, csrf_token=lambda: "", **context)
+        finally:
+            db.session.rollback()  # nothing of the preview may reach the database
+        return _framed(body, 200)
+
+
+def _label_for_new_artist():
+    scope = current_scope()
+    label_id = scope.label_id if scope is not None and not scope.everything else \
+        request.form.get("label", type=int)
+    return db.session.get(Label, label_id) if label_id else None
+
+
+def _unsaved_artist(form, stored, label):
+    """A transient Artist: the stored one's settings (or the defaults), the form's branding.
+    Its label is set without the relationship's events, so no backref carries it into the
+    session."""
+    artist = Artist(
+        name=form.name.data or (stored.name if stored else "New artist"),
+        slug=stored.slug if stored else "new-artist",
+        image=None if form.image_upload.image_bytes else (stored.image if stored else None),
+        label_id=label.id, **{name: form[name].data for name in COLOR_FIELDS})
+    set_committed_value(artist, "label", label)
+    return artist
+
+
+def _sample_release(artist, stored):
+    """A transient release in pre-save a week before its release: the artist's newest release's
+    title, artwork and platforms, or a stand-in for an artist without one."""
+    newest = db.session.scalars(select(Release).where(Release.artist_id == stored.id)
+                                .order_by(Release.release_at.desc()).limit(1)).first() \
+        if stored is not None else None
+    zone = (stored.timezone if stored else None) or artist.label.timezone or "UTC"
+    now = now_utc()
+    release_local = datetime.combine((now + timedelta(days=7)).date(), time())
+    release = Release(
+        title=newest.title if newest else "Your next release",
+        slug=newest.slug if newest else "next-release",
+        artwork=newest.artwork if newest else None,
+        headline=newest.headline if newest else None,
+        description=newest.description if newest else None,
+        platforms=list(newest.platforms) if newest else list(DEFAULT_PLATFORMS),
+        timezone=zone, release_mode="global", status=PRESAVE_ACTIVE,
+        label_id=artist.label_id, presave_opens_local=release_local - timedelta(days=14),
+        presave_opens_at=now - timedelta(days=7), release_local=release_local,
+        release_at=to_utc(release_local, zone).utc)
+    set_committed_value(release, "artist", artist)
+    return release
+
+
+def _data_url(data):
+    extension, _, _ = read_image(data, min_pixels=300)
+    return f"data:{MIME_BY_EXT[extension]};base64,{base64.b64encode(data).decode()}"
+
+
+def _framed(body, status):
+    """A preview for the editor's frame: the fan pages' policy, framed by this origin only,
+    kept by nobody."""
+    response = make_response(body, status)
+    response.headers["Content-Security-Policy"] = content_security_policy("'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

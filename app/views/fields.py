@@ -1,19 +1,33 @@
 """Form fields shared by the admin views: colour pickers, image uploads, choices, and the empty
 form whose CSRF token guards an action button."""
 from flask import abort
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_wtf.file import FileField
+from markupsafe import Markup
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, Optional
+from wtforms.widgets import TextInput
 
 from app import validation
 from app.models.artist import FIELD_MODES
 from app.uploads import read_image, read_upload
 
 
-class ColorPickerWidget(BS3TextFieldWidget):
-    input_type = "color"
+class ColorHexWidget(TextInput):
+    """The colour as #rrggbb text (what is posted), a colour swatch beside it that the page's
+    script keeps in step with it."""
+
+    def __call__(self, field, **kwargs):
+        text = super().__call__(field, class_="form-control color-hex", maxlength=7,
+                                pattern="#[0-9a-fA-F]{6}", spellcheck="false",
+                                autocomplete="off", placeholder="#rrggbb", **kwargs)
+        value = field._value()
+        swatch = Markup('<input type="color" class="color-swatch" value="{}" data-hex="{}" '
+                        'aria-label="{}: pick">').format(
+            value.lower() if validation.COLOR_RE.fullmatch(value) else field.default,
+            field.id, field.label.text)
+        return Markup('<span class="color-pair">{}{}</span>').format(swatch, text)
 
 
 class ActionForm(DynamicForm):
@@ -25,17 +39,20 @@ def require_csrf():
         abort(400, "The form has expired; reload the page and try again")
 
 
-def color_field(label, default):
-    return StringField(label, default=default, widget=ColorPickerWidget(),
-                       validators=[DataRequired(), _rule(validation.color)])
+def color_field(label, default, description=""):
+    return StringField(label, default=default, widget=ColorHexWidget(), description=description,
+                       validators=[DataRequired("Give a colour as #rrggbb"),
+                                   _rule(validation.color)])
 
 
-def mode_field(label, default="optional"):
-    return SelectField(label, choices=FIELD_MODES, default=default, widget=Select2Widget())
+def mode_field(label, default="optional", description=""):
+    return SelectField(label, choices=FIELD_MODES, default=default, widget=Select2Widget(),
+                       description=description)
 
 
-def timezone_field(label, zones, required=True):
+def timezone_field(label, zones, required=True, description=""):
     return SelectField(label, choices=[(z, z) for z in zones], widget=Select2Widget(),
+                       description=description,
                        validators=[DataRequired()] if required else [Optional()])
 
 
