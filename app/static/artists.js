@@ -1,6 +1,6 @@
 /* The artist form's branding editor: each colour swatch in step with its #rrggbb text, the
-   image's preview, and the fan page preview and contrast list refreshed as a colour or the
-   image changes. The server renders and measures both; this only asks it again. */
+   image's preview, and the fan page preview and contrast list refreshed as a colour, the
+   image or the name changes. The server renders and measures both; this only asks it again. */
 (function () {
   "use strict";
   var HEX = /^#[0-9a-fA-F]{6}$/;
@@ -71,6 +71,9 @@
         refresh();
       });
     });
+
+    var name = form.querySelector("#name");
+    if (name) name.addEventListener("input", refresh);
 
     var image = form.querySelector(".image-input");
     if (image) {

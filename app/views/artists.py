@@ -57,7 +57,7 @@ DESCRIPTIONS = {
     "name": "As fans read it on every page",
     "slug": "The artist's part of every fan page address, /s/<address>/…: lower-case letters, "
             "digits and single dashes",
-    "timezone": "Where new releases start from; blank: the label's",
+    "timezone": "New releases start in this zone",
     "bio": "A few words on the artist's own page",
     "image_upload": f"{IMAGE_RULES}: beside the artist's name on every release page",
     "background_color": "Behind everything on the fan page",
@@ -130,7 +130,8 @@ def _artist_form_fields():
         "collect_phone": mode_field(LABELS["collect_phone"], "off",
                                     description=DESCRIPTIONS["collect_phone"]),
         "timezone": timezone_field(LABELS["timezone"], all_zones(), required=False,
-                                   description=DESCRIPTIONS["timezone"]),
+                                   description=DESCRIPTIONS["timezone"],
+                                   blank="The label's time zone"),
         "image_upload": _image_field(),
     }
     for name, key in PLATFORM_ID_FIELDS.items():

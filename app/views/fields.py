@@ -50,10 +50,18 @@ def mode_field(label, default="optional", description=""):
                        description=description)
 
 
-def timezone_field(label, zones, required=True, description=""):
-    return SelectField(label, choices=[(z, z) for z in zones], widget=Select2Widget(),
-                       description=description,
-                       validators=[DataRequired()] if required else [Optional()])
+NO_ZONE = "-"  # not "": Select2 would show an empty value as its placeholder, without a name
+
+
+def timezone_field(label, zones, required=True, description="", blank=""):
+    """A zone select; not ``required``, it starts with ``blank``, what no zone (None) means."""
+    choices = [(z, z) for z in zones]
+    if required:
+        return SelectField(label, choices=choices, widget=Select2Widget(),
+                           description=description, validators=[DataRequired()])
+    return SelectField(label, choices=[(NO_ZONE, blank), *choices], widget=Select2Widget(),
+                       description=description, validators=[Optional()],
+                       coerce=lambda value: None if value in (NO_ZONE, None) else value)
 
 
 def _rule(check):

@@ -4,6 +4,7 @@ phone without sideways scrolling or serious accessibility violations."""
 import re
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -85,4 +86,20 @@ def test_the_editor_fits_a_phone(editing):
                                                                     "rgb(255, 238, 0)")
     shoot(page, "branding-editor-iphone-13", LOOK_HERE)
     assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") <= 0
+    assert blocking_violations(page) == []
+
+
+def test_a_new_artist_sees_a_stand_in_release_in_its_colours(editing, live_server, tmp_path):
+    page = editing("wide")
+    page.goto(f"{live_server}/artists/add")
+    expect(preview(page).locator("h1.title")).to_have_text("Your next release")
+    page.fill("#name", "Brand New Artist")
+    image = tmp_path / "face.png"
+    Image.new("RGB", (400, 400), (200, 30, 90)).save(image)
+    page.set_input_files("#image_upload", str(image))
+    expect(page.locator(".image-preview")).to_be_visible()
+    expect(preview(page).locator(".artist .avatar")).to_have_attribute(
+        "src", re.compile(r"^data:image/png;base64,"))
+    expect(preview(page).locator(".artist")).to_contain_text("Brand New Artist")
+    shoot(page, "branding-editor-new-wide", LOOK_HERE)
     assert blocking_violations(page) == []

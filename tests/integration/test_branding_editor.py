@@ -182,7 +182,7 @@ def test_a_platform_id_of_the_wrong_shape_is_refused(app, login, unique, field, 
 
 
 def test_a_pasted_artist_link_keeps_its_id(app, login, unique):
-    form = artist_form(unique, spotify_artist_id=(
+    form = artist_form(unique, timezone="-", spotify_artist_id=(
         "https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb?si=abc"),
         apple_music_artist_id="https://music.apple.com/gb/artist/some-name/262836961",
         deezer_artist_id=" 27 ")
@@ -191,6 +191,7 @@ def test_a_pasted_artist_link_keeps_its_id(app, login, unique):
         artist = db.session.scalars(select(Artist).where(Artist.slug == form["slug"])).one()
         assert artist.platform_ids == {"spotify": "4Z8W4fKeB5YxbusRsdQVPb",
                                        "apple_music": "262836961", "deezer": "27"}
+        assert artist.timezone is None  # its releases start in the label's zone
         db.session.delete(artist)
         db.session.commit()
 
