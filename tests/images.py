@@ -1,6 +1,15 @@
-"""Image files for upload tests that need no real pixels."""
+"""Image files for upload tests: real small images, and headers that need no real pixels."""
+import io
 import struct
 import zlib
+
+from PIL import Image
+
+
+def image_bytes(size=(800, 800), kind="PNG"):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 90)).save(buffer, kind)
+    return buffer.getvalue()
 
 
 def png_claiming(width, height):

@@ -2,19 +2,12 @@
 import io
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Artist
 from app.tenants.context import Scope, scoped
-from tests.images import png_claiming
-
-
-def image_bytes(size=(800, 800), kind="PNG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 90)).save(buffer, kind)
-    return buffer.getvalue()
+from tests.images import image_bytes, png_claiming
 
 
 def artist_form(unique, **changes):
@@ -74,3 +67,34 @@ def test_a_slug_taken_by_another_label_is_refused(app, login):
     assert response.status_code == 422
     assert "This slug is already taken" in response.get_data(as_text=True)
     assert count_artists(app, "neon-tide") == 1
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("spotify_artist_id", "abc123", "A Spotify artist id is 22 letters and digits"),
+    ("apple_music_artist_id", "adele", "An Apple Music artist id is digits"),
+    ("youtube_music_artist_id", "UCshort", "A YouTube Music artist id is UC and 22 more"),
+    ("deezer_artist_id", "https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb",
+     "A Deezer artist id is digits"),
+])
+def test_a_platform_id_of_the_wrong_shape_is_refused(app, login, unique, field, value, message):
+    form = artist_form(unique, **{field: value})
+    response = login("staff@northwind.test").post("/artists/add", data=form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context(), scoped(Scope.platform()):
+        assert db.session.scalar(select(Artist.id).where(Artist.slug == form["slug"])) is None
+
+
+def test_a_pasted_artist_link_keeps_its_id(app, login, unique):
+    form = artist_form(unique, timezone="-", spotify_artist_id=(
+        "https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb?si=abc"),
+        apple_music_artist_id="https://music.apple.com/gb/artist/some-name/262836961",
+        deezer_artist_id=" 27 ")
+    assert login("staff@northwind.test").post("/artists/add", data=form).status_code == 302
+    with app.app_context(), scoped(Scope.platform()):
+        artist = db.session.scalars(select(Artist).where(Artist.slug == form["slug"])).one()
+        assert artist.platform_ids == {"spotify": "4Z8W4fKeB5YxbusRsdQVPb",
+                                       "apple_music": "262836961", "deezer": "27"}
+        assert artist.timezone is None  # its releases start in the label's zone
+        db.session.delete(artist)
+        db.session.commit()

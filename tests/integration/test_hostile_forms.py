@@ -239,3 +239,16 @@ def test_the_signed_out_account_forms(app, client, path, field, value):
     response = post(client, path, {"username": "x", "password": "y", "email": "a@b.c",
                                    field: HOSTILE[value]})
     assert_answered(response, app, PresaveUser, before)
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["name", "accent_color", "label"])
+def test_the_artist_forms_preview(app, login, field, value):
+    """The preview stores nothing, whatever it is sent."""
+    fields = {"background_color": "#101820", "text_color": "#f5f5f5",
+              "primary_color": "#1b2a4a", "accent_color": "#ff0000", "name": "Hostile",
+              "label": "1", field: HOSTILE[value]}
+    before = rows(app, Release)
+    response = post(login("admin@presave.test"), "/artists/preview/", fields)
+    assert_answered(response, app, Artist, rows(app, Artist))
+    assert rows(app, Release) == before
