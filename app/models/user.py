@@ -28,6 +28,7 @@ class PresaveUser(User):
     totp_secret_sealed: Mapped[str | None] = mapped_column(Text)
     totp_enabled_at = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # the admin's times; None: the label's
 
     label = relationship("Label", foreign_keys=[label_id])
     artist = relationship("Artist", foreign_keys=[artist_id])

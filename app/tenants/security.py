@@ -7,21 +7,22 @@ sign in, and a user with two-factor sign-in gives a code after the password, on 
 """
 import time
 
-from flask import current_app, flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, make_response, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.forms import DynamicForm
-from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.forms import LoginForm_db, UserInfoEdit
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView, UserInfoEditView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from flask_login import current_user, login_user
 from werkzeug.security import check_password_hash
-from wtforms import StringField
-from wtforms.validators import DataRequired
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Optional
 
 from app.extensions import db
+from app.localtime import all_zones
 from app.models import PresaveUser
 from app.tenants import accounts
 from app.tenants.context import Scope, set_request_scope
@@ -44,11 +45,13 @@ class PresaveUserDBModelView(UserDBModelView):
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "label",
                     "artist"]
     user_show_fieldsets = [
-        ("User info", {"fields": ["username", "roles", "label", "artist", "two_factor_on"]}),
+        ("User info", {"fields": ["username", "roles", "label", "artist", "timezone",
+                                  "two_factor_on"]}),
         ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
     ]
-    label_columns = {"two_factor_on": "Two-factor sign-in"}
-    formatters_columns = {"two_factor_on": lambda on: "On" if on else "Off"}
+    label_columns = {"two_factor_on": "Two-factor sign-in", "timezone": "Time zone"}
+    formatters_columns = {"two_factor_on": lambda on: "On" if on else "Off",
+                          "timezone": lambda zone: zone or "Your label's"}
     show_template = "security/user_info.html"
 
     @expose("/add", methods=["GET", "POST"])
@@ -162,9 +165,50 @@ class PresaveSecurityApi(SecurityApi):
         return super().login()
 
 
+class UserInfoForm(UserInfoEdit):
+    timezone = SelectField(
+        "Time zone", validators=[Optional()], render_kw={"class": "form-control"},
+        description="The zone the admin shows you times in; blank: your label's (UTC for the "
+                    "platform admin).")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [("", "My label's zone"), *((z, z) for z in all_zones())]
+
+
+class PresaveUserInfoEditView(UserInfoEditView):
+    """A user's own name and time zone (the profile's "Edit user")."""
+
+    class_permission_name = "UserInfoEditView"  # the roles' permission and the address keep
+    route_base = "/userinfoeditview"            # FAB's names
+    form = UserInfoForm
+    form_title = "Your details"
+    message = "Your details were saved"
+
+    def form_get(self, form):
+        super().form_get(form)
+        form.timezone.data = form.timezone.data or ""
+
+    @expose("/form", methods=["POST"])
+    @has_access
+    def this_form_post(self):
+        answer = make_response(super().this_form_post())
+        if answer.status_code == 200:  # the form again, with what was wrong
+            g.form_rejected = True
+        return answer
+
+    def form_post(self, form):
+        user = self.appbuilder.sm.get_user_by_id(g.user.id)
+        form.populate_obj(user)
+        user.timezone = user.timezone or None
+        self.appbuilder.sm.update_user(user)
+        flash(self.message, "info")
+
+
 class PresaveSecurityManager(SecurityManager):
     user_model = PresaveUser
     userdbmodelview = PresaveUserDBModelView
+    userinfoeditview = PresaveUserInfoEditView
     authdbview = PresaveAuthDBView
     security_api = PresaveSecurityApi
 

@@ -14,10 +14,13 @@ EMPTY = "—"
 
 
 def viewer_zone():
-    """The zone the reader's times are shown in: their label's (UTC for the platform admin)."""
-    label = getattr(getattr(g, "user", None), "label", None)
+    """The zone the reader's times are shown in: their own choice (Your details), else their
+    label's, else UTC (the platform admin)."""
+    user = getattr(g, "user", None)
+    label = getattr(user, "label", None)
+    chosen = getattr(user, "timezone", None) or (label.timezone if label is not None else None)
     try:
-        return zone(label.timezone) if label is not None else timezone.utc
+        return zone(chosen) if chosen else timezone.utc
     except ValueError:
         return timezone.utc
 

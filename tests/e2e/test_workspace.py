@@ -87,3 +87,11 @@ def test_every_list_reads_as_words_and_fits(signed_in, live_server, ledger_relea
         cells = page.locator("table td").all_inner_texts()
         assert cells and [c for c in cells if re.search(RAW, c.strip())] == [], path
         _check(page, f"list{path.replace('/', '-').rstrip('-')}-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_your_details_page_offers_the_time_zone(signed_in, live_server, size):
+    page = signed_in("staff@harbor.test", size)
+    page.goto(f"{live_server}/userinfoeditview/form")
+    assert page.locator("select#timezone option").first.inner_text() == "My label's zone"
+    _check(page, f"your-details-{size}")
