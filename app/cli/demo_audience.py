@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from app.analytics import geoip
 from app.crypto import keyring
 from app.extensions import db
-from app.jobs.analytics import insert_events, record_deliveries
+from app.jobs.analytics import count_deliveries, insert_events
 from app.localtime import now_utc
 from app.models import Authorization, Consent, Event, Fan, PreSave, Release
 from app.models.fan import EMAIL_MARKETING, RELEASE_REMINDER
@@ -74,7 +74,7 @@ class Visit:
 
 def populate(artists, fans=DEMO_FANS, echo=print):
     """Give each demo artist without an audience its share of ``fans``; returns how many
-    artists got one now. Ends with the session removed (the deliveries' job's own)."""
+    artists got one now."""
     waiting = [artist for artist in artists if not _has_audience(artist)]
     if fans <= 0 or not waiting:
         return 0
@@ -86,7 +86,7 @@ def populate(artists, fans=DEMO_FANS, echo=print):
         for start in range(0, len(events), BATCH):
             insert_events(events[start:start + BATCH])
         echo(f"  {name}: {share} fans, {len(events)} events")
-    record_deliveries(None)  # the `delivered` events, from the ledger, as the cron makes them
+    count_deliveries()  # the `delivered` events, from the ledger, as the cron makes them
     return len(waiting)
 
 

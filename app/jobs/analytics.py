@@ -243,11 +243,19 @@ def record_deliveries(label_id=None):
     conn = redis_connection()
     since = conn.get(DELIVERED_WATERMARK)
     since = datetime.fromisoformat(since.decode()) - DELIVERED_MARGIN if since else None
+    return count_deliveries(
+        since, lambda last: conn.set(DELIVERED_WATERMARK, last.isoformat()))
+
+
+def count_deliveries(since=None, counted_up_to=None):
+    """The `delivered` events not made yet, for deliveries from ``since`` (None: all);
+    ``counted_up_to(instant)`` after each batch. Returns how many it made."""
     total = 0
     while rows := _uncounted_deliveries(since):
         insert_events([_delivered_event(row) for row in rows])
         total += len(rows)
-        conn.set(DELIVERED_WATERMARK, rows[-1].delivered_at.isoformat())
+        if counted_up_to is not None:
+            counted_up_to(rows[-1].delivered_at)
         if len(rows) < DELIVERED_BATCH:
             break
     return total

@@ -67,8 +67,9 @@ def test_release_night_from_a_phone_or_a_desk(signed_in, live_server, ledger_rel
     assert page.locator(".ledger-fans tbody tr").count() == 9
 
 
-LISTS = ("/artists/list/", "/releases/list/", "/fans/list/", "/presaves/list/", "/consents/list/",
-         "/label-users/list/")
+# The releases like the ones these tests make: others store titles such as '[1, {"a": 2}]'.
+LISTS = ("/artists/list/", "/releases/list/?_flt_0_title=Flow Song", "/fans/list/",
+         "/presaves/list/", "/consents/list/", "/label-users/list/")
 RAW = r"^(None|True|False)$|\[|\]|\d\d:\d\d:\d\d\.\d"
 
 
@@ -86,7 +87,7 @@ def test_every_list_reads_as_words_and_fits(signed_in, live_server, ledger_relea
         assert page.locator("h1").count() == 1, path
         cells = page.locator("table td").all_inner_texts()
         assert cells and [c for c in cells if re.search(RAW, c.strip())] == [], path
-        _check(page, f"list{path.replace('/', '-').rstrip('-')}-{size}")
+        _check(page, f"list{path.split('?')[0].replace('/', '-').rstrip('-')}-{size}")
 
 
 @pytest.mark.parametrize("size", SIZES)

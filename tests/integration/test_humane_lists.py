@@ -24,7 +24,10 @@ def test_every_list_and_record_page_reads_as_words(app, login, active_release, u
     fan.get(sandbox_decision(fan, going.headers["Location"]))
     owner = login("owner@northwind.test")
     for path, title in LISTS.items():
-        page = owner.get(path).get_data(as_text=True)
+        # releases like the one this test gives a fan: other tests store titles such as
+        # '[1, {"a": 2}]' on purpose, faithfully shown but not what this test looks for
+        query = "?_flt_0_title=Flow Song" if path == "/releases/list/" else ""
+        page = owner.get(path + query).get_data(as_text=True)
         assert re.search(rf">\s*{re.escape(title)}\s*<", page), path
         assert "List " not in page[:page.find("<table")], path
         found = cells(page)
@@ -64,5 +67,5 @@ def test_lists_carry_their_title_as_the_page_heading_and_the_facts_staff_look_fo
     assert '<span class="label label-default">Pending</span>' in presaves
     artists = owner.get("/artists/list/").get_data(as_text=True)
     assert all(re.search(rf">{h}\s*<", artists) for h in ("Releases", "Fans", "Pre-saves"))
-    releases = owner.get("/releases/list/").get_data(as_text=True)
+    releases = owner.get("/releases/list/?_flt_0_title=Midnight").get_data(as_text=True)
     assert '<img class="list-thumb" src="/media/' in releases
