@@ -37,6 +37,14 @@ def _invite(page, live_server, email):
     page.wait_for_url(lambda url: not url.endswith("/label-users/add"))
 
 
+def _invited(open_page, live_server, inbox, email, size="wide"):
+    """The link of the invitation Northwind's label admin sends ``email`` from the browser."""
+    admin = open_page(size)
+    _sign_in(admin, live_server, OWNER, DEMO_PASSWORDS[OWNER])
+    _invite(admin, live_server, email)
+    return link_in(inbox.to(email)[-1])
+
+
 def _set_password(page, live_server, link, password=PASSWORD):
     page.goto(f"{live_server}{path_of(link)}")
     page.fill("#password", password)
@@ -48,13 +56,9 @@ def _set_password(page, live_server, link, password=PASSWORD):
 @pytest.mark.parametrize("size", ("wide", "iphone-13"))
 def test_invited_by_email_then_the_link_is_spent(open_page, live_server, smtp_server, people,
                                                  unique, size):
-    inbox = smtp_server()
     email = f"{unique('journey')}@{MAIL_DOMAIN}"
     people.append(email)
-    admin = open_page(size)
-    _sign_in(admin, live_server, OWNER, DEMO_PASSWORDS[OWNER])
-    _invite(admin, live_server, email)
-    link = link_in(inbox.to(email)[-1])
+    link = _invited(open_page, live_server, smtp_server(), email, size)
 
     invitee = open_page(size)
     _set_password(invitee, live_server, link)
@@ -67,13 +71,9 @@ def test_invited_by_email_then_the_link_is_spent(open_page, live_server, smtp_se
 
 
 def test_an_expired_invitation_says_so(app, open_page, live_server, smtp_server, people, unique):
-    inbox = smtp_server()
     email = f"{unique('late')}@{MAIL_DOMAIN}"
     people.append(email)
-    admin = open_page("wide")
-    _sign_in(admin, live_server, OWNER, DEMO_PASSWORDS[OWNER])
-    _invite(admin, live_server, email)
-    link = link_in(inbox.to(email)[-1])
+    link = _invited(open_page, live_server, smtp_server(), email)
     with app.app_context(), scoped(Scope.platform("test")):
         user_id = db.session.scalar(db.select(PresaveUser.id).where(PresaveUser.email == email))
         db.session.execute(update(AccountToken).where(AccountToken.user_id == user_id).values(
@@ -90,11 +90,8 @@ def test_a_forgotten_password_is_reset_from_the_sign_in_page(open_page, live_ser
     inbox = smtp_server()
     email = f"{unique('forgot')}@{MAIL_DOMAIN}"
     people.append(email)
-    admin = open_page("wide")
-    _sign_in(admin, live_server, OWNER, DEMO_PASSWORDS[OWNER])
-    _invite(admin, live_server, email)
     person = open_page("iphone-13")
-    _set_password(person, live_server, link_in(inbox.to(email)[-1]))
+    _set_password(person, live_server, _invited(open_page, live_server, inbox, email))
     person.goto(f"{live_server}/login/")
     person.get_by_role("link", name="Forgot your password?").click()
     person.fill("#email", email)
