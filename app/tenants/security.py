@@ -45,13 +45,11 @@ class PresaveUserDBModelView(UserDBModelView):
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "label",
                     "artist"]
     user_show_fieldsets = [
-        ("User info", {"fields": ["username", "roles", "label", "artist", "timezone",
-                                  "two_factor_on"]}),
+        ("User info", {"fields": ["username", "roles", "label", "artist", "two_factor_on"]}),
         ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
     ]
-    label_columns = {"two_factor_on": "Two-factor sign-in", "timezone": "Time zone"}
-    formatters_columns = {"two_factor_on": lambda on: "On" if on else "Off",
-                          "timezone": lambda zone: zone or "Your label's"}
+    label_columns = {"two_factor_on": "Two-factor sign-in"}
+    formatters_columns = {"two_factor_on": lambda on: "On" if on else "Off"}
     show_template = "security/user_info.html"
 
     @expose("/add", methods=["GET", "POST"])
