@@ -134,6 +134,9 @@ class Config:
     SMTP_STARTTLS = env_bool("SMTP_STARTTLS", True)
     MAIL_FROM = env("MAIL_FROM", "Presave <presave@localhost>")
     SMS_PROVIDER = env("SMS_PROVIDER", "app.messaging.sms:LogOnlySms")
+    # The development mail catcher's Maildir (set by `python run.py` when it starts one): the
+    # admin's "Outbox (development)" page reads it. Never in production.
+    MAIL_CATCHER_DIR = None if PRESAVE_ENV == "production" else env("MAIL_CATCHER_DIR")
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = env("RATELIMIT_LOGIN", "10 per minute")
     # Accounts: invitation and password-reset links, and the lock after repeated failures
@@ -175,5 +178,6 @@ class TestConfig(Config):
     FAN_PAGE_RECHECK_MS = 0
     SMTP_HOST = None  # tests start their own SMTP server and point at it
     SMS_PROVIDER = "app.messaging.sms:LogOnlySms"
+    MAIL_CATCHER_DIR = str(INSTANCE_DIR / "outbox")  # the Outbox page exists; tests fill it
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False

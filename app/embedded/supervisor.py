@@ -1,4 +1,6 @@
-"""`python run.py`: web, one RQ worker with the scheduler and one `rq cron`, supervised.
+"""`python run.py`: web, one RQ worker with the scheduler and one `rq cron`, supervised; with
+SMTP_HOST unset, also the development mail catcher (app.embedded.mail_catcher), which every
+process then sends its email to.
 
 Ctrl-C (or SIGTERM) stops all of them; if one dies, the others are stopped too. Each line
 in the terminal starts with the process that wrote it. The access log goes to
@@ -41,13 +43,33 @@ def redis_url():
 LOG_DIR = INSTANCE_DIR / "logs"
 
 
-def commands(url, host, port, quiet=False):
-    """The command lines; ``quiet``: the access log to a file, warnings only from RQ."""
+MAIL_DIR = INSTANCE_DIR / "outbox"
+
+
+def mail_port():
+    """The catcher's port when this run starts one (SMTP_HOST unset), else None: 1025 (or
+    MAIL_CATCHER_PORT) when free, otherwise any free port."""
+    if os.environ.get("SMTP_HOST") or os.environ.get("PRESAVE_ENV") == "production":
+        return None
+    wanted = int(os.environ.get("MAIL_CATCHER_PORT", "1025"))
+    for port in (wanted, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    return None
+
+
+def commands(url, host, port, quiet=False, mail=None):
+    """The command lines; ``quiet``: the access log to a file, warnings only from RQ;
+    ``mail``: the mail catcher's port, when it runs."""
     bin_dir = Path(sys.executable).parent
     queues = ["release", "delivery", "default", "links", "analytics"]
     access_log = str(LOG_DIR / "access.log") if quiet else "-"
     level = "WARNING" if quiet else "INFO"
-    return {
+    lines = {
         "web": [str(bin_dir / "gunicorn"), "--bind", f"{host}:{port}", "--workers",
                 os.environ.get("WEB_CONCURRENCY", "2"), "--access-logfile", access_log,
                 "--access-logformat", ACCESS_LOG_FORMAT, "--log-level", level.lower(),
@@ -58,12 +80,19 @@ def commands(url, host, port, quiet=False):
         "cron": [str(bin_dir / "rq"), "cron", "--url", url, "--logging-level", level.lower(),
                  str(BASE_DIR / "app" / "jobs" / "cron.py")],
     }
+    if mail:
+        lines["mail"] = [sys.executable, "-m", "app.embedded.mail_catcher", "--port", str(mail),
+                         "--dir", str(MAIL_DIR)]
+    return lines
 
 
-def child_env(url, host, port, quiet=False):
+def child_env(url, host, port, quiet=False, mail=None):
     # TZ=UTC: rq 3's cron strings follow the process's local time (STYLE.md, R1/R2).
     env = {**os.environ, "REDIS_URL": url, "TZ": "UTC", "FAB_UPDATE_PERMS": "false",
            "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://{host}:{port}")}
+    if mail:  # every process sends its email to the catcher, and the admin shows what it kept
+        env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(mail), SMTP_STARTTLS="false",
+                   MAIL_CATCHER_DIR=str(MAIL_DIR))
     if quiet:
         env.setdefault("LOG_LEVEL", "WARNING")
     return env
@@ -110,9 +139,12 @@ def stop(children):
             os.killpg(child.pid, signal.SIGKILL)
 
 
-def banner(host, port):
+def banner(host, port, mail=None):
     lines = [f"\nPresave is running at http://{host}:{port}/", "Demo logins:"]
     lines += [f"  {email:<24} {password:<12} {role}" for email, password, role in LOGINS]
+    if mail:
+        lines.append(f"Email goes to the mail catcher on 127.0.0.1:{mail}: read it under "
+                     f"Platform → Outbox (development), http://{host}:{port}/outbox/")
     lines.append("Press Ctrl-C to stop web, worker and cron.\n")
     with _printing:
         print("\n".join(lines), flush=True)
@@ -123,13 +155,13 @@ def main(argv=None):
     verbose = "--verbose" in argv or os.environ.get("PRESAVE_VERBOSE") == "1"
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "5000")
-    url = redis_url()
-    env = child_env(url, host, port, quiet=not verbose)
+    url, mail = redis_url(), mail_port()
+    env = child_env(url, host, port, quiet=not verbose, mail=mail)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     children = {name: start(name, argv, env)
-                for name, argv in commands(url, host, port, quiet=not verbose).items()}
+                for name, argv in commands(url, host, port, not verbose, mail).items()}
     if wait_until_answering(host, port, children["web"]):
-        banner(host, port)
+        banner(host, port, mail)
         if not verbose:
             print(f"(Requests are logged to {LOG_DIR / 'access.log'}; `python run.py --verbose` "
                   "shows them here, with every job.)\n", flush=True)

@@ -1,0 +1,92 @@
+"""The development mail catcher: `python run.py` without SMTP_HOST sends real SMTP to a local
+aiosmtpd server that keeps every message, and the platform admin reads them on the Outbox."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.embedded import caught_mail, supervisor
+from tests.smtp_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def catcher(app, monkeypatch):
+    """A catcher process started as run.py starts it, keeping into the app's outbox folder;
+    the app's SMTP settings point at it."""
+    directory, port = app.config["MAIL_CATCHER_DIR"], free_port()
+    shutil.rmtree(directory, ignore_errors=True)
+    argv = supervisor.commands("redis://unused", "127.0.0.1", "0", mail=port)["mail"]
+    process = subprocess.Popen([*argv[:-1], directory], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    assert "Mail catcher on" in process.stdout.readline()
+    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
+                       "SMTP_STARTTLS": False}.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield directory
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def caught_soon(directory, count=1):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        mails = caught_mail.caught(directory)
+        if len(mails) >= count:
+            return mails
+        time.sleep(0.05)
+    raise AssertionError("the catcher kept nothing")
+
+
+def test_a_reset_email_is_kept_and_shown_on_the_outbox(app, catcher, login):
+    response = app.test_client().post("/account/forgot", data={"email": "staff@harbor.test"})
+    assert response.status_code == 200
+    (mail,) = caught_soon(catcher)
+    assert mail.subject == "Reset your Presave password"
+    assert mail.to == "staff@harbor.test"
+    admin = login("admin@presave.test")
+    listing = admin.get("/outbox/").get_data(as_text=True)
+    assert "Reset your Presave password" in listing and "staff@harbor.test" in listing
+    shown = admin.get(f"/outbox/{mail.key}").get_data(as_text=True)
+    assert "/account/reset/" in shown  # the plain text, link and all
+    assert admin.get(f"/outbox/{mail.key}/html").status_code == 404  # no HTML part
+    assert admin.get("/outbox/not-a-key").status_code == 404
+
+
+def test_only_the_platform_admin_reads_the_outbox(app, catcher, login):
+    for email in ("owner@northwind.test", "staff@northwind.test", "artist@northwind.test"):
+        response = login(email).get("/outbox/")
+        assert response.status_code in (302, 403), email
+    assert app.test_client().get("/outbox/").status_code == 302  # to the sign-in
+
+
+def test_production_refuses_the_catcher(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "app.embedded.mail_catcher", "--port",
+                           str(free_port()), "--dir", str(tmp_path)], cwd=ROOT,
+                          env={**os.environ, "PRESAVE_ENV": "production"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "set SMTP_HOST to a real mail server" in done.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_run_py_starts_the_catcher_only_without_a_mail_server(monkeypatch):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.delenv("PRESAVE_ENV", raising=False)
+    port = supervisor.mail_port()
+    env = supervisor.child_env("redis://x", "127.0.0.1", "5000", mail=port)
+    assert (env["SMTP_HOST"], env["SMTP_PORT"], env["SMTP_STARTTLS"]) == (
+        "127.0.0.1", str(port), "false")
+    assert env["MAIL_CATCHER_DIR"] == str(supervisor.MAIL_DIR)
+    assert "mail" in supervisor.commands("redis://x", "127.0.0.1", "5000", mail=port)
+    monkeypatch.setenv("SMTP_HOST", "mail.example.org")
+    assert supervisor.mail_port() is None
+    monkeypatch.delenv("SMTP_HOST")
+    monkeypatch.setenv("PRESAVE_ENV", "production")
+    assert supervisor.mail_port() is None
+    assert "mail" not in supervisor.commands("redis://x", "127.0.0.1", "5000")
