@@ -8,10 +8,17 @@ from aiosmtpd.smtp import AuthResult
 
 
 class Inbox:
-    """The aiosmtpd handler: every message received, parsed, with its envelope recipients."""
+    """The aiosmtpd handler: every message received, parsed, with its envelope recipients.
+    ``refuse[address] = "550 5.1.1 …"`` answers that address's RCPT so (a bounce, a deferral)."""
 
     def __init__(self):
-        self.messages = []
+        self.messages, self.refuse = [], {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)

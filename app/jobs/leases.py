@@ -1,4 +1,5 @@
-"""Leases on pre-save rows: who may act on a row, until when, and conditional outcomes.
+"""Leases on ledger rows (pre-saves, message recipients): who may act on a row, until when,
+and conditional outcomes.
 
 A batch claims up to N due rows in one statement (PostgreSQL: the inner SELECT
 takes FOR UPDATE SKIP LOCKED, so concurrent batches split the rows; SQLite
@@ -7,7 +8,7 @@ outcome is written only while the row is still in progress under the same
 lease token, so a row whose lease was recovered and handed to another worker is
 never counted twice.
 
-Core statements bypass the tenant hook: every caller names the release (and so
+Core statements bypass the tenant hook: every caller names the release or message (and so
 the label) explicitly.
 """
 import secrets
@@ -23,59 +24,91 @@ from app.models.presave import IN_PROGRESS, PENDING, SAVE
 LEASE_SECONDS = 300  # longer than a batch may run (its RQ job_timeout is shorter)
 
 
+class Leases:
+    """The leases of one ledger table: a model with state, next_attempt_at, leased_until,
+    lease_token and updated_at, whose waiting rows are in state ``waiting``."""
+
+    def __init__(self, model, waiting):
+        self.model, self.waiting = model, waiting
+
+    def due(self, now):
+        """Waiting rows whose next attempt has come (a row without a time is never due)."""
+        return (self.model.state == self.waiting) & (self.model.next_attempt_at <= now)
+
+    def claim(self, conditions, limit, seconds=LEASE_SECONDS):
+        """(token, ids, leased_until) for up to ``limit`` due rows that meet ``conditions``,
+        now in progress under ``token``, the longest due first."""
+        model, now, token = self.model, now_utc(), secrets.token_hex(16)
+        until = now + timedelta(seconds=seconds)
+        chosen = (select(model.id).where(*conditions, self.due(now))
+                  .order_by(model.next_attempt_at, model.id).limit(limit))
+        if db.engine.dialect.name == "postgresql":
+            chosen = chosen.with_for_update(skip_locked=True)
+        # Choose the ids once, then claim them: as a subquery of the UPDATE, PostgreSQL may
+        # re-run the LIMIT per outer row on a table without statistics and lease every due row.
+        ids = db.session.execute(chosen).scalars().all()
+        if not ids:
+            return token, [], until
+        claimed = db.session.execute(
+            update(model)
+            .where(model.id.in_(ids), model.state == self.waiting)
+            .values(state=IN_PROGRESS, leased_until=until, lease_token=token, updated_at=now)
+            .returning(model.id)
+            .execution_options(synchronize_session=False)).scalars().all()
+        return token, sorted(claimed), until
+
+    def settle_many(self, ids, token, **values):
+        """Write the same outcome to those rows that are still ours, in one statement; how
+        many."""
+        model = self.model
+        values.setdefault("updated_at", now_utc())
+        result = db.session.execute(
+            update(model)
+            .where(model.id.in_(ids), model.state == IN_PROGRESS, model.lease_token == token)
+            .values(leased_until=None, lease_token=None, **values)
+            .execution_options(synchronize_session=False))
+        return result.rowcount
+
+    def recover(self, now=None):
+        """Rows in progress whose lease ran out (a dead worker) wait again; the count."""
+        now, model = now or now_utc(), self.model
+        result = db.session.execute(
+            update(model)
+            .where(model.state == IN_PROGRESS, model.leased_until < now)
+            .values(state=self.waiting, leased_until=None, lease_token=None, updated_at=now,
+                    **{_error_column(model): "lease_expired"})
+            .execution_options(synchronize_session=False))
+        return result.rowcount
+
+
+def _error_column(model):
+    return "last_error" if hasattr(model, "last_error") else "reason"
+
+
+PRESAVES = Leases(PreSave, PENDING)
+
+
 def due(now):
-    """Pending rows whose next attempt has come (a row without a time is never due)."""
-    return (PreSave.state == PENDING) & (PreSave.next_attempt_at <= now)
+    """Pending pre-saves whose next attempt has come."""
+    return PRESAVES.due(now)
 
 
 def lease(release_id, platform, limit, action=SAVE, seconds=LEASE_SECONDS):
-    """(token, ids, leased_until) for up to ``limit`` due rows now in progress under ``token``."""
-    now, token = now_utc(), secrets.token_hex(16)
-    until = now + timedelta(seconds=seconds)
-    chosen = (select(PreSave.id)
-              .where(PreSave.release_id == release_id, PreSave.platform == platform,
-                     PreSave.action == action, due(now))
-              .order_by(PreSave.next_attempt_at, PreSave.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        chosen = chosen.with_for_update(skip_locked=True)
-    # Choose the ids once, then claim them: as a subquery of the UPDATE, PostgreSQL may
-    # re-run the LIMIT per outer row on a table without statistics and lease every due row.
-    ids = db.session.execute(chosen).scalars().all()
-    if not ids:
-        return token, [], until
-    claimed = db.session.execute(
-        update(PreSave)
-        .where(PreSave.id.in_(ids), PreSave.state == PENDING)
-        .values(state=IN_PROGRESS, leased_until=until, lease_token=token, updated_at=now)
-        .returning(PreSave.id)
-        .execution_options(synchronize_session=False)).scalars().all()
-    return token, sorted(claimed), until
+    """(token, ids, leased_until) for up to ``limit`` due pre-saves of one release, platform
+    and action, now in progress under ``token``."""
+    return PRESAVES.claim([PreSave.release_id == release_id, PreSave.platform == platform,
+                           PreSave.action == action], limit, seconds)
 
 
 def settle(presave_id, token, **values):
-    """Write an outcome if the row is still ours; False when the lease was lost."""
+    """Write an outcome if the pre-save is still ours; False when the lease was lost."""
     return settle_many([presave_id], token, **values) == 1
 
 
 def settle_many(presave_ids, token, **values):
-    """Write the same outcome to those rows that are still ours, in one statement; how many."""
-    values.setdefault("updated_at", now_utc())
-    result = db.session.execute(
-        update(PreSave)
-        .where(PreSave.id.in_(presave_ids), PreSave.state == IN_PROGRESS,
-               PreSave.lease_token == token)
-        .values(leased_until=None, lease_token=None, **values)
-        .execution_options(synchronize_session=False))
-    return result.rowcount
+    return PRESAVES.settle_many(presave_ids, token, **values)
 
 
 def recover_stale_leases(now=None):
-    """Rows in progress whose lease ran out (a dead worker) go back to pending; the count."""
-    now = now or now_utc()
-    result = db.session.execute(
-        update(PreSave)
-        .where(PreSave.state == IN_PROGRESS, PreSave.leased_until < now)
-        .values(state=PENDING, leased_until=None, lease_token=None, updated_at=now,
-                last_error="lease_expired")
-        .execution_options(synchronize_session=False))
-    return result.rowcount
+    """Pre-saves in progress whose lease ran out (a dead worker) go back to pending."""
+    return PRESAVES.recover(now)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from app.releases import rules as release_rules, signals as release_signals
 from app.releases.state import behind_the_clock
 from app.extensions import db
-from app.jobs import health, links as link_jobs, opening_notices, release_day, schedule
+from app.jobs import (health, links as link_jobs, messages, opening_notices, release_day,
+                      schedule)
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -31,6 +32,7 @@ def reconcile(label_id=None):
     for release in stale:
         release_rules.archive(release, "clock")
     recovered = release_day.recover_stale_leases(now)
+    messages_recovered = messages.RECIPIENTS.recover(now)
     db.session.commit()  # release-day jobs read the statuses and rows committed here
     for release in due:
         link_jobs.schedule_planned(release)
@@ -44,7 +46,9 @@ def reconcile(label_id=None):
     return {"advanced": len(due), "archived": len(stale), "released": len(released),
             "leases_recovered": recovered, "release_days_started": started,
             "link_lookups": link_jobs.enqueue_due(now),
-            "opening_notices": opening_notices.enqueue_due(now)}
+            "opening_notices": opening_notices.enqueue_due(now),
+            "message_leases_recovered": messages_recovered,
+            "message_batches": messages.enqueue_due(now)}
 
 
 @tenant_job

@@ -1,6 +1,10 @@
-"""Release-day messages to fans who asked for a reminder: what they say and how they go out.
+"""Messages to fans and people: what they say and how they go out.
 
-- reminder.py: the message (artist, title, fan page link, unsubscribe line), email or SMS.
+- reminder.py: the outgoing message's shape; the release-day reminder (email or SMS).
+- automations.py: the messages tied to a release's stages, their defaults, who may get them.
+- templates.py: staff's words with {merge_fields} (Jinja's sandbox), HTML of them, SMS sizes.
+- suppression.py, unsubscribe.py: the artist's list of addresses never written to again, and
+  the one-click unsubscribe link every message carries.
 - smtp.py: SMTP from the SMTP_* settings, one connection per batch.
 - sms.py: the SMS provider interface and its log-only default.
 - outbox.py: one batch's sender over both channels.
@@ -21,6 +25,11 @@ class NotConfigured(MessagingError):
 
 class Refused(MessagingError):
     """This message cannot go out (no contact, an address the server refuses): give up."""
+
+
+class Bounced(Refused):
+    """The receiving server refused the address for good (a 5xx answer to RCPT): give up and
+    never write to it again."""
 
 
 class Unavailable(MessagingError):

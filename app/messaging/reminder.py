@@ -17,6 +17,8 @@ class Message:
     subject: str
     text: str
     unsubscribe_url: str | None = None  # none: an account email, nothing to unsubscribe from
+    html: str | None = None  # an email's HTML part, beside the text
+    one_click: bool = False  # unsubscribe_url takes RFC 8058's one-click POST
 
 
 def reminder_for(presave, link):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from app.messaging import NotConfigured, Refused, Unavailable
+from app.messaging import Bounced, NotConfigured, Refused, Unavailable
 
 TIMEOUT = 20  # seconds per SMTP command
 
@@ -39,11 +39,12 @@ class Mailer:
         self.settings, self.smtp = settings, None
 
     def send(self, message):
+        """Send one message; its Message-ID."""
         email = build_email(self.settings.sender, message)
         try:
             self._connection().send_message(email)
-        except smtplib.SMTPRecipientsRefused:
-            raise Refused("not sent: the mail server refused the fan's address") from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise refused(exc.recipients) from None
         except smtplib.SMTPAuthenticationError:
             self.close()
             raise NotConfigured(f"not sent: {self.settings.host} refused the login "
@@ -52,6 +53,7 @@ class Mailer:
             self.close()
             raise Unavailable(f"mail server {self.settings.host} failed: "
                               f"{type(exc).__name__}") from None
+        return email["Message-ID"]
 
     def _connection(self):
         if self.smtp is None:
@@ -77,13 +79,26 @@ class Mailer:
                 smtp.close()
 
 
+def refused(answers):
+    """What a refused RCPT means: for good (5xx, a hard bounce) or for now (4xx)."""
+    code, text = next(iter(answers.values()), (550, b""))
+    said = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()
+    if 400 <= code < 500:
+        return Unavailable(f"the mail server deferred the address: {said}")
+    return Bounced(f"bounced: the mail server refused the address ({said})")
+
+
 def build_email(sender, message):
     email = EmailMessage()
     email["From"], email["To"], email["Subject"] = sender, message.to, message.subject
     email["Date"], email["Message-ID"] = formatdate(), make_msgid(domain=_domain(sender))
     if message.unsubscribe_url:
         email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+        if message.one_click:
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.text)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
     return email
 
 

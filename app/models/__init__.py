@@ -16,6 +16,8 @@ from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlat
                                     EventTotalPlatformCountry, EventTotalSource)
 from app.models.fan_source import FanSource  # noqa: F401
 from app.models.opening_notice import OpeningNotice  # noqa: F401
+from app.models.message import (Automation, AutomationDay, Message,  # noqa: F401
+                                MessageRecipient, Suppression)
 
 
 def _count_of(model):

@@ -7,6 +7,8 @@ EMAIL_MARKETING, SMS_MARKETING = "email_marketing", "sms_marketing"
 RELEASE_REMINDER = "release_reminder"  # the one message a fan asks for; not marketing
 PRESAVE_OPENS = "presave_opens"  # one message when a Coming Soon release's pre-save opens
 ERASED = "Erased at the fan's request"
+# How a fan took a consent back: on their own page, by a message's unsubscribe link, by STOP.
+ON_FAN_PAGE, BY_UNSUBSCRIBE_LINK, BY_SMS_STOP = "fan page", "email unsubscribe link", "SMS STOP"
 CONSENT_PURPOSES = [(EMAIL_MARKETING, "Email marketing"), (SMS_MARKETING, "SMS marketing"),
                     (RELEASE_REMINDER, "Release-day reminder"),
                     (PRESAVE_OPENS, "Pre-save opening notice")]
@@ -51,5 +53,6 @@ class Consent(ArtistOwned, Model):
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     given_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     withdrawn_at = mapped_column(UTCDateTime)
+    withdrawn_via: Mapped[str | None] = mapped_column(String(40))  # WITHDRAWN_VIA's words
 
     fan = relationship("Fan", back_populates="consents")

@@ -8,9 +8,11 @@ from sqlalchemy import delete, select, update
 from app.crypto import keyring
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import Authorization, Consent, FanSource, OpeningNotice, PreSave, Release
+from app.models import (Authorization, Consent, FanSource, MessageRecipient, OpeningNotice,
+                        PreSave, Release)
 from app.models.authorization import ACTIVE
 from app.models.fan import ERASED
+from app.models.message import QUEUED
 from app.models.presave import CANCELLED, PENDING
 from app.platform_table import name
 from app.platforms.errors import PlatformError
@@ -79,6 +81,9 @@ def erase(fan):
         .values(state=CANCELLED, last_error=ERASED.lower(), authorization_id=None))
     db.session.execute(update(PreSave).where(PreSave.fan_id == fan.id)
                        .values(authorization_id=None))
+    db.session.execute(update(MessageRecipient).where(
+        MessageRecipient.fan_id == fan.id, MessageRecipient.state == QUEUED)
+        .values(state=CANCELLED, reason=f"not sent: {ERASED.lower()}"))
     for model in (Authorization, Consent, FanSource, OpeningNotice):
         db.session.execute(delete(model).where(model.fan_id == fan.id))
     for column in ("name", "email", "phone", "city", "timezone"):

@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from app.localtime import now_utc
-from app.messaging.sms import SmsProvider
 from app.models import Artist, Consent, Fan, PreSave, Release
 from app.presaves import record as presaves
 from tests.release_day_runs import (age_retries, ctx, reconcile_once, release_now as due_now,
                                      remind_me, rows, run_release_day)
+from tests.sms_gateway import PATH as SMS_PATH, RecordingSms
 from tests.smtp_server import Login
 
 BASE = "http://presave.test"
@@ -32,16 +32,6 @@ def texting_fan(app, slug, phone="+4915112345678", withdrawn=False):
                             withdrawn_at=now_utc() if withdrawn else None))
         presaves.record_presave(release, fan, "deezer")
         session.commit()
-
-
-class RecordingSms(SmsProvider):
-    """A provider that keeps what it was asked to send (a test's stand-in for a gateway)."""
-
-    sent = []
-
-    def send(self, to, text):
-        self.sent.append((to, text))
-        return f"rec-{len(self.sent)}"
 
 
 def test_a_reminder_is_one_email_with_the_link_and_the_unsubscribe_line(
@@ -84,7 +74,7 @@ def test_without_an_smtp_host_the_reminder_waits_with_a_plain_reason(
 
 
 def test_sms_reminders_go_through_the_provider(app, active_release, monkeypatch):
-    monkeypatch.setitem(app.config, "SMS_PROVIDER", f"{__name__}:RecordingSms")
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", SMS_PATH)
     RecordingSms.sent.clear()
     slug = active_release()
     texting_fan(app, slug)
@@ -119,7 +109,7 @@ def test_in_production_the_log_only_sms_sends_nothing(app, active_release, monke
 
 
 def test_a_withdrawn_reminder_is_cancelled_not_sent(app, active_release, monkeypatch):
-    monkeypatch.setitem(app.config, "SMS_PROVIDER", f"{__name__}:RecordingSms")
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", SMS_PATH)
     RecordingSms.sent.clear()
     slug = active_release()
     texting_fan(app, slug, withdrawn=True)

@@ -1,5 +1,6 @@
 """Public routes: fan pages (/s/...), uploaded media, the health check."""
-from app.views.public import fan_me, fan_pages, fan_requests, notify, presave, privacy  # noqa: F401  (they add their routes to fan_bp)
+from app.views.public import (fan_me, fan_pages, fan_requests, notify, presave,  # noqa: F401
+                              privacy, unsubscribe)  # (they add their routes to fan_bp)
 from app.views.public.blueprint import fan_bp
 from app.views.public.health import health_bp
 from app.views.public.media import media_bp

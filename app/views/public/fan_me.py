@@ -4,6 +4,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.localtime import now_utc
+from app.models.fan import ON_FAN_PAGE
 from app.models import Authorization, Consent, PreSave, Release
 from app.models.authorization import ACTIVE, REVOKED
 from app.models.presave import CANCELLED, PENDING
@@ -44,7 +45,7 @@ def withdraw_consent(artist_slug, consent_id):
     consent = db.session.scalars(select(Consent).where(
         Consent.id == consent_id, Consent.fan_id == fan.id)).first() or abort(404)
     if consent.withdrawn_at is None:
-        consent.withdrawn_at = now_utc()
+        consent.withdrawn_at, consent.withdrawn_via = now_utc(), ON_FAN_PAGE
         db.session.commit()
     flash("Done: you won't get these messages any more.", "fan-success")
     return redirect(url_for("fan.me", artist_slug=artist.slug))

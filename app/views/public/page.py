@@ -9,8 +9,8 @@ from app.localtime import now_utc
 from app.platform_table import APPLE_MUSIC, PLATFORM_KEYS, descriptor
 from app.releases.rules import artwork_url, fan_page_url
 from app.views.public.visitor import place as visitor
-from app.views.public.brands import (AA_TEXT, Brand, best_ink, brand, contrast, legible,
-                                     readable_on)
+from app.colors import AA_TEXT, best_ink, contrast, legible, readable_on
+from app.views.public.brands import Brand, brand
 from app.views.public.known_fan import done_lines, greeting, still_to_ask, theirs_first
 from app.platforms.registry import DIRECT, LINK, REMIND, fan_mode
 from app.views.public.stream import stream_platforms

@@ -32,6 +32,9 @@ from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_release
 from app.views.public.setup import setup_for
 from app.models.fan import RELEASE_REMINDER
+from app.jobs import messages as message_jobs
+from app.messaging import automations
+from app.models.message import THANK_YOU
 from app.presaves.wrapper import WRAPPER_KEYS, WrapperInput, read as read_wrapper
 
 log = logging.getLogger(__name__)
@@ -144,6 +147,15 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
     return remember_fan(redirect(page), artist, fan)
 
 
+def _thank(release, fan, platform):
+    """The thank-you automation: the fan's row on the release's message, its batch at its time
+    (the minute reconciler is the safety net)."""
+    row = automations.queue(THANK_YOU, release, fan, platform)
+    if row is not None:
+        db.session.flush()
+        message_jobs.put_at(release.label_id, row.message_id, row.next_attempt_at)
+
+
 def _count(release, platform, grant, created):
     """A new pre-save counts once: completed with a grant, else a reminder sign-up."""
     if created:
@@ -161,6 +173,8 @@ def _apple_grant(fan):
 
 def _record(release, fan, platform, grant):
     presave, created = presaves.record_presave(release, fan, platform, grant)
+    if created:
+        _thank(release, fan, platform)
     flash(_outcome_message(release, platform, presave, created, grant), "fan-success")
     if grant is not None and not presaves.grant_outlives(platform, grant.granted_at, release):
         flash(f"Heads-up: {PLATFORM_NAMES[platform]} permissions expire before this release is "

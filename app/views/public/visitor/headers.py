@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 
 from app.views.public.visitor import csrf as fan_csrf
 from app.views.public.blueprint import fan_bp
+from app.views.public.unsubscribe import one_click
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -52,6 +53,8 @@ def _template_helpers():
 @fan_bp.before_request
 def _check_csrf():
     """Every form under /s/ carries the visitor's token (the admin's FlaskForms check their own)."""
+    if request.endpoint == "fan.unsubscribe" and one_click():
+        return  # the mail client posts without a cookie: the signed link is the credential
     if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True) \
             and not fan_csrf.valid(request.form.get("csrf_token")):
         raise CSRFError("The form has expired; reload the page and try again")

@@ -1,0 +1,264 @@
+"""Messages to fans go out: each recipient a ledger row, leased in batches like release day's
+pre-saves (app.jobs.leases), checked again when its time comes, sent, and marked.
+
+send_batch(label_id, message_id) leases due rows of one message and handles them one at a
+time. Before a send it looks again: a fan erased or without the consent is cancelled, an
+address on the artist's suppression list is suppressed, an SMS in the fan's quiet hours
+waits until 08:00 there, and an automation claims the fan's one message about the release
+for the day (another automation that day is cancelled). The row is marked right after the
+send, under its lease: a worker that dies between the two causes that one message to go at
+most once more, never to be lost. A hard bounce suppresses the address.
+
+enqueue_due(now) is the minute reconciler's: a batch for each message with rows due.
+"""
+import logging
+import time
+from datetime import datetime, timedelta, time as clock
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.jobs import schedule, throttle
+from app.jobs.leases import Leases
+from app.jobs.runtime import tenant_job
+from app.localtime import now_utc, to_utc, zone
+from app.messaging import Bounced, NotConfigured, Refused, Unavailable, suppression
+from app.messaging.automations import consented, contact
+from app.messaging.compose import compose
+from app.messaging.outbox import Outbox
+from app.messaging.reminder import fan_me_url
+from app.messaging.templates import TemplateProblem
+from app.messaging.unsubscribe import link as unsubscribe_link
+from app.models import AutomationDay, MessageRecipient
+from app.models.message import (BLAST, BOUNCED, CANCELLED, FAILED, HARD_BOUNCE, IN_PROGRESS,
+                                ITS_OUT, QUEUED, SENT, SMS, SUPPRESSED)
+from app.platform_table import name as platform_name
+from app.releases.rules import artwork_url, fan_page_url
+
+log = logging.getLogger(__name__)
+
+QUEUE = "messages"
+RECIPIENTS = Leases(MessageRecipient, QUEUED)
+BATCH_SIZE = 100
+DEADLINE = 200  # seconds into a batch after which no message starts (the lease lasts 300)
+SEND_MARGIN = timedelta(seconds=60)  # a lease with less left than this sends nothing more
+NOT_CONFIGURED_WAIT = timedelta(hours=1)
+QUIET_FROM, QUIET_UNTIL = 21, 8  # no SMS from 21:00 to 08:00 in the fan's zone
+
+
+def enqueue_due(now):
+    """A batch for every message with rows due (a lost job, a retry, a thank-you's delay)."""
+    due = db.session.execute(
+        select(MessageRecipient.label_id, MessageRecipient.message_id)
+        .where(RECIPIENTS.due(now)).distinct()).all()
+    for label_id, message_id in due:
+        put(label_id, message_id, now)
+    return len(due)
+
+
+def put(label_id, message_id, now=None):
+    """A batch of the message now (once per message and minute)."""
+    schedule.put(QUEUE, send_batch, label_id, message_id,
+                 job_id=f"message-{message_id}-{schedule.minute_of(now or now_utc())}")
+
+
+def put_at(label_id, message_id, at):
+    """A batch of the message at ``at`` (once per message and minute)."""
+    schedule.put(QUEUE, send_batch, label_id, message_id, at=at,
+                 job_id=f"message-{message_id}-at-{schedule.minute_of(at)}")
+
+
+@tenant_job
+def send_batch(label_id, message_id, batch_size=BATCH_SIZE):
+    """Lease due rows of the message, ``batch_size`` at a time, and send them, until none is
+    due or the batch has run DEADLINE seconds. Counts by outcome."""
+    deadline, counts = time.monotonic() + DEADLINE, {}
+    with Outbox(current_app.config) as outbox:
+        while time.monotonic() < deadline:
+            token, ids, _ = RECIPIENTS.claim([MessageRecipient.message_id == message_id],
+                                             batch_size)
+            db.session.commit()
+            if not ids:
+                break
+            for recipient_id in ids:
+                kind = _handle(recipient_id, token, outbox, deadline)
+                db.session.commit()
+                counts[kind] = counts.get(kind, 0) + 1
+            if counts.get("not_configured"):
+                break  # the channel is down for everyone: the rows wait their hour
+    if counts:
+        log.info("message %s: %s", message_id, counts)
+    return counts
+
+
+def _handle(recipient_id, token, outbox, deadline):
+    """Check, send and mark one leased row; the outcome's name."""
+    row = db.session.scalar(
+        select(MessageRecipient).where(
+            MessageRecipient.id == recipient_id, MessageRecipient.state == IN_PROGRESS,
+            MessageRecipient.lease_token == token,
+            MessageRecipient.leased_until > now_utc() + SEND_MARGIN)
+        .execution_options(populate_existing=True))
+    if row is None:
+        return "lease_lost"
+    if time.monotonic() > deadline:
+        return _settle(row, token, "retry", reason="batch ran out of time", at=now_utc(),
+                       counts=False)
+    refused = _refusal(row)
+    if refused is not None:
+        return _settle(row, token, *refused)
+    wait = _quiet_hours(row)
+    if wait is not None:
+        return _settle(row, token, "retry", at=wait, counts=False,
+                       reason="waiting for 08:00 in the fan's time zone (no texts at night)")
+    if not _claim_the_day(row):
+        return _settle(row, token, CANCELLED, reason="the fan already got a message about "
+                                                     "this release today")
+    return _send(row, token, outbox)
+
+
+def _refusal(row):
+    """(state, reason=…) when the row must not be sent, else None."""
+    fan, message = row.fan, row.message
+    if fan.erased_at is not None:
+        return CANCELLED, "not sent: the fan erased their data"
+    if not consented(fan, message.kind, row.channel):
+        return CANCELLED, "not sent: the fan has no consent for this (withdrawn or never given)"
+    address = contact(fan, row.channel)
+    if not address:
+        return CANCELLED, f"not sent: the fan left no {'phone' if row.channel == SMS else 'email'}"
+    listed = suppression.suppressed(fan.artist_id, row.channel, address)
+    if listed:
+        return SUPPRESSED, f"not sent: the address is on the artist's suppression list ({listed})"
+    return None
+
+
+def _quiet_hours(row):
+    """For an SMS at night in the fan's zone (else the release's, else UTC): the next 08:00
+    there, as a UTC instant; None when it may go now."""
+    if row.channel != SMS:
+        return None
+    name = row.fan.timezone or (row.release.timezone if row.release else None) or "UTC"
+    try:
+        tz = zone(name)
+    except ValueError:
+        name, tz = "UTC", zone("UTC")
+    local = now_utc().astimezone(tz)
+    if QUIET_UNTIL <= local.hour < QUIET_FROM:
+        return None
+    day = local.date() if local.hour < QUIET_UNTIL else local.date() + timedelta(days=1)
+    return to_utc(datetime.combine(day, clock(QUIET_UNTIL)), name).utc
+
+
+def _claim_the_day(row):
+    """An automation's claim on the fan's one message about its release today (the fan's
+    day); True when this row holds it (a re-run after a crash holds it already)."""
+    if row.message.kind == BLAST or row.release_id is None:
+        return True
+    day = _fan_day(row)
+    try:
+        with db.session.begin_nested():
+            db.session.add(AutomationDay(label_id=row.label_id, artist_id=row.artist_id,
+                                         fan_id=row.fan_id, release_id=row.release_id,
+                                         day=day, recipient_id=row.id))
+    except IntegrityError:
+        holder = db.session.scalar(select(AutomationDay.recipient_id).where(
+            AutomationDay.fan_id == row.fan_id, AutomationDay.release_id == row.release_id,
+            AutomationDay.day == day))
+        return holder == row.id
+    db.session.commit()  # the claim stands before the message goes
+    return True
+
+
+def _fan_day(row):
+    name = row.fan.timezone or row.release.timezone
+    try:
+        return now_utc().astimezone(zone(name)).date().isoformat()
+    except ValueError:
+        return now_utc().date().isoformat()
+
+
+def _release_claim(row):
+    db.session.execute(delete(AutomationDay).where(AutomationDay.recipient_id == row.id)
+                       .execution_options(synchronize_session=False))
+
+
+def _send(row, token, outbox):
+    try:
+        outgoing = compose_for(row)
+        provider_id = outbox.send(outgoing)
+    except NotConfigured as exc:
+        _release_claim(row)
+        _settle(row, token, "retry", reason=str(exc), at=now_utc() + NOT_CONFIGURED_WAIT,
+                counts=False)
+        return "not_configured"
+    except Bounced as exc:
+        suppression.suppress(row.fan, row.channel, contact(row.fan, row.channel), HARD_BOUNCE)
+        return _settle(row, token, BOUNCED, reason=str(exc))
+    except (Refused, TemplateProblem) as exc:
+        return _settle(row, token, FAILED, reason=str(exc))
+    except Unavailable as exc:
+        _release_claim(row)
+        return _settle(row, token, "retry", reason=str(exc))
+    return _settle(row, token, SENT, provider_id=provider_id)
+
+
+def compose_for(row):
+    """The row's message, written out for its fan (also the preview's and the test send's)."""
+    message, fan, release = row.message, row.fan, row.release
+    artist = message.artist or fan.artist
+    page = fan_page_url(release) if release is not None else None
+    fields = merge_fields(artist, release, fan, row.platform, page,
+                          unsubscribe_link(artist.slug, row.id))
+    action = None
+    if release is not None:
+        action = (("Listen now", fields["stream_url"]) if message.kind == ITS_OUT
+                  else ("Open the page", page))
+    return compose(message, row.channel, contact(fan, row.channel), fields,
+                   artwork=_absolute(artwork_url(release)) if release is not None else None,
+                   me_url=fan_me_url(artist), action=action)
+
+
+def merge_fields(artist, release, fan, platform, page, unsubscribe_url):
+    """The values every template may use, for one fan."""
+    first = (fan.name or "").split()[0] if (fan.name or "").strip() else ""
+    return {
+        "fan_first_name": first,
+        "artist_name": artist.name,
+        "release_title": release.title if release is not None else "",
+        "release_date_local": (f"{release.release_local:%A %-d %B %Y, %H:%M} ({release.timezone})"
+                               if release is not None else ""),
+        "fan_page_url": page or "",
+        "stream_url": f"{page}/go/{platform}" if page and platform else (page or ""),
+        "platform_name": platform_name(platform) if platform else "your streaming service",
+        "unsubscribe_url": unsubscribe_url,
+    }
+
+
+def _absolute(path):
+    if not path:
+        return None
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def _settle(row, token, outcome, reason=None, provider_id=None, at=None, counts=True):
+    """Write the row's outcome under its lease; the outcome's name (lease_lost when another
+    worker holds the row now)."""
+    now = now_utc()
+    attempts = (row.attempts or 0) + (1 if counts else 0)
+    if outcome == "retry":
+        if attempts >= throttle.MAX_ATTEMPTS:
+            outcome, reason = FAILED, f"gave up after {attempts} attempts: {reason}"
+            values = dict(state=FAILED, attempts=attempts, reason=reason)
+        else:
+            values = dict(state=QUEUED, attempts=attempts, reason=reason,
+                          next_attempt_at=at or now + timedelta(
+                              seconds=throttle.backoff(attempts)))
+    else:
+        values = dict(state=outcome, attempts=attempts, reason=reason)
+        if outcome == SENT:
+            values.update(sent_at=now, provider_id=provider_id)
+    written = RECIPIENTS.settle_many([row.id], token, updated_at=now, **values)
+    return outcome if written else "lease_lost"

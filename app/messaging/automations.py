@@ -1,0 +1,162 @@
+"""The automations: messages tied to a release's stages, per artist (defaults below, each
+editable or off), and who may get each of them.
+
+queue(kind, release, fan, …) puts a fan on the release's message of that kind as a ledger
+row (app.models.message.MessageRecipient), due after the automation's delay; the send job
+(app.jobs.messages) checks everything again when the row's time comes: consent, erasure,
+suppression and the one-a-day cap.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import Automation, Message, MessageRecipient
+from app.models.fan import EMAIL_MARKETING, PRESAVE_OPENS, RELEASE_REMINDER, SMS_MARKETING
+from app.models.message import (BLAST, EMAIL, FOLLOW_UP, ITS_OUT, OPENS, QUEUED, RECONSENT,
+                                SMS, THANK_YOU)
+
+
+@dataclass(frozen=True)
+class Settings:
+    kind: str
+    enabled: bool
+    delay_minutes: int
+    subject: str
+    body: str
+    sms_body: str | None
+
+
+_HI = "Hi{% if fan_first_name %} {fan_first_name}{% endif %},\n\n"
+DEFAULTS = {
+    THANK_YOU: Settings(
+        THANK_YOU, True, 5, "You pre-saved “{release_title}” by {artist_name}",
+        _HI + "Thanks for pre-saving “{release_title}” by {artist_name}. It comes out on "
+              "{release_date_local}, and we take care of the rest that day.\n\n"
+              "Everything about the release is on its page:\n{fan_page_url}\n",
+        "Thanks for pre-saving “{release_title}” by {artist_name}! Out {release_date_local}: "
+        "{fan_page_url}"),
+    ITS_OUT: Settings(
+        ITS_OUT, True, 0, "“{release_title}” by {artist_name} is out now",
+        _HI + "“{release_title}” by {artist_name} is out now. Listen on {platform_name}:\n"
+              "{stream_url}\n",
+        "“{release_title}” by {artist_name} is out now: {stream_url}"),
+    OPENS: Settings(
+        OPENS, True, 0, "Pre-save “{release_title}” by {artist_name} now",
+        _HI + "The pre-save for “{release_title}” is open. One tap and it's in your library "
+              "the moment it's out:\n{fan_page_url}\n",
+        "Pre-save “{release_title}” by {artist_name} now: {fan_page_url}"),
+    FOLLOW_UP: Settings(
+        FOLLOW_UP, False, 7 * 24 * 60, "Thanks for listening to “{release_title}”",
+        _HI + "“{release_title}” has been out a week. Thanks for being there from the start. "
+              "There is more from {artist_name} on the page:\n{fan_page_url}\n",
+        "Thanks for listening to “{release_title}” by {artist_name}: {fan_page_url}"),
+    RECONSENT: Settings(
+        RECONSENT, True, 0, "Tap once to keep your pre-save of “{release_title}”",
+        _HI + "{platform_name} ends the permission you gave before “{release_title}” comes "
+              "out on {release_date_local}. Tap once to renew it, and the release still lands "
+              "in your library:\n{fan_page_url}\n",
+        "Keep your pre-save of “{release_title}”: tap once to renew it {fan_page_url}"),
+}
+NAMES = {THANK_YOU: "Thank you", ITS_OUT: "It's out", OPENS: "Pre-save opens",
+         FOLLOW_UP: "Follow-up", RECONSENT: "Re-consent", BLAST: "Blast"}
+
+# The consents that let a message of a kind go out on a channel (any one of them will do):
+# the fan's ask for the release's messages, or the channel's marketing consent.
+CONSENTS = {
+    THANK_YOU: {EMAIL: (RELEASE_REMINDER, EMAIL_MARKETING), SMS: (RELEASE_REMINDER, SMS_MARKETING)},
+    ITS_OUT: {EMAIL: (RELEASE_REMINDER, EMAIL_MARKETING), SMS: (RELEASE_REMINDER, SMS_MARKETING)},
+    RECONSENT: {EMAIL: (RELEASE_REMINDER, EMAIL_MARKETING),
+                SMS: (RELEASE_REMINDER, SMS_MARKETING)},
+    OPENS: {EMAIL: (PRESAVE_OPENS,), SMS: (PRESAVE_OPENS,)},
+    FOLLOW_UP: {EMAIL: (EMAIL_MARKETING,), SMS: (SMS_MARKETING,)},
+    BLAST: {EMAIL: (EMAIL_MARKETING,), SMS: (SMS_MARKETING,)},
+}
+
+
+def settings(artist_id, kind):
+    """The artist's settings for an automation: its own row, else the default."""
+    row = db.session.scalars(select(Automation).where(Automation.artist_id == artist_id,
+                                                      Automation.kind == kind)).first()
+    if row is None:
+        return DEFAULTS[kind]
+    return Settings(kind, row.enabled, row.delay_minutes, row.subject, row.body, row.sms_body)
+
+
+def consented(fan, kind, channel):
+    """Does the fan hold a live consent that lets a ``kind`` message go out on ``channel``?"""
+    wanted = CONSENTS[kind][channel]
+    return any(c.purpose in wanted and c.withdrawn_at is None for c in fan.consents)
+
+
+def contact(fan, channel):
+    return fan.email if channel == EMAIL else fan.phone
+
+
+def channel_for(fan, kind):
+    """Email when the fan left one and agreed, else SMS likewise, else None."""
+    if fan.erased_at is not None:
+        return None
+    for channel in (EMAIL, SMS):
+        if contact(fan, channel) and consented(fan, kind, channel):
+            return channel
+    return None
+
+
+def queue(kind, release, fan, platform=None, after=None):
+    """Put ``fan`` on the release's ``kind`` message, due ``after`` (now) plus the
+    automation's delay; the new ledger row, or None (off, no contact or consent, already
+    there)."""
+    chosen = settings(release.artist_id, kind)
+    channel = channel_for(fan, kind)
+    if not chosen.enabled or channel is None:
+        return None
+    message = _message(kind, release, chosen)
+    if _on(message, fan, channel):
+        return None
+    row = MessageRecipient(message_id=message.id, fan_id=fan.id, release_id=release.id,
+                           label_id=release.label_id, artist_id=release.artist_id,
+                           platform=platform, channel=channel, state=QUEUED,
+                           next_attempt_at=(after or now_utc())
+                           + timedelta(minutes=chosen.delay_minutes))
+    try:
+        with db.session.begin_nested():  # the same fan queued at once from two requests
+            db.session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def _on(message, fan, channel):
+    return db.session.scalar(select(MessageRecipient.id).where(
+        MessageRecipient.message_id == message.id, MessageRecipient.fan_id == fan.id,
+        MessageRecipient.channel == channel)) is not None
+
+
+def automation_key(kind, release_id):
+    return f"{kind}-{release_id}"
+
+
+def _message(kind, release, chosen):
+    """The release's message of ``kind``, made on first need with the automation's words."""
+    key = automation_key(kind, release.id)
+    found = _by_key(key)
+    if found is not None:
+        return found
+    message = Message(label_id=release.label_id, artist_id=release.artist_id,
+                      release_id=release.id, kind=kind, automation_key=key,
+                      name=f"{NAMES[kind]} · {release.title}", subject=chosen.subject,
+                      body=chosen.body, sms_body=chosen.sms_body, channels=f"{EMAIL} {SMS}")
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # made meanwhile by another request
+        return _by_key(key)
+    return message
+
+
+def _by_key(key):
+    return db.session.scalars(select(Message).where(Message.automation_key == key)).first()

@@ -1,0 +1,39 @@
+"""One recipient's message, written out: the template filled in with the fan's fields, the
+HTML part in the artist's colours, the unsubscribe headers; an SMS with its opt-out line."""
+from flask import render_template
+from markupsafe import Markup
+
+from app.colors import hex_or, legible
+from app.messaging.reminder import EMAIL, Message
+from app.messaging.templates import render, text_to_html
+
+STOP_LINE = "Reply STOP to opt out."
+
+
+def compose(message, channel, to, fields, artwork=None, me_url=None, action=None):
+    """The outgoing Message. ``fields``: the merge fields (unsubscribe_url among them);
+    ``action``: (label, url) of the HTML part's button, or None."""
+    subject = render(message.subject, fields).strip()
+    if channel != EMAIL:
+        text = render(message.sms_body or message.subject, fields).strip()
+        if "STOP" not in text:
+            text = f"{text} {STOP_LINE}"
+        return Message(channel, to, subject, text, fields["unsubscribe_url"])
+    text = render(message.body, fields)
+    footer = (f"\n--\nUnsubscribe from {fields['artist_name']}'s emails: "
+              f"{fields['unsubscribe_url']}\n")
+    return Message(EMAIL, to, subject, text.rstrip() + "\n" + footer, fields["unsubscribe_url"],
+                   html=_html(message, subject, text, fields, artwork, me_url, action),
+                   one_click=True)
+
+
+def _html(message, subject, text, fields, artwork, me_url, action):
+    artist = message.artist
+    band, band_ink = legible(hex_or(getattr(artist, "primary_color", None), "#1d1d1f"))
+    button, button_ink = legible(hex_or(getattr(artist, "accent_color", None), "#1db954"))
+    label, url = action or (None, None)
+    return render_template("email/message.html", subject=subject, body_html=Markup(
+        text_to_html(text)), artist_name=fields["artist_name"],
+        release_title=fields.get("release_title"), artwork=artwork, band=band,
+        band_ink=band_ink, button=button, button_ink=button_ink, action_url=url,
+        action_label=label, unsubscribe_url=fields["unsubscribe_url"], me_url=me_url)

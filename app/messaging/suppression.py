@@ -1,0 +1,64 @@
+"""An artist's suppression list: addresses never messaged again on a channel (an unsubscribe,
+a hard bounce, an SMS STOP), and what withdrawing a channel takes back.
+
+Addresses are kept as an HMAC under SECRET_KEY (the same on every replica), so the list
+outlives a fan's erasure without keeping their address.
+"""
+import hashlib
+import hmac
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import Suppression
+from app.models.fan import EMAIL_MARKETING, PRESAVE_OPENS, RELEASE_REMINDER, SMS_MARKETING
+from app.models.message import EMAIL
+
+# What a fan reached on a channel agreed to: withdrawing the channel takes these back. The
+# release's own messages (a reminder, the opening notice) go by email when the fan left one,
+# so STOP by SMS takes them back only from a fan without an email.
+CHANNEL_PURPOSES = {EMAIL: (EMAIL_MARKETING, RELEASE_REMINDER, PRESAVE_OPENS)}
+SMS_PURPOSES, SMS_ONLY_PURPOSES = (SMS_MARKETING,), (RELEASE_REMINDER, PRESAVE_OPENS)
+
+
+def address_hash(channel, address):
+    normal = address.strip().lower() if channel == EMAIL else address.strip()
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{channel}:{normal}".encode(), hashlib.sha256).hexdigest()
+
+
+def suppressed(artist_id, channel, address):
+    """Why the address is on the artist's list for ``channel``, or None."""
+    return db.session.scalar(select(Suppression.reason).where(
+        Suppression.artist_id == artist_id, Suppression.channel == channel,
+        Suppression.address_hash == address_hash(channel, address)))
+
+
+def suppress(fan, channel, address, reason):
+    """Put the address on the fan's artist's list (once; the first reason stays)."""
+    if suppressed(fan.artist_id, channel, address):
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(Suppression(label_id=fan.label_id, artist_id=fan.artist_id,
+                                       channel=channel, reason=reason,
+                                       address_hash=address_hash(channel, address)))
+    except IntegrityError:
+        pass  # listed meanwhile
+
+
+def withdraw_channel(fan, channel, via, now=None):
+    """Take back every live consent of the fan's that messages reach them on ``channel``,
+    recording when and how; the purposes withdrawn."""
+    now = now or now_utc()
+    purposes = CHANNEL_PURPOSES.get(channel) or (
+        SMS_PURPOSES + (() if fan.email else SMS_ONLY_PURPOSES))
+    taken = []
+    for consent in fan.consents:
+        if consent.purpose in purposes and consent.withdrawn_at is None:
+            consent.withdrawn_at, consent.withdrawn_via = now, via
+            taken.append(consent.purpose)
+    return taken

@@ -1,0 +1,49 @@
+"""One-click unsubscribe (RFC 8058): the signed link in every message, and what it does.
+
+The link names the ledger row it came with (signed with SECRET_KEY, so nobody can make one
+for another fan); following it, by the mail client's one-click POST or by the fan's button,
+withdraws the consents that let messages reach the fan on that channel and puts the address
+on the artist's suppression list.
+"""
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.extensions import db
+from app.messaging import suppression
+from app.messaging.automations import contact
+from app.models import MessageRecipient
+from app.models.fan import BY_UNSUBSCRIBE_LINK
+from app.models.message import UNSUBSCRIBED
+
+SALT = "presave-unsubscribe"
+
+
+def _signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def link(artist_slug, recipient_id):
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/s/{artist_slug}/unsubscribe/{_signer().dumps(recipient_id)}"
+
+
+def recipient_for(token):
+    """The ledger row a link was made for, or None (forged, mangled, or gone)."""
+    try:
+        recipient_id = _signer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(recipient_id, int):
+        return None
+    return db.session.get(MessageRecipient, recipient_id)
+
+
+def unsubscribe(recipient, via=BY_UNSUBSCRIBE_LINK):
+    """Withdraw the channel's consents and suppress the address (idempotent); the address,
+    or None for an erased fan (nothing left to take back)."""
+    fan = recipient.fan
+    address = contact(fan, recipient.channel)
+    suppression.withdraw_channel(fan, recipient.channel, via)
+    if address:
+        suppression.suppress(fan, recipient.channel, address, UNSUBSCRIBED)
+    return address
