@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from app.messaging import Bounced, NotConfigured, Refused, Unavailable
+from app.messaging import Bounced, NotConfigured, Unavailable
 
 TIMEOUT = 20  # seconds per SMTP command
 

@@ -30,6 +30,8 @@ _STAFF = [
     ["AnalyticsView", "can_(index|release|artist|label|fans_csv)"],
     ["ReleaseAnalyticsApi", "can_get"],
     ["Analytics", "menu_access"],
+    ["MessagesView", "can_(index|show|csv)"],
+    ["Messages", "menu_access"],
 ]
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [

@@ -4,7 +4,7 @@ Every page reads through the tenant scope, so a release or artist outside the
 caller's scope is a 404. Artist users land on their artist's page and never see
 the roster overview or fans. Days are UTC dates throughout.
 """
-from flask import Response, abort, redirect, request, stream_with_context, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
@@ -14,6 +14,7 @@ from app.releases.state import state_for
 from app.analytics import exports, figures, queries
 from app.tenants.context import current_scope
 from app.views import assets
+from app.views.base import csv_response
 
 GRAINS = {"day": "Daily", "week": "Weekly"}
 
@@ -67,7 +68,7 @@ class AnalyticsView(BaseView):
             abort(400, str(exc))
         days = queries.series(queries.daily_counts(release.id, period), period,
                               kinds=exports.DAILY_KINDS)
-        return _csv(exports.daily_lines(days), f"funnel-release-{release.id}-daily.csv")
+        return csv_response(exports.daily_lines(days), f"funnel-release-{release.id}-daily.csv")
 
     @expose("/artist/<int:pk>")
     @has_access
@@ -99,7 +100,7 @@ class AnalyticsView(BaseView):
             filters = exports.FanFilter.from_args(request.args)
         except ValueError as exc:
             abort(400, str(exc))
-        return _csv(exports.fan_lines(filters), "fans.csv")
+        return csv_response(exports.fan_lines(filters), "fans.csv")
 
     @expose("/plotly.min.js")
     @expose("/plotly.<digest>.min.js")
@@ -118,8 +119,3 @@ class AnalyticsView(BaseView):
     def _bad_request(self, template, exc, **context):
         return self._page(template, error=str(exc), report=None, charts=None,
                           period=queries.Period(), grain="day", grains=GRAINS, **context), 400
-
-
-def _csv(lines, filename):
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -2,7 +2,7 @@
 forms that answer 422 instead of a silent 200."""
 from datetime import date, datetime, timezone
 
-from flask import g, request
+from flask import Response, g, request, stream_with_context
 from flask_appbuilder import ModelView
 from markupsafe import Markup
 
@@ -105,3 +105,9 @@ def mark_rejected_forms(response):
     if g.get("form_rejected") and response.status_code == 200:
         response.status_code = 422
     return response
+
+
+def csv_response(lines, filename):
+    """A CSV download streamed from ``lines`` (app.csv_export.lines)."""
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

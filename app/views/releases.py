@@ -20,6 +20,7 @@ from wtforms.fields import DateField, DateTimeLocalField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app.messaging import ledger as message_ledger
 from app.releases import rules
 from app import platform_table, validation
 from app.extensions import db
@@ -296,6 +297,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
                           artwork_url=rules.artwork_url(release),
                           next_instant=rules.next_instant(release),
                           platform_name=platform_table.name,
+                          **_messages_context(release, self.appbuilder.sm),
                           **panel_context(release, request.args),
                           **links_context(release, link_form))
 
@@ -355,3 +357,13 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
 
     def _page(self, template, status=200, **context):
         return self.render_template(template, **context), status
+
+
+def _messages_context(release, sm):
+    """The release's messages to fans and their recipients' states (counts only: Artist users
+    read them too); the link to each for those who may open it."""
+    found = message_ledger.messages(release_id=release.id)
+    return {"messages": found, "message_counts": message_ledger.counts([m.id for m in found]),
+            "message_states": message_ledger.SHOWN_STATES,
+            "message_labels": message_ledger.STATE_LABELS,
+            "can_open_messages": sm.has_access("can_show", "MessagesView")}

@@ -1,0 +1,58 @@
+"""Messages: what went to fans, per message (automations per release, blasts), with the
+ledger of each recipient and its CSV. Label staff and admins; Artist users never see fans'
+addresses, so not them."""
+from flask import abort, request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+
+from app.csv_export import lines
+from app.extensions import db
+from app.messaging import ledger
+from app.messaging.automations import NAMES
+from app.models import Message
+from app.views.base import csv_response, moment
+
+
+class MessagesView(BaseView):
+    route_base = "/messages"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        found = ledger.messages()
+        return self.render_template(
+            "messages/list.html", messages=found, counts=ledger.counts([m.id for m in found]),
+            states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES, moment=moment)
+
+    @expose("/<int:pk>")
+    @has_access
+    def show(self, pk):
+        message = _message(pk)
+        state = request.args.get("state") or None
+        if state not in (None, *ledger.SHOWN_STATES):
+            abort(400, f"state is one of {', '.join(ledger.SHOWN_STATES)}")
+        page = request.args.get("page", "1")
+        if not page.isdigit() or not 0 < int(page) <= 10**6:
+            abort(400, "page is a number from 1")
+        rows, total = ledger.recipients(pk, state, int(page))
+        return self.render_template(
+            "messages/show.html", message=message, counts=ledger.counts([pk])[pk], rows=rows,
+            total=total, state=state, page=int(page), page_size=ledger.PAGE_SIZE,
+            states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES,
+            shown=ledger.shown, moment=moment)
+
+    @expose("/<int:pk>/recipients.csv")
+    @has_access
+    @permission_name("csv")
+    def csv(self, pk):
+        message = _message(pk)
+        return csv_response(lines(ledger.csv_entries(message.id), ledger.CSV_COLUMNS),
+                            f"message-{message.id}-recipients.csv")
+
+
+def _message(pk):
+    message = db.session.get(Message, pk)
+    if message is None:
+        abort(404)
+    return message

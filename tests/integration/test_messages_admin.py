@@ -1,0 +1,65 @@
+"""The Messages pages: what went to fans, per message and per recipient, only within the label,
+and the counts on the release's page."""
+import csv
+import io
+
+from sqlalchemy import select
+
+from app.models import Message, Release
+from tests.message_runs import ledger, time_passes, work
+from tests.release_day_runs import ctx, remind_me
+
+
+def sent_thank_you(app, smtp_server, active_release):
+    """A fan reminded of a new release got its thank-you; (slug, email, message id)."""
+    smtp_server()
+    slug = active_release()
+    email = remind_me(app, slug)
+    time_passes(app, slug)
+    work(app)
+    (row,) = ledger(app, slug)
+    return slug, email, row.message_id
+
+
+def test_staff_see_each_message_with_its_recipients_and_csv(app, login, smtp_server,
+                                                            active_release):
+    slug, email, message_id = sent_thank_you(app, smtp_server, active_release)
+    staff = login("staff@northwind.test")
+    listing = staff.get("/messages/").get_data(as_text=True)
+    assert "Thank you · Flow Song" in listing and "1 sent" in listing
+    page = staff.get(f"/messages/{message_id}").get_data(as_text=True)
+    assert email in page and "You pre-saved “{release_title}” by {artist_name}" in page
+    assert staff.get(f"/messages/{message_id}?state=sent").get_data(as_text=True).count(email) == 1
+    assert email not in staff.get(f"/messages/{message_id}?state=failed").get_data(as_text=True)
+    download = staff.get(f"/messages/{message_id}/recipients.csv")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    (entry,) = csv.DictReader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff")))
+    assert (entry["Address"], entry["Channel"], entry["State"]) == (email, "email", "Sent")
+    for bad in ("?state=nope", "?page=0", "?page=x", "?page=99999999999"):
+        assert staff.get(f"/messages/{message_id}{bad}").status_code == 400, bad
+
+
+def test_another_label_and_artist_users_see_none_of_it(app, login, smtp_server, active_release):
+    slug, email, message_id = sent_thank_you(app, smtp_server, active_release)
+    harbor = login("staff@harbor.test")
+    assert "Flow Song" not in harbor.get("/messages/").get_data(as_text=True)
+    assert harbor.get(f"/messages/{message_id}").status_code == 404
+    assert harbor.get(f"/messages/{message_id}/recipients.csv").status_code == 404
+    artist = login("artist@northwind.test")
+    assert artist.get("/messages/").status_code in (302, 403)
+    assert artist.get(f"/messages/{message_id}/recipients.csv").status_code in (302, 403)
+
+
+def test_the_release_page_counts_its_messages(app, login, smtp_server, active_release):
+    slug, email, message_id = sent_thank_you(app, smtp_server, active_release)
+    with ctx(app) as session:
+        release_id = session.scalar(select(Release.id).where(Release.slug == slug))
+        assert session.get(Message, message_id).release_id == release_id
+    staff_page = login("staff@northwind.test").get(f"/releases/show/{release_id}")
+    html = staff_page.get_data(as_text=True)
+    assert "Messages to fans" in html and f'href="/messages/{message_id}"' in html
+    assert "1 sent" in html
+    artist_html = login("artist@northwind.test").get(f"/releases/show/{release_id}").get_data(
+        as_text=True)
+    assert "1 sent" in artist_html and f'href="/messages/{message_id}"' not in artist_html
+    assert email not in artist_html
