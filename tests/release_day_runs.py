@@ -8,10 +8,12 @@ from rq import SimpleWorker
 from sqlalchemy import select, update
 
 from app.extensions import db, queue, redis_connection
+from app.jobs.messages import QUEUE as MESSAGES_QUEUE, RECIPIENTS
+from app.jobs.messages import enqueue_due as enqueue_due_messages
 from app.jobs.release_day import (DELIVERY_QUEUE, deliver_due, recover_stale_leases,
                                   start_release_day)
 from app.localtime import now_utc
-from app.models import Authorization, PreSave, Release, StreamingLink
+from app.models import Authorization, MessageRecipient, PreSave, Release, StreamingLink
 from app.sandbox import state as sandbox
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import sandbox_decision, start
@@ -107,8 +109,10 @@ def manual_link(app, release_id, platform, item_id):
 
 
 def work(app):
+    """A worker on the release-day queues: saves, and the It's out messages they set off."""
     with app.app_context():
-        SimpleWorker([queue(DELIVERY_QUEUE)], connection=redis_connection()).work(burst=True)
+        SimpleWorker([queue(DELIVERY_QUEUE), queue(MESSAGES_QUEUE)],
+                     connection=redis_connection()).work(burst=True)
 
 
 def run_release_day(app, label_id, release_id):
@@ -142,18 +146,25 @@ def saves_of(app, platform, item_id):
 
 
 def age_retries(app, release_id):
-    """The retry times have come (as if the back-off had passed)."""
+    """The retry times have come (as if the back-off had passed), the saves' and the
+    messages'; a reminder waiting for its message stays without a time of its own."""
     with ctx(app) as session:
         session.execute(update(PreSave).where(PreSave.release_id == release_id,
-                                              PreSave.state == "pending")
+                                              PreSave.state == "pending",
+                                              PreSave.next_attempt_at.is_not(None))
+                        .values(next_attempt_at=now_utc() - timedelta(seconds=1)))
+        session.execute(update(MessageRecipient).where(MessageRecipient.release_id == release_id,
+                                                       MessageRecipient.state == "queued")
                         .values(next_attempt_at=now_utc() - timedelta(seconds=1)))
         session.commit()
 
 
 def reconcile_once(app):
-    """What the minute reconciler does for release day, then the worker."""
+    """What the minute reconciler does for release day and its messages, then the worker."""
     with ctx(app) as session:
         recovered, enqueued = recover_stale_leases(), deliver_due()
+        RECIPIENTS.recover()
+        enqueue_due_messages(now_utc())
         session.commit()
     work(app)
     return recovered, enqueued

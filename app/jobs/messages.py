@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timedelta, time as clock
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -31,9 +31,13 @@ from app.messaging.outbox import Outbox
 from app.messaging.reminder import fan_me_url
 from app.messaging.templates import TemplateProblem
 from app.messaging.unsubscribe import link as unsubscribe_link
-from app.models import AutomationDay, MessageRecipient
+from app.models import AutomationDay, MessageRecipient, PreSave
 from app.models.message import (BLAST, BOUNCED, CANCELLED, FAILED, HARD_BOUNCE, IN_PROGRESS,
-                                ITS_OUT, QUEUED, SENT, SMS, SUPPRESSED)
+                                ITS_OUT, QUEUED, SENT, SMS, SUPPRESSED, THANK_YOU)
+from app.models.presave import (CANCELLED as PRESAVE_CANCELLED, DELIVERED, FAILED as
+                                PRESAVE_FAILED, IN_PROGRESS as PRESAVE_IN_PROGRESS, PENDING,
+                                REMIND, SAVE)
+from app.presaves.record import delivery_instant
 from app.platform_table import name as platform_name
 from app.releases.rules import artwork_url, fan_page_url
 
@@ -46,6 +50,7 @@ DEADLINE = 200  # seconds into a batch after which no message starts (the lease 
 SEND_MARGIN = timedelta(seconds=60)  # a lease with less left than this sends nothing more
 NOT_CONFIGURED_WAIT = timedelta(hours=1)
 QUIET_FROM, QUIET_UNTIL = 21, 8  # no SMS from 21:00 to 08:00 in the fan's zone
+SAVES_WAIT, SAVES_PATIENCE = timedelta(minutes=2), timedelta(minutes=30)
 
 
 def enqueue_due(now):
@@ -59,14 +64,15 @@ def enqueue_due(now):
 
 
 def put(label_id, message_id, now=None):
-    """A batch of the message now (once per message and minute)."""
-    schedule.put(QUEUE, send_batch, label_id, message_id,
+    """A batch of the message now (not while another of the same minute waits or runs;
+    result_ttl=0: a finished batch frees its id at once)."""
+    schedule.put(QUEUE, send_batch, label_id, message_id, result_ttl=0,
                  job_id=f"message-{message_id}-{schedule.minute_of(now or now_utc())}")
 
 
 def put_at(label_id, message_id, at):
     """A batch of the message at ``at`` (once per message and minute)."""
-    schedule.put(QUEUE, send_batch, label_id, message_id, at=at,
+    schedule.put(QUEUE, send_batch, label_id, message_id, at=at, result_ttl=0,
                  job_id=f"message-{message_id}-at-{schedule.minute_of(at)}")
 
 
@@ -109,6 +115,9 @@ def _handle(recipient_id, token, outbox, deadline):
     refused = _refusal(row)
     if refused is not None:
         return _settle(row, token, *refused)
+    if _saves_settling(row):
+        return _settle(row, token, "retry", at=now_utc() + SAVES_WAIT, counts=False,
+                       reason="waiting for the fan's pre-save to reach their library")
     wait = _quiet_hours(row)
     if wait is not None:
         return _settle(row, token, "retry", at=wait, counts=False,
@@ -124,6 +133,9 @@ def _refusal(row):
     fan, message = row.fan, row.message
     if fan.erased_at is not None:
         return CANCELLED, "not sent: the fan erased their data"
+    if message.kind == THANK_YOU and row.release is not None \
+            and delivery_instant(row.release, fan.timezone) <= now_utc():
+        return CANCELLED, "not sent: the release is out, and its It's out message says so"
     if not consented(fan, message.kind, row.channel):
         return CANCELLED, "not sent: the fan has no consent for this (withdrawn or never given)"
     address = contact(fan, row.channel)
@@ -133,6 +145,17 @@ def _refusal(row):
     if listed:
         return SUPPRESSED, f"not sent: the address is on the artist's suppression list ({listed})"
     return None
+
+
+def _saves_settling(row):
+    """An It's out whose fan's saves are still on their way (release day is running): it waits
+    a little, so it can say the release is in their library; not past SAVES_PATIENCE."""
+    if row.message.kind != ITS_OUT or row.created_at + SAVES_PATIENCE < now_utc():
+        return False
+    return db.session.scalar(select(PreSave.id).where(
+        PreSave.release_id == row.release_id, PreSave.fan_id == row.fan_id,
+        PreSave.action == SAVE, PreSave.state.in_((PENDING, PRESAVE_IN_PROGRESS)),
+        PreSave.attempts == 0).limit(1)) is not None
 
 
 def _quiet_hours(row):
@@ -210,8 +233,9 @@ def compose_for(row):
     message, fan, release = row.message, row.fan, row.release
     artist = message.artist or fan.artist
     page = fan_page_url(release) if release is not None else None
-    fields = merge_fields(artist, release, fan, row.platform, page,
-                          unsubscribe_link(artist.slug, row.id))
+    saved = _saved_on(row) if message.kind == ITS_OUT else None
+    fields = merge_fields(artist, release, fan, saved or row.platform, page,
+                          unsubscribe_link(artist.slug, row.id), in_library=saved is not None)
     action = None
     if release is not None:
         action = (("Listen now", fields["stream_url"]) if message.kind == ITS_OUT
@@ -221,7 +245,14 @@ def compose_for(row):
                    me_url=fan_me_url(artist), action=action)
 
 
-def merge_fields(artist, release, fan, platform, page, unsubscribe_url):
+def _saved_on(row):
+    """The platform whose library the release reached for this fan, or None."""
+    return db.session.scalar(select(PreSave.platform).where(
+        PreSave.release_id == row.release_id, PreSave.fan_id == row.fan_id,
+        PreSave.action == SAVE, PreSave.state == DELIVERED).order_by(PreSave.id).limit(1))
+
+
+def merge_fields(artist, release, fan, platform, page, unsubscribe_url, in_library=False):
     """The values every template may use, for one fan."""
     first = (fan.name or "").split()[0] if (fan.name or "").strip() else ""
     return {
@@ -234,6 +265,7 @@ def merge_fields(artist, release, fan, platform, page, unsubscribe_url):
         "stream_url": f"{page}/go/{platform}" if page and platform else (page or ""),
         "platform_name": platform_name(platform) if platform else "your streaming service",
         "unsubscribe_url": unsubscribe_url,
+        "in_library": in_library,
     }
 
 
@@ -261,4 +293,28 @@ def _settle(row, token, outcome, reason=None, provider_id=None, at=None, counts=
         if outcome == SENT:
             values.update(sent_at=now, provider_id=provider_id)
     written = RECIPIENTS.settle_many([row.id], token, updated_at=now, **values)
-    return outcome if written else "lease_lost"
+    if not written:
+        return "lease_lost"
+    if row.message.kind == ITS_OUT:
+        _settle_reminders(row, values, now)
+    return outcome
+
+
+# A fan's reminders (remind pre-saves) end as their It's out message does.
+REMINDER_ENDS = {SENT: DELIVERED, CANCELLED: PRESAVE_CANCELLED}
+
+
+def _settle_reminders(row, values, now):
+    """The fan's reminders handed to this It's out message take its outcome: delivered when
+    it was sent, else its state and reason (still pending while the message waits)."""
+    state = values["state"]
+    changes = dict(last_error=values.get("reason"), updated_at=now)
+    if state == SENT:
+        changes.update(state=DELIVERED, delivered_at=now, attempts=PreSave.attempts + 1)
+    elif state != QUEUED:
+        changes.update(state=REMINDER_ENDS.get(state, PRESAVE_FAILED),
+                       attempts=PreSave.attempts + (1 if state != CANCELLED else 0))
+    db.session.execute(update(PreSave).where(
+        PreSave.release_id == row.release_id, PreSave.fan_id == row.fan_id,
+        PreSave.action == REMIND, PreSave.state == PENDING, PreSave.next_attempt_at.is_(None))
+        .values(**changes).execution_options(synchronize_session=False))

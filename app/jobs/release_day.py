@@ -15,8 +15,9 @@
   a lost job, a dead worker or a retry time that passed is picked up within a
   minute; the database ledger, not RQ, is the truth.
 
-Remind pre-saves (action "remind") get a message instead of a save: start_release_day
-enqueues their batches too (app.jobs.reminders.send_batch), whatever the platform's item.
+Every pre-saver whose instant has come is put on the release's "It's out" message
+(app.jobs.its_out): remind pre-saves (action "remind") get that message instead of a save,
+whatever the platform's item, and take its outcome (app.jobs.messages).
 """
 import logging
 import math
@@ -28,7 +29,7 @@ from sqlalchemy import func, select, update
 from app.releases import rules as release_rules
 from app.crypto import DecryptError, keyring
 from app.extensions import db
-from app.jobs import items, reminders, schedule
+from app.jobs import items, its_out, messages as message_jobs, schedule
 from app.jobs.delivery import Batch, Row
 from app.jobs.leases import due, lease, recover_stale_leases  # noqa: F401  (for the reconciler)
 from app.jobs.runtime import job_app, job_context, tenant_job
@@ -36,7 +37,7 @@ from app.jobs.token_refresh import Grant
 from app.localtime import now_utc
 from app.models import Authorization, PreSave, Release
 from app.models.authorization import ACTIVE
-from app.models.presave import PENDING, REMIND, SAVE
+from app.models.presave import PENDING, SAVE
 from app.models.release import DRAFT
 from app.platforms import aio
 from app.platforms.errors import PlatformError, RateLimited
@@ -60,11 +61,13 @@ def start_release_day(label_id, release_id):
     _fill_attempt_times(release)
     items_found = {platform: _item_or_park(release, platform)
                    for platform in _due_platforms(release_id)}
+    its_out_messages = its_out.queue_due(release)
     db.session.commit()  # batches read the links and rows committed here
+    for message_id in its_out_messages:
+        message_jobs.put(label_id, message_id)
     return {"batches": sum(enqueue_batches(release, platform)
                            for platform, item in items_found.items() if item),
-            "reminder_batches": sum(enqueue_batches(release, platform, action=REMIND)
-                                    for platform in _due_platforms(release_id, REMIND))}
+            "its_out_messages": len(its_out_messages)}
 
 
 @tenant_job
@@ -148,25 +151,17 @@ def deliver_due(now=None):
                for label_id, release_id in pairs)
 
 
-def enqueue_batches(release, platform, now=None, action=SAVE):
-    """Enough batch jobs for the due rows of ``action`` now; ids are deterministic per minute."""
+def enqueue_batches(release, platform, now=None):
+    """Enough batch jobs for the due saves now; ids are deterministic per minute."""
     now = now or now_utc()
-    job, kind, size = _batch_job(action)
     count = db.session.scalar(select(func.count()).select_from(PreSave).where(
         PreSave.release_id == release.id, PreSave.platform == platform,
-        PreSave.action == action, due(now)))
+        PreSave.action == SAVE, due(now)))
     minute = schedule.minute_of(now)
-    return sum(_enqueue(job, release.label_id, release.id, platform,
-                        job_id=schedule.batch_id(kind, release.id, platform, minute, n),
+    return sum(_enqueue(deliver_batch, release.label_id, release.id, platform,
+                        job_id=schedule.batch_id("deliver", release.id, platform, minute, n),
                         job_timeout=BATCH_TIMEOUT)
-               for n in range(math.ceil(count / size)))
-
-
-def _batch_job(action):
-    """(job, its kind in the job id, rows per job) for the pre-saves of one action."""
-    if action == REMIND:
-        return reminders.send_batch, "remind", reminders.BATCH_SIZE
-    return deliver_batch, "deliver", BATCH_SIZE
+               for n in range(math.ceil(count / BATCH_SIZE)))
 
 
 def _enqueue(func_, *args, **options):
@@ -191,17 +186,18 @@ def _item_or_park(release, platform):
     return item_id
 
 
-def _due_platforms(release_id, action=SAVE):
+def _due_platforms(release_id):
     return db.session.scalars(select(PreSave.platform).distinct().where(
-        PreSave.release_id == release_id, PreSave.action == action, due(now_utc()))).all()
+        PreSave.release_id == release_id, PreSave.action == SAVE, due(now_utc()))).all()
 
 
 def _fill_attempt_times(release):
-    """A pending row without a time is due at the release instant."""
+    """A pending save without a time is due at the release instant (a reminder without one
+    waits for its It's out message: app.jobs.its_out)."""
     db.session.execute(
         update(PreSave)
         .where(PreSave.release_id == release.id, PreSave.state == PENDING,
-               PreSave.next_attempt_at.is_(None))
+               PreSave.action == SAVE, PreSave.next_attempt_at.is_(None))
         .values(next_attempt_at=release.release_at)
         .execution_options(synchronize_session=False))
 

@@ -2,9 +2,10 @@
 
 ``prepare`` refuses what cannot run (a draft, an archived release, a release still ahead
 without ``surprise``) or, for a surprise drop, moves the release instant to now through
-app.releases.rules.release_now. ``run`` starts release day directly (idempotent), then works the
-release and delivery queues with a burst SimpleWorker until they are empty: the batches it
-enqueued, and whatever else waits there (the same jobs `rq worker` would run).
+app.releases.rules.release_now. ``run`` starts release day directly (idempotent), then works
+the release, delivery and messages queues with a burst SimpleWorker until they are empty: the
+batches it enqueued (its It's out message too), and whatever else waits there (the same jobs
+`rq worker` would run).
 """
 from rq import SimpleWorker
 from rq.job import JobStatus
@@ -13,6 +14,7 @@ from sqlalchemy import func, or_, select
 from app.releases import rules as release_rules
 from app.extensions import db, queue, redis_connection
 from app.jobs.lifecycle import LIFECYCLE_QUEUE
+from app.jobs.messages import QUEUE as MESSAGES_QUEUE
 from app.jobs.release_day import DELIVERY_QUEUE, start_release_day
 from app.localtime import iso_utc, now_utc
 from app.models import PreSave
@@ -48,7 +50,8 @@ def outstanding(release_id):
 def run(label_id, release_id, after_job):
     """Start release day and work the queues until empty; the number of failed jobs."""
     start_release_day(label_id, release_id)
-    worker = _ReportingWorker([queue(LIFECYCLE_QUEUE), queue(DELIVERY_QUEUE)], after_job,
+    worker = _ReportingWorker([queue(LIFECYCLE_QUEUE), queue(DELIVERY_QUEUE),
+                               queue(MESSAGES_QUEUE)], after_job,
                               connection=redis_connection())
     worker.work(burst=True, logging_level="WARNING")
     return worker.failed

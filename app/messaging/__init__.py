@@ -1,6 +1,6 @@
 """Messages to fans and people: what they say and how they go out.
 
-- reminder.py: the outgoing message's shape; the release-day reminder (email or SMS).
+- reminder.py: the outgoing message's shape, the fan's own page, withdrawn consents.
 - automations.py: the messages tied to a release's stages, their defaults, who may get them.
 - templates.py: staff's words with {merge_fields} (Jinja's sandbox), HTML of them, SMS sizes.
 - suppression.py, unsubscribe.py: the artist's list of addresses never written to again, and
@@ -10,7 +10,7 @@
 - outbox.py: one batch's sender over both channels.
 
 Every failure is one of the errors below, with a reason a person can read in the ledger;
-app.jobs.reminders turns them into ledger outcomes. Secrets (SMTP_PASSWORD, a provider's
+app.jobs.messages turns them into ledger outcomes. Secrets (SMTP_PASSWORD, a provider's
 token) are never part of a reason or a log line.
 """
 

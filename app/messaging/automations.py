@@ -41,9 +41,11 @@ DEFAULTS = {
         "{fan_page_url}"),
     ITS_OUT: Settings(
         ITS_OUT, True, 0, "“{release_title}” by {artist_name} is out now",
-        _HI + "“{release_title}” by {artist_name} is out now. Listen on {platform_name}:\n"
-              "{stream_url}\n",
-        "“{release_title}” by {artist_name} is out now: {stream_url}"),
+        _HI + "“{release_title}” by {artist_name} is out now. {% if in_library %}It's in your "
+              "{platform_name} library already: we saved it there at release time. Play it:"
+              "{% else %}Listen on {platform_name}:{% endif %}\n{stream_url}\n",
+        "“{release_title}” by {artist_name} is out now{% if in_library %}, in your "
+        "{platform_name} library{% endif %}: {stream_url}"),
     OPENS: Settings(
         OPENS, True, 0, "Pre-save “{release_title}” by {artist_name} now",
         _HI + "The pre-save for “{release_title}” is open. One tap and it's in your library "
@@ -106,13 +108,13 @@ def channel_for(fan, kind):
     return None
 
 
-def queue(kind, release, fan, platform=None, after=None):
+def queue(kind, release, fan, platform=None, after=None, force=False):
     """Put ``fan`` on the release's ``kind`` message, due ``after`` (now) plus the
     automation's delay; the new ledger row, or None (off, no contact or consent, already
-    there)."""
+    there). ``force``: even when the artist turned the automation off (a fan's reminder)."""
     chosen = settings(release.artist_id, kind)
     channel = channel_for(fan, kind)
-    if not chosen.enabled or channel is None:
+    if not (chosen.enabled or force) or channel is None:
         return None
     message = _message(kind, release, chosen)
     if _on(message, fan, channel):

@@ -23,6 +23,8 @@ FIELDS = {
     "stream_url": "the release on the fan's platform (the fan page until it is found)",
     "platform_name": "the platform the fan pre-saved on",
     "unsubscribe_url": "the fan's one-click unsubscribe link",
+    "in_library": "yes once release day saved the release into the fan's library "
+                  "(for {% if in_library %}…{% endif %})",
 }
 
 _env = SandboxedEnvironment(variable_start_string="{", variable_end_string="}",

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
+from app.jobs import messages as message_jobs
 from app.localtime import frozen, now_utc
 from app.messaging import automations
 from app.models import Consent, Fan, Release, Suppression
@@ -221,7 +222,8 @@ def texts(app, monkeypatch):
 
 
 def texting_fan(app, slug, zone, at):
-    """A fan in ``zone`` who left only a phone and ticked the SMS box, thanked at ``at``."""
+    """A fan in ``zone`` who left only a phone and ticked the SMS box, told at ``at`` that the
+    release is out."""
     phone = f"+1212555{uuid.uuid4().int % 10000:04d}"
     with ctx(app) as session, frozen(at):
         release = session.scalars(select(Release).where(Release.slug == slug)).one()
@@ -232,7 +234,7 @@ def texting_fan(app, slug, zone, at):
         session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id,
                             artist_id=fan.artist_id, purpose=SMS_MARKETING, wording="Texts"))
         session.flush()
-        row = automations.queue(THANK_YOU, release, fan, "spotify", after=at)
+        row = automations.queue(ITS_OUT, release, fan, "spotify", after=at)
         session.commit()
         return phone, row.id
 
@@ -243,25 +245,25 @@ def test_quiet_hours_hold_a_text_until_eight_in_the_fans_zone_across_dst(
     # Saturday 13 March 2027, 22:30 in New York (EST, UTC-5); the clocks go forward at 02:00.
     night = datetime(2027, 3, 14, 3, 30, tzinfo=timezone.utc)
     phone, row_id = texting_fan(app, slug, "America/New_York", night)
-    with frozen(night + timedelta(minutes=6)):
-        work(app)
-    assert texts == []
+    (row,) = [r for r in ledger(app, slug) if r.id == row_id]
+
+    def send_at(moment):  # this message's batch only: other tests' rows stay out of 2027
+        with frozen(moment), app.app_context():
+            message_jobs.send_batch(row.label_id, row.message_id)
+        return [text for to, text in texts if to == phone]
+
+    assert send_at(night + timedelta(minutes=1)) == []
     (row,) = [r for r in ledger(app, slug) if r.id == row_id]
     assert row.state == "queued" and row.attempts == 0
     assert row.reason == "waiting for 08:00 in the fan's time zone (no texts at night)"
     eight_edt = datetime(2027, 3, 14, 12, 0, tzinfo=timezone.utc)  # 08:00 EDT, UTC-4
     assert row.next_attempt_at == eight_edt
-    with frozen(eight_edt - timedelta(minutes=1)):
-        work(app)
-    assert texts == []
-    with frozen(eight_edt + timedelta(seconds=5)):
-        work(app)
-    ((to, text),) = texts
-    assert to == phone
-    assert text.startswith("Thanks for pre-saving “Flow Song” by Aurora Vale! Out ")
-    assert text.endswith("Reply STOP to opt out.")
+    assert send_at(eight_edt - timedelta(minutes=1)) == []
+    (text,) = send_at(eight_edt + timedelta(seconds=5))
+    assert text == (f"“Flow Song” by Aurora Vale is out now: {BASE}/s/aurora-vale/{slug}/go/"
+                    "spotify Reply STOP to opt out.")
     (row,) = [r for r in ledger(app, slug) if r.id == row_id]
-    assert (row.state, row.provider_id) == ("sent", "rec-1")
+    assert row.state == "sent" and row.provider_id.startswith("rec-")
 
 
 @pytest.mark.parametrize("token", ["", "x" * 5000, "abc.def", "%00", "..%2f..%2f"])

@@ -15,9 +15,10 @@ from app.embedded import supervisor
 from app.extensions import db, queue, redis_connection
 from app.jobs import schedule
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile, schedule_next_instant
+from app.jobs.messages import QUEUE as MESSAGES_QUEUE
 from app.jobs.release_day import DELIVERY_QUEUE
 from app.localtime import frozen, now_utc
-from app.models import Artist, PreSave, Release
+from app.models import Artist, Consent, Message, PreSave, Release
 from app.tenants.context import Scope, scoped
 from tests.lifecycle import T0, UTC, announced, in_scope, presave_from, scheduled
 
@@ -83,6 +84,9 @@ def test_a_lost_redis_delays_a_release_by_at_most_the_reconcilers_minute(app, st
         release = announced(studio, "2027-03-03T10:00", "2027-03-10")
         presave = presave_from(release, "Europe/Berlin")
         presave.fan.email = email
+        db.session.add(Consent(fan=presave.fan, fan_id=presave.fan_id, label_id=release.label_id,
+                               artist_id=release.artist_id, purpose="release_reminder",
+                               wording="Send me a reminder"))  # as the fan page records it
         db.session.commit()
         release_id, presave_id = release.id, presave.id
         assert scheduled(release_id) == {schedule.advance_id(release_id, opens): opens}
@@ -100,10 +104,10 @@ def test_a_lost_redis_delays_a_release_by_at_most_the_reconcilers_minute(app, st
         assert handed_over.func_name == "app.jobs.release_day.start_release_day"
         assert (handed_over.origin, handed_over.args) == ("delivery", (studio[0], release_id))
         jobs, done = [handed_over], []
-        while jobs:  # release day, the reminder batch it enqueues, whatever else is queued
+        while jobs:  # release day, the It's out batch it enqueues, whatever else is queued
             done += [job.func_name for job in jobs]
             jobs = _perform(*jobs)
-        assert "app.jobs.reminders.send_batch" in done
+        assert "app.jobs.messages.send_batch" in done
         row = db.session.get(PreSave, presave_id)
         assert (row.state, row.delivered_at) == ("delivered", out + timedelta(seconds=59))
     assert len(inbox.to(email)) == 1
@@ -115,9 +119,12 @@ def _perform(*jobs):
     for job in jobs:
         job.perform()
         job.delete()
-    releases = {job.args[1] for job in jobs}
+    releases = {job.args[1] for job in jobs if job.origin == DELIVERY_QUEUE}
+    messages = set(db.session.scalars(select(Message.id).where(Message.release_id.in_(releases))))
     return [job for job in queue(DELIVERY_QUEUE).get_jobs()
-            if job.args[1:2] and job.args[1] in releases and job.func_name.startswith("app.jobs.")]
+            if job.args[1:2] and job.args[1] in releases and job.func_name.startswith("app.jobs.")
+            ] + [job for job in queue(MESSAGES_QUEUE).get_jobs()
+                 if job.func_name == "app.jobs.messages.send_batch" and job.args[1] in messages]
 
 
 def test_the_exact_job_releases_and_hands_over_at_the_instant(app, studio):

@@ -1,15 +1,18 @@
 """Release-day reminders on the real database, Redis, RQ and a real SMTP server (aiosmtpd).
 
-Fans ask for a reminder through the fan page (or, for SMS, leave only a phone); the release
-instant is moved into the past and release day runs on a burst SimpleWorker.
+A fan who asked for a reminder gets it as the release's "It's out" message
+(app.jobs.its_out); their remind pre-saves take its outcome. Fans ask through the fan page
+(or, for SMS, leave only a phone); the release instant is moved into the past and release
+day runs on a burst SimpleWorker.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from app.localtime import now_utc
-from app.models import Artist, Consent, Fan, PreSave, Release
+from app.jobs import messages as message_jobs
+from app.localtime import frozen, now_utc
+from app.models import Artist, Consent, Fan, MessageRecipient, Release
 from app.presaves import record as presaves
 from tests.release_day_runs import (age_retries, ctx, reconcile_once, release_now as due_now,
                                      remind_me, rows, run_release_day)
@@ -34,7 +37,21 @@ def texting_fan(app, slug, phone="+4915112345678", withdrawn=False):
         session.commit()
 
 
-def test_a_reminder_is_one_email_with_the_link_and_the_unsubscribe_line(
+def daytime():
+    """The next noon UTC: texts to a fan in UTC are not held for the night."""
+    noon = datetime.combine(now_utc().date(), time(12), tzinfo=timezone.utc)
+    return noon if noon >= now_utc() else noon + timedelta(days=1)
+
+
+def message_rows(app, release_id):
+    with ctx(app) as session:
+        found = session.scalars(select(MessageRecipient).where(
+            MessageRecipient.release_id == release_id).order_by(MessageRecipient.id)).all()
+        session.expunge_all()
+        return found
+
+
+def test_a_reminder_is_the_its_out_email_with_the_link_and_one_click_unsubscribe(
         app, smtp_server, active_release):
     inbox = smtp_server()
     slug = active_release()
@@ -42,15 +59,17 @@ def test_a_reminder_is_one_email_with_the_link_and_the_unsubscribe_line(
     label_id, release_id = due_now(app, slug)
     run_release_day(app, label_id, release_id)
     (message,) = inbox.to(email)
-    body = message.get_content().replace("\r\n", "\n")
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert message["Subject"] == "“Flow Song” by Aurora Vale is out now"
     assert message["From"] == "Presave <presave@presave.test>"
-    assert f"Listen on Spotify:\n{BASE}/s/aurora-vale/{slug}\n" in body
-    assert f"To stop messages, or to see what you shared, go to {BASE}/s/aurora-vale/me" in body
-    assert message["List-Unsubscribe"] == f"<{BASE}/s/aurora-vale/me>"
+    assert f"Listen on Spotify:\n{BASE}/s/aurora-vale/{slug}/go/spotify\n" in body
+    assert message["List-Unsubscribe"].startswith(f"<{BASE}/s/aurora-vale/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     (row,) = rows(app, release_id)
     assert (row.action, row.state, row.attempts, row.last_error) == ("remind", "delivered", 1, None)
     assert row.delivered_at and row.lease_token is None
+    its_out = [r for r in message_rows(app, release_id) if r.state == "sent"]
+    assert len(its_out) == 1 and its_out[0].provider_id == message["Message-ID"]
     run_release_day(app, label_id, release_id)  # a re-run, and the reconciler: nothing more
     reconcile_once(app)
     assert len(inbox.to(email)) == 1
@@ -65,7 +84,9 @@ def test_without_an_smtp_host_the_reminder_waits_with_a_plain_reason(
     (row,) = rows(app, release_id)
     assert (row.state, row.attempts) == ("pending", 0)
     assert row.last_error == "not sent: email is not set up (SMTP_HOST is empty)"
-    assert row.next_attempt_at > now_utc() + timedelta(minutes=55)
+    (waiting,) = [r for r in message_rows(app, release_id) if r.reason == row.last_error]
+    assert waiting.state == "queued" and waiting.next_attempt_at > now_utc() + timedelta(
+        minutes=55)
     inbox = smtp_server()  # set up later: the next look sends it
     age_retries(app, release_id)
     reconcile_once(app)
@@ -79,11 +100,12 @@ def test_sms_reminders_go_through_the_provider(app, active_release, monkeypatch)
     slug = active_release()
     texting_fan(app, slug)
     label_id, release_id = due_now(app, slug)
-    run_release_day(app, label_id, release_id)
+    with frozen(daytime()):
+        run_release_day(app, label_id, release_id)
     ((to, text),) = RecordingSms.sent
     assert to == "+4915112345678"
-    assert text == (f"“Flow Song” by Aurora Vale is out now on Deezer: {BASE}/s/aurora-vale/"
-                    f"{slug} Stop messages: {BASE}/s/aurora-vale/me")
+    assert text == (f"“Flow Song” by Aurora Vale is out now: {BASE}/s/aurora-vale/{slug}/go/"
+                    "deezer Reply STOP to opt out.")
     assert [(r.state, r.attempts) for r in rows(app, release_id)] == [("delivered", 1)]
 
 
@@ -91,7 +113,7 @@ def test_the_log_only_sms_default_logs_nothing_about_the_fan(app, active_release
     slug = active_release()
     texting_fan(app, slug, phone="+4915199887766")
     label_id, release_id = due_now(app, slug)
-    with caplog.at_level(logging.INFO, logger="app.messaging.sms"):
+    with caplog.at_level(logging.INFO, logger="app.messaging.sms"), frozen(daytime()):
         run_release_day(app, label_id, release_id)
     assert "to a +49 number" in caplog.text
     assert "99887766" not in caplog.text and "Flow Song" not in caplog.text
@@ -103,7 +125,8 @@ def test_in_production_the_log_only_sms_sends_nothing(app, active_release, monke
     slug = active_release()
     texting_fan(app, slug)
     label_id, release_id = due_now(app, slug)
-    run_release_day(app, label_id, release_id)
+    with frozen(daytime()):
+        run_release_day(app, label_id, release_id)
     (row,) = rows(app, release_id)
     assert (row.state, row.last_error) == ("pending", "not sent: SMS is not set up (SMS_PROVIDER)")
 
@@ -114,10 +137,12 @@ def test_a_withdrawn_reminder_is_cancelled_not_sent(app, active_release, monkeyp
     slug = active_release()
     texting_fan(app, slug, withdrawn=True)
     label_id, release_id = due_now(app, slug)
-    run_release_day(app, label_id, release_id)
+    with frozen(daytime()):
+        run_release_day(app, label_id, release_id)
     assert RecordingSms.sent == []
     (row,) = rows(app, release_id)
     assert (row.state, row.last_error) == ("cancelled", "not sent: the fan withdrew the reminder")
+    assert message_rows(app, release_id) == []
 
 
 def test_the_smtp_password_is_used_and_never_shown(app, smtp_server, active_release,
@@ -139,26 +164,30 @@ def test_the_smtp_password_is_used_and_never_shown(app, smtp_server, active_rele
     assert len(inbox.to(email)) == 1
 
 
-def test_a_row_leased_by_another_worker_is_not_sent(app, smtp_server, active_release):
-    from app.jobs import leases, reminders
-    from app.models.presave import REMIND
-
+def test_a_message_leased_by_another_worker_is_not_sent(app, smtp_server, active_release):
     inbox = smtp_server()
     slug = active_release()
     email = remind_me(app, slug)
     label_id, release_id = due_now(app, slug)
-    with ctx(app) as session:
-        token, ids, _ = leases.lease(release_id, "spotify", 10, action=REMIND)
+    with ctx(app) as session:  # release day's message rows, without sending them yet
+        from app.jobs.its_out import queue_due
+
+        released = session.get(Release, release_id)
+        (message_id,) = queue_due(released)
+        session.commit()
+        token, ids, _ = message_jobs.RECIPIENTS.claim(
+            [MessageRecipient.message_id == message_id], 10)
         session.commit()
     assert len(ids) == 1
     with app.app_context():
-        assert reminders.send_batch(label_id, release_id, "spotify") == {"leased": 0}
-    assert inbox.to(email) == [] and rows(app, release_id)[0].lease_token == token
+        assert message_jobs.send_batch(label_id, message_id) == {}
+    assert inbox.to(email) == []
     with ctx(app) as session:  # the other worker died: its lease runs out, the row comes back
-        session.execute(update(PreSave).where(PreSave.id == ids[0])
+        session.execute(update(MessageRecipient).where(MessageRecipient.id == ids[0])
                         .values(leased_until=now_utc() - timedelta(seconds=1)))
-        assert leases.recover_stale_leases() == 1
+        assert message_jobs.RECIPIENTS.recover() == 1
         session.commit()
     with app.app_context():
-        assert reminders.send_batch(label_id, release_id, "spotify")["delivered"] == 1
+        assert message_jobs.send_batch(label_id, message_id) == {"sent": 1}
     assert len(inbox.to(email)) == 1
+    assert rows(app, release_id)[0].state == "delivered"
