@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import Automation, Message, MessageRecipient
+from app.models import Automation, Message, MessageRecipient, Release
 from app.models.fan import EMAIL_MARKETING, PRESAVE_OPENS, RELEASE_REMINDER, SMS_MARKETING
-from app.models.message import (BLAST, EMAIL, FOLLOW_UP, ITS_OUT, OPENS, QUEUED, RECONSENT,
-                                SMS, THANK_YOU)
+from app.models.message import (AUTOMATIONS, BLAST, EMAIL, FOLLOW_UP, ITS_OUT, OPENS, QUEUED,
+                                RECONSENT, SMS, THANK_YOU)
+from app.models.release import ARCHIVED
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,37 @@ def settings(artist_id, kind):
     if row is None:
         return DEFAULTS[kind]
     return Settings(kind, row.enabled, row.delay_minutes, row.subject, row.body, row.sms_body)
+
+
+# What staff may change: the delay only where waiting makes sense, in the unit that reads.
+DELAY_UNITS = {THANK_YOU: ("minutes", 1), FOLLOW_UP: ("days", 24 * 60)}
+DESCRIPTIONS = {
+    THANK_YOU: "After a fan pre-saves or asks for a reminder: what happens on release day.",
+    ITS_OUT: "At the release instant (local mode: the fan's midnight), to every pre-saver: "
+             "in their library, or the link. Fans who asked for a reminder get it even when "
+             "this is off.",
+    OPENS: "When the pre-save opens, to fans who asked on the Coming Soon page.",
+    FOLLOW_UP: "Some days after the release, to fans who agreed to marketing messages.",
+    RECONSENT: "Before a fan's platform permission ends ahead of the release: one tap renews it.",
+}
+
+
+def save(artist, kind, enabled, delay_minutes, subject, body, sms_body):
+    """Store the artist's settings for ``kind`` (checked templates); the messages of that
+    kind still going out (releases not archived) take the new words."""
+    row = db.session.scalars(select(Automation).where(Automation.artist_id == artist.id,
+                                                      Automation.kind == kind)).first()
+    if row is None:
+        row = Automation(label_id=artist.label_id, artist_id=artist.id, kind=kind)
+        db.session.add(row)
+    row.enabled, row.delay_minutes = enabled, delay_minutes
+    row.subject, row.body, row.sms_body = subject, body, sms_body or None
+    live = db.session.scalars(select(Message).join(Release, Release.id == Message.release_id)
+                              .where(Message.artist_id == artist.id, Message.kind == kind,
+                                     Release.status != ARCHIVED)).all()
+    for message in live:
+        message.subject, message.body, message.sms_body = subject, body, sms_body or None
+    return row
 
 
 def consented(fan, kind, channel):

@@ -27,9 +27,11 @@ FIELDS = {
                   "(for {% if in_library %}…{% endif %})",
 }
 
+_TRIAL = {name: "x" for name in FIELDS} | {"in_library": True}
 _env = SandboxedEnvironment(variable_start_string="{", variable_end_string="}",
                             undefined=StrictUndefined, autoescape=False,
                             keep_trailing_newline=True)
+_env.globals.clear()  # no range(), lipsum(), dict(): a template has the fan's fields and nothing else
 
 
 class TemplateProblem(ValueError):
@@ -37,7 +39,7 @@ class TemplateProblem(ValueError):
 
 
 def check(text):
-    """Refuse a template that does not parse or names a field we do not have."""
+    """``text``, or TemplateProblem when it does not parse or names a field we do not have."""
     try:
         used = meta.find_undeclared_variables(_env.parse(text or ""))
     except TemplateError as exc:
@@ -49,6 +51,12 @@ def check(text):
         raise TemplateProblem(f"Unknown merge field{'s' if len(unknown) > 1 else ''}: "
                               + ", ".join(f"{{{name}}}" for name in unknown)
                               + ". Use " + ", ".join(f"{{{name}}}" for name in FIELDS) + ".")
+    try:  # a trial with every field filled: the sandbox refuses what reaches past the values
+        _env.from_string(text or "").render(**_TRIAL)
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise TemplateProblem(f"The template cannot be filled in ({exc}). Use the merge fields "
+                              "as they are, such as {fan_first_name}.") from None
+    return text
 
 
 def render(text, fields):

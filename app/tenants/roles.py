@@ -31,7 +31,8 @@ _STAFF = [
     ["ReleaseAnalyticsApi", "can_get"],
     ["Analytics", "menu_access"],
     ["MessagesView", "can_(index|show|csv)"],
-    ["Messages", "menu_access"],
+    ["AutomationsView", "can_(index|edit)"],
+    ["(Fan messages|Messages|Automations)", "menu_access"],
 ]
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [

@@ -1,0 +1,104 @@
+"""Automations: per artist, the messages each release sets off (app.messaging.automations),
+each on or off, with its delay and its words; the words are checked (merge fields, Jinja's
+sandbox) and previewed with a sample fan before anything is stored."""
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.forms import DynamicForm
+from sqlalchemy import select
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.extensions import db
+from app.messaging import automations
+from app.messaging.templates import FIELDS, TemplateProblem, check, render, sms_size
+from app.models import Artist
+from app.views.fields import rule
+
+SAMPLE_FAN = "Ada"
+
+
+class AutomationForm(DynamicForm):
+    enabled = BooleanField("On")
+    delay = IntegerField("Wait", validators=[Optional(), NumberRange(
+        min=0, max=60 * 24 * 90, message="Give a whole number from 0")])
+    subject = StringField("Email subject", validators=[
+        DataRequired("Give the email a subject"), Length(max=200), rule(check)])
+    body = TextAreaField("Email text", validators=[
+        DataRequired("Write the email"), Length(max=5000), rule(check)])
+    sms_body = TextAreaField("Text message (SMS)", validators=[
+        Optional(), Length(max=640), rule(check)])
+
+
+class AutomationsView(BaseView):
+    route_base = "/automations"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        artists = db.session.scalars(select(Artist).order_by(Artist.name)).all()
+        table = [(artist, [automations.settings(artist.id, kind)
+                           for kind in automations.AUTOMATIONS]) for artist in artists]
+        return self.render_template("automations/list.html", table=table,
+                                    names=automations.NAMES, delay_words=delay_words,
+                                    descriptions=automations.DESCRIPTIONS)
+
+    @expose("/<int:artist_id>/<kind>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, artist_id, kind):
+        artist = db.session.get(Artist, artist_id)
+        if artist is None or kind not in automations.AUTOMATIONS:
+            abort(404)
+        current = automations.settings(artist.id, kind)
+        unit, minutes = automations.DELAY_UNITS.get(kind, (None, 1))
+        form = AutomationForm(data=None if _posted() else {
+            "enabled": current.enabled, "delay": current.delay_minutes // minutes,
+            "subject": current.subject, "body": current.body, "sms_body": current.sms_body})
+        if _posted() and form.validate():
+            delay = (form.delay.data or 0) * minutes if unit else current.delay_minutes
+            automations.save(artist, kind, form.enabled.data, delay, form.subject.data,
+                             form.body.data, form.sms_body.data)
+            db.session.commit()
+            flash(f"“{automations.NAMES[kind]}” for {artist.name} is saved", "success")
+            return redirect(url_for(".index"))
+        page = self.render_template(
+            "automations/edit.html", artist=artist, kind=kind, form=form, unit=unit,
+            name=automations.NAMES[kind], description=automations.DESCRIPTIONS[kind],
+            fields=FIELDS, preview=_preview(artist, form))
+        return page, (422 if _posted() else 200)
+
+
+def _posted():
+    return request.method == "POST"
+
+
+def delay_words(kind, delay_minutes):
+    unit, minutes = automations.DELAY_UNITS.get(kind, (None, 1))
+    if unit is None:
+        return "at once"
+    amount = delay_minutes // minutes
+    return "at once" if amount == 0 else f"after {amount} {unit if amount != 1 else unit[:-1]}"
+
+
+def _preview(artist, form):
+    """The words as a fan named Ada would read them, and the text message's size; None where
+    a template does not read (its error is on the form)."""
+    release = next(iter(sorted(artist.releases, key=lambda r: r.release_at, reverse=True)),
+                   None)
+    sample = {
+        "fan_first_name": SAMPLE_FAN, "artist_name": artist.name,
+        "release_title": release.title if release else "Your next release",
+        "release_date_local": (f"{release.release_local:%A %-d %B %Y, %H:%M} ({release.timezone})"
+                               if release else "Friday 1 January, 00:00"),
+        "fan_page_url": f"/s/{artist.slug}/{release.slug}" if release else f"/s/{artist.slug}",
+        "stream_url": f"/s/{artist.slug}/{release.slug}/go/spotify" if release else "",
+        "platform_name": "Spotify", "unsubscribe_url": f"/s/{artist.slug}/unsubscribe/…",
+        "in_library": True}
+    try:
+        subject, body = render(form.subject.data or "", sample), render(form.body.data or "",
+                                                                           sample)
+        sms = render(form.sms_body.data or "", sample) if form.sms_body.data else None
+    except TemplateProblem:
+        return None
+    return {"subject": subject, "body": body, "sms": sms,
+            "sms_size": str(sms_size(sms + " Reply STOP to opt out.")) if sms else None}
