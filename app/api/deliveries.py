@@ -43,8 +43,9 @@ class FansSchema(Schema):
 
 class WarningSchema(Schema):
     kind = fields.String(metadata={"description": "grants_expire, item_missing, "
-                                                  "no_credentials, sandbox, links_missing "
-                                                  "or links_gave_up"})
+                                                  "no_credentials, sandbox, links_missing, "
+                                                  "links_gave_up, email_not_set_up, "
+                                                  "email_caught or sms_not_set_up"})
     platforms = fields.List(fields.String())
     title = fields.String()
     what_happens = fields.String()

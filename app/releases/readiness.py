@@ -1,11 +1,13 @@
 """What will go wrong on release day, said before it happens, with what to do about it.
 
-Three checks, for releases whose instant is still ahead:
+Four checks, for releases whose instant is still ahead:
 - grants that will have expired by the release instant (presaves.grant_outlives);
 - enabled platforms whose item is not found yet (no StreamingLink with an item),
   once the pre-save is open;
 - enabled platforms without credentials (registry mode remind or link), or
-  running against the built-in sandbox.
+  running against the built-in sandbox;
+- fans who will be written to on release day over a channel that cannot reach them (email
+  or SMS not set up, email caught by the development mail catcher).
 
 And, from the release instant on, the streaming links (app.jobs.links): platforms still
 not found after a look-up ("not found yet", with the next look), and those it gave up on
@@ -13,12 +15,16 @@ after 72 hours.
 """
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from app.releases import links as streaming_links
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import Authorization, PreSave, StreamingLink
+from app.messaging.sms import DEFAULT_PROVIDER
+from app.models import Authorization, Consent, Fan, PreSave, StreamingLink
+from app.models.fan import EMAIL_MARKETING, RELEASE_REMINDER, SMS_MARKETING
+from app.models.message import EMAIL, SMS
 from app.models.presave import PENDING, SAVE
 from app.models.release import ARCHIVED, RELEASED
 from app.platform_table import PLATFORM_KEYS, TABLE
@@ -37,6 +43,7 @@ ASK = {LABEL_ADMIN: f"Ask your label admin to add them under {CREDENTIALS_PAGE}.
 @dataclass(frozen=True)
 class Notice:
     # grants_expire | item_missing | no_credentials | sandbox | links_missing | links_gave_up
+    # | email_not_set_up | email_caught | sms_not_set_up
     kind: str
     platforms: tuple
     title: str
@@ -64,7 +71,7 @@ def warnings(release, now=None, may_do=None):
         found = missing_links(release)
     else:
         found = [*expiring_grants(release, now), *missing_items(release, now),
-                 *missing_credentials(release)]
+                 *missing_credentials(release), *unsendable_messages(release)]
     return found if may_do is None else [n.addressed(may_do(n.who)) for n in found]
 
 
@@ -183,3 +190,55 @@ def _sandbox_notice(platforms):
                   f"There are no credentials for {said}, so those pre-saves go to the "
                   "built-in sandbox: they look real but nothing reaches fans' libraries.",
                   f"Add credentials under {CREDENTIALS_PAGE} before release day.", LABEL_ADMIN)
+
+
+OPERATOR_ASK = "Ask whoever runs this Presave instance to set up "
+
+
+def unsendable_messages(release):
+    """Fans of the release who will be written to on release day (a reminder, the It's out
+    message) over a channel that cannot reach them: email not set up or only caught locally,
+    SMS not set up or only logged."""
+    config = current_app.config
+    found = []
+    by_email = _fans_reachable(release, EMAIL, (RELEASE_REMINDER, EMAIL_MARKETING))
+    if by_email and not config.get("SMTP_HOST"):
+        found.append(Notice(
+            "email_not_set_up", (), "Email is not set up",
+            f"{_fans(by_email)} will be written to by email on release day (their reminder or "
+            "the It's out message). Nothing can be sent until a mail server is set up: "
+            "the messages wait, and reminders stay pending.",
+            OPERATOR_ASK + "email (SMTP_HOST and its login).", LABEL_ADMIN))
+    elif by_email and config.get("MAIL_CATCHER_DIR"):
+        found.append(Notice(
+            "email_caught", (), "Email stays on this machine",
+            f"{_fans(by_email)} will be written to by email on release day, but this instance "
+            "sends email to its development mail catcher (Outbox): fans receive nothing.",
+            OPERATOR_ASK + "a real mail server (SMTP_HOST).", LABEL_ADMIN))
+    by_sms = _fans_reachable(release, SMS, (RELEASE_REMINDER, SMS_MARKETING), email=False)
+    if by_sms and (config.get("SMS_PROVIDER") or DEFAULT_PROVIDER) == DEFAULT_PROVIDER:
+        found.append(Notice(
+            "sms_not_set_up", (), "Text messages are not set up",
+            f"{_fans(by_sms)} left only a phone number: their release-day text goes "
+            "nowhere (it is only written to the log, or not sent at all in production).",
+            OPERATOR_ASK + "an SMS provider (SMS_PROVIDER).", LABEL_ADMIN))
+    return found
+
+
+def _fans(count):
+    return f"{count} fan{'s' if count != 1 else ''}"
+
+
+def _fans_reachable(release, channel, purposes, email=True):
+    """How many fans with a pending pre-save of the release left a contact for ``channel``
+    (for SMS: and no email, which would be used instead) and agreed to hear."""
+    contact = Fan.email if channel == EMAIL else Fan.phone
+    agreed = select(Consent.id).where(Consent.fan_id == Fan.id, Consent.purpose.in_(purposes),
+                                      Consent.withdrawn_at.is_(None)).exists()
+    pending = select(PreSave.id).where(PreSave.fan_id == Fan.id,
+                                       PreSave.release_id == release.id,
+                                       PreSave.state == PENDING).exists()
+    stmt = select(func.count(Fan.id)).where(contact.is_not(None), agreed, pending)
+    if not email:
+        stmt = stmt.where(Fan.email.is_(None))
+    return db.session.scalar(stmt)
