@@ -32,7 +32,8 @@ _STAFF = [
     ["Analytics", "menu_access"],
     ["MessagesView", "can_(index|show|csv)"],
     ["AutomationsView", "can_(index|edit)"],
-    ["(Fan messages|Messages|Automations)", "menu_access"],
+    ["BlastView", "can_new"],
+    ["(Fan messages|Messages|Automations|New blast)", "menu_access"],
 ]
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [

@@ -12,6 +12,7 @@ from app.views.headers import admin_headers
 from app.views.labels import LabelPrivacyView, LabelView
 from app.views.markup import admin_markup
 from app.views.automations import AutomationsView
+from app.views.blasts import BlastView
 from app.views.messages import MessagesView
 from app.views.outbox import OutboxView
 from app.views.overview import OverviewView
@@ -34,6 +35,7 @@ def register_views(appbuilder):
     appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
     appbuilder.add_view(AnalyticsView, "Analytics", icon="fa-chart-line")
     appbuilder.add_view(MessagesView, "Messages", icon="fa-envelope", category="Fan messages")
+    appbuilder.add_view(BlastView, "New blast", icon="fa-bullhorn", category="Fan messages")
     appbuilder.add_view(AutomationsView, "Automations", icon="fa-magic", category="Fan messages")
     if current_app.config.get("MAIL_CATCHER_DIR"):  # `python run.py` without SMTP_HOST
         appbuilder.add_view(OutboxView, "Outbox (development)", icon="fa-inbox",

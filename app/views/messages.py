@@ -23,7 +23,8 @@ class MessagesView(BaseView):
         found = ledger.messages()
         return self.render_template(
             "messages/list.html", messages=found, counts=ledger.counts([m.id for m in found]),
-            states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES, moment=moment)
+            states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES, moment=moment,
+            can_blast=self.appbuilder.sm.has_access("can_new", "BlastView"))
 
     @expose("/<int:pk>")
     @has_access
