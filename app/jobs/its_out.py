@@ -1,5 +1,6 @@
 """The "It's out" automation: at the release instant (in local mode at each fan's own
-midnight), one message to every pre-saver with a contact and the consent, delivered or not.
+midnight), one message to every pre-saver with a contact and the consent, delivered or not;
+and, when the artist turned it on, the follow-up some days later.
 
 Release day (app.jobs.release_day) calls queue_due once the release is out and again whenever
 pre-saves fall due. Each fan whose instant has come and who has no row yet is put on the
@@ -20,7 +21,7 @@ from app.messaging import automations
 from app.messaging.reminder import withdrawn
 from app.models import Fan, Message, MessageRecipient, PreSave
 from app.models.fan import RELEASE_REMINDER
-from app.models.message import ITS_OUT
+from app.models.message import FOLLOW_UP, ITS_OUT
 from app.models.presave import CANCELLED, PENDING, REMIND
 from app.presaves.record import delivery_instant
 
@@ -70,6 +71,7 @@ def _on_message(release):
 
 def _queue(release, fan, reminded, now):
     platform = _platform_of(release, fan)
+    automations.queue(FOLLOW_UP, release, fan, platform, after=now)  # when the artist has it on
     row = automations.queue(ITS_OUT, release, fan, platform, after=now, force=reminded)
     if reminded:
         if row is None:

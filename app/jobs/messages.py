@@ -31,13 +31,14 @@ from app.messaging.outbox import Outbox
 from app.messaging.reminder import fan_me_url
 from app.messaging.templates import TemplateProblem
 from app.messaging.unsubscribe import link as unsubscribe_link
-from app.models import AutomationDay, MessageRecipient, PreSave
+from app.models import Authorization, AutomationDay, MessageRecipient, PreSave
+from app.models.authorization import ACTIVE
 from app.models.message import (BLAST, BOUNCED, CANCELLED, FAILED, HARD_BOUNCE, IN_PROGRESS,
-                                ITS_OUT, QUEUED, SENT, SMS, SUPPRESSED, THANK_YOU)
+                                ITS_OUT, QUEUED, RECONSENT, SENT, SMS, SUPPRESSED, THANK_YOU)
 from app.models.presave import (CANCELLED as PRESAVE_CANCELLED, DELIVERED, FAILED as
                                 PRESAVE_FAILED, IN_PROGRESS as PRESAVE_IN_PROGRESS, PENDING,
                                 REMIND, SAVE)
-from app.presaves.record import delivery_instant
+from app.presaves.record import delivery_instant, grant_outlives
 from app.platform_table import name as platform_name
 from app.releases.rules import artwork_url, fan_page_url
 
@@ -136,6 +137,8 @@ def _refusal(row):
     if message.kind == THANK_YOU and row.release is not None \
             and delivery_instant(row.release, fan.timezone) <= now_utc():
         return CANCELLED, "not sent: the release is out, and its It's out message says so"
+    if message.kind == RECONSENT and not _still_expires(row):
+        return CANCELLED, "not sent: the fan's permission already lasts until the release"
     if not consented(fan, message.kind, row.channel):
         return CANCELLED, "not sent: the fan has no consent for this (withdrawn or never given)"
     address = contact(fan, row.channel)
@@ -145,6 +148,15 @@ def _refusal(row):
     if listed:
         return SUPPRESSED, f"not sent: the address is on the artist's suppression list ({listed})"
     return None
+
+
+def _still_expires(row):
+    """Whether the fan's grant on the row's platform still ends before the release."""
+    grant = db.session.scalars(select(Authorization).where(
+        Authorization.fan_id == row.fan_id, Authorization.platform == row.platform,
+        Authorization.state == ACTIVE)).first()
+    return grant is not None and row.release is not None \
+        and not grant_outlives(row.platform, grant.granted_at, row.release)
 
 
 def _saves_settling(row):
