@@ -144,7 +144,7 @@ def banner(host, port, mail=None):
     lines += [f"  {email:<24} {password:<12} {role}" for email, password, role in LOGINS]
     if mail:
         lines.append(f"Email goes to the mail catcher on 127.0.0.1:{mail}: read it under "
-                     f"Platform → Outbox (development), http://{host}:{port}/outbox/")
+                     f"Fan messages → Outbox (development), http://{host}:{port}/outbox/")
     lines.append("Press Ctrl-C to stop web, worker and cron.\n")
     with _printing:
         print("\n".join(lines), flush=True)

@@ -33,7 +33,8 @@ _STAFF = [
     ["MessagesView", "can_(index|show|csv)"],
     ["AutomationsView", "can_(index|edit)"],
     ["BlastView", "can_new"],
-    ["(Fan messages|Messages|Automations|New blast)", "menu_access"],
+    ["OutboxView", "can_(index|show|html)"],
+    ["(Fan messages|Messages|Automations|New blast|Outbox \\(development\\))", "menu_access"],
 ]
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [

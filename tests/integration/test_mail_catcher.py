@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.embedded import caught_mail, supervisor
+from tests.message_runs import time_passes, work
+from tests.release_day_runs import remind_me
 from tests.smtp_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +60,33 @@ def test_a_reset_email_is_kept_and_shown_on_the_outbox(app, catcher, login):
     assert admin.get("/outbox/not-a-key").status_code == 404
 
 
-def test_only_the_platform_admin_reads_the_outbox(app, catcher, login):
-    for email in ("owner@northwind.test", "staff@northwind.test", "artist@northwind.test"):
-        response = login(email).get("/outbox/")
-        assert response.status_code in (302, 403), email
+def test_label_staff_read_only_what_their_label_sent(app, catcher, login, active_release):
+    response = app.test_client().post("/account/forgot", data={"email": "staff@harbor.test"})
+    assert response.status_code == 200
+    slug = active_release()
+    email = remind_me(app, slug)
+    time_passes(app, slug)
+    work(app)
+    mails = {mail.subject: mail for mail in caught_soon(catcher, 2)}
+    thanks = mails["You pre-saved “Flow Song” by Aurora Vale"]
+    reset = mails["Reset your Presave password"]
+    northwind = login("staff@northwind.test")
+    listing = northwind.get("/outbox/").get_data(as_text=True)
+    assert email in listing and "Reset your Presave password" not in listing
+    assert northwind.get(f"/outbox/{thanks.key}").status_code == 200
+    html = northwind.get(f"/outbox/{thanks.key}/html")
+    assert html.status_code == 200 and "sandbox" in html.headers["Content-Security-Policy"]
+    assert northwind.get(f"/outbox/{reset.key}").status_code == 404
+    harbor = login("staff@harbor.test")
+    assert email not in harbor.get("/outbox/").get_data(as_text=True)
+    assert harbor.get(f"/outbox/{thanks.key}").status_code == 404
+    assert login("artist@northwind.test").get("/outbox/").status_code in (302, 403)
     assert app.test_client().get("/outbox/").status_code == 302  # to the sign-in
+
+
+def test_without_the_catcher_the_outbox_is_not_there(app, login, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_CATCHER_DIR", None)
+    assert login("admin@presave.test").get("/outbox/").status_code == 404
 
 
 def test_production_refuses_the_catcher(tmp_path):
