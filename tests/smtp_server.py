@@ -1,10 +1,19 @@
 """A real SMTP server (aiosmtpd) on a free 127.0.0.1 port, keeping what it receives."""
+import shutil
 import socket
+import subprocess
+import time
+from pathlib import Path
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+
+from app.embedded import caught_mail
+from app.embedded.supervisor import commands
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Inbox:
@@ -65,3 +74,31 @@ def smtp_server(app, monkeypatch):
     yield start
     for controller in controllers:
         controller.stop()
+
+
+@pytest.fixture
+def mail_catcher(app, monkeypatch):
+    """A catcher process started as run.py starts it, keeping into the app's outbox folder;
+    the app's SMTP settings point at it."""
+    directory, port = app.config["MAIL_CATCHER_DIR"], free_port()
+    shutil.rmtree(directory, ignore_errors=True)
+    argv = commands("redis://unused", "127.0.0.1", "0", mail=port)["mail"]
+    process = subprocess.Popen([*argv[:-1], directory], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    assert "Mail catcher on" in process.stdout.readline()
+    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
+                       "SMTP_STARTTLS": False}.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield directory
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def caught_soon(directory, count=1):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        mails = caught_mail.caught(directory)
+        if len(mails) >= count:
+            return mails
+        time.sleep(0.05)
+    raise AssertionError("the catcher kept nothing")

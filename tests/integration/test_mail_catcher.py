@@ -1,54 +1,22 @@
 """The development mail catcher: `python run.py` without SMTP_HOST sends real SMTP to a local
 aiosmtpd server that keeps every message, and the platform admin reads them on the Outbox."""
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
-
-from app.embedded import caught_mail, supervisor
+from app.embedded import supervisor
 from tests.message_runs import time_passes, work
 from tests.release_day_runs import remind_me
-from tests.smtp_server import free_port
+from tests.smtp_server import caught_soon, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def catcher(app, monkeypatch):
-    """A catcher process started as run.py starts it, keeping into the app's outbox folder;
-    the app's SMTP settings point at it."""
-    directory, port = app.config["MAIL_CATCHER_DIR"], free_port()
-    shutil.rmtree(directory, ignore_errors=True)
-    argv = supervisor.commands("redis://unused", "127.0.0.1", "0", mail=port)["mail"]
-    process = subprocess.Popen([*argv[:-1], directory], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    assert "Mail catcher on" in process.stdout.readline()
-    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
-                       "SMTP_STARTTLS": False}.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield directory
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def caught_soon(directory, count=1):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        mails = caught_mail.caught(directory)
-        if len(mails) >= count:
-            return mails
-        time.sleep(0.05)
-    raise AssertionError("the catcher kept nothing")
-
-
-def test_a_reset_email_is_kept_and_shown_on_the_outbox(app, catcher, login):
+def test_a_reset_email_is_kept_and_shown_on_the_outbox(app, mail_catcher, login):
     response = app.test_client().post("/account/forgot", data={"email": "staff@harbor.test"})
     assert response.status_code == 200
-    (mail,) = caught_soon(catcher)
+    (mail,) = caught_soon(mail_catcher)
     assert mail.subject == "Reset your Presave password"
     assert mail.to == "staff@harbor.test"
     admin = login("admin@presave.test")
@@ -60,14 +28,14 @@ def test_a_reset_email_is_kept_and_shown_on_the_outbox(app, catcher, login):
     assert admin.get("/outbox/not-a-key").status_code == 404
 
 
-def test_label_staff_read_only_what_their_label_sent(app, catcher, login, active_release):
+def test_label_staff_read_only_what_their_label_sent(app, mail_catcher, login, active_release):
     response = app.test_client().post("/account/forgot", data={"email": "staff@harbor.test"})
     assert response.status_code == 200
     slug = active_release()
     email = remind_me(app, slug)
     time_passes(app, slug)
     work(app)
-    mails = {mail.subject: mail for mail in caught_soon(catcher, 2)}
+    mails = {mail.subject: mail for mail in caught_soon(mail_catcher, 2)}
     thanks = mails["You pre-saved “Flow Song” by Aurora Vale"]
     reset = mails["Reset your Presave password"]
     northwind = login("staff@northwind.test")
