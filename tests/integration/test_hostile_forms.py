@@ -1,10 +1,10 @@
-"""Every field of the forms people post (the fan page, /me, the release wizard, the artist
-and credentials forms) under hostile values: never a server error; a refusal is a 4xx that
+"""Every field of the forms people post (the fan page, /me, the release wizard, the artist,
+credentials, blast and automation forms) under hostile values: never a server error; a refusal is a 4xx that
 says why; what is refused stores nothing, and nothing unreadable is ever stored."""
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import Artist, Fan, PlatformCredential, Release
@@ -252,3 +252,40 @@ def test_the_artist_forms_preview(app, login, field, value):
     response = post(login("admin@presave.test"), "/artists/preview/", fields)
     assert_answered(response, app, Artist, rows(app, Artist))
     assert rows(app, Release) == before
+
+
+BLAST_FIELDS = ["name", "artist", "by_email", "by_sms", "subject", "body", "sms_body", "country",
+                "city", "platform", "release", "presaved", "joined_from", "joined_to", "when",
+                "send_at", "timezone", "action"]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", BLAST_FIELDS)
+def test_the_blast_form(app, login, field, value):
+    from app.models import Message
+
+    fields = {"name": "Hostile blast", "artist": "", "by_email": "y", "subject": "Hi",
+              "body": "Hello {fan_first_name}", "sms_body": "", "country": "ZZ",
+              "city": "Nowhere-at-all", "platform": "", "release": "", "presaved": "yes",
+              "joined_from": "", "joined_to": "", "when": "now", "send_at": "",
+              "timezone": "UTC", "action": "send", field: HOSTILE[value]}
+    before = rows(app, Message)
+    response = post(login("staff@northwind.test"), "/blasts/new", fields)
+    assert_answered(response, app, Message, before)
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=list(HOSTILE))
+@pytest.mark.parametrize("field", ["enabled", "delay", "subject", "body", "sms_body"])
+def test_the_automation_form(app, login, field, value):
+    from app.models import Automation
+
+    with app.app_context(), scoped(Scope.platform()):
+        artist_id = db.session.scalar(select(Artist.id).where(Artist.slug == "juniper-kites"))
+    fields = {"enabled": "y", "delay": "3", "subject": "Thanks", "body": "Hi {artist_name}",
+              "sms_body": "", field: HOSTILE[value]}
+    before = rows(app, Automation)
+    response = post(login("staff@northwind.test"), f"/automations/{artist_id}/follow_up", fields)
+    assert_answered(response, app, Automation, before)
+    with app.app_context(), scoped(Scope.platform()):  # the defaults again for other tests
+        db.session.execute(delete(Automation))
+        db.session.commit()
