@@ -1,6 +1,7 @@
 """Every field of the forms people post (the fan page, /me, the release wizard, the artist,
-credentials, blast and automation forms) under hostile values: never a server error; a refusal is a 4xx that
-says why; what is refused stores nothing, and nothing unreadable is ever stored."""
+credentials, blast and automation forms) under hostile values: never a server error; a
+refusal is a 4xx that says why; what is refused stores nothing, and nothing unreadable is
+ever stored."""
 from urllib.parse import quote
 
 import pytest
