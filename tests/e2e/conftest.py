@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORDS
 from tests.e2e.screens import VIEWPORTS
+from tests.e2e.signin import sign_in
 # Shared with the HTTP tests of the same journey; kept there so both use one definition.
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,10 +55,5 @@ def page(browser):
 def login_as(page, live_server):
     """Sign in through the login form, as a person would."""
     def _login(email, password=None):
-        page.goto(f"{live_server}/login/")
-        page.fill("#username", email)
-        page.fill("#password", password or DEMO_PASSWORDS[email])
-        page.click("input[type=submit]")
-        page.wait_for_url(lambda url: "/login" not in url)
-        return page
+        return sign_in(page, live_server, email, password)
     return _login

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.models import Artist, Consent, Fan
 from tests.e2e.accessibility import blocking_violations
 from tests.e2e.screens import SCREENS, shoot
+from tests.e2e.signin import sign_in
 from tests.message_runs import work
 from tests.release_day_runs import ctx
 from tests.smtp_server import caught_soon
@@ -42,12 +43,7 @@ def test_staff_compose_test_and_send_a_blast(app, open_page, live_server, served
                                              mail_catcher, size):
     city = f"Tromsø-{uuid.uuid4().hex[:6]}"
     email = fan_in(app, city)
-    page = open_page(size)
-    page.goto(f"{live_server}/login/")
-    page.fill("#username", "staff@northwind.test")
-    page.fill("#password", "demo-staff")
-    page.click("input[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    page = sign_in(open_page(size), live_server, "staff@northwind.test")
 
     page.goto(f"{live_server}/blasts/new")
     page.fill("#name", f"Northern lights tour {size}")

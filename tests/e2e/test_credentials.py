@@ -9,6 +9,7 @@ from app.models import PlatformCredential
 from app.tenants.context import Scope, scoped
 from tests.e2e.accessibility import blocking_violations
 from tests.e2e.screens import SCREENS, shoot
+from tests.e2e.signin import sign_in
 
 SIZES = ("wide", "iphone-13")
 SANDBOX_APP = "presave-sandbox-spotify"  # the sandbox's own app; its secret is "sandbox-secret"
@@ -19,16 +20,11 @@ def owner_page(open_page, live_server, served_here, app):
     """A browser signed in as Northwind's label admin; Northwind's Spotify row goes afterwards."""
     pages = []
 
-    def sign_in(size):
-        page = open_page(size)
-        page.goto(f"{live_server}/login/")
-        page.fill("#username", "owner@northwind.test")
-        page.fill("#password", "demo-owner")
-        page.click("input[type=submit]")
-        page.wait_for_url(lambda url: "/login" not in url)
+    def owner(size):
+        page = sign_in(open_page(size), live_server, "owner@northwind.test")
         pages.append(page)
         return page
-    yield sign_in
+    yield owner
     with app.app_context(), scoped(Scope.platform()):
         for row in db.session.scalars(select(PlatformCredential).where(
                 PlatformCredential.client_id == SANDBOX_APP)):
