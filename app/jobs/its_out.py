@@ -19,7 +19,7 @@ from app.extensions import db
 from app.localtime import now_utc
 from app.messaging import automations
 from app.messaging.reminder import withdrawn
-from app.models import Fan, Message, MessageRecipient, PreSave
+from app.models import Fan, PreSave
 from app.models.fan import RELEASE_REMINDER
 from app.models.message import FOLLOW_UP, ITS_OUT
 from app.models.presave import CANCELLED, PENDING, REMIND
@@ -34,7 +34,7 @@ def queue_due(release, now=None):
     """Put every fan whose instant has come on the release's It's out message; the ids of
     the messages with new rows (due now)."""
     now = now or now_utc()
-    on = _on_message(release)
+    on = automations.fans_on(ITS_OUT, release.id)
     fans = [fan_id for fan_id in _due_fans(release, now) if fan_id not in on]
     reminded = set(db.session.scalars(select(PreSave.fan_id).distinct().where(
         PreSave.release_id == release.id, PreSave.action == REMIND, PreSave.state == PENDING)))
@@ -60,13 +60,6 @@ def _due_fans(release, now):
         by_zone[zone].append(fan_id)
     return [fan_id for zone, ids in by_zone.items()
             if delivery_instant(release, zone) <= now for fan_id in ids]
-
-
-def _on_message(release):
-    """Fans the release's It's out message has already (once is enough, whatever happened)."""
-    return set(db.session.scalars(
-        select(MessageRecipient.fan_id).join(Message, Message.id == MessageRecipient.message_id)
-        .where(Message.automation_key == automations.automation_key(ITS_OUT, release.id))))
 
 
 def _queue(release, fan, reminded, now):

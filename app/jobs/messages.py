@@ -31,10 +31,13 @@ from app.messaging.outbox import Outbox
 from app.messaging.reminder import fan_me_url
 from app.messaging.templates import TemplateProblem
 from app.messaging.unsubscribe import link as unsubscribe_link
-from app.models import Authorization, AutomationDay, MessageRecipient, PreSave
+from app.models import Authorization, AutomationDay, MessageRecipient, OpeningNotice, PreSave
 from app.models.authorization import ACTIVE
 from app.models.message import (BLAST, BOUNCED, CANCELLED, FAILED, HARD_BOUNCE, IN_PROGRESS,
-                                ITS_OUT, QUEUED, RECONSENT, SENT, SMS, SUPPRESSED, THANK_YOU)
+                                ITS_OUT, OPENS, QUEUED, RECONSENT, SENT, SMS, SUPPRESSED,
+                                THANK_YOU)
+from app.models.opening_notice import (CANCELLED as NOTICE_CANCELLED, FAILED as NOTICE_FAILED,
+                                       PENDING as NOTICE_PENDING, SENT as NOTICE_SENT)
 from app.models.presave import (CANCELLED as PRESAVE_CANCELLED, DELIVERED, FAILED as
                                 PRESAVE_FAILED, IN_PROGRESS as PRESAVE_IN_PROGRESS, PENDING,
                                 REMIND, SAVE)
@@ -309,9 +312,28 @@ def _settle(row, token, outcome, reason=None, provider_id=None, at=None, counts=
         return "lease_lost"
     if row.message.kind == ITS_OUT:
         _settle_reminders(row, values, now)
+    elif row.message.kind == OPENS:
+        _settle_opening_ask(row, values, now)
     return outcome
 
 
+def _settle_opening_ask(row, values, now):
+    """The fan's "tell me when pre-save opens" ask takes its message's outcome: sent, failed or
+    cancelled with why, or pending with the reason and the time it waits for."""
+    state = values["state"]
+    changes = dict(last_error=values.get("reason"), attempts=values["attempts"])
+    if state == QUEUED:
+        changes.update(next_attempt_at=values.get("next_attempt_at"))
+    else:
+        changes.update(state=NOTICE_ENDS.get(state, NOTICE_FAILED),
+                       sent_at=now if state == SENT else None)
+    db.session.execute(update(OpeningNotice).where(
+        OpeningNotice.release_id == row.release_id, OpeningNotice.fan_id == row.fan_id,
+        OpeningNotice.state == NOTICE_PENDING).values(**changes)
+        .execution_options(synchronize_session=False))
+
+
+NOTICE_ENDS = {SENT: NOTICE_SENT, CANCELLED: NOTICE_CANCELLED}
 # A fan's reminders (remind pre-saves) end as their It's out message does.
 REMINDER_ENDS = {SENT: DELIVERED, CANCELLED: PRESAVE_CANCELLED}
 

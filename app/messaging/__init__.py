@@ -35,6 +35,3 @@ class Bounced(Refused):
 class Unavailable(MessagingError):
     """The server or provider did not answer or failed for now: retry with back-off."""
 
-
-class Withdrawn(MessagingError):
-    """The fan took the reminder back (/s/<artist>/me): nothing is sent."""

@@ -16,8 +16,8 @@ from app.extensions import db
 from app.localtime import now_utc
 from app.models import Automation, Message, MessageRecipient, Release
 from app.models.fan import EMAIL_MARKETING, PRESAVE_OPENS, RELEASE_REMINDER, SMS_MARKETING
-from app.models.message import (AUTOMATIONS, BLAST, EMAIL, FOLLOW_UP, ITS_OUT, OPENS, QUEUED,
-                                RECONSENT, SMS, THANK_YOU)
+from app.models.message import (BLAST, EMAIL, FOLLOW_UP, ITS_OUT, OPENS, QUEUED, RECONSENT,
+                                SMS, THANK_YOU)
 from app.models.release import ARCHIVED
 
 
@@ -168,6 +168,13 @@ def _on(message, fan, channel):
     return db.session.scalar(select(MessageRecipient.id).where(
         MessageRecipient.message_id == message.id, MessageRecipient.fan_id == fan.id,
         MessageRecipient.channel == channel)) is not None
+
+
+def fans_on(kind, release_id):
+    """Fans the release's ``kind`` message has already (once is enough, whatever happened)."""
+    return set(db.session.scalars(
+        select(MessageRecipient.fan_id).join(Message, Message.id == MessageRecipient.message_id)
+        .where(Message.automation_key == automation_key(kind, release_id))))
 
 
 def automation_key(kind, release_id):

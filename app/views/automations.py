@@ -12,6 +12,7 @@ from app.extensions import db
 from app.messaging import automations
 from app.messaging.templates import FIELDS, TemplateProblem, check, render, sms_size
 from app.models import Artist
+from app.models.message import AUTOMATIONS
 from app.views.fields import rule
 
 SAMPLE_FAN = "Ada"
@@ -38,7 +39,7 @@ class AutomationsView(BaseView):
     def index(self):
         artists = db.session.scalars(select(Artist).order_by(Artist.name)).all()
         table = [(artist, [automations.settings(artist.id, kind)
-                           for kind in automations.AUTOMATIONS]) for artist in artists]
+                           for kind in AUTOMATIONS]) for artist in artists]
         return self.render_template("automations/list.html", table=table,
                                     names=automations.NAMES, delay_words=delay_words,
                                     descriptions=automations.DESCRIPTIONS)
@@ -47,7 +48,7 @@ class AutomationsView(BaseView):
     @has_access
     def edit(self, artist_id, kind):
         artist = db.session.get(Artist, artist_id)
-        if artist is None or kind not in automations.AUTOMATIONS:
+        if artist is None or kind not in AUTOMATIONS:
             abort(404)
         current = automations.settings(artist.id, kind)
         unit, minutes = automations.DELAY_UNITS.get(kind, (None, 1))

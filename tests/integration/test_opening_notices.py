@@ -1,5 +1,6 @@
 """Coming Soon's "Tell me when pre-save opens": the tap, the one short step, and the message at
-the opening instant, sent by the reconciler's job on a real RQ worker through a real SMTP server."""
+the opening instant (the Pre-save opens automation), handed over by the reconciler's job and
+sent on a real RQ worker through a real SMTP server."""
 import re
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db, queue, redis_connection
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
+from app.jobs.messages import QUEUE as MESSAGES_QUEUE
 from app.jobs.opening_notices import QUEUE
 from app.localtime import now_utc
 from app.models import Artist, Consent, Fan, OpeningNotice, Release
@@ -49,7 +51,7 @@ def run_the_clock(app):
     """The minute reconciler, then the workers that take what it enqueued."""
     with app.app_context():
         queue(LIFECYCLE_QUEUE).enqueue(reconcile, None)
-        SimpleWorker([queue(LIFECYCLE_QUEUE), queue(QUEUE)],
+        SimpleWorker([queue(LIFECYCLE_QUEUE), queue(QUEUE), queue(MESSAGES_QUEUE)],
                      connection=redis_connection()).work(burst=True)
 
 
@@ -101,8 +103,9 @@ def test_the_message_goes_once_at_the_opening_instant(client, app, unique, smtp_
     run_the_clock(app)
     (message,) = inbox.to(email)
     assert message["Subject"] == "Pre-save “Harbour Song” by Aurora Vale now"
-    body = message.get_content().replace("\r\n", "\n")
-    assert f"{BASE}/s/aurora-vale/{slug}\n" in body and f"{BASE}/s/aurora-vale/me" in body
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert f"{BASE}/s/aurora-vale/{slug}\n" in body
+    assert message["List-Unsubscribe"].startswith(f"<{BASE}/s/aurora-vale/unsubscribe/")
     assert notice_of(app, email)[0] == "sent"
     run_the_clock(app)
     assert len(inbox.to(email)) == 1
