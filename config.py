@@ -133,7 +133,12 @@ class Config:
     SMTP_PASSWORD = env("SMTP_PASSWORD")
     SMTP_STARTTLS = env_bool("SMTP_STARTTLS", True)
     MAIL_FROM = env("MAIL_FROM", "Presave <presave@localhost>")
-    SMS_PROVIDER = env("SMS_PROVIDER", "app.messaging.sms:LogOnlySms")
+    # unset: the Twilio-compatible client when SMS_ACCOUNT_SID is set or the sandbox is on
+    SMS_PROVIDER = env("SMS_PROVIDER")
+    SMS_ACCOUNT_SID = env("SMS_ACCOUNT_SID")  # a Twilio-compatible account (app/messaging/twilio.py)
+    SMS_AUTH_TOKEN = env("SMS_AUTH_TOKEN")  # also checks the webhooks' signatures
+    SMS_FROM = env("SMS_FROM")  # the sending number (E.164)
+    SMS_API_URL = env("SMS_API_URL", "https://api.twilio.com")
     # The development mail catcher's Maildir (set by `python run.py` when it starts one): the
     # admin's "Outbox (development)" page reads it. Never in production.
     MAIL_CATCHER_DIR = None if PRESAVE_ENV == "production" else env("MAIL_CATCHER_DIR")

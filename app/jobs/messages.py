@@ -30,12 +30,13 @@ from app.messaging.compose import compose
 from app.messaging.outbox import Outbox
 from app.messaging.reminder import fan_me_url
 from app.messaging.templates import TemplateProblem
+from app.messaging.twilio import StoppedNumber
 from app.messaging.unsubscribe import link as unsubscribe_link
 from app.models import Authorization, AutomationDay, MessageRecipient, OpeningNotice, PreSave
 from app.models.authorization import ACTIVE
 from app.models.message import (BLAST, BOUNCED, CANCELLED, FAILED, HARD_BOUNCE, IN_PROGRESS,
-                                ITS_OUT, OPENS, QUEUED, RECONSENT, SENT, SMS, SUPPRESSED,
-                                THANK_YOU)
+                                ITS_OUT, OPENS, QUEUED, RECONSENT, SENT, SMS, STOPPED,
+                                SUPPRESSED, THANK_YOU)
 from app.models.opening_notice import (CANCELLED as NOTICE_CANCELLED, FAILED as NOTICE_FAILED,
                                        PENDING as NOTICE_PENDING, SENT as NOTICE_SENT)
 from app.models.presave import (CANCELLED as PRESAVE_CANCELLED, DELIVERED, FAILED as
@@ -235,6 +236,9 @@ def _send(row, token, outbox):
     except Bounced as exc:
         suppression.suppress(row.fan, row.channel, contact(row.fan, row.channel), HARD_BOUNCE)
         return _settle(row, token, BOUNCED, reason=str(exc))
+    except StoppedNumber as exc:  # the provider knows a STOP we missed
+        suppression.suppress(row.fan, row.channel, contact(row.fan, row.channel), STOPPED)
+        return _settle(row, token, SUPPRESSED, reason=str(exc))
     except (Refused, TemplateProblem) as exc:
         return _settle(row, token, FAILED, reason=str(exc))
     except Unavailable as exc:

@@ -30,3 +30,5 @@ class Outbox:
     def __exit__(self, *exc):
         if self.mailer is not None:
             self.mailer.close()
+        if self.sms is not None:
+            self.sms.close()

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from app.releases import links as streaming_links
 from app.extensions import db
 from app.localtime import now_utc
-from app.messaging.sms import DEFAULT_PROVIDER
+from app.messaging import sms
 from app.models import Authorization, Consent, Fan, PreSave, StreamingLink
 from app.models.fan import EMAIL_MARKETING, RELEASE_REMINDER, SMS_MARKETING
 from app.models.message import EMAIL, SMS
@@ -216,12 +216,13 @@ def unsendable_messages(release):
             "sends email to its development mail catcher (Outbox): fans receive nothing.",
             OPERATOR_ASK + "a real mail server (SMTP_HOST).", LABEL_ADMIN))
     by_sms = _fans_reachable(release, SMS, (RELEASE_REMINDER, SMS_MARKETING), email=False)
-    if by_sms and (config.get("SMS_PROVIDER") or DEFAULT_PROVIDER) == DEFAULT_PROVIDER:
+    if by_sms and not sms.reaches_fans(config):
         found.append(Notice(
             "sms_not_set_up", (), "Text messages are not set up",
-            f"{_fans(by_sms)} left only a phone number: their release-day text goes "
-            "nowhere (it is only written to the log, or not sent at all in production).",
-            OPERATOR_ASK + "an SMS provider (SMS_PROVIDER).", LABEL_ADMIN))
+            f"{_fans(by_sms)} left only a phone number: their release-day text reaches "
+            "nobody (it goes to the sandbox or the log, or is not sent at all in production).",
+            OPERATOR_ASK + "an SMS provider (SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM).",
+            LABEL_ADMIN))
     return found
 
 

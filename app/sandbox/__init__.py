@@ -10,7 +10,7 @@ from importlib import import_module
 
 from app.platform_table import PLATFORM_KEYS
 
-STAND_INS = ("odesli",)  # services that are not platforms: the external link resolver
+STAND_INS = ("odesli", "sms")  # services that are not platforms: the link resolver, SMS
 
 
 def register_sandbox(app):

@@ -37,16 +37,19 @@ def _body():
     return body if isinstance(body, dict) else None
 
 
+FAULTED = (*PLATFORM_KEYS, "sms")  # what faults may be injected into: the platforms, SMS
+
+
 @blueprint.url_value_preprocessor
 def _known_platform(endpoint, values):
-    if values and values.get("platform") not in (None, *PLATFORM_KEYS):
+    if values and values.get("platform") not in (None, *FAULTED):
         values["platform"] = None
 
 
 def _platform_or_404(view):
     def wrapped(platform, **kwargs):
         if platform is None:
-            return _error(404, f"unknown platform; known: {', '.join(PLATFORM_KEYS)}")
+            return _error(404, f"unknown platform; known: {', '.join(FAULTED)}")
         return view(platform, **kwargs)
     wrapped.__name__ = view.__name__
     return wrapped

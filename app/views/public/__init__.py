@@ -1,12 +1,15 @@
-"""Public routes: fan pages (/s/...), uploaded media, the health check."""
+"""Public routes: fan pages (/s/...), uploaded media, the health check, the SMS provider's
+webhooks."""
 from app.views.public import (fan_me, fan_pages, fan_requests, notify, presave,  # noqa: F401
                               privacy, unsubscribe)  # (they add their routes to fan_bp)
 from app.views.public.blueprint import fan_bp
 from app.views.public.health import health_bp
 from app.views.public.media import media_bp
+from app.views.public.sms_webhooks import sms_bp
 
 
 def register_public(app):
     app.register_blueprint(fan_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(sms_bp)
