@@ -1,6 +1,8 @@
 """Messages to fans driven from a test: the reconciler's part and a real RQ worker on the
 messages queue, the ledger rows a release's messages left, and time passing for them."""
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from rq import SimpleWorker
 from sqlalchemy import select, update
@@ -42,3 +44,21 @@ def time_passes(app, release_slug):
                                MessageRecipient.state == "queued")
                         .values(next_attempt_at=now_utc() - timedelta(seconds=1)))
         session.commit()
+
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) "
+                         "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 "
+                         "Safari/604.1"}
+TRACKED = re.compile(r"https?://[^\s\"<>]+/s/[a-z0-9-]+/m/[A-Za-z0-9._-]+")
+
+
+def tracked_links(text):
+    """The email's tracked links, in order."""
+    return TRACKED.findall(text)
+
+
+def follow(app, url, headers=BROWSER):
+    """Where a tracked link sends a fan (its path and query; the click counted)."""
+    answer = app.test_client().get(urlsplit(url).path, headers=headers)
+    assert answer.status_code == 302, answer.status_code
+    return answer.headers["Location"]

@@ -24,7 +24,7 @@ from app.jobs import schedule, throttle
 from app.jobs.leases import Leases
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc, to_utc, zone
-from app.messaging import Bounced, NotConfigured, Refused, Unavailable, suppression
+from app.messaging import Bounced, NotConfigured, Refused, Unavailable, suppression, tracking
 from app.messaging.automations import consented, contact
 from app.messaging.compose import compose
 from app.messaging.outbox import Outbox
@@ -34,9 +34,9 @@ from app.messaging.twilio import StoppedNumber
 from app.messaging.unsubscribe import link as unsubscribe_link
 from app.models import Authorization, AutomationDay, MessageRecipient, OpeningNotice, PreSave
 from app.models.authorization import ACTIVE
-from app.models.message import (BLAST, BOUNCED, CANCELLED, FAILED, HARD_BOUNCE, IN_PROGRESS,
-                                ITS_OUT, OPENS, QUEUED, RECONSENT, SENT, SMS, STOPPED,
-                                SUPPRESSED, THANK_YOU)
+from app.models.message import (BLAST, BOUNCED, CANCELLED, EMAIL, FAILED, HARD_BOUNCE,
+                                IN_PROGRESS, ITS_OUT, OPENS, QUEUED, RECONSENT, SENT, SMS,
+                                STOPPED, SUPPRESSED, THANK_YOU)
 from app.models.opening_notice import (CANCELLED as NOTICE_CANCELLED, FAILED as NOTICE_FAILED,
                                        PENDING as NOTICE_PENDING, SENT as NOTICE_SENT)
 from app.models.presave import (CANCELLED as PRESAVE_CANCELLED, DELIVERED, FAILED as
@@ -255,10 +255,13 @@ def compose_for(row):
     saved = _saved_on(row) if message.kind == ITS_OUT else None
     fields = merge_fields(artist, release, fan, saved or row.platform, page,
                           unsubscribe_link(artist.slug, row.id), in_library=saved is not None)
+    if release is not None and row.channel == EMAIL:  # texts keep their links short
+        fields["fan_page_url"] = tracking.link(artist.slug, row.id, tracking.PAGE)
+        fields["stream_url"] = tracking.link(artist.slug, row.id, tracking.STREAM)
     action = None
     if release is not None:
         action = (("Listen now", fields["stream_url"]) if message.kind == ITS_OUT
-                  else ("Open the page", page))
+                  else ("Open the page", fields["fan_page_url"]))
     return compose(message, row.channel, contact(fan, row.channel), fields,
                    artwork=_absolute(artwork_url(release)) if release is not None else None,
                    me_url=fan_me_url(artist), action=action)

@@ -28,7 +28,7 @@ def create(label_id, segment, name, subject, body, sms_body, send_at=None):
         for fan_id, artist_id, fan_label_id in segments.members(segment, channel, CHUNK):
             rows.append(dict(message_id=message.id, fan_id=fan_id, label_id=fan_label_id,
                              artist_id=artist_id, release_id=release_id, channel=channel,
-                             state=QUEUED, attempts=0, next_attempt_at=send_at,
+                             state=QUEUED, attempts=0, clicks=0, next_attempt_at=send_at,
                              created_at=now_utc(), updated_at=now_utc()))
             if len(rows) == CHUNK:
                 queued += _insert(rows)

@@ -32,6 +32,16 @@ def counts(message_ids):
     return found
 
 
+def clicked(message_ids):
+    """{message id: recipients who followed one of its links at least once}."""
+    if not message_ids:
+        return {}
+    return dict(db.session.execute(
+        select(MessageRecipient.message_id, func.count())
+        .where(MessageRecipient.message_id.in_(message_ids), MessageRecipient.clicks > 0)
+        .group_by(MessageRecipient.message_id)).all())
+
+
 def messages(release_id=None, limit=200):
     """The newest messages first (a release's only, when given)."""
     stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
@@ -57,7 +67,8 @@ def recipients(message_id, state=None, page=1):
 
 CSV_COLUMNS = [("fan", "Fan"), ("address", "Address"), ("channel", "Channel"),
                ("state", "State"), ("reason", "Why"), ("attempts", "Attempts"),
-               ("sent_at", "Sent (UTC)"), ("updated_at", "Last change (UTC)")]
+               ("sent_at", "Sent (UTC)"), ("clicks", "Clicks"),
+               ("updated_at", "Last change (UTC)")]
 
 
 def csv_entries(message_id):
@@ -68,4 +79,4 @@ def csv_entries(message_id):
         yield {"fan": repr(fan), "address": (fan.email if row.channel == "email" else fan.phone),
                "channel": row.channel, "state": STATE_LABELS[shown(row.state)],
                "reason": row.reason, "attempts": row.attempts, "sent_at": row.sent_at,
-               "updated_at": row.updated_at}
+               "clicks": row.clicks or 0, "updated_at": row.updated_at}

@@ -80,6 +80,8 @@ class MessageRecipient(ArtistOwned, Model):
     lease_token: Mapped[str | None] = mapped_column(String(32))
     provider_id: Mapped[str | None] = mapped_column(String(250))  # Message-ID, an SMS id
     sent_at = mapped_column(UTCDateTime)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)  # its tracked links followed
+    first_clicked_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 

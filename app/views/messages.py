@@ -23,6 +23,7 @@ class MessagesView(BaseView):
         found = ledger.messages()
         return self.render_template(
             "messages/list.html", messages=found, counts=ledger.counts([m.id for m in found]),
+            clicked=ledger.clicked([m.id for m in found]),
             states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES, moment=moment,
             can_blast=self.appbuilder.sm.has_access("can_new", "BlastView"))
 
@@ -39,6 +40,7 @@ class MessagesView(BaseView):
         rows, total = ledger.recipients(pk, state, int(page))
         return self.render_template(
             "messages/show.html", message=message, counts=ledger.counts([pk])[pk], rows=rows,
+            clicked=ledger.clicked([pk]).get(pk, 0),
             total=total, state=state, page=int(page), page_size=ledger.PAGE_SIZE,
             states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES,
             shown=ledger.shown, moment=moment)

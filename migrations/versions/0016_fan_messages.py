@@ -1,6 +1,6 @@
-"""fan messages: messages (automations per release, blasts), a ledger row per recipient, the
-artists' suppression lists and automation settings, the one-a-day claim, and how a consent
-was withdrawn
+"""fan messages: messages (automations per release, blasts), a ledger row per recipient (with
+its clicks), the artists' suppression lists and automation settings, the one-a-day claim, and
+how a consent was withdrawn
 
 Revision ID: 0016
 Revises: 0015
@@ -70,6 +70,8 @@ def upgrade():
         sa.Column('lease_token', sa.String(32), nullable=True),
         sa.Column('provider_id', sa.String(250), nullable=True),
         sa.Column('sent_at', WHEN, nullable=True),
+        sa.Column('clicks', sa.Integer(), nullable=False),
+        sa.Column('first_clicked_at', WHEN, nullable=True),
         sa.Column('created_at', WHEN, nullable=False),
         sa.Column('updated_at', WHEN, nullable=False),
         sa.UniqueConstraint('message_id', 'fan_id', 'channel', name='uq_message_recipient'),

@@ -14,7 +14,7 @@ from app.models import Consent, Fan, Release, Suppression
 from app.models.fan import RELEASE_REMINDER, SMS_MARKETING
 from app.models.message import ITS_OUT, THANK_YOU
 from tests.fan_journey import sandbox_decision, start
-from tests.message_runs import ledger, time_passes, work
+from tests.message_runs import follow, ledger, time_passes, tracked_links, work
 from tests.release_day_runs import ctx, remind_me
 from tests.sms_gateway import PATH as SMS_PATH, RecordingSms
 
@@ -53,15 +53,17 @@ def test_a_presave_gets_one_thank_you_with_its_merge_fields(app, smtp_server, ac
     assert message["Subject"] == "You pre-saved “Flow Song” by Aurora Vale"
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert text.startswith("Hi Ada,\n\nThanks for pre-saving “Flow Song” by Aurora Vale.")
-    assert f"{BASE}/s/aurora-vale/{slug}\n" in text
+    (page_link,) = tracked_links(text)
+    assert follow(app, page_link) == f"{BASE}/s/aurora-vale/{slug}"
     assert "(UTC)" in text  # the release's date in its zone
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert f"Unsubscribe from Aurora Vale's emails: {message['List-Unsubscribe'].strip('<>')}" \
         in text
     html = message.get_body(("html",)).get_content()
-    assert "Aurora Vale" in html and f'href="{BASE}/s/aurora-vale/{slug}"' in html
+    assert "Aurora Vale" in html and f'href="{page_link}"' in html
+    follow(app, page_link, headers={"User-Agent": "Slackbot-LinkExpanding 1.0"})  # not counted
     (row,) = ledger(app, slug)
-    assert (row.state, row.attempts, row.reason) == ("sent", 1, None)
+    assert (row.state, row.attempts, row.reason, row.clicks) == ("sent", 1, None, 1)
     assert row.provider_id == message["Message-ID"]
     # The same fan on a second platform, a re-run, the reconciler: still one thank-you.
     assert start(client, slug, platform="tidal", email=email, intent="remind").status_code == 302
@@ -283,3 +285,23 @@ def test_a_signed_link_that_names_no_row_is_a_404(app, client):
         token = signer.dumps(payload)
         assert client.post(f"/s/aurora-vale/unsubscribe/{token}",
                            data={"List-Unsubscribe": "One-Click"}).status_code == 404
+
+
+def test_a_tracked_link_leads_only_to_its_own_message_links(app, client, smtp_server,
+                                                            active_release):
+    inbox = smtp_server()
+    slug = active_release()
+    email = remind_me(app, slug)
+    time_passes(app, slug)
+    work(app)
+    (link,) = tracked_links(inbox.to(email)[0].get_body(("plain",)).get_content())
+    path = link.removeprefix(BASE)
+    assert client.get(path.replace("aurora-vale", "juniper-kites")).status_code == 404
+    assert client.get(path[:-4] + "abcd").status_code == 404
+    from itsdangerous import URLSafeSerializer
+
+    from app.messaging.tracking import SALT
+
+    signer = URLSafeSerializer(app.config["SECRET_KEY"], salt=SALT)
+    for forged in ([10**12, "page"], [1, "https://evil.example"], "page", [1]):
+        assert client.get(f"/s/aurora-vale/m/{signer.dumps(forged)}").status_code == 404

@@ -11,7 +11,7 @@ from app.models import Fan, Release
 from app.presaves.record import reschedule_pending
 
 from tests.fan_journey import sandbox_decision, start
-from tests.message_runs import ledger
+from tests.message_runs import follow, ledger, tracked_links
 from tests.release_day_runs import (ctx, on_platform, reconcile_once, release_now, remind_me,
                                      rows, run_release_day)
 
@@ -44,10 +44,13 @@ def test_release_day_tells_each_presaver_once_where_the_release_is(
     (to_saved,) = inbox.to(saved)
     assert to_saved["Subject"] == "“Flow Song” by Aurora Vale is out now"
     assert ("It's in your Spotify library already: we saved it there at release time. Play it:"
-            f"\n{over_http}/s/aurora-vale/{slug}/go/spotify\n") in text_of(to_saved)
+            f"\n{over_http}/s/aurora-vale/m/") in text_of(to_saved)
+    assert follow(app, tracked_links(text_of(to_saved))[0]) == \
+        f"{over_http}/s/aurora-vale/{slug}/go/spotify"
     (to_reminded,) = inbox.to(reminded)
-    assert f"Listen on Deezer:\n{over_http}/s/aurora-vale/{slug}/go/deezer\n" in text_of(
-        to_reminded)
+    assert f"Listen on Deezer:\n{over_http}/s/aurora-vale/m/" in text_of(to_reminded)
+    assert follow(app, tracked_links(text_of(to_reminded))[0]) == \
+        f"{over_http}/s/aurora-vale/{slug}/go/deezer"
     assert "library" not in text_of(to_reminded)
     assert inbox.to(silent) == []
 

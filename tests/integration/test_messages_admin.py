@@ -6,18 +6,21 @@ import io
 from sqlalchemy import select
 
 from app.models import Message, Release
-from tests.message_runs import ledger, time_passes, work
+from tests.message_runs import follow, ledger, time_passes, tracked_links, work
 from tests.release_day_runs import ctx, remind_me
 
 
 def sent_thank_you(app, smtp_server, active_release):
-    """A fan reminded of a new release got its thank-you; (slug, email, message id)."""
-    smtp_server()
+    """A fan reminded of a new release got its thank-you and opened its link; (slug, email,
+    message id)."""
+    inbox = smtp_server()
     slug = active_release()
     email = remind_me(app, slug)
     time_passes(app, slug)
     work(app)
     (row,) = ledger(app, slug)
+    (link,) = tracked_links(inbox.to(email)[0].get_body(("plain",)).get_content())
+    follow(app, link)
     return slug, email, row.message_id
 
 
@@ -27,6 +30,7 @@ def test_staff_see_each_message_with_its_recipients_and_csv(app, login, smtp_ser
     staff = login("staff@northwind.test")
     listing = staff.get("/messages/").get_data(as_text=True)
     assert "Thank you · Flow Song" in listing and "1 sent" in listing
+    assert "1</strong> clicked a link" in listing
     page = staff.get(f"/messages/{message_id}").get_data(as_text=True)
     assert email in page and "You pre-saved “{release_title}” by {artist_name}" in page
     assert staff.get(f"/messages/{message_id}?state=sent").get_data(as_text=True).count(email) == 1
@@ -34,7 +38,9 @@ def test_staff_see_each_message_with_its_recipients_and_csv(app, login, smtp_ser
     download = staff.get(f"/messages/{message_id}/recipients.csv")
     assert download.status_code == 200 and download.mimetype == "text/csv"
     (entry,) = csv.DictReader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff")))
-    assert (entry["Address"], entry["Channel"], entry["State"]) == (email, "email", "Sent")
+    assert (entry["Address"], entry["Channel"], entry["State"], entry["Clicks"]) == (
+        email, "email", "Sent", "1")
+    assert 'data-count="clicked">1<' in page
     for bad in ("?state=nope", "?page=0", "?page=x", "?page=99999999999"):
         assert staff.get(f"/messages/{message_id}{bad}").status_code == 400, bad
 

@@ -14,6 +14,7 @@ from app.jobs import messages as message_jobs
 from app.localtime import frozen, now_utc
 from app.models import Artist, Consent, Fan, MessageRecipient, Release
 from app.presaves import record as presaves
+from tests.message_runs import follow, tracked_links
 from tests.release_day_runs import (age_retries, ctx, reconcile_once, release_now as due_now,
                                      remind_me, rows, run_release_day)
 from tests.sms_gateway import PATH as SMS_PATH, RecordingSms
@@ -62,7 +63,9 @@ def test_a_reminder_is_the_its_out_email_with_the_link_and_one_click_unsubscribe
     body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert message["Subject"] == "“Flow Song” by Aurora Vale is out now"
     assert message["From"] == "Presave <presave@presave.test>"
-    assert f"Listen on Spotify:\n{BASE}/s/aurora-vale/{slug}/go/spotify\n" in body
+    assert f"Listen on Spotify:\n{BASE}/s/aurora-vale/m/" in body
+    (stream,) = tracked_links(body)
+    assert follow(app, stream) == f"{BASE}/s/aurora-vale/{slug}/go/spotify"
     assert message["List-Unsubscribe"].startswith(f"<{BASE}/s/aurora-vale/unsubscribe/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     (row,) = rows(app, release_id)

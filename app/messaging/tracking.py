@@ -1,0 +1,32 @@
+"""Tracked links in emails: the fan page and Stream Now links of a message go through
+/s/<artist>/m/<token>, which counts the click on the recipient's ledger row and sends the fan
+on. The token (signed with SECRET_KEY) names the row and which of its links, never a URL: the
+destination is worked out again from the row, so the redirect can only lead to the message's
+own links (and a Stream Now link then passes through /go/ and its rules). No open-tracking
+pixel: opening an email is not counted."""
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+PAGE, STREAM = "page", "stream"
+SALT = "presave-message-link"
+
+
+def _signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def link(artist_slug, recipient_id, target):
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/s/{artist_slug}/m/{_signer().dumps([recipient_id, target])}"
+
+
+def read(token):
+    """(recipient id, target) of a link, or None (forged, mangled)."""
+    try:
+        found = _signer().loads(token)
+    except BadSignature:
+        return None
+    if not (isinstance(found, list) and len(found) == 2 and isinstance(found[0], int)
+            and found[1] in (PAGE, STREAM)):
+        return None
+    return found[0], found[1]
