@@ -133,6 +133,7 @@ class Config:
     SMTP_PASSWORD = env("SMTP_PASSWORD")
     SMTP_STARTTLS = env_bool("SMTP_STARTTLS", True)
     MAIL_FROM = env("MAIL_FROM", "Presave <presave@localhost>")
+    SMTP_CONCURRENCY = env_int("SMTP_CONCURRENCY", 8)  # connections a message batch sends over
     # unset: the Twilio-compatible client when SMS_ACCOUNT_SID is set or the sandbox is on
     SMS_PROVIDER = env("SMS_PROVIDER")
     SMS_ACCOUNT_SID = env("SMS_ACCOUNT_SID")  # a Twilio-compatible account (app/messaging/twilio.py)

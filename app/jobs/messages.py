@@ -18,13 +18,14 @@ from datetime import datetime, timedelta, time as clock
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.jobs import schedule, throttle
 from app.jobs.leases import Leases
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc, to_utc, zone
-from app.messaging import Bounced, NotConfigured, Refused, Unavailable, suppression, tracking
+from app.messaging import Bounced, NotConfigured, Unavailable, suppression, tracking
 from app.messaging.automations import consented, contact
 from app.messaging.compose import compose
 from app.messaging.outbox import Outbox
@@ -32,7 +33,8 @@ from app.messaging.reminder import fan_me_url
 from app.messaging.templates import TemplateProblem
 from app.messaging.twilio import StoppedNumber
 from app.messaging.unsubscribe import link as unsubscribe_link
-from app.models import Authorization, AutomationDay, MessageRecipient, OpeningNotice, PreSave
+from app.models import (Authorization, AutomationDay, Fan, Message, MessageRecipient,
+                        OpeningNotice, PreSave, Release)
 from app.models.authorization import ACTIVE
 from app.models.message import (BLAST, BOUNCED, CANCELLED, EMAIL, FAILED, HARD_BOUNCE,
                                 IN_PROGRESS, ITS_OUT, OPENS, QUEUED, RECONSENT, SENT, SMS,
@@ -83,8 +85,9 @@ def put_at(label_id, message_id, at):
 
 @tenant_job
 def send_batch(label_id, message_id, batch_size=BATCH_SIZE):
-    """Lease due rows of the message, ``batch_size`` at a time, and send them, until none is
-    due or the batch has run DEADLINE seconds. Counts by outcome."""
+    """Lease due rows of the message, ``batch_size`` at a time, and send each lease's at once
+    (emails over SMTP_CONCURRENCY connections), until none is due or the batch has run
+    DEADLINE seconds. Counts by outcome."""
     deadline, counts = time.monotonic() + DEADLINE, {}
     with Outbox(current_app.config) as outbox:
         while time.monotonic() < deadline:
@@ -93,10 +96,9 @@ def send_batch(label_id, message_id, batch_size=BATCH_SIZE):
             db.session.commit()
             if not ids:
                 break
-            for recipient_id in ids:
-                kind = _handle(recipient_id, token, outbox, deadline)
-                db.session.commit()
+            for kind in _send_leased(ids, token, outbox, deadline):
                 counts[kind] = counts.get(kind, 0) + 1
+            db.session.commit()
             if counts.get("not_configured"):
                 break  # the channel is down for everyone: the rows wait their hour
     if counts:
@@ -104,33 +106,62 @@ def send_batch(label_id, message_id, batch_size=BATCH_SIZE):
     return counts
 
 
-def _handle(recipient_id, token, outbox, deadline):
-    """Check, send and mark one leased row; the outcome's name."""
-    row = db.session.scalar(
+def _send_leased(ids, token, outbox, deadline):
+    """Check the leased rows, send those that may go (all at once), mark each; the outcomes'
+    names. What is decided before sending is committed first, so the claims on the day stand
+    before a message goes; each outcome is written under the lease right after the sends."""
+    rows = _leased(ids, token)
+    yield from ["lease_lost"] * (len(ids) - len(rows))
+    going = []
+    for row in rows:
+        decided = _before_sending(row, deadline)
+        if decided is not None:
+            yield _settle(row, token, *decided[:2], **decided[2])
+        else:
+            going.append(row)
+    db.session.commit()
+    written = []
+    for row in going:
+        try:
+            written.append((row, compose_for(row)))
+        except TemplateProblem as exc:
+            yield _settle(row, token, FAILED, reason=str(exc))
+    answers = outbox.send_many([message for _, message in written])
+    for (row, _), answer in zip(written, answers):
+        yield _outcome(row, token, answer)
+
+
+def _leased(ids, token):
+    """The rows still ours, with what the checks and the words need, in a few queries."""
+    return db.session.scalars(
         select(MessageRecipient).where(
-            MessageRecipient.id == recipient_id, MessageRecipient.state == IN_PROGRESS,
+            MessageRecipient.id.in_(ids), MessageRecipient.state == IN_PROGRESS,
             MessageRecipient.lease_token == token,
             MessageRecipient.leased_until > now_utc() + SEND_MARGIN)
-        .execution_options(populate_existing=True))
-    if row is None:
-        return "lease_lost"
+        .options(selectinload(MessageRecipient.fan).selectinload(Fan.consents),
+                 selectinload(MessageRecipient.message).selectinload(Message.artist),
+                 selectinload(MessageRecipient.release).selectinload(Release.artist))
+        .order_by(MessageRecipient.id)
+        .execution_options(populate_existing=True)).all()
+
+
+def _before_sending(row, deadline):
+    """(outcome, reason, options) when the row is settled without sending, else None."""
     if time.monotonic() > deadline:
-        return _settle(row, token, "retry", reason="batch ran out of time", at=now_utc(),
-                       counts=False)
+        return "retry", "batch ran out of time", {"at": now_utc(), "counts": False}
     refused = _refusal(row)
     if refused is not None:
-        return _settle(row, token, *refused)
+        return *refused, {}
     if _saves_settling(row):
-        return _settle(row, token, "retry", at=now_utc() + SAVES_WAIT, counts=False,
-                       reason="waiting for the fan's pre-save to reach their library")
+        return "retry", "waiting for the fan's pre-save to reach their library", {
+            "at": now_utc() + SAVES_WAIT, "counts": False}
     wait = _quiet_hours(row)
     if wait is not None:
-        return _settle(row, token, "retry", at=wait, counts=False,
-                       reason="waiting for 08:00 in the fan's time zone (no texts at night)")
+        return "retry", "waiting for 08:00 in the fan's time zone (no texts at night)", {
+            "at": wait, "counts": False}
     if not _claim_the_day(row):
-        return _settle(row, token, CANCELLED, reason="the fan already got a message about "
-                                                     "this release today")
-    return _send(row, token, outbox)
+        return CANCELLED, "the fan already got a message about this release today", {}
+    return None
 
 
 def _refusal(row):
@@ -193,7 +224,8 @@ def _quiet_hours(row):
 
 def _claim_the_day(row):
     """An automation's claim on the fan's one message about its release today (the fan's
-    day); True when this row holds it (a re-run after a crash holds it already)."""
+    day); True when this row holds it (a re-run after a crash holds it already). The batch
+    commits the claims before anything is sent."""
     if row.message.kind == BLAST or row.release_id is None:
         return True
     day = _fan_day(row)
@@ -207,7 +239,6 @@ def _claim_the_day(row):
             AutomationDay.fan_id == row.fan_id, AutomationDay.release_id == row.release_id,
             AutomationDay.day == day))
         return holder == row.id
-    db.session.commit()  # the claim stands before the message goes
     return True
 
 
@@ -224,27 +255,25 @@ def _release_claim(row):
                        .execution_options(synchronize_session=False))
 
 
-def _send(row, token, outbox):
-    try:
-        outgoing = compose_for(row)
-        provider_id = outbox.send(outgoing)
-    except NotConfigured as exc:
+def _outcome(row, token, answer):
+    """Write what the provider answered: its message id, or the MessagingError that says why
+    not (a channel not set up waits an hour, a hard bounce or a STOP suppresses the address)."""
+    if not isinstance(answer, Exception):
+        return _settle(row, token, SENT, provider_id=answer)
+    if isinstance(answer, NotConfigured):
         _release_claim(row)
-        _settle(row, token, "retry", reason=str(exc), at=now_utc() + NOT_CONFIGURED_WAIT,
+        _settle(row, token, "retry", reason=str(answer), at=now_utc() + NOT_CONFIGURED_WAIT,
                 counts=False)
         return "not_configured"
-    except Bounced as exc:
-        suppression.suppress(row.fan, row.channel, contact(row.fan, row.channel), HARD_BOUNCE)
-        return _settle(row, token, BOUNCED, reason=str(exc))
-    except StoppedNumber as exc:  # the provider knows a STOP we missed
-        suppression.suppress(row.fan, row.channel, contact(row.fan, row.channel), STOPPED)
-        return _settle(row, token, SUPPRESSED, reason=str(exc))
-    except (Refused, TemplateProblem) as exc:
-        return _settle(row, token, FAILED, reason=str(exc))
-    except Unavailable as exc:
+    if isinstance(answer, (Bounced, StoppedNumber)):
+        suppression.suppress(row.fan, row.channel, contact(row.fan, row.channel),
+                             HARD_BOUNCE if isinstance(answer, Bounced) else STOPPED)
+        return _settle(row, token, BOUNCED if isinstance(answer, Bounced) else SUPPRESSED,
+                       reason=str(answer))
+    if isinstance(answer, Unavailable):
         _release_claim(row)
-        return _settle(row, token, "retry", reason=str(exc))
-    return _settle(row, token, SENT, provider_id=provider_id)
+        return _settle(row, token, "retry", reason=str(answer))
+    return _settle(row, token, FAILED, reason=str(answer))
 
 
 def compose_for(row):

@@ -80,9 +80,14 @@ class Mailer:
 
 
 def refused(answers):
-    """What a refused RCPT means: for good (5xx, a hard bounce) or for now (4xx)."""
+    """What smtplib's refused RCPT means (see refusal)."""
     code, text = next(iter(answers.values()), (550, b""))
-    said = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()
+    return refusal(code, text.decode(errors="replace") if isinstance(text, bytes) else text)
+
+
+def refusal(code, text):
+    """A refused RCPT: for good (5xx, a hard bounce: the address is suppressed) or for now."""
+    said = f"{code} {text}".strip()
     if 400 <= code < 500:
         return Unavailable(f"the mail server deferred the address: {said}")
     return Bounced(f"bounced: the mail server refused the address ({said})")
