@@ -14,7 +14,7 @@ the label) explicitly.
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.localtime import now_utc
@@ -67,6 +67,23 @@ class Leases:
             .where(model.id.in_(ids), model.state == IN_PROGRESS, model.lease_token == token)
             .values(leased_until=None, lease_token=None, **values)
             .execution_options(synchronize_session=False))
+        return result.rowcount
+
+    def settle_each(self, token, changes):
+        """Write each row's own outcome (dicts of the same columns and its ``id``) where the
+        row is still ours under ``token``, in one executemany; how many rows were written."""
+        if not changes:
+            return 0
+        table = self.model.__table__
+        columns = [name for name in changes[0] if name != "id"]
+        statement = (update(table)
+                     .where(table.c.id == bindparam("row_id"), table.c.lease_token == token,
+                            table.c.state == IN_PROGRESS)
+                     .values(leased_until=None, lease_token=None,
+                             **{name: bindparam(f"new_{name}") for name in columns}))
+        result = db.session.connection().execute(statement, [
+            {"row_id": change["id"], **{f"new_{name}": change[name] for name in columns}}
+            for change in changes])
         return result.rowcount
 
     def recover(self, now=None):

@@ -89,6 +89,9 @@ def send_batch(label_id, message_id, batch_size=BATCH_SIZE):
     (emails over SMTP_CONCURRENCY connections), until none is due or the batch has run
     DEADLINE seconds. Counts by outcome."""
     deadline, counts = time.monotonic() + DEADLINE, {}
+    # The rows are ours under their lease: a commit need not make the session read them again
+    # (every write is conditional on the lease; each lease's rows are loaded afresh).
+    db.session().expire_on_commit = False
     with Outbox(current_app.config) as outbox:
         while time.monotonic() < deadline:
             token, ids, _ = RECIPIENTS.claim([MessageRecipient.message_id == message_id],
@@ -112,23 +115,42 @@ def _send_leased(ids, token, outbox, deadline):
     before a message goes; each outcome is written under the lease right after the sends."""
     rows = _leased(ids, token)
     yield from ["lease_lost"] * (len(ids) - len(rows))
-    going = []
+    listed = suppression.listed((row.artist_id, row.channel, contact(row.fan, row.channel))
+                                for row in rows)
+    written = []
     for row in rows:
-        decided = _before_sending(row, deadline)
+        decided = _before_sending(row, deadline, listed)
         if decided is not None:
             yield _settle(row, token, *decided[:2], **decided[2])
-        else:
-            going.append(row)
-    db.session.commit()
-    written = []
-    for row in going:
+            continue
         try:
             written.append((row, compose_for(row)))
         except TemplateProblem as exc:
             yield _settle(row, token, FAILED, reason=str(exc))
+    db.session.commit()
     answers = outbox.send_many([message for _, message in written])
+    sent = [(row, answer) for (row, _), answer in zip(written, answers)
+            if not isinstance(answer, Exception)]
+    yield from _settle_sent(sent, token)
     for (row, _), answer in zip(written, answers):
-        yield _outcome(row, token, answer)
+        if isinstance(answer, Exception):
+            yield _outcome(row, token, answer)
+
+
+def _settle_sent(sent, token):
+    """The sent rows, each with its provider's id, marked in one statement (a blast's lease is
+    mostly these); a row an automation hands on (It's out, Pre-save opens) takes the usual
+    path, which also settles what waits for it."""
+    plain = [(row, answer) for row, answer in sent if row.message.kind not in (ITS_OUT, OPENS)]
+    now = now_utc()
+    written = RECIPIENTS.settle_each(token, [
+        {"id": row.id, "state": SENT, "sent_at": now, "provider_id": answer,
+         "attempts": (row.attempts or 0) + 1, "reason": None, "updated_at": now}
+        for row, answer in plain])
+    yield from [SENT] * written + ["lease_lost"] * (len(plain) - written)
+    for row, answer in sent:
+        if row.message.kind in (ITS_OUT, OPENS):
+            yield _settle(row, token, SENT, provider_id=answer)
 
 
 def _leased(ids, token):
@@ -145,11 +167,12 @@ def _leased(ids, token):
         .execution_options(populate_existing=True)).all()
 
 
-def _before_sending(row, deadline):
-    """(outcome, reason, options) when the row is settled without sending, else None."""
+def _before_sending(row, deadline, listed):
+    """(outcome, reason, options) when the row is settled without sending, else None;
+    ``listed``: the batch's addresses on their artists' suppression lists."""
     if time.monotonic() > deadline:
         return "retry", "batch ran out of time", {"at": now_utc(), "counts": False}
-    refused = _refusal(row)
+    refused = _refusal(row, listed)
     if refused is not None:
         return *refused, {}
     if _saves_settling(row):
@@ -164,8 +187,8 @@ def _before_sending(row, deadline):
     return None
 
 
-def _refusal(row):
-    """(state, reason=…) when the row must not be sent, else None."""
+def _refusal(row, listed):
+    """(state, reason) when the row must not be sent, else None."""
     fan, message = row.fan, row.message
     if fan.erased_at is not None:
         return CANCELLED, "not sent: the fan erased their data"
@@ -179,9 +202,9 @@ def _refusal(row):
     address = contact(fan, row.channel)
     if not address:
         return CANCELLED, f"not sent: the fan left no {'phone' if row.channel == SMS else 'email'}"
-    listed = suppression.suppressed(fan.artist_id, row.channel, address)
-    if listed:
-        return SUPPRESSED, f"not sent: the address is on the artist's suppression list ({listed})"
+    why = listed.get((row.artist_id, row.channel, address))
+    if why:
+        return SUPPRESSED, f"not sent: the address is on the artist's suppression list ({why})"
     return None
 
 

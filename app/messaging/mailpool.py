@@ -4,7 +4,8 @@
 for as long as the batch runs (a connection lives on the loop that opened it); ``send(emails)``
 sends a list of built emails (app.messaging.smtp.build_email), each connection taking the
 next one as it is free, and answers, in the same order, each email's Message-ID or the
-MessagingError that says why it did not go. A connection that fails is dropped and opened
+MessagingError that says why it did not go. Each email goes as the bytes of its own
+flattening (app.messaging.smtp.wire), so long headers stay whole. A connection that fails is dropped and opened
 again for the next email. The password is only in the login call, never in a reason.
 """
 import asyncio
@@ -13,7 +14,7 @@ import ssl
 import aiosmtplib
 
 from app.messaging import NotConfigured, Refused, Unavailable
-from app.messaging.smtp import refusal
+from app.messaging.smtp import refusal, wire
 
 TIMEOUT = 20  # seconds per SMTP command
 
@@ -46,7 +47,8 @@ class MailPool:
                 index, email = queue.get_nowait()
                 try:
                     smtp = smtp or await self._connection()
-                    await smtp.send_message(email, timeout=TIMEOUT)
+                    await smtp.sendmail(email["From"], [email["To"]], wire(email),
+                                        timeout=TIMEOUT)
                     results[index] = email["Message-ID"]
                 except aiosmtplib.SMTPRecipientsRefused as exc:
                     answer = exc.recipients[0]

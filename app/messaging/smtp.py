@@ -6,12 +6,18 @@ call; reasons and log lines name the host, never the credentials.
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.header import Header
+from email.policy import compat32
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
 from app.messaging import Bounced, NotConfigured, Unavailable
 
 TIMEOUT = 20  # seconds per SMTP command
+# Long header lines (an unsubscribe link) stay whole, up to RFC 5322's 998 characters.
+HEADERS_UNFOLDED = compat32.clone(max_line_length=998)
+ON_THE_WIRE = HEADERS_UNFOLDED.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True)
@@ -94,17 +100,29 @@ def refusal(code, text):
 
 
 def build_email(sender, message):
-    email = EmailMessage()
-    email["From"], email["To"], email["Subject"] = sender, message.to, message.subject
+    """The message as MIME (a plain-text part, and an HTML one beside it when there is one).
+    Built with the compat32 classes: a batch builds thousands, and these are a few times
+    faster than EmailMessage's header registry."""
+    text = MIMEText(message.text, "plain", "utf-8", policy=HEADERS_UNFOLDED)
+    if message.html:
+        email = MIMEMultipart("alternative", policy=HEADERS_UNFOLDED)
+        email.attach(text)
+        email.attach(MIMEText(message.html, "html", "utf-8", policy=HEADERS_UNFOLDED))
+    else:
+        email = text
+    email["From"], email["To"] = sender, message.to
+    email["Subject"] = Header(message.subject, "utf-8")
     email["Date"], email["Message-ID"] = formatdate(), make_msgid(domain=_domain(sender))
     if message.unsubscribe_url:
         email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
         if message.one_click:
             email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(message.text)
-    if message.html:
-        email.add_alternative(message.html, subtype="html")
     return email
+
+
+def wire(email):
+    """The email as it goes over SMTP: CRLF line ends, long header lines whole."""
+    return email.as_bytes(policy=ON_THE_WIRE)
 
 
 def _domain(sender):

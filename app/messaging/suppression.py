@@ -37,6 +37,20 @@ def suppressed(artist_id, channel, address):
         Suppression.address_hash == address_hash(channel, address)))
 
 
+def listed(entries):
+    """{(artist id, channel, address): why} for those of the (artist id, channel, address)
+    entries on their artist's list, in one query (a batch's worth)."""
+    hashed = {(artist_id, channel, address_hash(channel, address)): (artist_id, channel, address)
+              for artist_id, channel, address in entries if address}
+    if not hashed:
+        return {}
+    rows = db.session.execute(select(
+        Suppression.artist_id, Suppression.channel, Suppression.address_hash, Suppression.reason)
+        .where(Suppression.artist_id.in_({a for a, _, _ in hashed}),
+               Suppression.address_hash.in_({h for _, _, h in hashed})))
+    return {hashed[(a, c, h)]: reason for a, c, h, reason in rows if (a, c, h) in hashed}
+
+
 def suppress(fan, channel, address, reason):
     """Put the address on the fan's artist's list (once; the first reason stays)."""
     if suppressed(fan.artist_id, channel, address):

@@ -9,6 +9,7 @@ it in for one recipient.
 """
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from jinja2 import StrictUndefined, TemplateError, meta
@@ -59,10 +60,16 @@ def check(text):
     return text
 
 
+@lru_cache(maxsize=256)
+def _compiled(text):
+    return _env.from_string(text)
+
+
 def render(text, fields):
-    """``text`` with the fields filled in (a template ``check`` passed)."""
+    """``text`` with the fields filled in (a template ``check`` passed); each text is
+    compiled once per process (a blast renders the same words for every fan)."""
     try:
-        return _env.from_string(text or "").render(**fields)
+        return _compiled(text or "").render(**fields)
     except TemplateError as exc:  # stored before a check existed, or a field went missing
         raise TemplateProblem(f"The template could not be filled in: {exc}") from None
 
