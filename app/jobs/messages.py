@@ -12,11 +12,12 @@ most once more, never to be lost. A hard bounce suppresses the address.
 enqueue_due(now) is the minute reconciler's: a batch for each message with rows due.
 """
 import logging
+import math
 import time
 from datetime import datetime, timedelta, time as clock
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 QUEUE = "messages"
 RECIPIENTS = Leases(MessageRecipient, QUEUED)
 BATCH_SIZE = 100
+PARALLEL, BATCHES_EVERY = 8, 1000  # batches a message is given at once: one per 1000 rows due
 DEADLINE = 200  # seconds into a batch after which no message starts (the lease lasts 300)
 SEND_MARGIN = timedelta(seconds=60)  # a lease with less left than this sends nothing more
 NOT_CONFIGURED_WAIT = timedelta(hours=1)
@@ -61,24 +63,33 @@ SAVES_WAIT, SAVES_PATIENCE = timedelta(minutes=2), timedelta(minutes=30)
 
 
 def enqueue_due(now):
-    """A batch for every message with rows due (a lost job, a retry, a thank-you's delay)."""
+    """Batches for every message with rows due (a lost job, a retry, a thank-you's delay)."""
     due = db.session.execute(
-        select(MessageRecipient.label_id, MessageRecipient.message_id)
-        .where(RECIPIENTS.due(now)).distinct()).all()
-    for label_id, message_id in due:
-        put(label_id, message_id, now)
+        select(MessageRecipient.label_id, MessageRecipient.message_id, func.count())
+        .where(RECIPIENTS.due(now))
+        .group_by(MessageRecipient.label_id, MessageRecipient.message_id)).all()
+    for label_id, message_id, count in due:
+        put(label_id, message_id, now, count)
     return len(due)
 
 
-def put(label_id, message_id, now=None):
-    """A batch of the message now (not while another of the same minute waits or runs;
-    result_ttl=0: a finished batch frees its id at once)."""
-    schedule.put(QUEUE, send_batch, label_id, message_id, result_ttl=0,
-                 job_id=f"message-{message_id}-{schedule.minute_of(now or now_utc())}")
+def put(label_id, message_id, now=None, due=None):
+    """Batches of the message now: one per BATCHES_EVERY rows due (``due``: counted when not
+    given), at most PARALLEL, so several workers share a blast. Ids are per message, minute
+    and number: not again while one of the same waits or runs; result_ttl=0 frees an id as
+    soon as its batch is done."""
+    now = now or now_utc()
+    if due is None:
+        due = db.session.scalar(select(func.count()).select_from(MessageRecipient).where(
+            MessageRecipient.message_id == message_id, RECIPIENTS.due(now)))
+    for n in range(max(1, min(PARALLEL, math.ceil(due / BATCHES_EVERY)))):
+        schedule.put(QUEUE, send_batch, label_id, message_id, result_ttl=0,
+                     job_id=f"message-{message_id}-{schedule.minute_of(now)}-{n}")
 
 
 def put_at(label_id, message_id, at):
-    """A batch of the message at ``at`` (once per message and minute)."""
+    """A batch of the message at ``at`` (once per message and minute); the reconciler adds
+    more when many rows are due then."""
     schedule.put(QUEUE, send_batch, label_id, message_id, at=at, result_ttl=0,
                  job_id=f"message-{message_id}-at-{schedule.minute_of(at)}")
 

@@ -84,7 +84,10 @@ class BlastView(BaseView):
                                             form.subject.data, form.body.data,
                                             form.sms_body.data, send_at)
             db.session.commit()
-            message_jobs.put_at(message.label_id, message.id, send_at)
+            if send_at <= now_utc():
+                message_jobs.put(message.label_id, message.id, due=queued)
+            else:
+                message_jobs.put_at(message.label_id, message.id, send_at)
             flash(f"“{message.name}” is on its way to {queued} recipient"
                   f"{'s' if queued != 1 else ''}" + ("" if send_at <= now_utc() + timedelta(
                       minutes=1) else f", from {send_at:%d %b %Y %H:%M} UTC"), "success")
