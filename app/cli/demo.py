@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.cli import demo_audience
+from app.cli import demo_audience, demo_messages
 from app.cli.demo_artwork import cover, portrait
 from app.extensions import db
 from app.jobs.links import AFTER_RELEASE
@@ -90,6 +90,7 @@ def load_demo(if_empty=False, echo=print, fans=demo_audience.DEMO_FANS):
         if demo_audience.populate(list(artists.values()), fans, echo):
             echo(f"Demo audience made in {clock.monotonic() - started:.1f} s.")
         echo("Demo audience: " + demo_audience.describe(demo_audience.counts(ids)))
+        demo_messages.populate(list(artists.values()), echo)
     echo("Demo data ready: labels " + ", ".join(s["name"] for s in LABELS))
 
 

@@ -148,7 +148,7 @@ def queue(kind, release, fan, platform=None, after=None, force=False):
     channel = channel_for(fan, kind)
     if not (chosen.enabled or force) or channel is None:
         return None
-    message = _message(kind, release, chosen)
+    message = message_for(kind, release, chosen)
     if _on(message, fan, channel):
         return None
     row = MessageRecipient(message_id=message.id, fan_id=fan.id, release_id=release.id,
@@ -181,12 +181,14 @@ def automation_key(kind, release_id):
     return f"{kind}-{release_id}"
 
 
-def _message(kind, release, chosen):
-    """The release's message of ``kind``, made on first need with the automation's words."""
+def message_for(kind, release, chosen=None):
+    """The release's message of ``kind``, made on first need with the automation's words
+    (``chosen``: the artist's settings, read when not given)."""
     key = automation_key(kind, release.id)
     found = _by_key(key)
     if found is not None:
         return found
+    chosen = chosen or settings(release.artist_id, kind)
     message = Message(label_id=release.label_id, artist_id=release.artist_id,
                       release_id=release.id, kind=kind, automation_key=key,
                       name=f"{NAMES[kind]} · {release.title}", subject=chosen.subject,

@@ -114,3 +114,24 @@ def test_the_overview_shows_the_demos_numbers(demo):
                              1)[1].split("</article>")[0]
         assert f'data-pace="total">{total}<' in article and total > 0
     assert f'data-kpi="today">{today}<' in page
+
+
+def test_the_demo_has_its_messages_to_fans_once(demo):
+    """Thank-yous, It's out for the releases that are out, a blast: sent, a few bounced, some
+    clicked; made by the first run only, and shown on the Messages page."""
+    from app.models import Message, MessageRecipient
+
+    fresh, first, second = demo
+    made = re.findall(r"  (.+): (\d+) messages to fans", first)
+    assert len(made) == 4 and all(int(n) > 0 for _, n in made)
+    assert "messages to fans" not in second
+    with fresh.app_context(), scoped(Scope.platform("test")):
+        kinds = set(db.session.scalars(select(Message.kind).distinct()))
+        rows = db.session.execute(select(MessageRecipient.state, func.count())
+                                  .group_by(MessageRecipient.state)).all()
+        clicked = db.session.scalar(select(func.count()).select_from(MessageRecipient)
+                                    .where(MessageRecipient.clicks > 0))
+    assert kinds == {"thank_you", "its_out", "blast"}
+    assert dict(rows).keys() <= {"sent", "bounced"} and sum(n for _, n in rows) == sum(
+        int(n) for _, n in made)
+    assert clicked > 0
