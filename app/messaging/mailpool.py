@@ -1,7 +1,8 @@
 """Many emails at once over a few SMTP connections (aiosmtplib), for the messages' batches.
 
-``MailPool(settings, size)`` keeps up to ``size`` connections open on an event loop of its own
-for as long as the batch runs (a connection lives on the loop that opened it); ``send(emails)``
+``MailPool(settings, size)`` keeps up to ``size`` connections open on an event loop of its own,
+in a thread of its own (the caller's thread may have a loop running already), for as long as
+the batch runs (a connection lives on the loop that opened it); ``send(emails)``
 sends a list of built emails (app.messaging.smtp.build_email), each connection taking the
 next one as it is free, and answers, in the same order, each email's Message-ID or the
 MessagingError that says why it did not go. Each email goes as the bytes of its own
@@ -10,6 +11,7 @@ again for the next email. The password is only in the login call, never in a rea
 """
 import asyncio
 import ssl
+import threading
 
 import aiosmtplib
 
@@ -23,13 +25,24 @@ class MailPool:
     def __init__(self, settings, size=8):
         self.settings, self.size = settings, max(1, int(size))
         self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="mailpool",
+                                       daemon=True)
+        self.thread.start()
         self.idle = []  # open connections, ready for an email
 
     def send(self, emails):
         """[Message-ID | MessagingError] for each email, in order."""
         if not emails:
             return []
-        return self.loop.run_until_complete(self._send_all(list(emails)))
+        return self._run(self._send_all(list(emails)))
+
+    def _run(self, coroutine):
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result()
+        except BaseException:  # the caller interrupted (a job timeout): stop the sends too
+            future.cancel()
+            raise
 
     async def _send_all(self, emails):
         results = [None] * len(emails)
@@ -90,9 +103,11 @@ class MailPool:
                 except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
                     smtp.close()
         try:
-            self.loop.run_until_complete(quit_all())
+            self._run(quit_all())
         finally:
             self.idle = []
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
             self.loop.close()
 
 
