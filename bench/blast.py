@@ -36,7 +36,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.harness import (Children, bench_app, free_port, new_artist, run_in_workdir,  # noqa: E402
-                          say)
+                          say, start_rq_workers)
 from bench.release_day import RssWatch  # noqa: E402
 
 CHUNK = 5000
@@ -223,22 +223,11 @@ def run(args, workdir, cleanups):
     say(f"baseline before: {baselines[0]:.0f} msgs/s")
 
     from app.embedded.supervisor import commands
-    from rq import Worker
-
-    from app.extensions import queue, redis_connection
+    from app.extensions import queue
     from app.jobs.messages import QUEUE, send_batch
 
-    argv = commands(redis_url, "127.0.0.1", free_port())["worker"]
-    at = argv.index("--with-scheduler") + 1
-    argv[at:at] = ["--maintenance-interval", "60"]
-    pids = [children.start(f"worker{k}", argv, os.environ.copy()).pid
-            for k in range(args.workers)]
-    with app.app_context():
-        deadline = time.monotonic() + 120
-        while len(Worker.all(connection=redis_connection())) < args.workers:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the rq workers did not register")
-            time.sleep(0.2)
+    pids = start_rq_workers(children, app, commands(redis_url, "127.0.0.1", free_port())["worker"],
+                            args.workers, os.environ.copy())
     watch = RssWatch(pids)
     watch.start()
     t0, rounds = datetime.now(timezone.utc), 0
@@ -257,9 +246,7 @@ def run(args, workdir, cleanups):
         done = args.n - queued - found.get("in_progress", 0)
         say(f"{elapsed:6.1f} s  {found}  {done / max(elapsed, 1e-9):.0f}/s  "
             f"rss {watch.peak / 2**20:.0f} MB")
-        dead = [name for name, proc in children.procs.items() if proc.poll() is not None]
-        if dead:
-            raise RuntimeError(f"{', '.join(dead)} stopped; see {workdir}")
+        children.check()
         if done >= args.n or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -145,6 +145,12 @@ class Children:
                                             stderr=subprocess.STDOUT, start_new_session=True)
         return self.procs[name]
 
+    def check(self):
+        """RuntimeError when a child stopped on its own."""
+        dead = [name for name, proc in self.procs.items() if proc.poll() is not None]
+        if dead:
+            raise RuntimeError(f"{', '.join(dead)} stopped; see {self.logdir}")
+
     def stop(self):
         for proc in self.procs.values():
             if proc.poll() is None:
@@ -156,6 +162,26 @@ class Children:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def start_rq_workers(children, app, argv, count, env):
+    """``count`` `rq worker` processes with the production command line ``argv`` (README
+    "Production": --maintenance-interval 60), once registered with Redis; their pids."""
+    from rq import Worker
+
+    from app.extensions import redis_connection
+
+    worker = argv[:]
+    at = worker.index("--with-scheduler") + 1
+    worker[at:at] = ["--maintenance-interval", "60"]
+    pids = [children.start(f"worker{k}", worker, env).pid for k in range(count)]
+    with app.app_context():
+        deadline = time.monotonic() + 120
+        while len(Worker.all(connection=redis_connection())) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the rq workers did not register")
+            time.sleep(0.2)
+    return pids
 
 
 def wait_http(url, timeout=60):

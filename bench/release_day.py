@@ -44,7 +44,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.harness import (Children, bench_app, free_port, new_artist, run_in_workdir,  # noqa: E402
-                          say, wait_http)
+                          say, start_rq_workers, wait_http)
 
 CHUNK = 5000
 
@@ -389,23 +389,10 @@ def run(args, workdir, cleanups):
     ceilings = [measure_ceiling(base_url, web, calls, ceiling_track, in_flight)]
 
     # Release day with the real workers.
-    worker_pids = []
-    for k in range(args.workers):
-        worker = argv["worker"][:]
-        worker[worker.index("--with-scheduler") + 1:worker.index("--with-scheduler") + 1] = [
-            "--maintenance-interval", "60"]  # as README "Production"
-        worker_pids.append(children.start(f"worker{k}", worker, env).pid)
-    from rq import Worker
-
-    from app.extensions import queue, redis_connection
+    worker_pids = start_rq_workers(children, app, argv["worker"], args.workers, env)
+    from app.extensions import queue
     from app.jobs.release_day import DELIVERY_QUEUE, start_release_day
 
-    with app.app_context():
-        deadline = time.monotonic() + 120
-        while len(Worker.all(connection=redis_connection())) < args.workers:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the rq workers did not register")
-            time.sleep(0.2)
     say(f"{args.workers} rq worker(s) up (PresaveWorker); releasing, load average "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     watch = RssWatch(worker_pids)
@@ -424,9 +411,7 @@ def run(args, workdir, cleanups):
         elapsed = (datetime.now(timezone.utc) - t0).total_seconds()
         say(f"{elapsed:6.1f} s  {found}  {finished / max(elapsed, 1e-9):.0f}/s  "
             f"rss main {watch.peak_main / 2**20:.0f} MB horse {watch.peak_horse / 2**20:.0f} MB")
-        dead = [name for name, proc in children.procs.items() if proc.poll() is not None]
-        if dead:
-            raise RuntimeError(f"{', '.join(dead)} stopped; see {workdir}")
+        children.check()
         if finished >= args.n or time.monotonic() > deadline:
             break
     watch.running = False

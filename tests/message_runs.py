@@ -1,6 +1,7 @@
 """Messages to fans driven from a test: the reconciler's part and a real RQ worker on the
 messages queue, the ledger rows a release's messages left, and time passing for them."""
 import re
+import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -62,3 +63,33 @@ def follow(app, url, headers=BROWSER):
     answer = app.test_client().get(urlsplit(url).path, headers=headers)
     assert answer.status_code == 302, answer.status_code
     return answer.headers["Location"]
+
+
+def texting_fan(app, slug, phone=None, withdrawn=False, marketing=False):
+    """A fan who left only a phone and asked for the release's reminder on Deezer (withdrawn:
+    and took it back; marketing: and agreed to the artist's texts); their number."""
+    from app.models import Artist, Consent, Fan
+    from app.presaves import record as presaves
+
+    phone = phone or f"+4915112{uuid.uuid4().int % 10**6:06d}"
+    with ctx(app) as session:
+        release = session.scalars(select(Release).where(Release.slug == slug)).one()
+        artist = session.get(Artist, release.artist_id)
+        fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id, phone=phone)
+        session.add(fan)
+        session.flush()
+        for purpose in ("release_reminder", *(("sms_marketing",) if marketing else ())):
+            session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id,
+                                artist_id=artist.id, purpose=purpose, wording="Texts",
+                                withdrawn_at=now_utc() if withdrawn else None))
+        presaves.record_presave(release, fan, "deezer")
+        session.commit()
+    return phone
+
+
+def daytime():
+    """The next noon UTC: texts to a fan in UTC are not held for the night."""
+    from datetime import datetime, time, timezone
+
+    noon = datetime.combine(now_utc().date(), time(12), tzinfo=timezone.utc)
+    return noon if noon >= now_utc() else noon + timedelta(days=1)

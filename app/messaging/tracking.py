@@ -4,28 +4,19 @@ on. The token (signed with SECRET_KEY) names the row and which of its links, nev
 destination is worked out again from the row, so the redirect can only lead to the message's
 own links (and a Stream Now link then passes through /go/ and its rules). No open-tracking
 pixel: opening an email is not counted."""
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from app.messaging import signed
 
 PAGE, STREAM = "page", "stream"
 SALT = "presave-message-link"
 
 
-def _signer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
 def link(artist_slug, recipient_id, target):
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/s/{artist_slug}/m/{_signer().dumps([recipient_id, target])}"
+    return signed.fan_link(artist_slug, "m", SALT, [recipient_id, target])
 
 
 def read(token):
     """(recipient id, target) of a link, or None (forged, mangled)."""
-    try:
-        found = _signer().loads(token)
-    except BadSignature:
-        return None
+    found = signed.value_of(SALT, token)
     if not (isinstance(found, list) and len(found) == 2 and isinstance(found[0], int)
             and found[1] in (PAGE, STREAM)):
         return None

@@ -5,11 +5,8 @@ for another fan); following it, by the mail client's one-click POST or by the fa
 withdraws the consents that let messages reach the fan on that channel and puts the address
 on the artist's suppression list.
 """
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
-
 from app.extensions import db
-from app.messaging import suppression
+from app.messaging import signed, suppression
 from app.messaging.automations import contact
 from app.models import MessageRecipient
 from app.models.fan import BY_UNSUBSCRIBE_LINK
@@ -18,22 +15,14 @@ from app.models.message import UNSUBSCRIBED
 SALT = "presave-unsubscribe"
 
 
-def _signer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
 def link(artist_slug, recipient_id):
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/s/{artist_slug}/unsubscribe/{_signer().dumps(recipient_id)}"
+    return signed.fan_link(artist_slug, "unsubscribe", SALT, recipient_id)
 
 
 def recipient_for(token):
     """The ledger row a link was made for, or None (forged, mangled, or gone)."""
-    try:
-        recipient_id = _signer().loads(token)
-    except BadSignature:
-        return None
-    if not isinstance(recipient_id, int):
+    recipient_id = signed.value_of(SALT, token)
+    if not isinstance(recipient_id, int) or isinstance(recipient_id, bool):
         return None
     return db.session.get(MessageRecipient, recipient_id)
 

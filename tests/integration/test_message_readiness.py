@@ -1,11 +1,9 @@
 """Before release day, the release's warnings say when its fans' messages cannot go out, and
 to how many fans (GET /api/v1/releases/<id>/deliveries, as the release page shows them)."""
-import uuid
-
 from sqlalchemy import select
 
-from app.models import Artist, Consent, Fan, Release
-from app.presaves import record as presaves
+from app.models import Release
+from tests.message_runs import texting_fan
 from tests.release_day_runs import ctx, remind_me
 from tests.sms_gateway import PATH as SMS_PATH
 
@@ -17,20 +15,6 @@ def warnings(api, app, slug, who="owner@northwind.test"):
     answer = client.get(f"/api/v1/releases/{release_id}/deliveries", headers=headers)
     assert answer.status_code == 200
     return {w["kind"]: w for w in answer.get_json()["warnings"]}
-
-
-def texting_fan(app, slug):
-    with ctx(app) as session:
-        release = session.scalars(select(Release).where(Release.slug == slug)).one()
-        artist = session.get(Artist, release.artist_id)
-        fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id,
-                  phone=f"+4915112{uuid.uuid4().int % 10**6:06d}")
-        session.add(fan)
-        session.flush()
-        session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id, artist_id=artist.id,
-                            purpose="release_reminder", wording="Remind me"))
-        presaves.record_presave(release, fan, "deezer")
-        session.commit()
 
 
 def test_email_not_set_up_names_the_fans_it_affects(app, api, active_release):

@@ -6,42 +6,20 @@ A fan who asked for a reminder gets it as the release's "It's out" message
 day runs on a burst SimpleWorker.
 """
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from app.jobs import messages as message_jobs
 from app.localtime import frozen, now_utc
-from app.models import Artist, Consent, Fan, MessageRecipient, Release
-from app.presaves import record as presaves
-from tests.message_runs import follow, tracked_links
+from app.models import MessageRecipient, Release
+from tests.message_runs import daytime, follow, texting_fan, tracked_links
 from tests.release_day_runs import (age_retries, ctx, reconcile_once, release_now as due_now,
                                      remind_me, rows, run_release_day)
 from tests.sms_gateway import PATH as SMS_PATH, RecordingSms
 from tests.smtp_server import Login
 
 BASE = "http://presave.test"
-
-
-def texting_fan(app, slug, phone="+4915112345678", withdrawn=False):
-    """A fan who left only a phone and asked for a reminder (withdrawn: and took it back)."""
-    with ctx(app) as session:
-        release = session.scalars(select(Release).where(Release.slug == slug)).one()
-        artist = session.get(Artist, release.artist_id)
-        fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id, phone=phone)
-        session.add(fan)
-        session.flush()
-        session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id, artist_id=artist.id,
-                            purpose="release_reminder", wording="Remind me",
-                            withdrawn_at=now_utc() if withdrawn else None))
-        presaves.record_presave(release, fan, "deezer")
-        session.commit()
-
-
-def daytime():
-    """The next noon UTC: texts to a fan in UTC are not held for the night."""
-    noon = datetime.combine(now_utc().date(), time(12), tzinfo=timezone.utc)
-    return noon if noon >= now_utc() else noon + timedelta(days=1)
 
 
 def message_rows(app, release_id):
@@ -101,7 +79,7 @@ def test_sms_reminders_go_through_the_provider(app, active_release, monkeypatch)
     monkeypatch.setitem(app.config, "SMS_PROVIDER", SMS_PATH)
     RecordingSms.sent.clear()
     slug = active_release()
-    texting_fan(app, slug)
+    texting_fan(app, slug, phone="+4915112345678")
     label_id, release_id = due_now(app, slug)
     with frozen(daytime()):
         run_release_day(app, label_id, release_id)
@@ -126,7 +104,7 @@ def test_the_log_only_sms_default_logs_nothing_about_the_fan(app, active_release
 def test_in_production_the_log_only_sms_sends_nothing(app, active_release, monkeypatch):
     monkeypatch.setitem(app.config, "PRESAVE_ENV", "production")
     slug = active_release()
-    texting_fan(app, slug)
+    texting_fan(app, slug, phone="+4915112345678")
     label_id, release_id = due_now(app, slug)
     with frozen(daytime()):
         run_release_day(app, label_id, release_id)

@@ -1,17 +1,14 @@
 """Texts through the Twilio-compatible client against the sandbox's stand-in, which answers
 like Twilio (codes, error bodies, faults), calls back with delivery reports and passes on a
 fan's STOP; the webhooks take only what the provider signed."""
-import uuid
-from datetime import datetime, time, timedelta, timezone
-
 import pytest
 from sqlalchemy import select
 
 from app.localtime import frozen, now_utc
 from app.messaging.twilio import SANDBOX_TOKEN, signature
-from app.models import Artist, Consent, Fan, MessageRecipient, Release, Suppression
-from app.presaves import record as presaves
+from app.models import Fan, MessageRecipient, Suppression
 from app.sandbox import sms as sandbox_sms, state as sandbox_state
+from tests.message_runs import daytime, texting_fan
 from tests.release_day_runs import ctx, release_now, rows, run_release_day
 
 BASE = "http://presave.test"
@@ -24,28 +21,6 @@ def twilio(app, monkeypatch):
     yield
     with app.app_context():
         sandbox_state.set_faults("sms", rate_5xx=0, rate_429=0)
-
-
-def daytime():
-    noon = datetime.combine(now_utc().date(), time(12), tzinfo=timezone.utc)
-    return noon if noon >= now_utc() else noon + timedelta(days=1)
-
-
-def texting_fan(app, slug, phone=None, marketing=False):
-    """A fan who left only a phone and asked for the release's reminder; their number."""
-    phone = phone or f"+4915112{uuid.uuid4().int % 10**6:06d}"
-    with ctx(app) as session:
-        release = session.scalars(select(Release).where(Release.slug == slug)).one()
-        artist = session.get(Artist, release.artist_id)
-        fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id, phone=phone)
-        session.add(fan)
-        session.flush()
-        for purpose in ("release_reminder", *(("sms_marketing",) if marketing else ())):
-            session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id,
-                                artist_id=artist.id, purpose=purpose, wording="Texts"))
-        presaves.record_presave(release, fan, "deezer")
-        session.commit()
-    return phone
 
 
 def its_out(app, slug):
