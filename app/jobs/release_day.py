@@ -16,7 +16,7 @@
   minute; the database ledger, not RQ, is the truth.
 
 Every pre-saver whose instant has come is put on the release's "It's out" message
-(app.jobs.its_out): remind pre-saves (action "remind") get that message instead of a save,
+(app.jobs.its_out, a job of its own enqueued after the save batches): remind pre-saves (action "remind") get that message instead of a save,
 whatever the platform's item, and take its outcome (app.jobs.messages).
 """
 import logging
@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from app.releases import rules as release_rules
 from app.crypto import DecryptError, keyring
 from app.extensions import db
-from app.jobs import items, its_out, messages as message_jobs, schedule
+from app.jobs import items, its_out, schedule
 from app.jobs.delivery import Batch, Row
 from app.jobs.leases import due, lease, recover_stale_leases  # noqa: F401  (for the reconciler)
 from app.jobs.runtime import job_app, job_context, tenant_job
@@ -61,13 +61,11 @@ def start_release_day(label_id, release_id):
     _fill_attempt_times(release)
     items_found = {platform: _item_or_park(release, platform)
                    for platform in _due_platforms(release_id)}
-    its_out_messages = its_out.queue_due(release)
     db.session.commit()  # batches read the links and rows committed here
-    for message_id in its_out_messages:
-        message_jobs.put(label_id, message_id)
-    return {"batches": sum(enqueue_batches(release, platform)
-                           for platform, item in items_found.items() if item),
-            "its_out_messages": len(its_out_messages)}
+    batches = sum(enqueue_batches(release, platform)
+                  for platform, item in items_found.items() if item)
+    its_out.enqueue(release)  # after the saves: they start first
+    return {"batches": batches}
 
 
 @tenant_job

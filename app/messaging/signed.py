@@ -3,6 +3,8 @@ SECRET_KEY under a salt of its own per kind of link, so one kind cannot stand fo
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.validation import MAX_ID
+
 
 def _signer(salt):
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
@@ -20,3 +22,11 @@ def value_of(salt, token):
         return _signer(salt).loads(token)
     except BadSignature:
         return None
+
+
+
+def row_id(value):
+    """``value`` when it can be a row's id, else None (a bool, a string, out of range)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None

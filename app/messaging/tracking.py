@@ -17,7 +17,7 @@ def link(artist_slug, recipient_id, target):
 def read(token):
     """(recipient id, target) of a link, or None (forged, mangled)."""
     found = signed.value_of(SALT, token)
-    if not (isinstance(found, list) and len(found) == 2 and isinstance(found[0], int)
+    if not (isinstance(found, list) and len(found) == 2 and signed.row_id(found[0])
             and found[1] in (PAGE, STREAM)):
         return None
     return found[0], found[1]

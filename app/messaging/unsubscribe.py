@@ -21,10 +21,8 @@ def link(artist_slug, recipient_id):
 
 def recipient_for(token):
     """The ledger row a link was made for, or None (forged, mangled, or gone)."""
-    recipient_id = signed.value_of(SALT, token)
-    if not isinstance(recipient_id, int) or isinstance(recipient_id, bool):
-        return None
-    return db.session.get(MessageRecipient, recipient_id)
+    recipient_id = signed.row_id(signed.value_of(SALT, token))
+    return db.session.get(MessageRecipient, recipient_id) if recipient_id else None
 
 
 def unsubscribe(recipient, via=BY_UNSUBSCRIBE_LINK):

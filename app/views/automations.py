@@ -13,6 +13,7 @@ from app.messaging import automations
 from app.messaging.templates import FIELDS, TemplateProblem, check, render, sms_size
 from app.models import Artist
 from app.models.message import AUTOMATIONS
+from app.validation import MAX_ID
 from app.views.fields import rule
 
 SAMPLE_FAN = "Ada"
@@ -47,7 +48,7 @@ class AutomationsView(BaseView):
     @expose("/<int:artist_id>/<kind>", methods=["GET", "POST"])
     @has_access
     def edit(self, artist_id, kind):
-        artist = db.session.get(Artist, artist_id)
+        artist = db.session.get(Artist, artist_id) if 0 < artist_id <= MAX_ID else None
         if artist is None or kind not in AUTOMATIONS:
             abort(404)
         current = automations.settings(artist.id, kind)

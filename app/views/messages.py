@@ -10,6 +10,7 @@ from app.extensions import db
 from app.messaging import ledger
 from app.messaging.automations import NAMES
 from app.models import Message
+from app.validation import MAX_ID
 from app.views.base import csv_response, moment
 
 
@@ -55,7 +56,7 @@ class MessagesView(BaseView):
 
 
 def _message(pk):
-    message = db.session.get(Message, pk)
+    message = db.session.get(Message, pk) if 0 < pk <= MAX_ID else None
     if message is None:
         abort(404)
     return message

@@ -281,7 +281,7 @@ def test_a_signed_link_that_names_no_row_is_a_404(app, client):
     from app.messaging.unsubscribe import SALT
 
     signer = URLSafeSerializer(app.config["SECRET_KEY"], salt=SALT)
-    for payload in ("1", [1], 10**12):
+    for payload in ("1", [1], 10**12, 2**31, True, -1, 0):
         token = signer.dumps(payload)
         assert client.post(f"/s/aurora-vale/unsubscribe/{token}",
                            data={"List-Unsubscribe": "One-Click"}).status_code == 404
@@ -303,5 +303,6 @@ def test_a_tracked_link_leads_only_to_its_own_message_links(app, client, smtp_se
     from app.messaging.tracking import SALT
 
     signer = URLSafeSerializer(app.config["SECRET_KEY"], salt=SALT)
-    for forged in ([10**12, "page"], [1, "https://evil.example"], "page", [1]):
+    for forged in ([10**12, "page"], [2**31, "stream"], [True, "page"], [1, "https://evil.example"],
+                   "page", [1]):
         assert client.get(f"/s/aurora-vale/m/{signer.dumps(forged)}").status_code == 404

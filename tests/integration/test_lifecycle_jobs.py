@@ -104,7 +104,7 @@ def test_a_lost_redis_delays_a_release_by_at_most_the_reconcilers_minute(app, st
         assert handed_over.func_name == "app.jobs.release_day.start_release_day"
         assert (handed_over.origin, handed_over.args) == ("delivery", (studio[0], release_id))
         jobs, done = [handed_over], []
-        while jobs:  # release day, the It's out batch it enqueues, whatever else is queued
+        while jobs:  # release day, its It's out and that message's batch, whatever else waits
             done += [job.func_name for job in jobs]
             jobs = _perform(*jobs)
         assert "app.jobs.messages.send_batch" in done
@@ -119,12 +119,14 @@ def _perform(*jobs):
     for job in jobs:
         job.perform()
         job.delete()
-    releases = {job.args[1] for job in jobs if job.origin == DELIVERY_QUEUE}
+    releases = {job.args[1] for job in jobs if job.func_name.startswith("app.jobs.release_day")
+                or job.func_name.startswith("app.jobs.its_out")}
     messages = set(db.session.scalars(select(Message.id).where(Message.release_id.in_(releases))))
     return [job for job in queue(DELIVERY_QUEUE).get_jobs()
             if job.args[1:2] and job.args[1] in releases and job.func_name.startswith("app.jobs.")
             ] + [job for job in queue(MESSAGES_QUEUE).get_jobs()
-                 if job.func_name == "app.jobs.messages.send_batch" and job.args[1] in messages]
+                 if (job.func_name == "app.jobs.its_out.queue_release" and job.args[1] in releases)
+                 or (job.func_name == "app.jobs.messages.send_batch" and job.args[1] in messages)]
 
 
 def test_the_exact_job_releases_and_hands_over_at_the_instant(app, studio):

@@ -69,3 +69,10 @@ def test_the_release_page_counts_its_messages(app, login, smtp_server, active_re
         as_text=True)
     assert "1 sent" in artist_html and f'href="/messages/{message_id}"' not in artist_html
     assert email not in artist_html
+
+
+def test_an_id_no_row_can_have_is_a_404(login):
+    staff = login("staff@northwind.test")
+    for path in ("/messages/99999999999", "/messages/99999999999/recipients.csv",
+                 "/automations/99999999999/thank_you"):
+        assert staff.get(path).status_code == 404, path
