@@ -85,13 +85,15 @@ def mail_catcher(app, monkeypatch):
     argv = commands("redis://unused", "127.0.0.1", "0", mail=port)["mail"]
     process = subprocess.Popen([*argv[:-1], directory], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
-    assert "Mail catcher on" in process.stdout.readline()
-    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
-                       "SMTP_STARTTLS": False}.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield directory
-    process.terminate()
-    process.wait(timeout=10)
+    try:  # a catcher that does not start is stopped all the same
+        assert "Mail catcher on" in process.stdout.readline()
+        for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
+                           "SMTP_STARTTLS": False}.items():
+            monkeypatch.setitem(app.config, key, value)
+        yield directory
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def caught_soon(directory, count=1):
