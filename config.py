@@ -134,6 +134,9 @@ class Config:
     SMTP_STARTTLS = env_bool("SMTP_STARTTLS", True)
     MAIL_FROM = env("MAIL_FROM", "Presave <presave@localhost>")
     SMTP_CONCURRENCY = env_int("SMTP_CONCURRENCY", 8)  # connections a message batch sends over
+    # How fast every worker together may send ("14/second", "300/minute"; unset: no limit).
+    SMTP_SEND_RATE = env("SMTP_SEND_RATE")
+    SMS_SEND_RATE = env("SMS_SEND_RATE")
     # unset: the Twilio-compatible client when SMS_ACCOUNT_SID is set or the sandbox is on
     SMS_PROVIDER = env("SMS_PROVIDER")
     SMS_ACCOUNT_SID = env("SMS_ACCOUNT_SID")  # a Twilio-compatible account (app/messaging/twilio.py)

@@ -1,5 +1,6 @@
 """Messages to fans driven from a test: the reconciler's part and a real RQ worker on the
-messages queue, the ledger rows a release's messages left, and time passing for them."""
+messages queue, the ledger rows a release's messages left, time passing for them, and fans
+and forms for blasts."""
 import re
 import uuid
 from datetime import timedelta
@@ -11,7 +12,8 @@ from sqlalchemy import select, update
 from app.extensions import queue, redis_connection
 from app.jobs import messages as message_jobs
 from app.localtime import now_utc
-from app.models import MessageRecipient, Release
+from app.models import Artist, Consent, Fan, MessageRecipient, Release
+from app.presaves import record as presaves
 from tests.release_day_runs import ctx
 
 
@@ -68,9 +70,6 @@ def follow(app, url, headers=BROWSER):
 def texting_fan(app, slug, phone=None, withdrawn=False, marketing=False):
     """A fan who left only a phone and asked for the release's reminder on Deezer (withdrawn:
     and took it back; marketing: and agreed to the artist's texts); their number."""
-    from app.models import Artist, Consent, Fan
-    from app.presaves import record as presaves
-
     phone = phone or f"+4915112{uuid.uuid4().int % 10**6:06d}"
     with ctx(app) as session:
         release = session.scalars(select(Release).where(Release.slug == slug)).one()
@@ -93,3 +92,35 @@ def daytime():
 
     noon = datetime.combine(now_utc().date(), time(12), tzinfo=timezone.utc)
     return noon if noon >= now_utc() else noon + timedelta(days=1)
+
+
+def make_fan(app, artist_slug, city, country="IS", email=True, phone=False, marketing=(),
+             presave_on=None):
+    """A fan of the artist in ``city``; ``marketing``: the channels they agreed to."""
+    with ctx(app) as session:
+        artist = session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
+        fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id, city=city,
+                  country=country, name="Sól Jónsdóttir",
+                  email=f"fan-{uuid.uuid4().hex[:8]}@example.com" if email else None,
+                  phone=f"+35455{uuid.uuid4().int % 10**5:05d}" if phone else None)
+        session.add(fan)
+        session.flush()
+        for channel in marketing:
+            session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id,
+                                artist_id=artist.id, purpose=f"{channel}_marketing",
+                                wording="News"))
+        if presave_on is not None:
+            release = session.scalars(select(Release).where(Release.slug == presave_on)).one()
+            presaves.record_presave(release, fan, "tidal")
+        session.commit()
+        return fan.id
+
+
+def blast_form(**changes):
+    data = {"name": "Tour dates", "artist": "", "by_email": "y", "subject": "On tour, {fan_first_name}",
+            "body": "Hi {fan_first_name}, {artist_name} plays Reykjavík soon.",
+            "sms_body": "", "country": "IS", "city": "", "platform": "", "release": "",
+            "presaved": "yes", "joined_from": "", "joined_to": "", "when": "now",
+            "send_at": "", "timezone": "Atlantic/Reykjavik", "action": "preview"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}

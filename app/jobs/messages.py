@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.jobs import schedule, throttle
+from app.jobs import pacing, schedule, throttle
 from app.jobs.leases import Leases
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc, to_utc, zone
@@ -113,8 +113,8 @@ def send_batch(label_id, message_id, batch_size=BATCH_SIZE):
             for kind in _send_leased(ids, token, outbox, deadline):
                 counts[kind] = counts.get(kind, 0) + 1
             db.session.commit()
-            if counts.get("not_configured"):
-                break  # the channel is down for everyone: the rows wait their hour
+            if counts.get("not_configured") or counts.get("out_of_turn"):
+                break  # the channel is down, or full, for everyone: the rows wait their time
     if counts:
         log.info("message %s: %s", message_id, counts)
     return counts
@@ -139,7 +139,8 @@ def _send_leased(ids, token, outbox, deadline):
         except TemplateProblem as exc:
             yield _settle(row, token, FAILED, reason=str(exc))
     db.session.commit()
-    answers = outbox.send_many([message for _, message in written])
+    answers = pacing.send(outbox, [message for _, message in written], deadline,
+                          current_app.config)
     sent = [(row, answer) for (row, _), answer in zip(written, answers)
             if not isinstance(answer, Exception)]
     yield from _settle_sent(sent, token)
@@ -294,6 +295,11 @@ def _outcome(row, token, answer):
     not (a channel not set up waits an hour, a hard bounce or a STOP suppresses the address)."""
     if not isinstance(answer, Exception):
         return _settle(row, token, SENT, provider_id=answer)
+    if isinstance(answer, pacing.OutOfTurn):
+        _release_claim(row)
+        settled = _settle(row, token, "retry", reason=str(answer), counts=False,
+                          at=now_utc() + timedelta(seconds=answer.wait))
+        return "out_of_turn" if settled != "lease_lost" else settled
     if isinstance(answer, NotConfigured):
         _release_claim(row)
         _settle(row, token, "retry", reason=str(answer), at=now_utc() + NOT_CONFIGURED_WAIT,

@@ -33,5 +33,11 @@ class Bounced(Refused):
 
 
 class Unavailable(MessagingError):
-    """The server or provider did not answer or failed for now: retry with back-off."""
+    """The server or provider did not answer or failed for now: retry with back-off;
+    ``retry_after``: the seconds it asked every sender to wait (a 429's Retry-After), if it
+    said."""
+
+    def __init__(self, text, retry_after=None):
+        super().__init__(text)
+        self.retry_after = retry_after
 

@@ -23,6 +23,7 @@ API_VERSION = "2010-04-01"
 SANDBOX_ACCOUNT, SANDBOX_TOKEN, SANDBOX_FROM = ("ACsandbox0000000000000000000000000",
                                                 "sandbox-auth-token", "+15005550006")
 TIMEOUT = 10.0
+DEFAULT_RETRY_AFTER = 5.0  # seconds every sender waits after a 429 that did not say
 # Twilio's error codes that mean this number will never take our texts.
 NEVER = {21211: "not a valid phone number", 21214: "not a reachable number",
          21408: "a region this account may not text", 21610: "the fan replied STOP",
@@ -110,9 +111,20 @@ def _refusal(answer):
         return StoppedNumber(f"not sent: {where}: {NEVER[STOPPED]}")
     if code in NEVER:
         return Refused(f"not sent: {where}: {NEVER[code]}")
-    if answer.status_code == 429 or answer.status_code >= 500:
+    if answer.status_code == 429:
+        return Unavailable(f"{where}: {said}", retry_after=_seconds(
+            answer.headers.get("Retry-After"), DEFAULT_RETRY_AFTER))
+    if answer.status_code >= 500:
         return Unavailable(f"{where}: {said}")
     return Refused(f"not sent: {where}: {said}")
+
+
+def _seconds(value, default):
+    """A Retry-After in seconds (the form these APIs send), else ``default``."""
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return default
 
 
 def signature(token, url, params):

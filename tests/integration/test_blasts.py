@@ -8,41 +8,8 @@ from sqlalchemy import select
 
 from app.localtime import now_utc
 from app.models import Artist, Consent, Fan, Message, MessageRecipient, PreSave, Release
-from app.presaves import record as presaves
-from tests.message_runs import work
+from tests.message_runs import blast_form, make_fan, work
 from tests.release_day_runs import ctx
-
-
-def make_fan(app, artist_slug, city, country="IS", email=True, phone=False, marketing=(),
-             presave_on=None):
-    """A fan of the artist in ``city``; ``marketing``: the channels they agreed to."""
-    with ctx(app) as session:
-        artist = session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
-        fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id, city=city,
-                  country=country, name="Sól Jónsdóttir",
-                  email=f"fan-{uuid.uuid4().hex[:8]}@example.com" if email else None,
-                  phone=f"+35455{uuid.uuid4().int % 10**5:05d}" if phone else None)
-        session.add(fan)
-        session.flush()
-        for channel in marketing:
-            session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id,
-                                artist_id=artist.id, purpose=f"{channel}_marketing",
-                                wording="News"))
-        if presave_on is not None:
-            release = session.scalars(select(Release).where(Release.slug == presave_on)).one()
-            presaves.record_presave(release, fan, "tidal")
-        session.commit()
-        return fan.id
-
-
-def blast_form(**changes):
-    data = {"name": "Tour dates", "artist": "", "by_email": "y", "subject": "On tour, {fan_first_name}",
-            "body": "Hi {fan_first_name}, {artist_name} plays Reykjavík soon.",
-            "sms_body": "", "country": "IS", "city": "", "platform": "", "release": "",
-            "presaved": "yes", "joined_from": "", "joined_to": "", "when": "now",
-            "send_at": "", "timezone": "Atlantic/Reykjavik", "action": "preview"}
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def expected(app, city, channel, artist_slug=None, release_slug=None):
