@@ -1,6 +1,7 @@
 """Colour arithmetic for text that people can read: WCAG contrast, and the ink and shade
 that reach AA on a colour (the fan pages, the branding editor, the emails)."""
 import re
+from functools import lru_cache
 
 
 def luminance(hex_color):
@@ -27,6 +28,7 @@ def readable_on(hex_color):
     return "#ffffff" if contrast(hex_color, "ffffff") >= 3.4 else "#000000"
 
 
+@lru_cache(maxsize=1024)  # a blast asks for its artist's two colours once per email
 def legible(hex_color):
     """(shade, ink): the colour and the white or black text on it, at AA contrast.
 

@@ -1,5 +1,7 @@
 """The signed tokens of the links in messages (unsubscribe, tracked links): a value signed with
 SECRET_KEY under a salt of its own per kind of link, so one kind cannot stand for another."""
+from functools import lru_cache
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -7,7 +9,12 @@ from app.validation import MAX_ID
 
 
 def _signer(salt):
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return _serializer(current_app.config["SECRET_KEY"], salt)
+
+
+@lru_cache(maxsize=64)  # one per key and kind of link, not one per email of a blast
+def _serializer(secret, salt):
+    return URLSafeSerializer(secret, salt=salt)
 
 
 def fan_link(artist_slug, part, salt, value):
@@ -22,7 +29,6 @@ def value_of(salt, token):
         return _signer(salt).loads(token)
     except BadSignature:
         return None
-
 
 
 def row_id(value):
