@@ -1,5 +1,6 @@
 """An artist's suppression list: addresses never messaged again on a channel (an unsubscribe,
-a hard bounce, an SMS STOP), and what withdrawing a channel takes back.
+a hard bounce, an SMS STOP), what withdrawing a channel takes back, and what a fan's START
+gives again.
 
 Addresses are kept as an HMAC under SECRET_KEY (the same on every replica), so the list
 outlives a fan's erasure without keeping their address.
@@ -8,12 +9,12 @@ import hashlib
 import hmac
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import Suppression
+from app.models import Consent, Suppression
 from app.models.fan import EMAIL_MARKETING, PRESAVE_OPENS, RELEASE_REMINDER, SMS_MARKETING
 from app.models.message import EMAIL
 
@@ -76,3 +77,28 @@ def withdraw_channel(fan, channel, via, now=None):
             consent.withdrawn_at, consent.withdrawn_via = now, via
             taken.append(consent.purpose)
     return taken
+
+
+def restore_channel(fan, channel, withdrawn_via, again):
+    """Agree again, as new consents with the same words (and how: ``again``), to what was
+    withdrawn ``withdrawn_via`` on ``channel`` and has no live consent since; the purposes."""
+    now, live = now_utc(), {c.purpose for c in fan.consents if c.withdrawn_at is None}
+    purposes = CHANNEL_PURPOSES.get(channel) or SMS_PURPOSES + SMS_ONLY_PURPOSES
+    restored = {}
+    for consent in sorted(fan.consents, key=lambda c: c.withdrawn_at or now):
+        if consent.withdrawn_via == withdrawn_via and consent.purpose in purposes \
+                and consent.purpose not in live:
+            restored[consent.purpose] = consent.wording
+    for purpose, wording in restored.items():
+        fan.consents.append(Consent(label_id=fan.label_id, artist_id=fan.artist_id,
+                                    purpose=purpose, given_at=now,
+                                    wording=f"{wording} ({again})"))
+    return sorted(restored)
+
+
+def lift(fan, channel, address, reason):
+    """Take the address off the fan's artist's list when ``reason`` put it there."""
+    db.session.execute(delete(Suppression).where(
+        Suppression.artist_id == fan.artist_id, Suppression.channel == channel,
+        Suppression.reason == reason, Suppression.address_hash == address_hash(channel, address))
+        .execution_options(synchronize_session=False))

@@ -31,6 +31,8 @@ NEVER = {21211: "not a valid phone number", 21214: "not a reachable number",
 STOPPED = 21610
 # What a fan may text back to stop our texts (the words Twilio's own opt-out handling takes).
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+# ... and what takes the STOP back (Twilio then texts the number again).
+START_WORDS = {"START", "YES", "UNSTOP"}
 NOT_AUTHORISED = {20003, 20404}
 
 

@@ -9,6 +9,7 @@ PRESAVE_OPENS = "presave_opens"  # one message when a Coming Soon release's pre-
 ERASED = "Erased at the fan's request"
 # How a fan took a consent back: on their own page, by a message's unsubscribe link, by STOP.
 ON_FAN_PAGE, BY_UNSUBSCRIBE_LINK, BY_SMS_STOP = "fan page", "email unsubscribe link", "SMS STOP"
+BY_SMS_START = "agreed again by texting START"  # after a STOP: the new consent's words say so
 CONSENT_PURPOSES = [(EMAIL_MARKETING, "Email marketing"), (SMS_MARKETING, "SMS marketing"),
                     (RELEASE_REMINDER, "Release-day reminder"),
                     (PRESAVE_OPENS, "Pre-save opening notice")]

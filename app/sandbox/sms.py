@@ -12,7 +12,8 @@ StatusCallback it was given, and reply(number, text) posts an inbound message to
 instance's /webhooks/sms/inbound; both are signed with the auth token (X-Twilio-Signature)
 and can be asked for through POST /sandbox/sms/_deliver {sid, status, error_code} and
 /sandbox/sms/_reply {from, body}. A
-STOP reply puts the number on the stopped list first, as Twilio's own opt-out handling does.
+STOP reply puts the number on the stopped list first, as Twilio's own opt-out handling does,
+and START (YES, UNSTOP) takes it off.
 """
 import json
 import secrets
@@ -23,8 +24,8 @@ from flask import Blueprint, current_app, jsonify, request
 
 from app.extensions import redis_connection
 from app.messaging.templates import sms_size
-from app.messaging.twilio import (API_VERSION, SANDBOX_ACCOUNT, SANDBOX_TOKEN, STOP_WORDS,
-                                  signature)
+from app.messaging.twilio import (API_VERSION, SANDBOX_ACCOUNT, SANDBOX_TOKEN, START_WORDS,
+                                  STOP_WORDS, signature)
 from app.sandbox import faults, state
 
 blueprint = Blueprint("sandbox_sms", __name__, url_prefix="/sandbox/sms")
@@ -131,9 +132,13 @@ def deliver(sid, status="delivered", error_code=None):
 
 def reply(number, text, to=None):
     """The fan at ``number`` texts ``text`` back: posted to this instance's inbound webhook,
-    signed; a STOP word stops the number first. The HTTP status answered."""
-    if text.strip().upper() in STOP_WORDS:
+    signed; a STOP word stops the number first, a START word lets it be texted again. The
+    HTTP status answered."""
+    word = text.strip().upper()
+    if word in STOP_WORDS:
         redis_connection().sadd(KEY + "stopped", number)
+    elif word in START_WORDS:
+        redis_connection().srem(KEY + "stopped", number)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": SANDBOX_ACCOUNT,
               "From": number, "To": to or "+15005550006", "Body": text}

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.localtime import frozen, now_utc
+from app.messaging.suppression import address_hash
 from app.messaging.twilio import SANDBOX_TOKEN, signature
 from app.models import Fan, MessageRecipient, Suppression
 from app.sandbox import sms as sandbox_sms, state as sandbox_state
@@ -108,6 +109,40 @@ def test_stop_withdraws_suppresses_and_the_provider_refuses_too(app, active_rele
         assert sandbox_sms.sent(to=phone) == []
     assert [(r.state, r.last_error) for r in rows(app, release_id)] == [
         ("cancelled", "not sent: the fan withdrew the reminder")]
+
+
+def test_start_after_stop_gives_back_what_stop_took_and_texts_go_again(
+        app, active_release, twilio):
+    slug = active_release()
+    phone = texting_fan(app, slug, marketing=True)
+    with app.app_context():
+        assert sandbox_sms.reply(phone, "STOP") == 200
+        assert sandbox_sms.reply(phone, " unstop ") == 200
+        assert not sandbox_sms.stopped(phone)
+    with ctx(app) as session:
+        fan = session.scalars(select(Fan).where(Fan.phone == phone)).one()
+        live = {c.purpose: c.wording for c in fan.consents if c.withdrawn_at is None}
+        withdrawn = {c.purpose: c.withdrawn_via for c in fan.consents if c.withdrawn_at}
+        assert withdrawn == {"release_reminder": "SMS STOP", "sms_marketing": "SMS STOP"}
+        assert set(live) == {"release_reminder", "sms_marketing"}
+        assert all(wording.endswith("(agreed again by texting START)")
+                   for wording in live.values())
+        assert session.scalar(select(Suppression.id).where(
+            Suppression.address_hash == address_hash("sms", phone))) is None
+    release_id = its_out(app, slug)
+    with app.app_context():
+        assert len(sandbox_sms.sent(to=phone)) == 1
+    assert text_row(app, release_id).state == "sent"
+
+
+def test_start_does_not_undo_what_the_fan_withdrew_elsewhere(app, active_release, twilio):
+    slug = active_release()
+    phone = texting_fan(app, slug, withdrawn=True)  # took the reminder back on their page
+    with app.app_context():
+        assert sandbox_sms.reply(phone, "START") == 200
+    with ctx(app) as session:
+        fan = session.scalars(select(Fan).where(Fan.phone == phone)).one()
+        assert [c.purpose for c in fan.consents if c.withdrawn_at is None] == []
 
 
 def test_a_stop_the_provider_knows_suppresses_the_number(app, active_release, twilio):

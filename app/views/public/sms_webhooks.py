@@ -3,7 +3,9 @@
 - POST /webhooks/sms/inbound: a fan texted our number. STOP (or UNSUBSCRIBE, CANCEL, END,
   QUIT, STOPALL, REVOKE, OPTOUT) withdraws the text-message consents of every fan with that
   number, with the time and "SMS STOP", and puts it on each of their artists' suppression
-  lists: the provider stops our texts to it too.
+  lists: the provider stops our texts to it too. START (YES, UNSTOP) takes that back: what
+  the STOP withdrew is agreed to again (a new consent, "SMS START"), the number leaves the
+  lists its STOP put it on, and the provider texts it again.
 - POST /webhooks/sms/status: a text we sent was delivered, or not; one the carrier did not
   deliver becomes failed in the ledger with the provider's error code.
 
@@ -16,9 +18,9 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.localtime import now_utc
 from app.messaging import NotConfigured, suppression
-from app.messaging.twilio import STOP_WORDS, account, signed
+from app.messaging.twilio import START_WORDS, STOP_WORDS, account, signed
 from app.models import Fan, MessageRecipient
-from app.models.fan import BY_SMS_STOP
+from app.models.fan import BY_SMS_START, BY_SMS_STOP
 from app.models.message import FAILED, SENT, SMS, STOPPED
 from app.tenants.context import Scope, scoped
 
@@ -43,9 +45,10 @@ def _verified():
 @sms_bp.post("/inbound")
 def inbound():
     params = _verified()
-    if params.get("Body", "").strip().upper() in STOP_WORDS and params.get("From"):
+    word, number = params.get("Body", "").strip().upper(), params.get("From")
+    if number and (word in STOP_WORDS or word in START_WORDS):
         with scoped(Scope.platform("sms-stop")):
-            stop(params["From"])
+            (stop if word in STOP_WORDS else start)(number)
             db.session.commit()
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
@@ -56,6 +59,16 @@ def stop(number):
     for fan in fans:
         suppression.withdraw_channel(fan, SMS, BY_SMS_STOP)
         suppression.suppress(fan, SMS, number, STOPPED)
+    return len(fans)
+
+
+def start(number):
+    """Every fan with this number: what their STOP took back is agreed to again, and the
+    number leaves the lists the STOP put it on; how many fans."""
+    fans = db.session.scalars(select(Fan).where(Fan.phone == number)).all()
+    for fan in fans:
+        suppression.restore_channel(fan, SMS, BY_SMS_STOP, BY_SMS_START)
+        suppression.lift(fan, SMS, number, STOPPED)
     return len(fans)
 
 
