@@ -1,13 +1,14 @@
 """Blasts: a message staff write to a segment of fans (app.messaging.segments), sent now or at
 a time. Creating one puts a ledger row per fan and channel, due at its time; the send job
-(app.jobs.messages) does the rest, as for every message."""
-from sqlalchemy import insert
+(app.jobs.messages) does the rest, as for every message. Staff may stop a blast while rows
+wait (scheduled, or still going out)."""
+from sqlalchemy import insert, update
 
 from app.extensions import db
 from app.localtime import now_utc
 from app.messaging import segments
 from app.models import Message, MessageRecipient
-from app.models.message import BLAST, QUEUED
+from app.models.message import BLAST, CANCELLED, QUEUED
 
 CHUNK = 1000
 
@@ -35,6 +36,17 @@ def create(label_id, segment, name, subject, body, sms_body, send_at=None):
                 rows = []
         queued += _insert(rows)
     return message, queued
+
+
+def stop(message, who):
+    """The blast's rows still queued are cancelled, saying who stopped it; how many. Those a
+    worker holds at this moment go out (they may be on the wire already)."""
+    now = now_utc()
+    return db.session.execute(
+        update(MessageRecipient).where(MessageRecipient.message_id == message.id,
+                                       MessageRecipient.state == QUEUED)
+        .values(state=CANCELLED, reason=f"not sent: {who} stopped the blast", updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def _insert(rows):

@@ -30,7 +30,7 @@ _STAFF = [
     ["AnalyticsView", "can_(index|release|artist|label|fans_csv)"],
     ["ReleaseAnalyticsApi", "can_get"],
     ["Analytics", "menu_access"],
-    ["MessagesView", "can_(index|show|csv)"],
+    ["MessagesView", "can_(index|show|csv|stop)"],
     ["AutomationsView", "can_(index|edit)"],
     ["BlastView", "can_new"],
     ["OutboxView", "can_(index|show|html)"],

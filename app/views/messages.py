@@ -1,17 +1,19 @@
 """Messages: what went to fans, per message (automations per release, blasts), with the
 ledger of each recipient and its CSV. Label staff and admins; Artist users never see fans'
 addresses, so not them."""
-from flask import abort, request
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
 from app.csv_export import lines
 from app.extensions import db
-from app.messaging import ledger
+from app.messaging import blasts, ledger
 from app.messaging.automations import NAMES
 from app.models import Message
+from app.models.message import BLAST, QUEUED
 from app.validation import MAX_ID
 from app.views.base import csv_response, moment
+from app.views.fields import ActionForm, require_csrf
 
 
 class MessagesView(BaseView):
@@ -39,12 +41,30 @@ class MessagesView(BaseView):
         if not page.isdigit() or not 0 < int(page) <= 10**6:
             abort(400, "page is a number from 1")
         rows, total = ledger.recipients(pk, state, int(page))
+        counts = ledger.counts([pk])[pk]
         return self.render_template(
-            "messages/show.html", message=message, counts=ledger.counts([pk])[pk], rows=rows,
+            "messages/show.html", message=message, counts=counts, rows=rows,
             clicked=ledger.clicked([pk]).get(pk, 0),
             total=total, state=state, page=int(page), page_size=ledger.PAGE_SIZE,
             states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES,
-            shown=ledger.shown, moment=moment)
+            shown=ledger.shown, moment=moment, action_form=ActionForm(),
+            can_stop=message.kind == BLAST and counts.get(QUEUED, 0) > 0
+            and self.appbuilder.sm.has_access("can_stop", "MessagesView"))
+
+    @expose("/<int:pk>/stop", methods=["POST"])
+    @has_access
+    def stop(self, pk):
+        """A blast's waiting rows are cancelled (a scheduled blast, or one still going out)."""
+        message = _message(pk)
+        require_csrf()
+        if message.kind != BLAST:
+            abort(400, "Only a blast can be stopped here; an automation is turned off on the "
+                       "Automations page")
+        stopped = blasts.stop(message, g.user.username)
+        db.session.commit()
+        flash(f"Stopped: {stopped} waiting message{'s' if stopped != 1 else ''} will not be sent"
+              if stopped else "Nothing was waiting: every message had gone already", "success")
+        return redirect(url_for(".show", pk=pk))
 
     @expose("/<int:pk>/recipients.csv")
     @has_access

@@ -4,7 +4,7 @@ another artist or label; scheduled in a zone; refused with reasons when it canno
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.localtime import now_utc
 from app.models import Artist, Consent, Fan, Message, MessageRecipient, PreSave, Release
@@ -161,3 +161,38 @@ def _harbor_release_id(app):
     with ctx(app) as session:
         northwind = session.scalar(select(Artist.label_id).where(Artist.slug == "aurora-vale"))
         return session.scalar(select(Release.id).where(Release.label_id != northwind).limit(1))
+
+
+def test_staff_stop_a_scheduled_blast_and_nothing_of_it_goes(app, login, smtp_server):
+    inbox = smtp_server()
+    city = f"Grindavík-{uuid.uuid4().hex[:6]}"
+    fans = [make_fan(app, "aurora-vale", city, marketing=("email",)) for _ in range(3)]
+    staff = login("staff@northwind.test")
+    local = (now_utc() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    sent = staff.post("/blasts/new", data=blast_form(city=city, when="later", send_at=local,
+                                                     timezone="UTC", action="send"))
+    message_id = int(sent.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    page = staff.get(f"/messages/{message_id}").get_data(as_text=True)
+    assert "3 still waiting" in page and "Stop this blast" in page
+    assert login("staff@harbor.test").post(f"/messages/{message_id}/stop").status_code == 404
+    assert login("artist@northwind.test").post(
+        f"/messages/{message_id}/stop").status_code in (302, 403)
+    stopped = staff.post(f"/messages/{message_id}/stop", follow_redirects=True)
+    html = stopped.get_data(as_text=True)
+    assert "Stopped: 3 waiting messages will not be sent" in html
+    assert "Stop this blast" not in html
+    with ctx(app) as session:
+        rows = session.scalars(select(MessageRecipient).where(
+            MessageRecipient.message_id == message_id)).all()
+        assert {(r.fan_id, r.state, r.reason) for r in rows} == {
+            (fan, "cancelled", "not sent: staff@northwind.test stopped the blast") for fan in fans}
+        session.execute(update(MessageRecipient).where(
+            MessageRecipient.message_id == message_id).values(next_attempt_at=now_utc()))
+        session.commit()
+    work(app)
+    with ctx(app) as session:
+        emails = set(session.scalars(select(Fan.email).where(Fan.id.in_(fans))))
+    assert not [rcpt for rcpt, _ in inbox.messages if emails & set(rcpt)]
+    again = staff.post(f"/messages/{message_id}/stop", follow_redirects=True)
+    assert "Nothing was waiting" in again.get_data(as_text=True)
+

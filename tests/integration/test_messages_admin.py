@@ -43,6 +43,10 @@ def test_staff_see_each_message_with_its_recipients_and_csv(app, login, smtp_ser
     assert 'data-count="clicked">1<' in page
     for bad in ("?state=nope", "?page=0", "?page=x", "?page=99999999999"):
         assert staff.get(f"/messages/{message_id}{bad}").status_code == 400, bad
+    assert "Stop this blast" not in page
+    refused = staff.post(f"/messages/{message_id}/stop")
+    assert refused.status_code == 400
+    assert "turned off on the Automations page" in refused.get_data(as_text=True)
 
 
 def test_another_label_and_artist_users_see_none_of_it(app, login, smtp_server, active_release):
