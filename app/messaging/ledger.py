@@ -42,12 +42,19 @@ def clicked(message_ids):
         .group_by(MessageRecipient.message_id)).all())
 
 
-def messages(release_id=None, limit=200):
-    """The newest messages first (a release's only, when given)."""
-    stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
+def messages(release_id=None, kind=None, page=1, size=200):
+    """(the newest messages first, how many in all): a release's only, or one kind's, when
+    given; ``page`` of ``size``."""
+    where = []
     if release_id is not None:
-        stmt = stmt.where(Message.release_id == release_id)
-    return db.session.scalars(stmt).all()
+        where.append(Message.release_id == release_id)
+    if kind is not None:
+        where.append(Message.kind == kind)
+    total = db.session.scalar(select(func.count()).select_from(Message).where(*where))
+    found = db.session.scalars(
+        select(Message).where(*where).order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(size).offset((max(page, 1) - 1) * size)).all()
+    return found, total
 
 
 def recipients(message_id, state=None, page=1):

@@ -10,10 +10,13 @@ from app.extensions import db
 from app.messaging import blasts, ledger
 from app.messaging.automations import NAMES
 from app.models import Message
-from app.models.message import BLAST, QUEUED
+from app.models.message import AUTOMATIONS, BLAST, QUEUED
 from app.validation import MAX_ID
 from app.views.base import csv_response, moment
 from app.views.fields import ActionForm, require_csrf
+
+
+KINDS = {BLAST: "Blasts", **{kind: NAMES[kind] for kind in AUTOMATIONS}}
 
 
 class MessagesView(BaseView):
@@ -23,10 +26,15 @@ class MessagesView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        found = ledger.messages()
+        kind = request.args.get("kind") or None
+        if kind not in (None, *KINDS):
+            abort(400, f"kind is one of {', '.join(KINDS)}")
+        page = _page()
+        found, total = ledger.messages(kind=kind, page=page, size=ledger.PAGE_SIZE)
         return self.render_template(
             "messages/list.html", messages=found, counts=ledger.counts([m.id for m in found]),
-            clicked=ledger.clicked([m.id for m in found]),
+            clicked=ledger.clicked([m.id for m in found]), kind=kind, page=page, total=total,
+            page_size=ledger.PAGE_SIZE, kind_names=KINDS,
             states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES, moment=moment,
             can_blast=self.appbuilder.sm.has_access("can_new", "BlastView"))
 
@@ -37,15 +45,13 @@ class MessagesView(BaseView):
         state = request.args.get("state") or None
         if state not in (None, *ledger.SHOWN_STATES):
             abort(400, f"state is one of {', '.join(ledger.SHOWN_STATES)}")
-        page = request.args.get("page", "1")
-        if not page.isdigit() or not 0 < int(page) <= 10**6:
-            abort(400, "page is a number from 1")
-        rows, total = ledger.recipients(pk, state, int(page))
+        page = _page()
+        rows, total = ledger.recipients(pk, state, page)
         counts = ledger.counts([pk])[pk]
         return self.render_template(
             "messages/show.html", message=message, counts=counts, rows=rows,
             clicked=ledger.clicked([pk]).get(pk, 0),
-            total=total, state=state, page=int(page), page_size=ledger.PAGE_SIZE,
+            total=total, state=state, page=page, page_size=ledger.PAGE_SIZE,
             states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES,
             shown=ledger.shown, moment=moment, action_form=ActionForm(),
             can_stop=message.kind == BLAST and counts.get(QUEUED, 0) > 0
@@ -73,6 +79,13 @@ class MessagesView(BaseView):
         message = _message(pk)
         return csv_response(lines(ledger.csv_entries(message.id), ledger.CSV_COLUMNS),
                             f"message-{message.id}-recipients.csv")
+
+
+def _page():
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 0 < int(page) <= 10**6:
+        abort(400, "page is a number from 1")
+    return int(page)
 
 
 def _message(pk):

@@ -362,7 +362,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
 def _messages_context(release, sm):
     """The release's messages to fans and their recipients' states (counts only: Artist users
     read them too); the link to each for those who may open it."""
-    found = message_ledger.messages(release_id=release.id)
+    found, _ = message_ledger.messages(release_id=release.id)
     return {"messages": found, "message_counts": message_ledger.counts([m.id for m in found]),
             "message_states": message_ledger.SHOWN_STATES,
             "message_labels": message_ledger.STATE_LABELS,

@@ -80,3 +80,38 @@ def test_an_id_no_row_can_have_is_a_404(login):
     for path in ("/messages/99999999999", "/messages/99999999999/recipients.csv",
                  "/automations/99999999999/thank_you"):
         assert staff.get(path).status_code == 404, path
+
+
+def test_the_messages_list_pages_and_filters_by_kind(app, login):
+    from sqlalchemy import func
+
+    from app.messaging import ledger
+    from app.models import Artist
+    from app.models.message import BLAST
+
+    with ctx(app) as session:
+        artist = session.scalars(select(Artist).where(Artist.slug == "aurora-vale")).one()
+        made = [Message(label_id=artist.label_id, artist_id=artist.id, kind=BLAST,
+                        name=f"Paged blast {i:02d}", subject="Hi", body="Hi", channels="email")
+                for i in range(ledger.PAGE_SIZE + 3)]
+        session.add_all(made)
+        session.commit()
+        blasts = session.scalar(select(func.count()).select_from(Message).where(
+            Message.kind == BLAST, Message.label_id == artist.label_id))
+    staff = login("staff@northwind.test")
+    first = staff.get("/messages/?kind=blast").get_data(as_text=True)
+    assert f"Paged blast {ledger.PAGE_SIZE + 2:02d}" in first and "Paged blast 00" not in first
+    assert "Thank you · " not in first and 'aria-current="page">Blasts<' in first
+    assert "Older" in first and "Newer" not in first
+    last_page = -(-blasts // ledger.PAGE_SIZE)
+    last = staff.get(f"/messages/?kind=blast&page={last_page}").get_data(as_text=True)
+    assert "Newer" in last and "Older" not in last
+    assert "Paged blast 00" in staff.get("/messages/?kind=blast&page=2").get_data(as_text=True) \
+        or "Paged blast 00" in last
+    assert "No message here" in staff.get("/messages/?kind=blast&page=9999").get_data(
+        as_text=True)
+    for bad in ("?kind=spam", "?page=0", "?page=-1", "?kind=blast&page=x"):
+        assert staff.get(f"/messages/{bad}").status_code == 400, bad
+    harbor = login("staff@harbor.test").get("/messages/?kind=blast").get_data(as_text=True)
+    assert "Paged blast" not in harbor
+
