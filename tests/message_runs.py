@@ -27,6 +27,15 @@ def work(app):
         SimpleWorker([queue(message_jobs.QUEUE)], connection=redis_connection()).work(burst=True)
 
 
+def recipient_rows(app, *where):
+    """The ledger rows that match, in order, detached."""
+    with ctx(app) as session:
+        found = session.scalars(select(MessageRecipient).where(*where)
+                                .order_by(MessageRecipient.id)).all()
+        session.expunge_all()
+        return found
+
+
 def ledger(app, release_slug):
     with ctx(app) as session:
         found = session.scalars(

@@ -8,12 +8,12 @@ day runs on a burst SimpleWorker.
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.jobs import messages as message_jobs
 from app.localtime import frozen, now_utc
 from app.models import MessageRecipient, Release
-from tests.message_runs import daytime, follow, texting_fan, tracked_links
+from tests.message_runs import daytime, follow, recipient_rows, texting_fan, tracked_links
 from tests.release_day_runs import (age_retries, ctx, reconcile_once, release_now as due_now,
                                      remind_me, rows, run_release_day)
 from tests.sms_gateway import PATH as SMS_PATH, RecordingSms
@@ -23,11 +23,7 @@ BASE = "http://presave.test"
 
 
 def message_rows(app, release_id):
-    with ctx(app) as session:
-        found = session.scalars(select(MessageRecipient).where(
-            MessageRecipient.release_id == release_id).order_by(MessageRecipient.id)).all()
-        session.expunge_all()
-        return found
+    return recipient_rows(app, MessageRecipient.release_id == release_id)
 
 
 def test_a_reminder_is_the_its_out_email_with_the_link_and_one_click_unsubscribe(

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.localtime import frozen, now_utc
 from app.models import Fan, MessageRecipient
 from app.sandbox import state as sandbox_state
-from tests.message_runs import blast_form, daytime, make_fan, work
+from tests.message_runs import blast_form, daytime, make_fan, recipient_rows, work
 from tests.release_day_runs import ctx
 
 
@@ -23,11 +23,7 @@ def send_blast(app, login, city, **changes):
 
 
 def rows(app, message_id):
-    with ctx(app) as session:
-        found = session.scalars(select(MessageRecipient).where(
-            MessageRecipient.message_id == message_id).order_by(MessageRecipient.id)).all()
-        session.expunge_all()
-        return found
+    return recipient_rows(app, MessageRecipient.message_id == message_id)
 
 
 def times_come(app, message_id):
