@@ -9,7 +9,7 @@ suppression and the one-a-day cap.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -104,7 +104,7 @@ DESCRIPTIONS = {
 
 def save(artist, kind, enabled, delay_minutes, subject, body, sms_body):
     """Store the artist's settings for ``kind`` (checked templates); the messages of that
-    kind still going out (releases not archived) take the new words."""
+    kind still going out (releases not archived) take the new words (reword)."""
     row = db.session.scalars(select(Automation).where(Automation.artist_id == artist.id,
                                                       Automation.kind == kind)).first()
     if row is None:
@@ -116,8 +116,42 @@ def save(artist, kind, enabled, delay_minutes, subject, body, sms_body):
                               .where(Message.artist_id == artist.id, Message.kind == kind,
                                      Release.status != ARCHIVED)).all()
     for message in live:
-        message.subject, message.body, message.sms_body = subject, body, sms_body or None
+        reword(message, subject, body, sms_body or None)
     return row
+
+
+def reword(message, subject, body, sms_body):
+    """New words for an automation's message. Before anyone got it, the message takes them;
+    after, it keeps the words its fans read (the ledger says what was sent), steps aside
+    under a key of its own, and a new message of the release and kind, with the new words,
+    takes over the rows still waiting. The message that carries on; None when unchanged."""
+    if (message.subject, message.body, message.sms_body) == (subject, body, sms_body):
+        return None
+    if not _has_gone(message):
+        message.subject, message.body, message.sms_body = subject, body, sms_body
+        return message
+    key, name, now = message.automation_key, message.name, now_utc()
+    message.automation_key = f"{key}@{message.id}"
+    message.name = f"{name} · words until {now:%-d %b %Y, %H:%M} UTC"
+    db.session.flush()
+    successor = Message(label_id=message.label_id, artist_id=message.artist_id,
+                        release_id=message.release_id, kind=message.kind, automation_key=key,
+                        name=name, subject=subject, body=body, sms_body=sms_body,
+                        channels=message.channels)
+    db.session.add(successor)
+    db.session.flush()
+    db.session.execute(update(MessageRecipient).where(
+        MessageRecipient.message_id == message.id, MessageRecipient.state == QUEUED)
+        .values(message_id=successor.id, updated_at=now)
+        .execution_options(synchronize_session=False))
+    return successor
+
+
+def _has_gone(message):
+    """Has the message left for someone, or is it leaving (anything but queued)?"""
+    return db.session.scalar(select(MessageRecipient.id).where(
+        MessageRecipient.message_id == message.id, MessageRecipient.state != QUEUED)
+        .limit(1)) is not None
 
 
 def consented(fan, kind, channel):
@@ -165,16 +199,20 @@ def queue(kind, release, fan, platform=None, after=None, force=False):
 
 
 def _on(message, fan, channel):
-    return db.session.scalar(select(MessageRecipient.id).where(
-        MessageRecipient.message_id == message.id, MessageRecipient.fan_id == fan.id,
-        MessageRecipient.channel == channel)) is not None
+    """Is the fan on the release's message of this kind, in these words or earlier ones?"""
+    return db.session.scalar(select(MessageRecipient.id).join(
+        Message, Message.id == MessageRecipient.message_id).where(
+        Message.release_id == message.release_id, Message.kind == message.kind,
+        MessageRecipient.fan_id == fan.id, MessageRecipient.channel == channel)
+        .limit(1)) is not None
 
 
 def fans_on(kind, release_id):
-    """Fans the release's ``kind`` message has already (once is enough, whatever happened)."""
+    """Fans the release's ``kind`` message has already, in any of its words (once is enough,
+    whatever happened)."""
     return set(db.session.scalars(
         select(MessageRecipient.fan_id).join(Message, Message.id == MessageRecipient.message_id)
-        .where(Message.automation_key == automation_key(kind, release_id))))
+        .where(Message.release_id == release_id, Message.kind == kind)))
 
 
 def automation_key(kind, release_id):

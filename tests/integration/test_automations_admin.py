@@ -69,6 +69,36 @@ def test_staff_reword_the_thank_you_and_fans_get_the_new_words(app, login, smtp_
     assert ledger(app, later) == []
 
 
+def test_words_changed_after_fans_got_them_stay_in_the_history_as_sent(
+        app, login, smtp_server, active_release):
+    inbox = smtp_server()
+    slug = active_release()
+    artist = artist_id(app)
+    first = remind_me(app, slug)
+    time_passes(app, slug)
+    work(app)  # the default thank-you went to the first fan
+    (got,) = inbox.to(first)
+    waiting = remind_me(app, slug)  # queued, not sent yet
+    staff = login("staff@northwind.test")
+    assert staff.post(f"/automations/{artist}/thank_you", data=form(
+        subject="New words, {fan_first_name}")).status_code == 302
+    time_passes(app, slug)
+    work(app)
+    assert inbox.to(first) == [got]
+    (later,) = inbox.to(waiting)
+    assert later["Subject"] == "New words,"  # no name given: the field is blank
+    rows = ledger(app, slug)
+    assert {row.message.subject: row.state for row in rows} == {
+        "You pre-saved “{release_title}” by {artist_name}": "sent",
+        "New words, {fan_first_name}": "sent"}
+    old, new = sorted({row.message_id for row in rows})
+    old_page = staff.get(f"/messages/{old}").get_data(as_text=True)
+    assert "words until" in old_page and "You pre-saved “{release_title}”" in old_page
+    assert first in old_page and waiting not in old_page
+    new_page = staff.get(f"/messages/{new}").get_data(as_text=True)
+    assert "New words, {fan_first_name}" in new_page and waiting in new_page
+
+
 def test_a_template_that_does_not_read_is_refused_and_nothing_is_stored(app, login):
     artist = artist_id(app, "juniper-kites")
     staff = login("staff@northwind.test")
