@@ -8,8 +8,8 @@ from sqlalchemy import select
 from app.releases import rules as release_rules, signals as release_signals
 from app.releases.state import behind_the_clock
 from app.extensions import db
-from app.jobs import (health, links as link_jobs, messages, opening_notices, release_day,
-                      schedule)
+from app.jobs import (health, links as link_jobs, messages, opening_notices, reconsent,
+                      release_day, schedule)
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -86,6 +86,7 @@ def on_released(release):
 def listen():
     """The release rules' announcements become jobs (create_app connects them once)."""
     release_signals.instants_changed.connect(reschedule)
+    release_signals.instants_changed.connect(reconsent.on_dates_changed)
     release_signals.released_now.connect(on_released)
 
 

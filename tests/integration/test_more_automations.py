@@ -58,6 +58,45 @@ def test_a_fan_who_renewed_already_is_not_asked(app, smtp_server, active_release
     assert not [m for m in inbox.to(email) if m["Subject"].startswith("Tap once")]
 
 
+def test_new_dates_move_the_asks_and_ask_fans_whose_permission_no_longer_lasts(
+        app, api, smtp_server, active_release):
+    from app.extensions import queue
+    from app.jobs import reconsent
+
+    smtp_server()
+    slug = active_release(days=100)  # a permission given today lasts until then
+    direct(app, slug, f"fan-{uuid.uuid4().hex[:8]}@example.com", consent_email_marketing="1")
+    assert [r for r in ledger(app, slug) if r.message.kind == "reconsent"] == []
+    with ctx(app) as session:
+        release = session.scalars(select(Release).where(Release.slug == slug)).one()
+        label_id, release_id = release.label_id, release.id
+    client, headers = api("staff@northwind.test")
+
+    def move_to(days):
+        local = (now_utc() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+        moved = client.put(f"/api/v1/releases/{release_id}", headers=headers,
+                           json={"release_at": local})
+        assert moved.status_code == 200, moved.get_json()
+        with app.app_context():
+            waiting = queue("default").scheduled_job_registry.get_job_ids()
+        assert any(job.startswith(f"release-{release_id}-reconsent-") for job in waiting)
+        with app.app_context():
+            counts = reconsent.follow_dates(label_id, release_id)
+        with ctx(app) as session:
+            return counts, session.scalar(select(Release.release_at).where(
+                Release.id == release_id))
+
+    counts, release_at = move_to(250)  # now the permission ends first: the fan is asked
+    assert counts == {"moved": 0, "asked": 1}
+    (ask,) = [r for r in ledger(app, slug) if r.message.kind == "reconsent"]
+    assert ask.next_attempt_at == release_at - timedelta(days=179)
+    counts, later = move_to(260)  # and the ask follows the release
+    assert counts == {"moved": 1, "asked": 0}
+    (ask,) = [r for r in ledger(app, slug) if r.message.kind == "reconsent"]
+    assert ask.next_attempt_at == later - timedelta(days=179)
+    assert later - release_at == timedelta(days=10)
+
+
 def its_time(app, row_id):
     """One row's time has come (the others keep theirs)."""
     with ctx(app) as session:

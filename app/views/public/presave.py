@@ -8,7 +8,6 @@ fan, consents, grant and pre-save together at the callback.
 import logging
 import math
 import time
-from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -33,12 +32,10 @@ from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_release
 from app.views.public.setup import setup_for
 from app.models.fan import RELEASE_REMINDER
-from app.jobs import messages as message_jobs
+from app.jobs import messages as message_jobs, reconsent
 from app.messaging import automations
-from app.models.message import RECONSENT, THANK_YOU
-from app.platform_table import descriptor
+from app.models.message import THANK_YOU
 
-RENEW_MARGIN = timedelta(days=1)  # a permission renewed this long after it could be still lasts
 from app.presaves.wrapper import WRAPPER_KEYS, WrapperInput, read as read_wrapper
 
 log = logging.getLogger(__name__)
@@ -160,16 +157,6 @@ def _thank(release, fan, platform):
         message_jobs.put_at(release.label_id, row.message_id, row.next_attempt_at)
 
 
-def _ask_to_renew(release, fan, platform):
-    """The re-consent automation: the day a fresh permission would last until the release
-    (the old one still works then), the fan is asked to tap once to renew it."""
-    renewable = release.release_at - descriptor(platform).grant_lifetime + RENEW_MARGIN
-    row = automations.queue(RECONSENT, release, fan, platform, after=max(renewable, now_utc()))
-    if row is not None:
-        db.session.flush()
-        message_jobs.put_at(release.label_id, row.message_id, row.next_attempt_at)
-
-
 def _count(release, platform, grant, created):
     """A new pre-save counts once: completed with a grant, else a reminder sign-up."""
     if created:
@@ -193,7 +180,7 @@ def _record(release, fan, platform, grant):
     if grant is not None and not presaves.grant_outlives(platform, grant.granted_at, release):
         flash(f"Heads-up: {PLATFORM_NAMES[platform]} permissions expire before this release is "
               "out. We'll send you a link to reconnect.", "fan-info")
-        _ask_to_renew(release, fan, platform)
+        reconsent.ask(release, fan, platform)
     return created
 
 
