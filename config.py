@@ -80,6 +80,10 @@ class Config:
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     # Mixed into the daily visitor hashes (app/analytics/visitors.py); unset: SECRET_KEY.
     VISITOR_SALT = env("VISITOR_SALT")
+    # Keys the hashes of the artists' suppression lists: unlike SECRET_KEY, never rotated (the
+    # lists would forget every address on them).
+    SUPPRESSION_KEY = env("SUPPRESSION_KEY") or instance_secret(
+        "suppression_key", lambda: secrets.token_urlsafe(48))
     # A web process sends its analytics events this often, together (app/analytics/outbox.py);
     # 0: each before its response. And it asks Redis whether a kept fan page is still current
     # at most this often (app/views/public/fast_lane.py); 0: on every view.

@@ -2,8 +2,9 @@
 a hard bounce, an SMS STOP), what withdrawing a channel takes back, and what a fan's START
 gives again.
 
-Addresses are kept as an HMAC under SECRET_KEY (the same on every replica), so the list
-outlives a fan's erasure without keeping their address.
+Addresses are kept as an HMAC under SUPPRESSION_KEY (the same on every replica, and never
+rotated), so the list outlives a fan's erasure, and a rotation of SECRET_KEY, without keeping
+their address.
 """
 import hashlib
 import hmac
@@ -27,7 +28,7 @@ SMS_PURPOSES, SMS_ONLY_PURPOSES = (SMS_MARKETING,), (RELEASE_REMINDER, PRESAVE_O
 
 def address_hash(channel, address):
     normal = address.strip().lower() if channel == EMAIL else address.strip()
-    key = current_app.config["SECRET_KEY"].encode()
+    key = current_app.config["SUPPRESSION_KEY"].encode()
     return hmac.new(key, f"{channel}:{normal}".encode(), hashlib.sha256).hexdigest()
 
 

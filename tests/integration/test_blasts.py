@@ -196,3 +196,30 @@ def test_staff_stop_a_scheduled_blast_and_nothing_of_it_goes(app, login, smtp_se
     again = staff.post(f"/messages/{message_id}/stop", follow_redirects=True)
     assert "Nothing was waiting" in again.get_data(as_text=True)
 
+
+
+
+def test_the_suppression_list_outlives_a_new_secret_key(app, login, smtp_server, monkeypatch):
+    """An address that bounced is still not written to after SECRET_KEY changed (the lists
+    are keyed apart from it)."""
+    inbox = smtp_server()
+    city = f"Borgarnes-{uuid.uuid4().hex[:6]}"
+    fan = make_fan(app, "aurora-vale", city, marketing=("email",))
+    with ctx(app) as session:
+        email = session.get(Fan, fan).email
+    inbox.refuse[email] = "550 5.1.1 No such mailbox"
+    staff = login("staff@northwind.test")
+    assert staff.post("/blasts/new", data=blast_form(city=city, action="send")).status_code == 302
+    work(app)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a-rotated-secret-key-" + uuid.uuid4().hex)
+    del inbox.refuse[email]  # the server would take it now: the list still says no
+    staff = login("staff@northwind.test")  # sessions end with the old key
+    assert staff.post("/blasts/new", data=blast_form(city=city, action="send")).status_code == 302
+    work(app)
+    assert inbox.to(email) == []
+    with ctx(app) as session:
+        rows = session.scalars(select(MessageRecipient).where(
+            MessageRecipient.fan_id == fan).order_by(MessageRecipient.id)).all()
+        assert [r.state for r in rows] == ["bounced", "suppressed"]
+        assert rows[1].reason == ("not sent: the address is on the artist's suppression list "
+                                  "(bounced)")
