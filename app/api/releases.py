@@ -10,6 +10,7 @@ from app.releases import rules
 from app import validation
 from app.api import deliveries
 from app.api.links import LinkRoutes
+from app.api.variants import VariantRoutes
 from app.api.base import (CheckedList, CheckedString, Interface, LocalDateTime, PresaveApi, actor,
                           field_errors, id_field, visible)
 from app.releases.ledger import LedgerQuery
@@ -94,7 +95,7 @@ def _date_field(message):
     return "presave_opens_at" if "pre-save" in message else "release_at"
 
 
-class ReleaseApi(LinkRoutes, PresaveApi):
+class ReleaseApi(LinkRoutes, VariantRoutes, PresaveApi):
     resource_name = "releases"
     datamodel = Interface(Release)
     output_schema = ReleaseSchema
@@ -107,7 +108,8 @@ class ReleaseApi(LinkRoutes, PresaveApi):
     base_order = ("release_at", "desc")
     conflict = ("slug", "This artist already has a release with this slug")
     openapi_spec_component_schemas = (deliveries.DeliveriesSchema,
-                                      *LinkRoutes.openapi_spec_component_schemas)
+                                      *LinkRoutes.openapi_spec_component_schemas,
+                                      *VariantRoutes.openapi_spec_component_schemas)
 
     def create(self, data):
         artist = visible(Artist, data.pop("artist_id"), "artist_id", "No artist with this id "

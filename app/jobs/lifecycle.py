@@ -5,7 +5,7 @@ from datetime import timedelta, timezone
 from flask import current_app
 from sqlalchemy import select
 
-from app.releases import rules as release_rules, signals as release_signals
+from app.releases import ab_tests, rules as release_rules, signals as release_signals
 from app.releases.state import behind_the_clock
 from app.extensions import db
 from app.jobs import (health, links as link_jobs, messages, opening_notices, reconsent,
@@ -77,7 +77,10 @@ def _advance(release):
 
 
 def on_released(release):
-    """The release is out: hand it to release day (app.jobs.release_day), once."""
+    """The release is out: hand it to release day (app.jobs.release_day), once; a test of its
+    page still running stops (app.releases.ab_tests)."""
+    if ab_tests.stop_at_release(release) is not None:
+        db.session.commit()
     schedule.put(release_day.DELIVERY_QUEUE, release_day.start_release_day, release.label_id,
                  release.id, job_id=schedule.release_day_id(release.id))
     link_jobs.at_release(release)

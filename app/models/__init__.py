@@ -18,6 +18,7 @@ from app.models.fan_source import FanSource  # noqa: F401
 from app.models.opening_notice import OpeningNotice  # noqa: F401
 from app.models.message import (Automation, AutomationDay, Message,  # noqa: F401
                                 MessageRecipient, Suppression)
+from app.models.ab_test import AbTest, AbVariant  # noqa: F401
 
 
 def _count_of(model):

@@ -204,7 +204,12 @@ def fan_page_url(release):
 
 
 def artwork_url(release):
-    return url_for("media.file", name=release.artwork) if release.artwork else None
+    return image_url(release.artwork)
+
+
+def image_url(name):
+    """Where a stored image (app.uploads) is served, or None for none."""
+    return url_for("media.file", name=name) if name else None
 
 
 NOT_RELEASABLE = {DRAFT: "A draft cannot be released: announce it first",

@@ -13,7 +13,7 @@ import pytest
 from flask_appbuilder import ModelView
 from sqlalchemy import func, inspect, select
 
-from app.releases import rules as release_rules
+from app.releases import ab_tests, rules as release_rules
 from app.crypto import keyring
 from app.extensions import db
 from app.models import (Artist, Authorization, Consent, Fan, Label, LabelOwned, PreSave,
@@ -144,9 +144,12 @@ def make_tenant(app, label_slug, artist_slug, user_email, name, fixed_secrets):
             presave = PreSave(release=release, fan=fan, label_id=label_id, artist_id=artist_id,
                               platform="spotify", authorization=grant)
             db.session.add_all([release, credential, presave])
+            db.session.flush()
+            ab_test = ab_tests.add_variant(release, f"{name} variant",
+                                           headline=f"{name} headline").test
             db.session.commit()
             created = [(type(obj), obj.id)
-                       for obj in (presave, grant, consent, fan, release, credential)]
+                       for obj in (ab_test, presave, grant, consent, fan, release, credential)]
             tenant = Tenant(label_id, artist_id, secrets=fixed_secrets + [name], ids={
                 Artist: artist_id, Release: release.id, Fan: fan.id, Consent: consent.id,
                 Authorization: grant.id, PlatformCredential: credential.id, PreSave: presave.id,
@@ -319,6 +322,28 @@ def test_api_keeps_harbor_out(app, api, api_route, harbor, email, resource, acti
         "post-forged": {400, 403, 404, 405, 422},
     }.get(action, {403, 404, 405})
     assert response.status_code in expected, response.get_json()
+    assert changed_tables(before, snapshot(app)) == []
+
+
+VARIANT_ROUTES = {  # the A/B test of a release's page: /api/v1/releases/<id>/variants…
+    "get": ("GET", "", None),
+    "add": ("POST", "", {"name": "Forged"}),
+    "change": ("PUT", "/B", {"headline": "Forged"}),
+    "remove": ("DELETE", "/B", None),
+    "start": ("POST", "/test", {"action": "start"}),
+}
+
+
+@pytest.mark.parametrize("route", VARIANT_ROUTES)
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_api_keeps_harbor_variants_out(app, api, harbor, email, route):
+    method, path, body = VARIANT_ROUTES[route]
+    client, headers = api(email)
+    before = snapshot(app)
+    response = client.open(f"/api/v1/releases/{harbor.ids[Release]}/variants{path}",
+                           method=method, json=body, headers=headers)
+    assert response.status_code in {403, 404}, response.get_json()
+    assert leaked(response.get_data(as_text=True), harbor.secrets) == []
     assert changed_tables(before, snapshot(app)) == []
 
 
