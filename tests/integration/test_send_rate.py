@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app.extensions import redis_connection
+from app.jobs.pacing import Pace
 from app.localtime import frozen, now_utc
 from app.models import Fan, MessageRecipient
 from app.sandbox import state as sandbox_state
@@ -84,11 +86,13 @@ def test_a_rate_that_does_not_read_as_one_holds_the_channel_with_a_reason(
 
 @pytest.fixture
 def sandbox_texts(app, monkeypatch):
-    """Texts through the Twilio-compatible client to the sandbox's stand-in."""
+    """Texts through the Twilio-compatible client to the sandbox's stand-in; afterwards its
+    faults are cleared and its pause lifted (the other tests text the same account)."""
     monkeypatch.setitem(app.config, "SMS_PROVIDER", None)
     yield
     with app.app_context():
         sandbox_state.clear_faults("sms")
+        redis_connection().delete(Pace.of(app.config, "sms").pause_key)
 
 
 def test_a_429_from_the_sms_provider_holds_every_text_until_its_retry_after(
