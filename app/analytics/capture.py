@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import current_app, g, request
 from redis.exceptions import RedisError
 
-from app.analytics import outbox, useragents, visitors
+from app.analytics import ab_assign, outbox, useragents, visitors
 from app.analytics.geoip import locate
 from app.extensions import redis_connection
 from app.localtime import now_utc
@@ -88,6 +88,7 @@ def _event(kind, release, platform, user_agent):
         "referrer": referrer, **utm,
         "device": useragents.device_class(user_agent),
         "in_app": useragents.in_app(user_agent),
+        "variant": ab_assign.shown_key(release),
     }
 
 

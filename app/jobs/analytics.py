@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.analytics import capture
 from app.extensions import db, redis_connection
 from app.jobs.runtime import tenant_job
-from app.models import Event, Fan, PreSave, Release
+from app.models import Event, Fan, PreSave, Release, ab_test
 from app.models.event import KINDS
 from app.models.presave import DELIVERED
 
@@ -41,6 +41,7 @@ DELIVERED_MARGIN = timedelta(minutes=10)
 DELIVERED_KEY = "presave:"
 DELIVERED_BATCH = 2000
 EVENT_COLUMNS = [c.key for c in Event.__table__.columns if c.key != "id"]
+VARIANT_KEYS = set(ab_test.KEYS)
 # What an INSERT naming every column must send where an event leaves one unset.
 EVENT_DEFAULTS = {c.key: c.default.arg for c in Event.__table__.columns
                   if c.default is not None and c.default.is_scalar}
@@ -195,7 +196,8 @@ def _event(entry_id, p, label_id, artist_id):
         country=p.get("country"), latitude=p.get("lat"), longitude=p.get("lon"),
         timezone=p.get("tz"), referrer=p.get("referrer"), utm_source=p.get("utm_source"),
         utm_medium=p.get("utm_medium"), utm_campaign=p.get("utm_campaign"),
-        device_class=p.get("device"), in_app_browser=bool(p.get("in_app")))
+        device_class=p.get("device"), in_app_browser=bool(p.get("in_app")),
+        variant=p.get("variant") if p.get("variant") in VARIANT_KEYS else None)
 
 
 def insert_events(events):

@@ -31,6 +31,7 @@ class Event(ArtistOwned, Model):
     utm_campaign: Mapped[str | None] = mapped_column(String(120))
     device_class: Mapped[str | None] = mapped_column(String(20))
     in_app_browser: Mapped[bool] = mapped_column(Boolean, default=False)
+    variant: Mapped[str | None] = mapped_column(String(1))  # of the page's A/B test, if one ran
     # Where the event came from, so it is stored once however often it is read: the Redis
     # stream entry id, or "presave:<id>" for a delivery taken from the ledger.
     stream_id: Mapped[str | None] = mapped_column(String(40))

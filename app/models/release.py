@@ -48,6 +48,9 @@ class Release(ArtistOwned, Model):
     links_checked_at = mapped_column(UTCDateTime)
     links_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     links_gave_up_at = mapped_column(UTCDateTime)
+    # The A/B test running on its page (app.releases.ab_tests), so a page view knows without
+    # a query whether there is one (no foreign key: the test refers to the release).
+    ab_test_id: Mapped[int | None] = mapped_column(Integer)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 

@@ -141,6 +141,8 @@ def start(release):
     if len(test.variants) < 2:
         raise TestStateError("Add a variant to test against the release as it is")
     test.state, test.started_at = RUNNING, now_utc()
+    db.session.flush()
+    release.ab_test_id = test.id  # the page's one look at whether a test runs
     return test
 
 
@@ -149,6 +151,7 @@ def stop(release):
     if test is None or test.state != RUNNING:
         raise TestStateError("No test is running")
     test.state, test.stopped_at = STOPPED, now_utc()
+    release.ab_test_id = None
     return test
 
 
@@ -159,6 +162,7 @@ def stop_at_release(release):
     if test is None or test.state != RUNNING:
         return None
     test.state, test.stopped_at = STOPPED, now_utc()
+    release.ab_test_id = None
     return test
 
 
@@ -176,6 +180,7 @@ def choose_winner(release, key):
             setattr(release, field, value)
     test.state, test.winner = DECIDED, key
     test.stopped_at = test.stopped_at or now_utc()
+    release.ab_test_id = None
     return test
 
 

@@ -1,7 +1,7 @@
 """The fan pages: /s/<artist> lists an artist's public releases, /s/<artist>/<release> is one."""
 from flask import abort, get_flashed_messages, redirect, render_template, request, url_for
 
-from app.analytics import capture
+from app.analytics import ab_assign, capture
 from app.localtime import now_utc
 from app.releases.rules import artwork_url
 from app.views.public import links, page
@@ -67,15 +67,16 @@ def render_release_page(artist, release):
     state = page.visitor_state(release)
     messages = get_flashed_messages(with_categories=True, category_filter=FLASH_CATEGORIES)
     known = known_fan(artist, release)
+    variant = ab_assign.shown(release) if state != STREAM else None
     if messages or state == STREAM or known is not None:
-        context = page.context(artist, release, setup, in_app, state, known)
+        context = page.context(artist, release, setup, in_app, state, known, variant)
         if context["done"]:  # the page itself now says what the message said
             messages = [(c, text) for c, text in messages if c != "fan-success"]
         _allow_musickit(setup, context["buttons"])
         return render_template(PAGE_TEMPLATE, action=presave_action(artist, release),
                                messages=messages, **context)
     fast_lane.keep(artist, release, setup)
-    return _cached_page(artist, release, setup, in_app, state)
+    return _cached_page(artist, release, setup, in_app, state, variant)
 
 
 def render_details_step(artist, release, platform, *, values=None, errors=None, status=200,
@@ -95,7 +96,7 @@ def kept_page(artist, release, setup, rows):
     """The page from the page cache alone: None unless it holds this visitor's page.
     ``rows``: page_cache.row_values(artist, release)."""
     state = page.visitor_state(release)
-    if state == STREAM:
+    if state == STREAM or release.ab_test_id:  # a page under test: the variant decides
         return None
     _, entry, now = _lookup(artist, release, setup, in_app_browser(request.user_agent.string),
                             state, rows)
@@ -105,20 +106,21 @@ def kept_page(artist, release, setup, rows):
     return _filled(entry, setup, now)
 
 
-def _cached_page(artist, release, setup, in_app, state):
-    key, entry, now = _lookup(artist, release, setup, in_app, state)
+def _cached_page(artist, release, setup, in_app, state, variant=None):
+    key, entry, now = _lookup(artist, release, setup, in_app, state, variant=variant)
     if entry is None:
-        entry = _marked_page(artist, release, setup, in_app, state)
+        entry = _marked_page(artist, release, setup, in_app, state, variant)
         page_cache.cache().put(key, entry)
     else:
         page_cache.signal_page(release)
     return _filled(entry, setup, now)
 
 
-def _lookup(artist, release, setup, in_app, state, rows=None):
+def _lookup(artist, release, setup, in_app, state, rows=None, variant=None):
     """(key, the page cache's entry or None, now)."""
     now = now_utc()
-    key = page_cache.key(artist, release, setup, state, visitor.zone(), in_app, rows)
+    key = page_cache.key(artist, release, setup, state, visitor.zone(), in_app, rows,
+                         variant.key if variant is not None else None)
     return key, page_cache.cache().get(key, now), now
 
 
@@ -130,9 +132,9 @@ def _filled(entry, setup, now):
     return page_cache.body(entry, headers.csp_nonce(), fan_csrf.token, parts, now.isoformat())
 
 
-def _marked_page(artist, release, setup, in_app, state):
+def _marked_page(artist, release, setup, in_app, state, variant=None):
     """The page rendered with the cache's markers in place of the per-request parts."""
-    context = page.context(artist, release, setup, in_app, state)
+    context = page.context(artist, release, setup, in_app, state, variant=variant)
     countdown = context["countdown"]
     if countdown:
         countdown.parts = page_cache.marked_parts(countdown.parts)

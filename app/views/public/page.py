@@ -7,7 +7,7 @@ from flask import current_app, url_for
 
 from app.localtime import now_utc
 from app.platform_table import APPLE_MUSIC, PLATFORM_KEYS, descriptor
-from app.releases.rules import artwork_url, fan_page_url
+from app.releases.rules import artwork_url, fan_page_url, image_url
 from app.views.public.visitor import place as visitor
 from app.colors import AA_TEXT, best_ink, contrast, legible, readable_on
 from app.views.public.brands import Brand, brand
@@ -282,11 +282,12 @@ def general_errors(errors, fields, consent_list):
 DEFAULT_HEADLINE = "Be the first to hear it: pre-save now and it's yours the moment it's out."
 
 
-def context(artist, release, setup, in_app, state=None, known=None):
+def context(artist, release, setup, in_app, state=None, known=None, variant=None):
     """Everything release.html needs, but the flashed messages and the form action.
 
     The state is worked out once (or given), so one render never mixes both sides of the instant.
-    ``known``: the fan this browser is (a KnownFan), for a page of their own.
+    ``known``: the fan this browser is (a KnownFan), for a page of their own; ``variant``: the
+    A/B test's variant this visitor sees (its artwork and words, where it has its own).
     """
     zone = visitor.zone()
     state = state or state_for(release, zone=zone).page
@@ -297,14 +298,21 @@ def context(artist, release, setup, in_app, state=None, known=None):
     done = done_lines(known, release) if known is not None and state not in (SOON, STREAM) else []
     return dict(
         artist=artist, release=release, state=state, setup=setup, in_app=in_app,
-        buttons=button_list, headline=release.headline or DEFAULT_HEADLINE, known=known, done=done,
+        buttons=button_list, known=known, done=done,
+        headline=_own(variant, "headline") or release.headline or DEFAULT_HEADLINE,
+        description=_own(variant, "description") or release.description,
+        variant=variant.key if variant is not None else None,
         others=[b for b in button_list if b.brand.key not in known.presaves] if done else [],
         follow=follow_links(artist) if done else [],
         greeting=greeting(known) if known is not None and not done else None,
         in_library=[brand(k).name for k in known.delivered] if known and state == STREAM else [],
         countdown=countdown(release, state, zone), meta=share_meta(artist, release, state),
-        artwork=artwork_url(release), avatar=avatar_url(artist),
-        theme=theme(artist, [b.brand.key for b in button_list]))
+        artwork=image_url(_own(variant, "artwork")) or artwork_url(release),
+        avatar=avatar_url(artist), theme=theme(artist, [b.brand.key for b in button_list]))
+
+
+def _own(variant, field):
+    return getattr(variant, field) if variant is not None else None
 
 
 def avatar_url(artist):

@@ -82,11 +82,12 @@ def cache():
     return current_app.extensions.setdefault(EXTENSION, PageCache())
 
 
-def key(artist, release, setup, state, zone, in_app, rows=None):
-    """``rows``: rows(artist, release) when the caller has it already."""
+def key(artist, release, setup, state, zone, in_app, rows=None, variant=None):
+    """``rows``: rows(artist, release) when the caller has it already; ``variant``: the key of
+    the A/B test's variant shown (each has its own page)."""
     local_zone = zone if release.release_mode == "local" else None
     return repr((rows or row_values(artist, release), setup, state, local_zone, in_app,
-                 current_app.config.get("PUBLIC_BASE_URL"), request.script_root))
+                 variant, current_app.config.get("PUBLIC_BASE_URL"), request.script_root))
 
 
 def row_values(artist, release):

@@ -1,7 +1,7 @@
 """A long-lived signed cookie per artist that remembers which fan this browser is."""
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.extensions import db
@@ -31,7 +31,10 @@ def fan_from_cookie(artist):
     if data.get("artist") != artist.id:
         return None
     fan = db.session.get(Fan, data.get("fan"))
-    return fan if fan is not None and fan.erased_at is None else None
+    if fan is None or fan.erased_at is not None:
+        return None
+    g.fan_id = fan.id  # the visitor an A/B test knows across days (app.analytics.ab_assign)
+    return fan
 
 
 def remember_fan(response, artist, fan):

@@ -1,0 +1,62 @@
+"""Which variant of a release page's A/B test a visitor sees: the same each time they come.
+
+The variant is drawn from a hash of the test and the visitor: a fan this browser is known as
+(the fan cookie, for as long as it lasts), anyone else by the day's visitor hash
+(app.analytics.visitors), so the same all day without a cookie of its own. The weights split
+the visitors (equal weights: evenly). Crawlers and link-preview bots see the release as it
+is and are counted nowhere. Nothing is looked up when no test runs (release.ab_test_id).
+"""
+import hashlib
+
+from flask import g, request
+from sqlalchemy import select
+
+from app.analytics import useragents, visitors
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import AbVariant
+
+
+def variants(release):
+    """The running test's variants, read once per request; None when no test runs."""
+    test_id = release.ab_test_id
+    if not test_id:
+        return None
+    memo = g.setdefault("ab_variants", {})
+    if test_id not in memo:
+        memo[test_id] = db.session.scalars(select(AbVariant).where(
+            AbVariant.test_id == test_id).order_by(AbVariant.key)).all()
+    return memo[test_id]
+
+
+def pick(test_id, rows, visitor_key):
+    """The variant of ``rows`` that ``visitor_key`` gets in test ``test_id``, by weight."""
+    total = sum(row.weight for row in rows)
+    digest = hashlib.sha256(f"{test_id}|{visitor_key}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") % total
+    for row in rows:
+        if point < row.weight:
+            return row
+        point -= row.weight
+    return rows[-1]
+
+
+def shown(release):
+    """The variant this request's visitor sees (an AbVariant), or None: no test, or a bot."""
+    rows = variants(release)
+    if not rows or useragents.is_bot(request.user_agent.string):
+        return None
+    return pick(release.ab_test_id, rows, visitor_key())
+
+
+def shown_key(release):
+    row = shown(release)
+    return row.key if row is not None else None
+
+
+def visitor_key():
+    """The fan this browser is known as, else today's visitor hash."""
+    fan_id = g.get("fan_id")
+    if fan_id:
+        return f"fan:{fan_id}"
+    return visitors.visitor_hash(request.remote_addr, request.user_agent.string, now_utc().date())

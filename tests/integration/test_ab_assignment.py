@@ -1,0 +1,106 @@
+"""A running A/B test through the fan page: visitors spread across the variants by their
+weights, each sees the same one on every view that day (and a known fan on later days too),
+bots see the release as it is and count nowhere, and every event carries the variant its
+visitor saw."""
+import re
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.analytics.visitors import SALT_KEY
+from app.extensions import redis_connection
+from app.localtime import frozen, now_utc
+from app.models import Release
+from tests.event_stream import BOTS, DESKTOP, IPHONE, drain, events_of, visitor
+from tests.fan_journey import page, sandbox_decision
+from tests.release_day_runs import ctx
+
+WORDS = {"A": "The release in its own words", "B": "Heard it first at midnight",
+         "C": "Twelve songs, one night"}
+
+
+@pytest.fixture
+def under_test(app, api, active_release, monkeypatch):
+    """A release whose page tests three variants, weighted 1, 2, 1 (A: the release as it
+    is); its slug. Today's visitor hashes are pinned, so the split is the same every run."""
+    monkeypatch.setitem(app.config, "VISITOR_SALT", "a-fixed-pepper")
+    with app.app_context():
+        redis_connection().set(SALT_KEY.format(day=now_utc().date().isoformat()), "fixed-salt")
+    slug = active_release(days=10)  # out after the later days the tests look at
+    with ctx(app) as session:
+        release = session.scalars(select(Release).where(Release.slug == slug)).one()
+        release.description, release_id = WORDS["A"], release.id
+        session.commit()
+    client, headers = api("staff@northwind.test")
+    base = f"/api/v1/releases/{release_id}/variants"
+    for key, weight in (("B", 2), ("C", 1)):
+        assert client.post(base, headers=headers, json={
+            "name": f"Variant {key}", "description": WORDS[key], "weight": weight}).status_code == 201
+    assert client.post(f"{base}/test", headers=headers, json={"action": "start"}).status_code == 200
+    return slug
+
+
+def seen(response):
+    """The variant whose words the page shows as the release's description."""
+    shown = re.search(r'<p class="description">(.*?)</p>', response.get_data(as_text=True))
+    (key,) = [key for key, words in WORDS.items() if shown and shown.group(1) == words]
+    return key
+
+
+def test_visitors_spread_across_the_variants_by_weight(app, under_test):
+    counts = Counter(seen(visitor(app, f"10.{i // 250}.{i % 250}.7", IPHONE).get(page(under_test)))
+                     for i in range(1000))
+    shares = {key: counts[key] / 1000 for key in WORDS}
+    assert abs(shares["A"] - 0.25) <= 0.05 and abs(shares["C"] - 0.25) <= 0.05, shares
+    assert abs(shares["B"] - 0.50) <= 0.05, shares
+
+
+def test_a_visitor_sees_the_same_variant_all_day_and_a_known_fan_on_later_days(app, under_test):
+    browsers = [visitor(app, f"172.16.0.{i}", DESKTOP) for i in range(1, 21)]
+    first = [seen(b.get(page(under_test))) for b in browsers]
+    assert [seen(b.get(page(under_test))) for b in browsers] == first
+    assert len(set(first)) > 1  # twenty browsers do not all land on one variant
+    fan = visitor(app, "172.16.1.1", IPHONE)
+    shown = seen(fan.get(page(under_test)))
+    going = fan.post(page(under_test) + "/presave", data={"platform": "spotify",
+                                                          "email": "ab-fan@example.com"})
+    assert fan.get(sandbox_decision(fan, going.headers["Location"])).status_code == 302
+    with_cookie = seen(fan.get(page(under_test)))
+    for days in (1, 2, 3):  # the day's hash changes; the fan cookie does not
+        with frozen(now_utc() + timedelta(days=days)):
+            assert seen(fan.get(page(under_test))) == with_cookie
+    assert with_cookie in WORDS and shown in WORDS
+
+
+@pytest.mark.parametrize("bot", ["Googlebot", "facebookexternalhit", "Twitterbot",
+                                 "Slackbot-LinkExpanding", "WhatsApp"])
+def test_bots_see_the_release_as_it_is_and_count_nowhere(app, under_test, bot):
+    for i in range(8):
+        answer = visitor(app, f"66.249.66.{i}", BOTS[bot]).get(page(under_test))
+        assert seen(answer) == "A"
+    drain(app)
+    assert events_of(app, under_test) == []
+
+
+def test_each_event_carries_the_variant_its_visitor_saw(app, under_test):
+    fan = visitor(app, "10.20.30.40", IPHONE)
+    shown = seen(fan.get(page(under_test)))
+    going = fan.post(page(under_test) + "/presave", data={"platform": "spotify",
+                                                          "email": "ab-events@example.com"})
+    assert fan.get(sandbox_decision(fan, going.headers["Location"])).status_code == 302
+    drain(app)
+    events = events_of(app, under_test)
+    assert {e.kind for e in events} >= {"page_view", "platform_click", "presave_completed"}
+    assert {e.variant for e in events} == {shown}
+
+
+def test_a_stopped_test_shows_everyone_the_release_as_it_is(app, api, under_test):
+    with ctx(app) as session:
+        release_id = session.scalar(select(Release.id).where(Release.slug == under_test))
+    client, headers = api("staff@northwind.test")
+    assert client.post(f"/api/v1/releases/{release_id}/variants/test", headers=headers,
+                       json={"action": "stop"}).status_code == 200
+    assert {seen(visitor(app, f"10.9.9.{i}", IPHONE).get(page(under_test)))
+            for i in range(30)} == {"A"}
