@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
+from app.analytics import ab_report
 from app.validation import MAX_ID
 from app.extensions import db
 from app.localtime import now_utc
@@ -105,7 +106,7 @@ def release_report(release, period=Period()):
             "totals": dict(totals), "funnel": funnel(totals),
             "platforms": platforms(release.id, period), "cities": cities(release.id, period),
             "referrers": referrers(release.id, period), "campaigns": campaigns(release.id, period),
-            "daily": series(daily, period)}
+            "daily": series(daily, period), "ab_test": ab_report.report(release)}
 
 
 def daily_counts(release_id, period):

@@ -66,6 +66,41 @@ class DaySchema(Schema):
     delivered = fields.Integer()
 
 
+class VariantCountsSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    page_views = fields.Integer()
+    visitors = fields.Integer(metadata={"description": "distinct visitors (a visitor a day)"})
+    clickers = fields.Integer(metadata={"description": "visitors who tapped a platform"})
+    presavers = fields.Integer(metadata={"description": "visitors who completed a pre-save"})
+    conversion = fields.Float(allow_none=True, metadata={"description": "presavers / visitors"})
+
+
+class ComparisonSchema(Schema):
+    variant = fields.String()
+    visitors = fields.Integer()
+    conversions = fields.Integer()
+    rate = fields.Float(allow_none=True)
+    lift = fields.Float(allow_none=True, metadata={
+        "description": "conversion minus variant A's (rate points)"})
+    low = fields.Float(allow_none=True, metadata={"description": "the lift's lower bound"})
+    high = fields.Float(allow_none=True, metadata={"description": "the lift's upper bound"})
+    p_value = fields.Float(metadata={
+        "description": "always valid (mSPRT): may be read at any time, as often as wanted"})
+    verdict = fields.String(metadata={"description": "better, worse or not yet"})
+
+
+class AbTestReportSchema(Schema):
+    test_id = fields.Integer()
+    state = fields.String()
+    winner = fields.String(allow_none=True)
+    started_at = fields.DateTime(format="iso", allow_none=True)
+    stopped_at = fields.DateTime(format="iso", allow_none=True)
+    variants = fields.List(fields.Nested(VariantCountsSchema))
+    readout = fields.List(fields.Nested(ComparisonSchema), metadata={
+        "description": "each variant against A, at a 5 % error rate shared between them"})
+
+
 class ReleaseAnalyticsSchema(Schema):
     release_id = fields.Integer()
     from_ = fields.Date(data_key="from", attribute="from", allow_none=True)
@@ -80,6 +115,9 @@ class ReleaseAnalyticsSchema(Schema):
     campaigns = fields.List(fields.Nested(CampaignSchema))
     daily = fields.List(fields.Nested(DaySchema), metadata={
         "description": "every day of the period, days without events included"})
+    ab_test = fields.Nested(AbTestReportSchema, allow_none=True, metadata={
+        "description": "the release's last A/B test of its page, over its own time (the "
+                       "period does not apply); none when it never had one"})
 
 
 class ReleaseAnalyticsApi(DescribedTruly, BaseApi):

@@ -104,3 +104,30 @@ def test_a_stopped_test_shows_everyone_the_release_as_it_is(app, api, under_test
                        json={"action": "stop"}).status_code == 200
     assert {seen(visitor(app, f"10.9.9.{i}", IPHONE).get(page(under_test)))
             for i in range(30)} == {"A"}
+
+
+def test_the_counts_per_variant_match_the_scripted_visits(app, api, under_test):
+    views, presavers = Counter(), Counter()
+    for i in range(60):
+        fan = visitor(app, f"10.77.0.{i}", IPHONE)
+        shown = seen(fan.get(page(under_test)))
+        views[shown] += 1
+        if i % 3 == 0:
+            going = fan.post(page(under_test) + "/presave", data={
+                "platform": "spotify", "email": f"ab-count-{i}@example.com"})
+            assert fan.get(sandbox_decision(fan, going.headers["Location"])).status_code == 302
+            presavers[shown] += 1
+    visitor(app, "66.249.66.1", BOTS["Googlebot"]).get(page(under_test))  # counts nowhere
+    drain(app)
+    with ctx(app) as session:
+        release_id = session.scalar(select(Release.id).where(Release.slug == under_test))
+    client, headers = api("staff@northwind.test")
+    report = client.get(f"/api/v1/releases/{release_id}/analytics",
+                        headers=headers).get_json()["ab_test"]
+    assert report["state"] == "running"
+    counted = {v["key"]: (v["visitors"], v["page_views"], v["clickers"], v["presavers"])
+               for v in report["variants"]}
+    assert counted == {key: (views[key], views[key], presavers[key], presavers[key])
+                       for key in WORDS}
+    assert {c["variant"] for c in report["readout"]} == {"B", "C"}
+    assert all(c["verdict"] == "not yet" for c in report["readout"])  # far too few to tell

@@ -1,0 +1,53 @@
+"""A release's A/B test in numbers: per variant, the visitors who saw it, clicked a platform
+and completed a pre-save (from the analytics events, each of which carries its variant), and
+the readout against variant A (app.analytics.ab_readout) as of now.
+
+A visitor is a visitor hash: the same browser all day, another one the next day, so someone
+who comes back on two days counts twice (as they do in the funnel). Only events from the
+test's start (to its end) count; bots were never recorded.
+"""
+from sqlalchemy import distinct, func, select
+
+from app.analytics.ab_readout import compare
+from app.extensions import db
+from app.models import AbTest, Event
+from app.models.ab_test import CONTROL
+
+VIEW, CLICK, PRESAVE = "page_view", "platform_click", "presave_completed"
+
+
+def report(release):
+    """The release's last test with its numbers, or None when it never had one."""
+    test = db.session.scalars(select(AbTest).where(AbTest.release_id == release.id)
+                              .order_by(AbTest.id.desc())).first()
+    if test is None:
+        return None
+    counts = _counts(release, test)
+    arms = []
+    for variant in test.variants:
+        seen = counts.get((variant.key, VIEW), (0, 0))
+        arms.append({"key": variant.key, "name": variant.name, "page_views": seen[0],
+                     "visitors": seen[1], "clickers": counts.get((variant.key, CLICK), (0, 0))[1],
+                     "presavers": counts.get((variant.key, PRESAVE), (0, 0))[1]})
+    for arm in arms:
+        arm["conversion"] = arm["presavers"] / arm["visitors"] if arm["visitors"] else None
+    series = {arm["key"]: [(arm["visitors"], min(arm["presavers"], arm["visitors"]))]
+              for arm in arms}
+    readout = compare(series, CONTROL) if test.started_at and CONTROL in series else []
+    return {"test_id": test.id, "state": test.state, "winner": test.winner,
+            "started_at": test.started_at, "stopped_at": test.stopped_at, "variants": arms,
+            "readout": [vars(comparison) for comparison in readout]}
+
+
+def _counts(release, test):
+    """{(variant, kind): (events, distinct visitors)} over the test's time."""
+    if test.started_at is None:
+        return {}
+    where = [Event.release_id == release.id, Event.variant.is_not(None),
+             Event.kind.in_((VIEW, CLICK, PRESAVE)), Event.occurred_at >= test.started_at]
+    if test.stopped_at is not None:
+        where.append(Event.occurred_at <= test.stopped_at)
+    rows = db.session.execute(
+        select(Event.variant, Event.kind, func.count(), func.count(distinct(Event.visitor_hash)))
+        .where(*where).group_by(Event.variant, Event.kind))
+    return {(variant, kind): (events, visitors) for variant, kind, events, visitors in rows}
