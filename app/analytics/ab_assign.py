@@ -7,6 +7,7 @@ the visitors (equal weights: evenly). Crawlers and link-preview bots see the rel
 is and are counted nowhere. Nothing is looked up when no test runs (release.ab_test_id).
 """
 import hashlib
+from collections import namedtuple
 
 from flask import g, request
 from sqlalchemy import select
@@ -17,16 +18,35 @@ from app.localtime import now_utc
 from app.models import AbVariant
 
 
-def variants(release):
-    """The running test's variants, read once per request; None when no test runs."""
+Shown = namedtuple("Shown", "key weight artwork headline description")
+# (release id, test id) -> the test's variants, read once per process: a running test's
+# variants cannot change (app.releases.ab_tests), and a stopped test is no release's
+# ab_test_id any more.
+_RUNNING = {}
+KEPT_TESTS = 256
+
+
+def variants(release, load=True):
+    """The running test's variants (Shown), or None when no test runs; with ``load=False``
+    also None when this process has not read them yet (the fast lane reads nothing)."""
     test_id = release.ab_test_id
     if not test_id:
         return None
-    memo = g.setdefault("ab_variants", {})
-    if test_id not in memo:
-        memo[test_id] = db.session.scalars(select(AbVariant).where(
-            AbVariant.test_id == test_id).order_by(AbVariant.key)).all()
-    return memo[test_id]
+    found = _RUNNING.get((release.id, test_id))
+    if found is None and load:
+        found = tuple(Shown(row.key, row.weight, row.artwork, row.headline, row.description)
+                      for row in db.session.scalars(select(AbVariant).where(
+                          AbVariant.test_id == test_id).order_by(AbVariant.key)))
+        if len(_RUNNING) >= KEPT_TESTS:
+            _RUNNING.clear()
+        _RUNNING[(release.id, test_id)] = found
+    return found
+
+
+def ready(release):
+    """Whether a page view of the release needs nothing from the database to pick a
+    variant: no test runs, or this process knows the test's variants already."""
+    return not release.ab_test_id or (release.id, release.ab_test_id) in _RUNNING
 
 
 def pick(test_id, rows, visitor_key):
@@ -42,7 +62,7 @@ def pick(test_id, rows, visitor_key):
 
 
 def shown(release):
-    """The variant this request's visitor sees (an AbVariant), or None: no test, or a bot."""
+    """The variant this request's visitor sees (a Shown), or None: no test, or a bot."""
     rows = variants(release)
     if not rows or useragents.is_bot(request.user_agent.string):
         return None

@@ -96,10 +96,10 @@ def kept_page(artist, release, setup, rows):
     """The page from the page cache alone: None unless it holds this visitor's page.
     ``rows``: page_cache.row_values(artist, release)."""
     state = page.visitor_state(release)
-    if state == STREAM or release.ab_test_id:  # a page under test: the variant decides
+    if state == STREAM or not ab_assign.ready(release):
         return None
     _, entry, now = _lookup(artist, release, setup, in_app_browser(request.user_agent.string),
-                            state, rows)
+                            state, rows, ab_assign.shown(release))
     if entry is None:
         return None
     page_cache.signal_page(release)
