@@ -74,14 +74,16 @@ class Comparison:
     high: float | None
     p_value: float  # always valid: 1 / the largest Lambda so far (at most 1)
     verdict: str  # "better", "worse" or "not yet"
+    evidence: float  # the largest log Lambda so far (-inf before any verdict could be had)
 
 
-def compare(series, control, alpha=ALPHA):
+def compare(series, control, alpha=ALPHA, peaks=None):
     """Each variant against ``control``, over a series of looks.
 
     ``series``: {variant: [(visitors, conversions), …]}, cumulative, one pair per look, the
-    same looks for every variant. Returns [Comparison] for the variants other than the
-    control, at alpha / (variants - 1) each."""
+    same looks for every variant; ``peaks``: {variant: largest log Lambda} of earlier looks
+    not in the series (kept by the hourly looks). Returns [Comparison] for the variants other
+    than the control, at alpha / (variants - 1) each."""
     others = [key for key in series if key != control]
     share = alpha / max(len(others), 1)
     base = np.asarray(series[control], dtype=float).reshape(-1, 2)
@@ -89,7 +91,8 @@ def compare(series, control, alpha=ALPHA):
     for key in others:
         arm = np.asarray(series[key], dtype=float).reshape(-1, 2)
         ll = log_lambda(base[:, 1], base[:, 0], arm[:, 1], arm[:, 0])
-        best = float(np.max(ll)) if ll.size else -np.inf
+        best = max(float(np.max(ll)) if ll.size else -np.inf,
+                   float((peaks or {}).get(key, -np.inf)))
         p_value = float(min(1.0, np.exp(-best))) if np.isfinite(best) else 1.0
         n, c = (int(x) for x in arm[-1]) if arm.size else (0, 0)
         n0, c0 = (int(x) for x in base[-1]) if base.size else (0, 0)
@@ -101,7 +104,7 @@ def compare(series, control, alpha=ALPHA):
         if p_value <= share and lift is not None:
             verdict = "better" if lift > 0 else "worse"
         found.append(Comparison(key, n, c, rate, lift, lift - width if bounded else None,
-                                lift + width if bounded else None, p_value, verdict))
+                                lift + width if bounded else None, p_value, verdict, best))
     return found
 
 

@@ -22,6 +22,16 @@ def report(release):
                               .order_by(AbTest.id.desc())).first()
     if test is None:
         return None
+    arms, readout = numbers(release, test)
+    return {"test_id": test.id, "state": test.state, "winner": test.winner,
+            "started_at": test.started_at, "stopped_at": test.stopped_at,
+            "clear_at": test.clear_at, "looked_at": test.looked_at, "variants": arms,
+            "readout": [_shown(comparison) for comparison in readout]}
+
+
+def numbers(release, test):
+    """(per variant: its counts, [Comparison] of each variant against A), with the best
+    evidence of the looks kept so far (test.peaks) and of this one."""
     counts = _counts(release, test)
     arms = []
     for variant in test.variants:
@@ -33,10 +43,13 @@ def report(release):
         arm["conversion"] = arm["presavers"] / arm["visitors"] if arm["visitors"] else None
     series = {arm["key"]: [(arm["visitors"], min(arm["presavers"], arm["visitors"]))]
               for arm in arms}
-    readout = compare(series, CONTROL) if test.started_at and CONTROL in series else []
-    return {"test_id": test.id, "state": test.state, "winner": test.winner,
-            "started_at": test.started_at, "stopped_at": test.stopped_at, "variants": arms,
-            "readout": [vars(comparison) for comparison in readout]}
+    if not test.started_at or CONTROL not in series:
+        return arms, []
+    return arms, compare(series, CONTROL, peaks=test.peaks)
+
+
+def _shown(comparison):
+    return {name: value for name, value in vars(comparison).items() if name != "evidence"}
 
 
 def _counts(release, test):

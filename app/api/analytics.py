@@ -96,6 +96,10 @@ class AbTestReportSchema(Schema):
     winner = fields.String(allow_none=True)
     started_at = fields.DateTime(format="iso", allow_none=True)
     stopped_at = fields.DateTime(format="iso", allow_none=True)
+    looked_at = fields.DateTime(format="iso", allow_none=True, metadata={
+        "description": "the last hourly look, whose evidence the readout keeps"})
+    clear_at = fields.DateTime(format="iso", allow_none=True, metadata={
+        "description": "when a look first found a clear winner (or loser)"})
     variants = fields.List(fields.Nested(VariantCountsSchema))
     readout = fields.List(fields.Nested(ComparisonSchema), metadata={
         "description": "each variant against A, at a 5 % error rate shared between them"})

@@ -45,6 +45,10 @@ class TestActionSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     winner = fields.String(validate=validate.OneOf(KEYS),
                            metadata={"description": "For choose_winner: the variant's key"})
+    auto_stop = fields.Boolean(metadata={"description": "For start: stop by itself once a "
+                                                        "winner is clear (checked hourly)"})
+    min_presaves = fields.Integer(strict=True, metadata={
+        "description": "For start: pre-savers each variant needs before it stops by itself"})
 
 
 def _json():
@@ -233,8 +237,11 @@ class VariantRoutes:
                 if not data.get("winner"):
                     raise ValidationError("Name the winning variant", field_name="winner")
                 ab_tests.choose_winner(release, data["winner"])
+            elif data["action"] == "start":
+                with field_errors("min_presaves"):
+                    ab_tests.start(release, data.get("auto_stop"), data.get("min_presaves"))
             else:
-                getattr(ab_tests, data["action"])(release)
+                ab_tests.stop(release)
         return self._variant_work(pk, work)
 
     def _variant_work(self, pk, work, status=200):

@@ -1,7 +1,7 @@
 """A/B tests of a release's fan page: up to four variants, each a combination of artwork,
 headline and description (any left empty stays the release's own); variant A is the release
 as it is, the control."""
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
@@ -26,6 +26,11 @@ class AbTest(ArtistOwned, Model):
     auto_stop: Mapped[bool] = mapped_column(default=False)
     min_presaves: Mapped[int] = mapped_column(Integer, default=100)
     winner: Mapped[str | None] = mapped_column(String(1))
+    # The hourly looks (app.jobs.ab_looks): each variant's largest log Lambda against A so
+    # far, and the variant whose win (or loss) was clear first, when it was.
+    peaks: Mapped[dict | None] = mapped_column(JSON)
+    looked_at = mapped_column(UTCDateTime)
+    clear_at = mapped_column(UTCDateTime)
     started_at = mapped_column(UTCDateTime)
     stopped_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

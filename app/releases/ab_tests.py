@@ -131,7 +131,12 @@ def _apply(row, **changes):
         row.weight = weight
 
 
-def start(release):
+MAX_MIN_PRESAVES = 1_000_000
+
+
+def start(release, auto_stop=None, min_presaves=None):
+    """The draft runs; ``auto_stop``: it stops by itself once a winner is clear and each
+    variant has ``min_presaves`` pre-savers (app.jobs.ab_looks)."""
     test = open_test(release)
     if test is None or test.state != DRAFT:
         raise TestStateError("There is no draft to start" if test is None
@@ -140,6 +145,13 @@ def start(release):
         raise TestStateError("A released or archived release is not tested any more")
     if len(test.variants) < 2:
         raise TestStateError("Add a variant to test against the release as it is")
+    if min_presaves is not None:
+        if isinstance(min_presaves, bool) or not isinstance(min_presaves, int) \
+                or not 1 <= min_presaves <= MAX_MIN_PRESAVES:
+            raise ValueError(f"min_presaves is a whole number from 1 to {MAX_MIN_PRESAVES:,}")
+        test.min_presaves = min_presaves
+    if auto_stop is not None:
+        test.auto_stop = bool(auto_stop)
     test.state, test.started_at = RUNNING, now_utc()
     db.session.flush()
     release.ab_test_id = test.id  # the page's one look at whether a test runs
@@ -189,6 +201,7 @@ def as_dict(test):
     return {"id": test.id, "state": test.state, "auto_stop": test.auto_stop,
             "min_presaves": test.min_presaves, "winner": test.winner,
             "started_at": test.started_at, "stopped_at": test.stopped_at,
+            "clear_at": test.clear_at, "looked_at": test.looked_at,
             "variants": [{"key": v.key, "name": v.name, "headline": v.headline,
                           "description": v.description, "artwork": v.artwork,
                           "weight": v.weight, "share": v.weight / sum(
