@@ -163,3 +163,27 @@ def sparkline(points):
                  xaxis=dict(visible=False), yaxis=dict(visible=False, rangemode="tozero"),
                  showlegend=False)
 
+
+VARIANT_COLORS = {"A": MUTED, "B": ACCENT, "C": SECOND, "D": THIRD}
+
+
+def ab_conversion(days, names):
+    """Each variant's conversion so far, day by day (pre-savers / visitors), one line each;
+    ``days``: app.analytics.ab_report.daily, ``names``: {variant: its name}."""
+    if not any(days.values()):
+        return None
+    figure = go.Figure([
+        go.Scatter(x=[day for day, _, _ in points],
+                   y=[presavers / visitors if visitors else None
+                      for _, visitors, presavers in points],
+                   customdata=[[visitors, presavers] for _, visitors, presavers in points],
+                   hovertemplate="%{y:.1%} (%{customdata[1]:,} of %{customdata[0]:,} "
+                                 "visitors)<extra></extra>",
+                   name=f"{key}: {names.get(key, key)}", mode="lines+markers",
+                   line=dict(color=VARIANT_COLORS.get(key, MUTED), width=3 if key != "A" else 2,
+                             dash="dot" if key == "A" else "solid"))
+        for key, points in sorted(days.items())])
+    return _json(figure, xaxis=dict(title="Day (UTC)", type="date", tickformat="%-d %b",
+                                    hoverformat="%-d %b %Y"),
+                 yaxis=dict(title="Conversion so far (pre-savers / visitors)",
+                            tickformat=".0%", rangemode="tozero"))

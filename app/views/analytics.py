@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import permission_name
 from app.models.release import RELEASED
 from app.releases import ledger
 from app.releases.state import state_for
-from app.analytics import exports, figures, queries
+from app.analytics import ab_report, exports, figures, queries
 from app.tenants.context import current_scope
 from app.views import assets
 from app.views.base import csv_response
@@ -50,12 +50,17 @@ class AnalyticsView(BaseView):
                   "map": figures.city_map(report["cities"]),
                   "trend": figures.trend(series, grain),
                   "referrers": figures.sources(report["referrers"])}
+        ab = report["ab_test"]
+        if ab is not None:
+            charts["ab_test"] = figures.ab_conversion(
+                ab["days"], {v["key"]: v["name"] for v in ab["variants"]})
         released = state_for(release).clock == RELEASED
         return self._page("analytics/release.html", release=release, report=report,
                           kpis=queries.kpis(report["totals"], released), released=released,
                           charts=charts, period=period, grain=grain, grains=GRAINS,
                           top_cities=report["cities"][:queries.TOP_CITIES],
-                          sees_fans=ledger.sees_fans(), error=None)
+                          sees_fans=ledger.sees_fans(), error=None,
+                          in_words=ab_report.in_words)
 
     @expose("/release/<int:pk>/daily.csv")
     @has_access

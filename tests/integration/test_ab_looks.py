@@ -124,3 +124,20 @@ def test_the_stopping_rule_is_checked(app, api, active_release, options, said):
     answer = client.post(f"{base}/test", headers=headers, json={"action": "start", **options})
     assert answer.status_code == 422 and said in str(answer.get_json()["message"])
     assert client.get(base, headers=headers).get_json()["test"]["state"] == "draft"
+
+
+def test_the_release_analytics_page_shows_the_test_with_a_chart_and_words(app, login, running):
+    release_id, _ = running(auto_stop=True, min_presaves=1000)
+    visits(app, release_id, "A", 300, 30)
+    visits(app, release_id, "B", 300, 90)
+    look(app)
+    page = login("staff@northwind.test").get(f"/analytics/release/{release_id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "A/B test of the page" in html and "running" in html
+    assert 'data-variant="B" data-verdict="better"' in html
+    assert "B converts 20.0 points better than A" in html and "a clear winner" in html
+    assert "fewer than 5 tests in 100" in html and "1,000 pre-savers" in html
+    assert "Each variant&#39;s conversion so far" in html or "Each variant's conversion" in html
+    harbor = login("staff@harbor.test").get(f"/analytics/release/{release_id}")
+    assert harbor.status_code == 404

@@ -82,3 +82,22 @@ def test_a_variant_without_visitors_reads_as_nothing_yet():
     (b,) = compare({"A": [(300, 30)], "B": [(0, 0)]}, "A")
     assert (b.rate, b.lift, b.low, b.high, b.p_value, b.verdict) == (
         None, None, None, None, 1.0, "not yet")
+
+
+def test_the_readout_in_plain_words():
+    from app.analytics.ab_report import in_words
+
+    def said(**values):
+        base = {"variant": "B", "visitors": 1000, "conversions": 150, "rate": 0.15,
+                "lift": 0.05, "low": 0.01, "high": 0.09, "p_value": 0.01, "verdict": "better"}
+        return in_words({**base, **values})
+
+    assert said() == ("B converts 5.0 points better than A (between +1.0 and +9.0 points): "
+                      "a clear winner.")
+    assert said(lift=-0.05, low=-0.09, high=-0.01, verdict="worse").startswith(
+        "B converts 5.0 points worse than A")
+    assert said(lift=0.01, low=-0.02, high=0.04, verdict="not yet", p_value=0.4) == (
+        "Not clear yet: B is 1.0 points ahead of A, but the range (between -2.0 and +4.0 "
+        "points) still includes no difference. Keep the test running.")
+    assert said(visitors=40, lift=0.2, low=None, high=None, verdict="not yet").startswith(
+        "Too few visitors yet: each variant needs 250")
