@@ -183,7 +183,11 @@ def ab_conversion(days, names):
                    line=dict(color=VARIANT_COLORS.get(key, MUTED), width=3 if key != "A" else 2,
                              dash="dot" if key == "A" else "solid"))
         for key, points in sorted(days.items())])
-    return _json(figure, xaxis=dict(title="Day (UTC)", type="date", tickformat="%-d %b",
-                                    hoverformat="%-d %b %Y"),
+    axis = dict(title="Day (UTC)", type="date", tickformat="%-d %b", hoverformat="%-d %b %Y")
+    first = min(points[0][0] for points in days.values() if points)
+    last = max(points[-1][0] for points in days.values() if points)
+    if (last - first).days < 14:  # few days: one tick each, never hours between them
+        axis.update(dtick=DAY_MS, tick0=first)
+    return _json(figure, xaxis=axis,
                  yaxis=dict(title="Conversion so far (pre-savers / visitors)",
                             tickformat=".0%", rangemode="tozero"))

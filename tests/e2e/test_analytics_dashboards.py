@@ -39,6 +39,38 @@ def fresh(app, ids_users):
     return release_id
 
 
+@pytest.fixture(scope="module")
+def under_test(app, ids_users):
+    """Quay Lights' release whose page tests a second variant, with three days of visits:
+    B converts clearly better."""
+    import uuid
+
+    from app.models import Artist, Event
+    from app.releases import ab_tests
+
+    with app.app_context(), scoped(Scope.platform("test")):
+        now = now_utc().replace(tzinfo=None, second=0, microsecond=0)
+        release = new_release(db.session.get(Artist, ids_users[0]["quay"]), "Night Swim",
+                              now - timedelta(days=4), now + timedelta(days=14))
+        release.status = "presave_active"
+        ab_tests.add_variant(release, "Night sky artwork", headline="Heard it first at midnight")
+        test = ab_tests.start(release, auto_stop=True, min_presaves=200)
+        test.started_at = now_utc() - timedelta(days=3)
+        for day in range(3):
+            at = now_utc() - timedelta(days=2 - day, hours=1)
+            for key, visitors, presavers in (("A", 120, 12), ("B", 120, 30)):
+                for i in range(visitors):
+                    who = uuid.uuid4().hex
+                    for kind in ["page_view"] + (["presave_completed"] if i < presavers else []):
+                        db.session.add(Event(label_id=release.label_id, artist_id=release.artist_id,
+                                             release_id=release.id, kind=kind, occurred_at=at,
+                                             visitor_hash=who, variant=key))
+        db.session.commit()
+        release_id = release.id
+        db.session.remove()
+    return release_id
+
+
 def drawn(page, url, charts=True):
     """Open a dashboard; every figure must be drawn (Plotly resolved, its SVG present)."""
     problems = []
@@ -145,11 +177,13 @@ def _signed_in(open_page, live_server, email, size):
 
 
 @pytest.mark.parametrize("size", ["wide", "iphone-13"])
-def test_dashboards_read_on_a_desk_and_a_phone(open_page, live_server, ids_users, fresh, size):
+def test_dashboards_read_on_a_desk_and_a_phone(open_page, live_server, ids_users, fresh,
+                                              under_test, size):
     ids, users = ids_users
     page = _signed_in(open_page, live_server, users["staff_a"], size)
     for name, path, charts in [("release", f"/analytics/release/{ids['tide']}", True),
                                ("first-contact", f"/analytics/release/{fresh}", False),
+                               ("ab-test", f"/analytics/release/{under_test}", True),
                                ("artist", f"/analytics/artist/{ids['quay']}", True)]:
         drawn(page, live_server + path, charts)
         shoot(page, f"analytics-{name}-{size}", LOOK_HERE)
