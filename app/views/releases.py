@@ -32,6 +32,7 @@ from app.uploads import store_image
 from app.views.base import PresaveModelView
 from app.views.deliveries import DeliveryRoutes, panel_context
 from app.views.fields import ActionForm, ImageUpload, require_csrf, rule
+from app.views.release_ab_panel import AbPanelRoutes, ab_context
 from app.views.release_links import LinkPanelRoutes, links_context
 
 STORED_NAME_RE = re.compile(r"^[0-9a-f]{40}\.(jpg|png|webp)$")
@@ -201,7 +202,7 @@ def utc_text(value):
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
-class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
+class ReleaseView(LinkPanelRoutes, AbPanelRoutes, DeliveryRoutes, PresaveModelView):
     """Releases of the label's roster."""
 
     datamodel = SQLAInterface(Release)
@@ -285,7 +286,7 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
         release = _release_or_404(pk)
         return self._show_page(release, ScheduleForm.for_release(release))
 
-    def _show_page(self, release, dates_form, status=200, link_form=None):
+    def _show_page(self, release, dates_form, status=200, link_form=None, variant_form=None):
         allowed = {name: self.appbuilder.sm.has_access(f"can_{name}", self.class_permission_name)
                    for name in ("edit", "announce", "archive", "change_dates", "export",
                                 "release_now")}
@@ -299,7 +300,8 @@ class ReleaseView(LinkPanelRoutes, DeliveryRoutes, PresaveModelView):
                           platform_name=platform_table.name,
                           **_messages_context(release, self.appbuilder.sm),
                           **panel_context(release, request.args),
-                          **links_context(release, link_form))
+                          **links_context(release, link_form),
+                          **ab_context(release, variant_form))
 
     @expose("/announce/<int:pk>", methods=["POST"])
     @has_access
