@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.analytics import visitors
 from app.analytics.visitors import SALT_KEY
 from app.extensions import redis_connection
 from app.localtime import frozen, now_utc
@@ -26,8 +27,10 @@ def under_test(app, api, active_release, monkeypatch):
     """A release whose page tests three variants, weighted 1, 2, 1 (A: the release as it
     is); its slug. Today's visitor hashes are pinned, so the split is the same every run."""
     monkeypatch.setitem(app.config, "VISITOR_SALT", "a-fixed-pepper")
+    salt_key = SALT_KEY.format(day=now_utc().date().isoformat())
     with app.app_context():
-        redis_connection().set(SALT_KEY.format(day=now_utc().date().isoformat()), "fixed-salt")
+        redis_connection().set(salt_key, "fixed-salt", ex=visitors.SALT_SECONDS)
+    visitors._salts.clear()  # this process's copy of today's salt: read the pinned one
     slug = active_release(days=10)  # out after the later days the tests look at
     with ctx(app) as session:
         release = session.scalars(select(Release).where(Release.slug == slug)).one()
@@ -39,7 +42,10 @@ def under_test(app, api, active_release, monkeypatch):
         assert client.post(base, headers=headers, json={
             "name": f"Variant {key}", "description": WORDS[key], "weight": weight}).status_code == 201
     assert client.post(f"{base}/test", headers=headers, json={"action": "start"}).status_code == 200
-    return slug
+    yield slug
+    with app.app_context():  # later tests get a day's salt of their own, as in production
+        redis_connection().delete(salt_key)
+    visitors._salts.clear()
 
 
 def seen(response):
