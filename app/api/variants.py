@@ -9,7 +9,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.api.base import field_errors
+from app.api.base import actor, field_errors
 from app.models.ab_test import KEYS, STATES
 from app.releases import ab_tests, rules
 from app.uploads import read_upload
@@ -236,7 +236,7 @@ class VariantRoutes:
             if data["action"] == "choose_winner":
                 if not data.get("winner"):
                     raise ValidationError("Name the winning variant", field_name="winner")
-                ab_tests.choose_winner(release, data["winner"])
+                ab_tests.choose_winner(release, data["winner"], actor())
             elif data["action"] == "start":
                 with field_errors("min_presaves"):
                     ab_tests.start(release, data.get("auto_stop"), data.get("min_presaves"))

@@ -205,8 +205,9 @@ def _next_lines(instant, attempt):
 
 
 def _history_lines(history):
-    return ["History:"] + [f"  {iso_utc(change.at)}  {change.from_status or '-'} -> "
-                           f"{change.to_status}  ({change.actor})" for change in history]
+    return ["History:"] + [f"  {iso_utc(change.at)}  " + (
+        change.note or f"{change.from_status or '-'} -> {change.to_status}")
+        + f"  ({change.actor})" for change in history]
 
 
 @analytics_cli.command("rebuild-rollups")

@@ -79,6 +79,9 @@ class ReleaseStatusChange(ArtistOwned, Model):
     to_status: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(200))
     at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # What changed besides the status, in words (an A/B test's winner made the page); the
+    # status stays the same then.
+    note: Mapped[str | None] = mapped_column(String(300))
 
     release = relationship("Release", back_populates="history")
 

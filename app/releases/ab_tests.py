@@ -14,7 +14,7 @@ from app.localtime import now_utc
 from app.models import AbTest, AbVariant
 from app.models.ab_test import CONTROL, DECIDED, DRAFT, KEYS, OPEN, RUNNING, STOPPED
 from app.models.release import ARCHIVED, DESCRIPTION_MAX, HEADLINE_MAX, RELEASED
-from app.releases.rules import TransitionError
+from app.releases.rules import TransitionError, record
 from app.uploads import store_image
 
 NAME_MAX = 80
@@ -178,22 +178,30 @@ def stop_at_release(release):
     return test
 
 
-def choose_winner(release, key):
-    """The winner's artwork and words become the release's own, and the test ends."""
+def choose_winner(release, key, actor="staff"):
+    """The winner's artwork and words become the release's own, and the test ends; the
+    release's history says so."""
     test = latest_test(release)
     if test is None or test.state not in (RUNNING, STOPPED):
         raise TestStateError("Only a running or stopped test has a winner to choose")
     winner = variant(test, key)
     if winner is None:
         raise LookupError(f"No variant {key} in this test")
-    for field in ("artwork", "headline", "description"):
-        value = getattr(winner, field)
-        if value:
-            setattr(release, field, value)
+    taken = [field for field in ("artwork", "headline", "description") if getattr(winner, field)]
+    for field in taken:
+        setattr(release, field, getattr(winner, field))
+    record(release, release.status, actor, note=(
+        f"A/B test: variant {key} (“{winner.name}”) won"
+        + (f"; its {_and(taken)} became the release's own" if taken else
+           "; the page stays as it was")))
     test.state, test.winner = DECIDED, key
     test.stopped_at = test.stopped_at or now_utc()
     release.ab_test_id = None
     return test
+
+
+def _and(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def as_dict(test):

@@ -109,12 +109,12 @@ def create(release, artist, actor):
     return release
 
 
-def record(release, to_status, actor):
-    """Change status and keep who or what did it."""
+def record(release, to_status, actor, note=None):
+    """Change status and keep who or what did it (``note``: what else changed, in words)."""
     artist = release.artist
     change = ReleaseStatusChange(release=release, label_id=artist.label_id, artist_id=artist.id,
                                  from_status=release.status,
-                                 to_status=to_status, actor=actor, at=now_utc())
+                                 to_status=to_status, actor=actor, at=now_utc(), note=note)
     release.status = to_status
     db.session.add(change)
     return change

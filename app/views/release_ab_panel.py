@@ -5,7 +5,7 @@ numbers are on the release's analytics page. The rules are app.releases.ab_tests
 Mixed into ReleaseView: seeing the panel needs can_show, changing the test can_edit (which
 Artist users do not have). A refusal says why, as a flashed message.
 """
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.decorators import permission_name
@@ -97,7 +97,8 @@ class AbPanelRoutes:
                              "The test stopped: everyone sees the release as it is")
         if action == "choose":
             winner = request.form.get("winner", "")
-            return self._act(pk, lambda: ab_tests.choose_winner(release, winner),
+            return self._act(pk, lambda: ab_tests.choose_winner(release, winner,
+                                                                 g.user.username),
                              f"Variant {winner} won: its artwork and words are now the "
                              "release's own")
         flash("Unknown action", "danger")

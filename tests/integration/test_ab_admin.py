@@ -55,6 +55,8 @@ def test_staff_run_a_test_from_the_release_page(app, login, release_id):
     decided = staff.post(f"/releases/{release_id}/variants/test/choose",
                          data={"winner": "B"}, follow_redirects=True).get_data(as_text=True)
     assert "Variant B won: its artwork and words are now the release" in decided
+    assert ("A/B test: variant B (“Night sky”) won; its artwork and headline became the "
+            "release") in decided  # in the status history
     with ctx(app) as session:
         release = session.get(Release, release_id)
         assert release.headline == "Heard it first at midnight" and release.artwork
