@@ -9,6 +9,7 @@ from app.releases import rules as release_rules
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import Artist, Release
+from app.models.release import ANNOUNCED
 from app.tenants.context import Scope, scoped
 
 PLATFORMS = ["spotify", "apple_music", "deezer", "tidal", "youtube_music", "amazon_music"]
@@ -68,3 +69,18 @@ def active_release(app, unique):
             db.session.commit()
             return release.slug
     return make
+
+
+def coming_soon(app, unique, days=3):
+    """A Coming Soon release of Aurora Vale (its pre-save opens in ``days``); its slug."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        artist = db.session.scalars(select(Artist).where(Artist.slug == "aurora-vale")).one()
+        release = Release(artist=artist, title="Harbour Song", slug=unique("soon"),
+                          platforms=["spotify", "deezer"])
+        wall = lambda delta: (now_utc() + delta).replace(tzinfo=None)  # noqa: E731
+        release_rules.schedule(release, wall(timedelta(days=days)),
+                               wall(timedelta(days=days + 7)), "UTC")
+        db.session.add(release)
+        release_rules.record(release, ANNOUNCED, "test")
+        db.session.commit()
+        return release.slug

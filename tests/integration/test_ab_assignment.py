@@ -15,7 +15,7 @@ from app.extensions import redis_connection
 from app.localtime import frozen, now_utc
 from app.models import Release
 from tests.event_stream import BOTS, DESKTOP, IPHONE, drain, events_of, visitor
-from tests.fan_journey import page, sandbox_decision
+from tests.fan_journey import coming_soon, page, sandbox_decision
 from tests.release_day_runs import ctx
 
 WORDS = {"A": "The release in its own words", "B": "Heard it first at midnight",
@@ -137,3 +137,19 @@ def test_the_counts_per_variant_match_the_scripted_visits(app, api, under_test):
                        for key in WORDS}
     assert {c["variant"] for c in report["readout"]} == {"B", "C"}
     assert all(c["verdict"] == "not yet" for c in report["readout"])  # far too few to tell
+
+
+def test_a_coming_soon_page_shows_its_variant_headline_too(app, api, unique):
+    slug = coming_soon(app, unique)
+    with ctx(app) as session:
+        release_id = session.scalar(select(Release.id).where(Release.slug == slug))
+    client, headers = api("staff@northwind.test")
+    base = f"/api/v1/releases/{release_id}/variants"
+    client.post(base, headers=headers, json={"name": "Teaser", "headline": "Something is coming",
+                                            "weight": 100})
+    assert client.post(f"{base}/test", headers=headers,
+                       json={"action": "start"}).status_code == 200
+    pages = [visitor(app, f"10.5.5.{i}", IPHONE).get(page(slug)).get_data(as_text=True)
+             for i in range(40)]
+    assert all("Pre-save opens soon" in html or "Something is coming" in html for html in pages)
+    assert sum("Something is coming" in html for html in pages) >= 30  # B: 100 shares of 101

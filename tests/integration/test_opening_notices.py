@@ -12,28 +12,12 @@ from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
 from app.jobs.messages import QUEUE as MESSAGES_QUEUE
 from app.jobs.opening_notices import QUEUE
 from app.localtime import now_utc
-from app.models import Artist, Consent, Fan, OpeningNotice, Release
-from app.models.release import ANNOUNCED
-from app.releases import rules as release_rules
+from app.models import Consent, Fan, OpeningNotice, Release
 from app.tenants.context import Scope, scoped
-from tests.fan_journey import page
+from tests.fan_journey import coming_soon, page
 from tests.message_runs import follow, tracked_links
 
 BASE = "http://presave.test"
-
-
-def coming_soon(app, unique, days=3):
-    with app.app_context(), scoped(Scope.platform("test")):
-        artist = db.session.scalars(select(Artist).where(Artist.slug == "aurora-vale")).one()
-        release = Release(artist=artist, title="Harbour Song", slug=unique("soon"),
-                          platforms=["spotify", "deezer"])
-        wall = lambda delta: (now_utc() + delta).replace(tzinfo=None)  # noqa: E731
-        release_rules.schedule(release, wall(timedelta(days=days)),
-                               wall(timedelta(days=days + 7)), "UTC")
-        db.session.add(release)
-        release_rules.record(release, ANNOUNCED, "test")
-        db.session.commit()
-        return release.slug
 
 
 def ask(client, slug, **form):

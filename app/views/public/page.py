@@ -300,6 +300,7 @@ def context(artist, release, setup, in_app, state=None, known=None, variant=None
         artist=artist, release=release, state=state, setup=setup, in_app=in_app,
         buttons=button_list, known=known, done=done,
         headline=_own(variant, "headline") or release.headline or DEFAULT_HEADLINE,
+        own_headline=_own(variant, "headline") or release.headline,
         description=_own(variant, "description") or release.description,
         variant=variant.key if variant is not None else None,
         others=[b for b in button_list if b.brand.key not in known.presaves] if done else [],
