@@ -347,6 +347,26 @@ def test_api_keeps_harbor_variants_out(app, api, harbor, email, route):
     assert changed_tables(before, snapshot(app)) == []
 
 
+ADMIN_VARIANT_ROUTES = {  # the release page's A/B test panel: /releases/<id>/variants…
+    "add": ("", {"name": "Forged", "weight": "1"}),
+    "remove": ("/B/remove", {}),
+    "start": ("/test/start", {"auto_stop": "y", "min_presaves": "5"}),
+    "stop": ("/test/stop", {}),
+    "choose": ("/test/choose", {"winner": "B"}),
+}
+
+
+@pytest.mark.parametrize("route", ADMIN_VARIANT_ROUTES)
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_admin_keeps_harbor_variants_out(app, login, harbor, email, route):
+    path, form = ADMIN_VARIANT_ROUTES[route]
+    before = snapshot(app)
+    response = login(email).post(f"/releases/{harbor.ids[Release]}/variants{path}", data=form)
+    assert response.status_code in DENIED, response.status_code
+    assert leaked(response.get_data(as_text=True), harbor.secrets) == []
+    assert changed_tables(before, snapshot(app)) == []
+
+
 @pytest.mark.parametrize("resource", ["artists", "releases"])
 def test_api_accepts_the_same_body_with_own_ids(app, api, api_route, northwind, resource,
                                                 unique):
