@@ -108,6 +108,9 @@ class Config:
     # has not stored its own (Platform credentials). None set: sandbox or remind mode.
     SPOTIFY_CLIENT_ID = env("SPOTIFY_CLIENT_ID")
     SPOTIFY_CLIENT_SECRET = env("SPOTIFY_CLIENT_SECRET")
+    # "extended" once Spotify granted the instance's app its extended quota; until then it
+    # connects 5 fans (development mode) and the page offers the rest reminders.
+    SPOTIFY_QUOTA_MODE = env("SPOTIFY_QUOTA_MODE", "development")
     TIDAL_CLIENT_ID = env("TIDAL_CLIENT_ID")
     TIDAL_CLIENT_SECRET = env("TIDAL_CLIENT_SECRET")
     DEEZER_APP_ID = env("DEEZER_APP_ID")

@@ -84,6 +84,10 @@ class Descriptor:
     grant_lifetime: timedelta | None = None  # a grant dies this long after it was given
     presave_verb: str = "Pre-Save"
     console: tuple[str, str] | None = None  # (its name, URL): where a label registers its app
+    # An app in development mode connects at most this many accounts (allow-listed by hand);
+    # quota_setting is the config name of the instance app's quota mode.
+    development_users: int | None = None
+    quota_setting: str | None = None
 
     @property
     def connects(self):
@@ -111,7 +115,8 @@ TABLE = (
         settings=("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", None),
         user_id=IdShape("", BASE62, 10),  # the immutable account_id
         default=True, grant_lifetime=timedelta(days=180),
-        console=("Spotify developer dashboard", "https://developer.spotify.com/dashboard")),
+        console=("Spotify developer dashboard", "https://developer.spotify.com/dashboard"),
+        development_users=5, quota_setting="SPOTIFY_QUOTA_MODE"),
     Descriptor(
         APPLE_MUSIC, "Apple Music", hosts=("music.apple.com",),
         search="https://music.apple.com/search?term={query}",
@@ -223,6 +228,11 @@ TABLE = (
 )
 DESCRIPTORS = {d.key: d for d in TABLE}
 
+# An app's quota mode on a platform with development_users: development (the default: what a
+# new app gets) or extended (the platform lifted the limit).
+DEVELOPMENT, EXTENDED = "development", "extended"
+QUOTA_MODES = (DEVELOPMENT, EXTENDED)
+
 PLATFORM_KEYS = [d.key for d in TABLE if d.connects]  # the platforms fans connect
 PLATFORM_CHOICES = [(key, DESCRIPTORS[key].name) for key in PLATFORM_KEYS]
 PLATFORM_NAMES = dict(PLATFORM_CHOICES)
@@ -240,6 +250,14 @@ def name(key):
     """The platform's name; an unknown key is shown as itself."""
     found = DESCRIPTORS.get(key)
     return found.name if found else key
+
+
+def user_limit(key, quota_mode):
+    """How many accounts an app in ``quota_mode`` may connect on ``key``; None: no limit."""
+    found = DESCRIPTORS.get(key)
+    if found is None or found.development_users is None or quota_mode == EXTENDED:
+        return None
+    return found.development_users
 
 
 def sandbox_endpoints(key, base_url) -> Endpoints:

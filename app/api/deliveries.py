@@ -43,7 +43,8 @@ class FansSchema(Schema):
 
 class WarningSchema(Schema):
     kind = fields.String(metadata={"description": "grants_expire, item_missing, "
-                                                  "no_credentials, sandbox, links_missing, "
+                                                  "no_credentials, sandbox, user_limit, "
+                                                  "links_missing, "
                                                   "links_gave_up, email_not_set_up, "
                                                   "email_caught or sms_not_set_up"})
     platforms = fields.List(fields.String())

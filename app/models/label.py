@@ -2,7 +2,7 @@ from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
-from app.platform_table import name
+from app.platform_table import descriptor, name, user_limit
 
 
 class Label(Model):
@@ -37,6 +37,9 @@ class PlatformCredential(LabelOwned, Model):
     client_id: Mapped[str | None] = mapped_column(String(255))
     client_secret_sealed: Mapped[str | None] = mapped_column(Text)
     extra_sealed: Mapped[str | None] = mapped_column(Text)
+    # development | extended, where the platform limits a development-mode app (Spotify);
+    # empty reads as development, what a new app is.
+    quota_mode: Mapped[str | None] = mapped_column(String(16))
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     label = relationship("Label")
@@ -59,6 +62,19 @@ class PlatformCredential(LabelOwned, Model):
     @property
     def platform_name(self):
         return name(self.platform)
+
+    @property
+    def user_limit(self):
+        return user_limit(self.platform, self.quota_mode)
+
+    @property
+    def quota(self):
+        """The quota mode in words, where the platform has one ("" elsewhere)."""
+        found = descriptor(self.platform)
+        if found is None or found.development_users is None:
+            return ""
+        most = self.user_limit
+        return f"development: at most {most} fans" if most else "extended: no limit"
 
     @property
     def secret_state(self):

@@ -7,12 +7,12 @@ mapping, OAuth) lives here and in app.platforms.http / app.platforms.oauth, so
 each platform module holds only its dialect.
 """
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import httpx
 
-from app.platform_table import Endpoints, descriptor
+from app.platform_table import Endpoints, descriptor, user_limit
 from app.platforms.errors import (  # noqa: F401  (re-exported: the interface's errors)
     GrantRevoked, ItemsRejected, NotSupported, PlatformError, QuotaExceeded, RateLimited,
     TokenRejected, TransientError, classify, error_details)
@@ -59,12 +59,14 @@ class Credentials:
     """An app's credentials on one platform (a label's own, or the instance's).
 
     ``extra`` is the third secret some platforms need: Apple's .p8 private key
-    (PEM), Amazon's x-api-key. Apple's ``client_id`` reads "TEAMID/KEYID".
+    (PEM), Amazon's x-api-key. Apple's ``client_id`` reads "TEAMID/KEYID". ``user_limit``: how
+    many accounts the app may connect (Spotify's development mode); None, no limit.
     """
 
     client_id: str | None
     client_secret: str | None = None
     extra: str | None = None
+    user_limit: int | None = None
 
     def __repr__(self):
         return f"Credentials(client_id={self.client_id!r})"
@@ -94,8 +96,11 @@ class Platform(ABC):
     @classmethod
     def instance_credentials(cls, config) -> Credentials:
         """The instance-wide credentials, from the settings the descriptor names."""
-        return Credentials(*(config.get(name) if name else None
-                             for name in descriptor(cls.key).settings))
+        found = descriptor(cls.key)
+        credentials = Credentials(*(config.get(name) if name else None for name in found.settings))
+        if found.quota_setting is None:
+            return credentials
+        return replace(credentials, user_limit=user_limit(cls.key, config.get(found.quota_setting)))
 
     @classmethod
     def sandbox_credentials(cls, config) -> Credentials:

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from app.platform_table import descriptor
+from app.platforms import app_users
 from app.platforms.errors import NotSupported, PlatformError
 from app.platforms.registry import client_class, client_with
 
@@ -55,10 +56,24 @@ class Answer:
         return self.outcome == ACCEPTED
 
 
-def test(key, credentials) -> Answer:
+def test(key, credentials, label_id=None) -> Answer:
+    """``label_id``: whose own credentials these are, for what an app with a user limit has
+    connected so far."""
     answer = _answer(key, credentials)
     log.info("%s connection test: %s", key, answer.outcome)
+    if answer.ok and credentials.user_limit is not None and label_id is not None:
+        count = app_users.connected(label_id, key, own=True)
+        return Answer(answer.outcome, f"{answer.words} {_limit_words(key, credentials, count)}")
     return answer
+
+
+def _limit_words(key, credentials, count):
+    name, most = descriptor(key).name, credentials.user_limit
+    return (f"In development mode {name} lets this app connect at most {most} fans, each on "
+            f"its allow-list: {count} ha{'s' if count == 1 else 've'} connected so far, and "
+            "after that the fan page offers reminders instead. "
+            f"{name} does not say which mode an app is in: if yours has extended quota, set "
+            "the quota mode to Extended.")
 
 
 def _answer(key, credentials):

@@ -59,6 +59,7 @@ class Resolved:
     sandbox: bool = False
     credentials: Credentials | None = None
     endpoints: Endpoints | None = None
+    own: bool = False  # the label's own credentials (not the instance's or the sandbox's)
 
 
 def resolve(label_id: int, key: str, stored: dict | None = None) -> Resolved:
@@ -68,10 +69,10 @@ def resolve(label_id: int, key: str, stored: dict | None = None) -> Resolved:
         return Resolved(key, LINK)
     stored = label_credentials(label_id) if stored is None else stored
     config = current_app.config
-    for credentials in (stored.get(key), client.instance_credentials(config)):
+    for own, credentials in ((True, stored.get(key)), (False, client.instance_credentials(config))):
         if complete(key, credentials):
             endpoints = endpoints_for(key, credentials)
-            return Resolved(key, DIRECT, endpoints.sandbox, credentials, endpoints)
+            return Resolved(key, DIRECT, endpoints.sandbox, credentials, endpoints, own)
     if config.get("SANDBOX_ENABLED", False):
         return Resolved(key, DIRECT, True, client.sandbox_credentials(config),
                         sandbox_endpoints(key, config["PUBLIC_BASE_URL"]))
@@ -140,8 +141,9 @@ def opened(row) -> Credentials:
     """A stored PlatformCredential's values, opened; unreadable secrets count as absent."""
     ring = keyring()
     try:
-        return Credentials(row.client_id, row.client_secret(ring), row.extra(ring))
+        return Credentials(row.client_id, row.client_secret(ring), row.extra(ring),
+                           row.user_limit)
     except DecryptError:
         log.warning("label %s: stored %s credentials cannot be opened with TOKEN_KEYS",
                     row.label_id, row.platform)
-        return Credentials(row.client_id)
+        return Credentials(row.client_id, user_limit=row.user_limit)

@@ -5,7 +5,8 @@ Four checks, for releases whose instant is still ahead:
 - enabled platforms whose item is not found yet (no StreamingLink with an item),
   once the pre-save is open;
 - enabled platforms without credentials (registry mode remind or link), or
-  running against the built-in sandbox;
+  running against the built-in sandbox, or through an app that connects only a few fans
+  (Spotify's development mode);
 - fans who will be written to on release day over a channel that cannot reach them (email
   or SMS not set up, email caught by the development mail catcher).
 
@@ -27,7 +28,8 @@ from app.models.fan import EMAIL_MARKETING, RELEASE_REMINDER, SMS_MARKETING
 from app.models.message import EMAIL, SMS
 from app.models.presave import PENDING, SAVE
 from app.models.release import ARCHIVED, RELEASED
-from app.platform_table import PLATFORM_KEYS, TABLE
+from app.platform_table import PLATFORM_KEYS, TABLE, descriptor
+from app.platforms import app_users
 from app.platforms.registry import LINK, REMIND, label_credentials, resolve
 from app.presaves.record import grant_outlives
 from app.platform_table import name as platform_name
@@ -43,7 +45,7 @@ ASK = {LABEL_ADMIN: f"Ask your label admin to add them under {CREDENTIALS_PAGE}.
 @dataclass(frozen=True)
 class Notice:
     # grants_expire | item_missing | no_credentials | sandbox | links_missing | links_gave_up
-    # | email_not_set_up | email_caught | sms_not_set_up
+    # | user_limit | email_not_set_up | email_caught | sms_not_set_up
     kind: str
     platforms: tuple
     title: str
@@ -71,7 +73,8 @@ def warnings(release, now=None, may_do=None):
         found = missing_links(release)
     else:
         found = [*expiring_grants(release, now), *missing_items(release, now),
-                 *missing_credentials(release), *unsendable_messages(release)]
+                 *missing_credentials(release), *user_limits(release),
+                 *unsendable_messages(release)]
     return found if may_do is None else [n.addressed(may_do(n.who)) for n in found]
 
 
@@ -190,6 +193,39 @@ def _sandbox_notice(platforms):
                   f"There are no credentials for {said}, so those pre-saves go to the "
                   "built-in sandbox: they look real but nothing reaches fans' libraries.",
                   f"Add credentials under {CREDENTIALS_PAGE} before release day.", LABEL_ADMIN)
+
+
+def user_limits(release):
+    """Platforms whose app connects only a few fans (Spotify's development mode): how many it
+    has, said from the first fan on, so the label hears before the page turns fans away."""
+    stored = label_credentials(release.label_id)
+    for key in release.platforms or []:
+        setup = resolve(release.label_id, key, stored)
+        most = app_users.limit(setup)
+        if most is not None:
+            yield _limit_notice(key, most, app_users.connected(release.label_id, key, setup.own),
+                                setup.own)
+
+
+def _limit_notice(platform, most, count, own):
+    name = platform_name(platform)
+    whose = "This label's" if own else "This instance's"
+    title = (f"{name} is full: {count} of {most} fans connected" if count >= most else
+             f"{name} connects only {most} fans: {count} so far")
+    happens = (f"{whose} {name} app is in development mode, where {name} lets an app connect "
+               f"at most {most} listeners (each added to its allow-list by hand). "
+               + (f"All {most} places are taken: new fans on the page are offered a "
+                  "release-day reminder instead of a pre-save." if count >= most else
+                  f"After {most - count} more, new fans on the page are offered a release-day "
+                  "reminder instead of a pre-save."))
+    facts = descriptor(platform)
+    todo = (f"Apply for {name}'s extended quota in the {facts.console[0]} "
+            "(for registered businesses with a large audience); once it is granted, set the "
+            f"quota mode to Extended under {CREDENTIALS_PAGE}."
+            if own else f"Ask whoever runs this Presave instance to set {facts.quota_setting} "
+                        f"once {name} grants the app its extended quota, or add your label's "
+                        f"own app under {CREDENTIALS_PAGE}.")
+    return Notice("user_limit", (platform,), title, happens, todo, LABEL_ADMIN)
 
 
 OPERATOR_ASK = "Ask whoever runs this Presave instance to set up "

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Optional
 
 from app.crypto import keyring
 from app.models import PlatformCredential
-from app.platform_table import PLATFORM_CHOICES, PLATFORM_KEYS, TABLE
+from app.platform_table import DEVELOPMENT, EXTENDED, PLATFORM_CHOICES, PLATFORM_KEYS, TABLE
 from app.platforms import connection, registry
 from app.tenants.context import current_scope
 from app.views.base import PresaveModelView
@@ -22,6 +22,13 @@ from app.views.fields import ActionForm, label_field, require_csrf
 from app.views.public.presave import callback_url
 
 WRITE_ONLY = "Write-only: leave blank to keep the stored value."
+QUOTA_CHOICES = [(DEVELOPMENT, "Development mode (a few allow-listed fans)"),
+                 (EXTENDED, "Extended quota (no limit on fans)")]
+QUOTA_HELP = " ".join(
+    f"{d.name}: an app in development mode connects at most {d.development_users} fans, each "
+    f"added to its allow-list in the {d.console[0]}; after that the fan page offers "
+    "reminders. Choose Extended once the platform has granted your app its extended quota."
+    for d in TABLE if d.development_users) + " Other platforms ignore this setting."
 
 
 def _said(help_of):
@@ -59,10 +66,11 @@ class PlatformCredentialView(PresaveModelView):
     add_template = "credentials/add.html"
     edit_template = "credentials/edit.html"
     noun = ("platform credential", "platform credentials")
-    list_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
-    show_columns = ["label", "platform_name", "client_id", "secret_state", "updated_at"]
-    add_columns = edit_columns = ["label", "platform", "client_id", "client_secret", "extra_secret"]
-    label_columns = {"platform_name": "Platform", "secret_state": "Secret"}
+    list_columns = ["label", "platform_name", "client_id", "secret_state", "quota", "updated_at"]
+    show_columns = ["label", "platform_name", "client_id", "secret_state", "quota", "updated_at"]
+    add_columns = edit_columns = ["label", "platform", "client_id", "client_secret", "extra_secret",
+                                  "quota_mode"]
+    label_columns = {"platform_name": "Platform", "secret_state": "Secret", "quota": "Quota mode"}
     description_columns = {"client_id": _said(lambda d: d.client_id_help)}
     add_form_extra_fields = edit_form_extra_fields = {
         "label": label_field(),
@@ -72,6 +80,8 @@ class PlatformCredentialView(PresaveModelView):
         "extra_secret": TextAreaField("Extra secret", description=(
             _said(lambda d: d.extra_help) + " " + WRITE_ONLY),
             validators=[Optional()]),
+        "quota_mode": SelectField("Quota mode", choices=QUOTA_CHOICES, default=DEVELOPMENT,
+                                  description=QUOTA_HELP),
     }
 
     def process_form(self, form, is_created):
@@ -107,7 +117,7 @@ class PlatformCredentialView(PresaveModelView):
             abort(404)
         if row.platform not in PLATFORM_KEYS:
             abort(400, f"“{row.platform}” is not a platform fans connect: nothing to test")
-        answer = connection.test(row.platform, registry.opened(row))
+        answer = connection.test(row.platform, registry.opened(row), row.label_id)
         return self.render_template(self.show_template, pk=pk, title=self.show_title,
                                     widgets=self._show(pk), related_views=self._related_views,
                                     answer=answer)

@@ -82,7 +82,8 @@ def _presave_button(key, setup, in_app):
     if mode == LINK:
         return Button(b, mode, "later", b.name, "Listen here from release day")
     if mode == REMIND:
-        return Button(b, REMIND, "submit", f"Remind me on {b.name}", "", action="Remind me")
+        hint = "Sign-ins are full: get a reminder" if key in setup.full else ""
+        return Button(b, REMIND, "submit", f"Remind me on {b.name}", hint, action="Remind me")
     kind = "musickit" if key == APPLE_MUSIC and setup.apple else "submit"
     facts = descriptor(key)
     return Button(b, DIRECT, kind, f"{facts.presave_verb} on {b.name}", "",
@@ -336,7 +337,8 @@ def details_context(artist, release, setup, in_app, platform, values, errors, kn
     fields = still_to_ask(all_fields, known)
     consent_list = [(name, text) for name, text in consents(artist, all_fields)
                     if known is None or name.removeprefix("consent_") not in known.consented]
-    lead = ("Leave your details and we'll send you the link on release day."
+    lead = (full_note(chosen.brand.name, setup.full[platform]) if platform in setup.full else
+            "Leave your details and we'll send you the link on release day."
             if chosen.mode == REMIND else
             f"{artist.name} would like to know who you are. Then {chosen.brand.name} asks you "
             "to sign in.")
@@ -346,6 +348,13 @@ def details_context(artist, release, setup, in_app, platform, values, errors, kn
         theme=theme(artist, [platform]), values=values, errors=errors,
         general_errors=general_errors(errors, fields, consent_list),
         reminder_note=chosen.mode == REMIND)
+
+
+def full_note(name, limit):
+    """Why a platform whose app reached its user limit offers a reminder instead."""
+    return (f"{name} lets this artist's app connect only {limit} listeners for now, and they "
+            "have all signed up. Leave your details and we'll send you the link on release "
+            "day instead.")
 
 
 def asks_details(artist, setup, in_app, platform, known=None):

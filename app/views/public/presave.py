@@ -21,12 +21,14 @@ from app.models import Artist, Release
 from app.releases.state import state_for
 from app.platforms.base import PlatformError, split_scopes
 from app.platform_table import PLATFORM_NAMES, SPOTIFY
+from app.platforms import app_users, registry
 from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
 from app.views.public.blueprint import fan_bp
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 from app.views.public.fan_pages import render_details_step
-from app.views.public.page import asks_details
+from app.views.public.page import asks_details, full_note
+from app.views.public.speed import page_version
 from app.views.public.known_fan import known_fan, with_known_details
 from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_release
@@ -84,7 +86,9 @@ def presave(artist_slug, release_slug):
     if mode == "link":
         abort(400, f"{PLATFORM_NAMES[platform]} only has listening links for this release.")
     grant = (presaves.usable_grant(fan_from_cookie(artist), platform, release)
-             if mode == "direct" and platform != "apple_music" else None)
+             if _may_reuse_grant(mode, setup, platform, in_app) else None)
+    if grant is not None:
+        mode = "direct"  # a fan already connected keeps saving, whatever the app's user limit
     place = locate(request.remote_addr)
     if grant is not None and not _details_sent(request.form):  # one tap: nothing asked again
         return _record_now(artist, release, platform, WrapperInput(), place, page, grant=grant)
@@ -102,6 +106,14 @@ def presave(artist_slug, release_slug):
     if grant is not None:
         return _record_now(artist, release, platform, wrapper, place, page, grant=grant)
     return _send_to_platform(artist, release, platform, wrapper, place)
+
+
+def _may_reuse_grant(mode, setup, platform, in_app):
+    """A grant on file saves in one tap (Apple's is posted each time): on a direct platform,
+    and on one whose app reached its user limit, for the fans it already connected."""
+    if platform == "apple_music":
+        return False
+    return mode == "direct" or (platform in setup.full and not in_app)
 
 
 def _details_sent(form):
@@ -236,13 +248,19 @@ def callback(platform):
 
 
 def _complete(artist, release, platform, payload, verifier, page):
-    client = platform_for(artist.label_id, platform)
+    setup = registry.resolve(artist.label_id, platform)
+    client = platform_for(artist.label_id, platform, setup=setup)
     name = PLATFORM_NAMES[platform]
     try:
         tokens = client.exchange_code(request.args["code"], callback_url(platform), verifier)
         account = tokens.account_id or client.identity(tokens.access_token)
     except PlatformError:
         flash(f"{name} couldn't finish the sign-in. Please try again.", "fan-error")
+        return redirect(page)
+    if not app_users.admits(artist.label_id, setup, account):  # the limit filled meanwhile
+        page_version.bump()
+        flash(f"{full_note(name, app_users.limit(setup))} Nothing was saved on {name}: tap "
+              f"{name} again to get a reminder.", "fan-error")
         return redirect(page)
     granted = tokens.scope or " ".join(payload["scopes"])  # none said: what was asked
     if not client.granted_write(granted):
@@ -256,6 +274,8 @@ def _complete(artist, release, platform, payload, verifier, page):
     grant = presaves.store_grant(fan, platform, tokens, account)
     created = _record(release, fan, platform, grant)
     db.session.commit()
+    if app_users.full(artist.label_id, setup):  # that was the last place: pages offer reminders
+        page_version.bump()
     _count(release, platform, grant, created)
     _follow(artist, platform, client, tokens.access_token, granted)
     return remember_fan(redirect(page), artist, fan)

@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass, field
 import redis
 
 from app.extensions import redis_connection
-from app.platforms import registry
+from app.platforms import app_users, registry
 from app.platforms.registry import DIRECT, MODES, REMIND
 from app.views.public.speed import page_version
 
-CACHE_PREFIX = "fanpage:setup:v2:"  # v2: without registry_ready
+CACHE_PREFIX = "fanpage:setup:v3:"  # v3: with full
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +33,8 @@ class PageSetup:
     modes: dict = field(default_factory=dict)  # platform key -> mode, in the release's order
     sandbox: bool = False  # some direct platform talks to the built-in sandbox
     apple: AppleDirect | None = None
+    # platform key -> the user limit of an app that has reached it: its fans get reminders
+    full: dict = field(default_factory=dict)
 
     def mode(self, key):
         return self.modes.get(key, REMIND)
@@ -61,11 +63,15 @@ def build(label_id, platforms):
     """The setup of ``platforms`` for the label, uncached."""
     stored = registry.label_credentials(label_id)  # one query for all the release's platforms
     resolved = {key: registry.resolve(label_id, key, stored) for key in platforms}
-    direct = {key: found for key, found in resolved.items() if found.mode == DIRECT}
+    full = {key: app_users.limit(found) for key, found in resolved.items()
+            if found.mode == DIRECT and app_users.full(label_id, found)}
+    direct = {key: found for key, found in resolved.items()
+              if found.mode == DIRECT and key not in full}
     apple = direct.get("apple_music")
-    return PageSetup(modes={key: _known(found.mode) for key, found in resolved.items()},
-                 sandbox=any(found.sandbox for found in direct.values()),
-                 apple=_apple(label_id, apple) if apple else None)
+    return PageSetup(modes={key: REMIND if key in full else _known(found.mode)
+                            for key, found in resolved.items()},
+                     sandbox=any(found.sandbox for found in direct.values()),
+                     apple=_apple(label_id, apple) if apple else None, full=full)
 
 
 def _known(mode):

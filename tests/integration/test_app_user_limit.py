@@ -1,0 +1,180 @@
+"""Spotify's development mode, through HTTP and the sandbox: an app that connects at most five
+fans. Staff are warned from the first fan on; the sixth fan is offered a reminder instead of a
+sign-in that would fail on release day; a sign-in already under way when the limit fills
+saves nothing and says why; the fans already connected keep saving; extended quota lifts it."""
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.localtime import now_utc
+from app.models import Artist, Authorization, Label, PlatformCredential, PreSave, Release
+from app.releases import rules as release_rules
+from app.tenants.context import Scope, scoped
+from tests.fan_journey import flashes, local, sandbox_decision
+from tests.platform_sandbox import config
+
+ADMIN = "admin@presave.test"
+SANDBOX_APP, SECRET = "presave-sandbox-spotify", "sandbox-secret"
+
+
+@pytest.fixture
+def studio(app):
+    """A label of its own (no Spotify fans yet) with one artist; (label id, artist slug)."""
+    tag = uuid.uuid4().hex[:8]
+    with app.app_context(), scoped(Scope.platform("test")):
+        label = Label(name=f"Quota {tag}", slug=f"quota-{tag}", timezone="UTC")
+        db.session.add(label)
+        db.session.flush()
+        artist = Artist(label_id=label.id, name="Allow List", slug=f"allow-{tag}",
+                        timezone="UTC")
+        db.session.add(artist)
+        db.session.commit()
+        return label.id, artist.slug
+
+
+def open_release(app, artist_slug, title="Five Places"):
+    with app.app_context(), scoped(Scope.platform("test")):
+        artist = db.session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
+        release = Release(artist=artist, title=title, slug=f"r-{uuid.uuid4().hex[:6]}",
+                          platforms=["spotify", "deezer"])
+        wall = lambda delta: (now_utc() + delta).replace(tzinfo=None)  # noqa: E731
+        release_rules.schedule(release, wall(timedelta(hours=-1)), wall(timedelta(days=5)),
+                               "UTC", must_be_future=False)
+        db.session.add(release)
+        release_rules.record(release, "announced", "test")
+        release_rules.advance(release, "clock")
+        db.session.commit()
+        return release.id, f"/s/{artist_slug}/{release.slug}"
+
+
+def store_credential(admin, label_id, quota_mode):
+    response = admin.post("/credentials/add", data={
+        "label": str(label_id), "platform": "spotify", "client_id": SANDBOX_APP,
+        "client_secret": SECRET, "extra_secret": "", "quota_mode": quota_mode})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def credential_id(app, label_id):
+    with app.app_context(), scoped(Scope.label(label_id)):
+        return db.session.scalars(select(PlatformCredential.id).where(
+            PlatformCredential.label_id == label_id)).one()
+
+
+def begin(app, page):
+    """A new fan taps Spotify; (their browser, the sandbox's authorize URL)."""
+    fan = app.test_client()
+    going = fan.post(page + "/presave", data={"platform": "spotify", "email": "", "name": "",
+                                              "phone": ""})
+    assert going.status_code == 302 and "/sandbox/spotify/authorize" in going.headers["Location"]
+    return fan, going.headers["Location"]
+
+
+def finish(fan, authorize):
+    done = fan.get(sandbox_decision(fan, authorize))
+    assert done.status_code == 302
+    return flashes(fan)
+
+
+def spotify_button(html):
+    start = html.index('value="spotify"')
+    return html[html.rindex("<button", 0, start):html.index("</button>", start)]
+
+
+def warning_titles(staff_api, release_id):
+    client, headers = staff_api
+    body = client.get(f"/api/v1/releases/{release_id}/deliveries", headers=headers).get_json()
+    return [w["title"] for w in body["warnings"] if w["kind"] == "user_limit"]
+
+
+def grants(app, label_id):
+    with app.app_context(), scoped(Scope.label(label_id)):
+        return db.session.scalars(select(Authorization).where(
+            Authorization.platform == "spotify")).all()
+
+
+def test_the_sixth_fan_is_offered_a_reminder_and_staff_are_warned_before(app, login, api, studio):
+    label_id, artist_slug = studio
+    admin = login(ADMIN)
+    store_credential(admin, label_id, "development")
+    release_id, page = open_release(app, artist_slug)
+    staff_api = api(ADMIN)
+
+    for count in range(4):
+        finish(*begin(app, page))
+    assert warning_titles(staff_api, release_id) == ["Spotify connects only 5 fans: 4 so far"]
+    shown = admin.get(f"/releases/show/{release_id}").get_data(as_text=True)
+    assert "Spotify connects only 5 fans: 4 so far" in shown and "extended quota" in shown
+
+    late_fan, late_authorize = begin(app, page)  # signs in before the fifth, finishes after
+    fifth = finish(*begin(app, page))
+    assert any("Pre-Save Successful!" in said for said in fifth)
+    assert warning_titles(staff_api, release_id) == ["Spotify is full: 5 of 5 fans connected"]
+
+    said = finish(late_fan, late_authorize)
+    assert any("connect only 5 listeners" in s and "Nothing was saved on Spotify" in s
+               for s in said)
+    assert len(grants(app, label_id)) == 5
+
+    newcomer = app.test_client()
+    button = spotify_button(newcomer.get(page).get_data(as_text=True))
+    assert "mode-remind" in button and "Remind me" in button and "Sign-ins are full" in button
+    email = f"sixth-{uuid.uuid4().hex[:6]}@example.com"
+    step = newcomer.post(page + "/presave", data={"platform": "spotify"})
+    assert step.status_code == 200
+    assert "connect only 5 listeners" in step.get_data(as_text=True)
+    kept = newcomer.post(page + "/presave", data={"platform": "spotify", "step": "details",
+                                                  "email": email, "name": "", "phone": ""})
+    assert kept.status_code == 302 and local(kept.headers["Location"]) == page
+    with app.app_context(), scoped(Scope.label(label_id)):
+        row = db.session.scalars(select(PreSave).join(PreSave.fan).where(
+            PreSave.release_id == release_id)).all()
+        reminders = [p for p in row if p.fan.email == email]
+        assert [(p.action, p.authorization_id) for p in reminders] == [("remind", None)]
+    assert len(grants(app, label_id)) == 5  # nobody was sent to a sign-in that would fail
+
+
+def test_fans_already_connected_keep_saving_and_extended_quota_lifts_the_limit(
+        app, login, studio):
+    label_id, artist_slug = studio
+    admin = login(ADMIN)
+    store_credential(admin, label_id, "development")
+    _, first_page = open_release(app, artist_slug)
+    browsers = [begin(app, first_page) for _ in range(5)]
+    for fan, authorize in browsers:
+        finish(fan, authorize)
+    release_id, second_page = open_release(app, artist_slug, "The Next One")
+
+    connected = browsers[0][0]  # one of the five, back for the next release: one tap
+    again = connected.post(second_page + "/presave", data={"platform": "spotify"})
+    assert again.status_code == 302 and local(again.headers["Location"]) == second_page
+    with app.app_context(), scoped(Scope.label(label_id)):
+        saved = db.session.scalars(select(PreSave).where(PreSave.release_id == release_id)).one()
+        assert saved.action == "save" and saved.authorization_id is not None
+
+    pk = credential_id(app, label_id)
+    tested = admin.post(f"/credentials/test/{pk}").get_data(as_text=True)
+    assert "Spotify accepted these credentials" in tested
+    assert "at most 5 fans" in tested and "5 have connected so far" in tested
+
+    edit = admin.post(f"/credentials/edit/{pk}", data={
+        "label": str(label_id), "platform": "spotify", "client_id": SANDBOX_APP, "client_secret": "", "extra_secret": "",
+        "quota_mode": "extended"})
+    assert edit.status_code == 302
+    assert "extended: no limit" in admin.get(f"/credentials/show/{pk}").get_data(as_text=True)
+    button = spotify_button(app.test_client().get(second_page).get_data(as_text=True))
+    assert "mode-direct" in button
+    finish(*begin(app, second_page))
+    assert len(grants(app, label_id)) == 6
+
+
+def test_the_instance_app_is_in_development_mode_until_the_operator_says_otherwise(app):
+    from app.platforms.spotify import Spotify
+
+    with config(app, SPOTIFY_CLIENT_ID="instance-app", SPOTIFY_CLIENT_SECRET="s"):
+        assert Spotify.instance_credentials(app.config).user_limit == 5
+        with config(app, SPOTIFY_QUOTA_MODE="extended"):
+            assert Spotify.instance_credentials(app.config).user_limit is None
+    assert Spotify.sandbox_credentials(app.config).user_limit is None
