@@ -23,7 +23,7 @@ from tests.support import claim_redis_db, reset_database  # noqa: E402
 # The shared fixtures' modules, so no test module has to import a fixture by name.
 pytest_plugins = ["tests.fan_journey", "tests.lifecycle", "tests.stream_pages", "tests.ledger_rows",
                   "tests.smtp_server", "tests.invitations", "tests.spotify_openapi", "tests.platform_sandbox",
-                  "tests.release_day_runs", "tests.e2e.served_clock"]
+                  "tests.release_day_runs", "tests.e2e.served_clock", "tests.own_label"]
 
 DEMO_PASSWORDS = {
     "admin@presave.test": "demo-admin",

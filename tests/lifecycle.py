@@ -15,7 +15,9 @@ from sqlalchemy import select
 from app.presaves import record as presaves
 from app.releases import rules as release_rules
 from app.extensions import db, queue, redis_connection
-from app.jobs.lifecycle import LIFECYCLE_QUEUE
+from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
+from app.jobs.messages import QUEUE as MESSAGES_QUEUE
+from app.jobs.opening_notices import QUEUE
 from app.models import Artist, Fan, Label, PreSave, Release
 from app.models.presave import PENDING
 from app.tenants.context import Scope, scoped
@@ -92,3 +94,12 @@ def scheduled(release_id):
 def work():
     """Run what waits on the lifecycle queue, as `rq worker` would, without forking."""
     SimpleWorker([queue(LIFECYCLE_QUEUE)], connection=redis_connection()).work(burst=True)
+
+
+def run_the_clock(app):
+    """The minute reconciler, then the workers that take what it enqueued (the opening's
+    jobs, the messages they queue)."""
+    with app.app_context():
+        queue(LIFECYCLE_QUEUE).enqueue(reconcile, None)
+        SimpleWorker([queue(LIFECYCLE_QUEUE), queue(QUEUE), queue(MESSAGES_QUEUE)],
+                     connection=redis_connection()).work(burst=True)

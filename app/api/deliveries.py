@@ -24,6 +24,9 @@ class EntrySchema(Schema):
     fan_email = fields.String()
     platform = fields.String()
     action = fields.String(metadata={"description": "save, or remind the fan"})
+    origin = fields.String(metadata={"description": "page (the fan, on this release's page) or "
+                                                    "future_save (added at the opening: the fan "
+                                                    "asked on an earlier release)"})
     state = fields.String()
     attempts = fields.Integer()
     reason = fields.String(metadata={"description": "the last error in plain words"})

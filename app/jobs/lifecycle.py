@@ -8,8 +8,8 @@ from sqlalchemy import select
 from app.releases import ab_tests, rules as release_rules, signals as release_signals
 from app.releases.state import behind_the_clock
 from app.extensions import db
-from app.jobs import (health, links as link_jobs, messages, opening_notices, reconsent,
-                      release_day, schedule)
+from app.jobs import (future_saves, health, links as link_jobs, messages, opening_notices,
+                      reconsent, release_day, schedule)
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
@@ -37,7 +37,7 @@ def reconcile(label_id=None):
     for release in due:
         link_jobs.schedule_planned(release)
         if release.status == PRESAVE_ACTIVE:  # it was behind the clock: it just opened
-            opening_notices.on_opened(release)
+            on_opened(release)
     for release in released:
         on_released(release)
     # Also what no job started: local-mode fans east of the release's zone, a lost job.
@@ -47,6 +47,7 @@ def reconcile(label_id=None):
             "leases_recovered": recovered, "release_days_started": started,
             "link_lookups": link_jobs.enqueue_due(now),
             "opening_notices": opening_notices.enqueue_due(now),
+            "future_saves": future_saves.enqueue_due(now),
             "message_leases_recovered": messages_recovered,
             "message_batches": messages.enqueue_due(now)}
 
@@ -64,7 +65,13 @@ def advance_release(label_id, release_id):
     if released:
         on_released(release)
     elif release.status == PRESAVE_ACTIVE and before != PRESAVE_ACTIVE:
-        opening_notices.on_opened(release)
+        on_opened(release)
+
+
+def on_opened(release):
+    """The pre-save just opened: the fans who asked to hear, and the Future Save fans."""
+    opening_notices.on_opened(release)
+    future_saves.on_opened(release)
 
 
 def _advance(release):

@@ -2,6 +2,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
+from app.platform_table import PLATFORM_CHOICES
 
 EMAIL_MARKETING, SMS_MARKETING = "email_marketing", "sms_marketing"
 RELEASE_REMINDER = "release_reminder"  # the one message a fan asks for; not marketing
@@ -10,9 +11,18 @@ ERASED = "Erased at the fan's request"
 # How a fan took a consent back: on their own page, by a message's unsubscribe link, by STOP.
 ON_FAN_PAGE, BY_UNSUBSCRIBE_LINK, BY_SMS_STOP = "fan page", "email unsubscribe link", "SMS STOP"
 BY_SMS_START = "agreed again by texting START"  # after a STOP: the new consent's words say so
+FUTURE_SAVE_PREFIX = "future_save_"  # + a platform key: save the artist's next releases there
+
+
+def future_save_purpose(platform):
+    return f"{FUTURE_SAVE_PREFIX}{platform}"
+
+
 CONSENT_PURPOSES = [(EMAIL_MARKETING, "Email marketing"), (SMS_MARKETING, "SMS marketing"),
                     (RELEASE_REMINDER, "Release-day reminder"),
-                    (PRESAVE_OPENS, "Pre-save opening notice")]
+                    (PRESAVE_OPENS, "Pre-save opening notice"),
+                    *[(future_save_purpose(key), f"Future Save on {name}")
+                      for key, name in PLATFORM_CHOICES]]
 
 
 class Fan(ArtistOwned, Model):

@@ -4,6 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
 
 SAVE, REMIND = "save", "remind"  # save into the library, or message the fan on release day
+FUTURE_SAVE = "future_save"  # origin: added at the opening for a fan who asked on an earlier page
 PENDING, IN_PROGRESS, DELIVERED, FAILED, CANCELLED = (
     "pending", "in_progress", "delivered", "failed", "cancelled")
 STATES = [PENDING, IN_PROGRESS, DELIVERED, FAILED, CANCELLED]
@@ -25,6 +26,7 @@ class PreSave(ArtistOwned, Model):
     authorization_id: Mapped[int | None] = mapped_column(
         ForeignKey("authorization.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(10), default=SAVE, server_default=SAVE)
+    origin: Mapped[str | None] = mapped_column(String(16))  # None: the fan, on this release's page
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at = mapped_column(UTCDateTime)

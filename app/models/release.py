@@ -51,6 +51,9 @@ class Release(ArtistOwned, Model):
     # The A/B test running on its page (app.releases.ab_tests), so a page view knows without
     # a query whether there is one (no foreign key: the test refers to the release).
     ab_test_id: Mapped[int | None] = mapped_column(Integer)
+    # When the pre-saves of the artist's Future Save fans were added (app.jobs.future_saves),
+    # at the opening instant; the reconciler adds them for an open release still without.
+    future_saves_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 

@@ -165,7 +165,7 @@ def entry(presave, fan):
     shown = presave.display_state
     return {"id": presave.id, "fan_name": str(fan) if fan.erased_at else fan.name or "", "fan_email": fan.email or "",
             "platform": presave.platform, "platform_name": platform_name(presave.platform),
-            "action": presave.action, "state": shown, "state_label": STATE_LABELS[shown],
+            "action": presave.action, "origin": presave.origin or "page", "state": shown, "state_label": STATE_LABELS[shown],
             "attempts": presave.attempts or 0, "reason_code": presave.last_error or "",
             "reason": plain_reason(presave.last_error, presave.platform),
             "created_at": presave.created_at, "updated_at": presave.updated_at,

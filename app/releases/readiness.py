@@ -24,9 +24,10 @@ from app.extensions import db
 from app.localtime import now_utc
 from app.messaging import sms
 from app.models import Authorization, Consent, Fan, PreSave, StreamingLink
-from app.models.fan import EMAIL_MARKETING, RELEASE_REMINDER, SMS_MARKETING
+from app.models.authorization import ACTIVE
+from app.models.fan import EMAIL_MARKETING, RELEASE_REMINDER, SMS_MARKETING, future_save_purpose
 from app.models.message import EMAIL, SMS
-from app.models.presave import PENDING, SAVE
+from app.models.presave import FUTURE_SAVE, PENDING, SAVE
 from app.models.release import ARCHIVED, RELEASED
 from app.platform_table import PLATFORM_KEYS, TABLE, descriptor
 from app.platforms import app_users
@@ -45,7 +46,7 @@ ASK = {LABEL_ADMIN: f"Ask your label admin to add them under {CREDENTIALS_PAGE}.
 @dataclass(frozen=True)
 class Notice:
     # grants_expire | item_missing | no_credentials | sandbox | links_missing | links_gave_up
-    # | user_limit | email_not_set_up | email_caught | sms_not_set_up
+    # | future_saves_expire | user_limit | email_not_set_up | email_caught | sms_not_set_up
     kind: str
     platforms: tuple
     title: str
@@ -92,26 +93,59 @@ def expiring_grants(release, now):
     for platform, lifetime in ((d.key, d.grant_lifetime) for d in TABLE if d.grant_lifetime):
         if platform not in (release.platforms or []):
             continue
-        doomed = sum(1 for granted_at in _pending_grant_times(release, platform)
-                     if not grant_outlives(platform, granted_at, release))
+        doomed = [origin for granted_at, origin in _pending_grants(release, platform)
+                  if not grant_outlives(platform, granted_at, release)]
         new_ones_die = not grant_outlives(platform, now, release)
         if doomed or new_ones_die:
-            yield _expiry_notice(release, platform, lifetime, doomed)
+            yield _expiry_notice(release, platform, lifetime, len(doomed),
+                                 doomed.count(FUTURE_SAVE))
+        if now < release.presave_opens_at:
+            waiting = _future_savers_doomed(release, platform)
+            if waiting:
+                yield _future_save_notice(release, platform, waiting)
 
 
-def _pending_grant_times(release, platform):
-    return db.session.scalars(
-        select(Authorization.granted_at)
+def _pending_grants(release, platform):
+    return db.session.execute(
+        select(Authorization.granted_at, PreSave.origin)
         .join(PreSave, PreSave.authorization_id == Authorization.id)
         .where(PreSave.release_id == release.id, PreSave.platform == platform,
-               PreSave.action == SAVE, PreSave.state == PENDING))
+               PreSave.action == SAVE, PreSave.state == PENDING)).all()
 
 
-def _expiry_notice(release, platform, lifetime, doomed):
+def _future_savers_doomed(release, platform):
+    """Fans with Future Save on ``platform`` whose grant will have ended by the release (their
+    pre-save is added at the opening)."""
+    lifetime = descriptor(platform).grant_lifetime
+    agreed = select(Consent.id).where(
+        Consent.fan_id == Authorization.fan_id, Consent.withdrawn_at.is_(None),
+        Consent.purpose == future_save_purpose(platform)).exists()
+    return db.session.scalar(select(func.count(Authorization.id)).where(
+        Authorization.artist_id == release.artist_id, Authorization.platform == platform,
+        Authorization.state == ACTIVE, Authorization.granted_at <= release.release_at - lifetime,
+        agreed))
+
+
+def _future_save_notice(release, platform, count):
+    name = platform_name(platform)
+    return Notice(
+        "future_saves_expire", (platform,),
+        f"Future Save: {name} permissions end before the release for {_fans(count)}",
+        f"{_fans(count).capitalize()} asked on an earlier release to have "
+        f"{release.artist.name}'s releases saved on {name}, but {name} will have ended their "
+        f"permission by the release on {_day(release.release_at)}. Their pre-save is added "
+        "when the pre-save opens and they are asked to reconnect then (the Re-consent "
+        "message); those who do not reconnect are not saved.",
+        "Keep the Re-consent automation on (Messages) so they are asked; fans who left no "
+        "email or phone cannot be asked.")
+
+
+def _expiry_notice(release, platform, lifetime, doomed, future=0):
     name, safe_from = platform_name(platform), _day(release.release_at - lifetime)
+    of_them = f" ({future} of them added by Future Save)" if future else ""
     happens = (f"{name} ends a fan's permission {lifetime.days} days after it is given. "
-               f"{doomed} pending {name} pre-save(s) rely on a permission that will have "
-               f"ended by the release on {_day(release.release_at)}: they will fail on "
+               f"{doomed} pending {name} pre-save(s){of_them} rely on a permission that will "
+               f"have ended by the release on {_day(release.release_at)}: they will fail on "
                f"release day. Fans who pre-save before {safe_from} are in the same position.")
     todo = (f"Ask those fans to pre-save again on or after {safe_from} (the same fan page; "
             f"a fresh permission then lasts until the release), or open the pre-save later.")

@@ -3,51 +3,18 @@ fans. Staff are warned from the first fan on; the sixth fan is offered a reminde
 sign-in that would fail on release day; a sign-in already under way when the limit fills
 saves nothing and says why; the fans already connected keep saving; extended quota lifts it."""
 import uuid
-from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.localtime import now_utc
-from app.models import Artist, Authorization, Label, PlatformCredential, PreSave, Release
-from app.releases import rules as release_rules
+from app.models import Authorization, PlatformCredential, PreSave
 from app.tenants.context import Scope, scoped
-from tests.fan_journey import flashes, local, sandbox_decision
+from tests.fan_journey import local
+from tests.own_label import begin, finish, new_release
 from tests.platform_sandbox import config
 
 ADMIN = "admin@presave.test"
 SANDBOX_APP, SECRET = "presave-sandbox-spotify", "sandbox-secret"
-
-
-@pytest.fixture
-def studio(app):
-    """A label of its own (no Spotify fans yet) with one artist; (label id, artist slug)."""
-    tag = uuid.uuid4().hex[:8]
-    with app.app_context(), scoped(Scope.platform("test")):
-        label = Label(name=f"Quota {tag}", slug=f"quota-{tag}", timezone="UTC")
-        db.session.add(label)
-        db.session.flush()
-        artist = Artist(label_id=label.id, name="Allow List", slug=f"allow-{tag}",
-                        timezone="UTC")
-        db.session.add(artist)
-        db.session.commit()
-        return label.id, artist.slug
-
-
-def open_release(app, artist_slug, title="Five Places"):
-    with app.app_context(), scoped(Scope.platform("test")):
-        artist = db.session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
-        release = Release(artist=artist, title=title, slug=f"r-{uuid.uuid4().hex[:6]}",
-                          platforms=["spotify", "deezer"])
-        wall = lambda delta: (now_utc() + delta).replace(tzinfo=None)  # noqa: E731
-        release_rules.schedule(release, wall(timedelta(hours=-1)), wall(timedelta(days=5)),
-                               "UTC", must_be_future=False)
-        db.session.add(release)
-        release_rules.record(release, "announced", "test")
-        release_rules.advance(release, "clock")
-        db.session.commit()
-        return release.id, f"/s/{artist_slug}/{release.slug}"
 
 
 def store_credential(admin, label_id, quota_mode):
@@ -61,21 +28,6 @@ def credential_id(app, label_id):
     with app.app_context(), scoped(Scope.label(label_id)):
         return db.session.scalars(select(PlatformCredential.id).where(
             PlatformCredential.label_id == label_id)).one()
-
-
-def begin(app, page):
-    """A new fan taps Spotify; (their browser, the sandbox's authorize URL)."""
-    fan = app.test_client()
-    going = fan.post(page + "/presave", data={"platform": "spotify", "email": "", "name": "",
-                                              "phone": ""})
-    assert going.status_code == 302 and "/sandbox/spotify/authorize" in going.headers["Location"]
-    return fan, going.headers["Location"]
-
-
-def finish(fan, authorize):
-    done = fan.get(sandbox_decision(fan, authorize))
-    assert done.status_code == 302
-    return flashes(fan)
 
 
 def spotify_button(html):
@@ -95,11 +47,11 @@ def grants(app, label_id):
             Authorization.platform == "spotify")).all()
 
 
-def test_the_sixth_fan_is_offered_a_reminder_and_staff_are_warned_before(app, login, api, studio):
-    label_id, artist_slug = studio
+def test_the_sixth_fan_is_offered_a_reminder_and_staff_are_warned_before(app, login, api, own_label):
+    label_id, artist_slug = own_label
     admin = login(ADMIN)
     store_credential(admin, label_id, "development")
-    release_id, page = open_release(app, artist_slug)
+    release_id, page = new_release(app, artist_slug)
     staff_api = api(ADMIN)
 
     for count in range(4):
@@ -137,15 +89,15 @@ def test_the_sixth_fan_is_offered_a_reminder_and_staff_are_warned_before(app, lo
 
 
 def test_fans_already_connected_keep_saving_and_extended_quota_lifts_the_limit(
-        app, login, studio):
-    label_id, artist_slug = studio
+        app, login, own_label):
+    label_id, artist_slug = own_label
     admin = login(ADMIN)
     store_credential(admin, label_id, "development")
-    _, first_page = open_release(app, artist_slug)
+    _, first_page = new_release(app, artist_slug)
     browsers = [begin(app, first_page) for _ in range(5)]
     for fan, authorize in browsers:
         finish(fan, authorize)
-    release_id, second_page = open_release(app, artist_slug, "The Next One")
+    release_id, second_page = new_release(app, artist_slug, "The Next One")
 
     connected = browsers[0][0]  # one of the five, back for the next release: one tap
     again = connected.post(second_page + "/presave", data={"platform": "spotify"})

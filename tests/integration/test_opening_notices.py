@@ -4,17 +4,14 @@ sent on a real RQ worker through a real SMTP server."""
 import re
 from datetime import timedelta
 
-from rq import SimpleWorker
 from sqlalchemy import select, update
 
-from app.extensions import db, queue, redis_connection
-from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
-from app.jobs.messages import QUEUE as MESSAGES_QUEUE
-from app.jobs.opening_notices import QUEUE
+from app.extensions import db
 from app.localtime import now_utc
 from app.models import Consent, Fan, OpeningNotice, Release
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import coming_soon, page
+from tests.lifecycle import run_the_clock
 from tests.message_runs import follow, tracked_links
 
 BASE = "http://presave.test"
@@ -30,14 +27,6 @@ def opens_now(app, slug):
         db.session.execute(update(Release).where(Release.slug == slug).values(
             presave_opens_at=now_utc() - timedelta(minutes=1)))
         db.session.commit()
-
-
-def run_the_clock(app):
-    """The minute reconciler, then the workers that take what it enqueued."""
-    with app.app_context():
-        queue(LIFECYCLE_QUEUE).enqueue(reconcile, None)
-        SimpleWorker([queue(LIFECYCLE_QUEUE), queue(QUEUE), queue(MESSAGES_QUEUE)],
-                     connection=redis_connection()).work(burst=True)
 
 
 def notice_of(app, email):

@@ -1,7 +1,8 @@
 """Public routes: fan pages (/s/...), uploaded media, the health check, the SMS provider's
 webhooks."""
-from app.views.public import (fan_me, fan_pages, fan_requests, message_links,  # noqa: F401
-                              notify, presave, privacy, unsubscribe)  # (routes of fan_bp)
+from app.views.public import (fan_me, fan_pages, fan_requests, future_save,  # noqa: F401
+                              message_links, notify, presave, privacy,
+                              unsubscribe)  # (routes of fan_bp)
 from app.views.public.blueprint import fan_bp
 from app.views.public.health import health_bp
 from app.views.public.media import media_bp

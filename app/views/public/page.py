@@ -6,6 +6,7 @@ from urllib.parse import quote
 from flask import current_app, url_for
 
 from app.localtime import now_utc
+from app.presaves import future_save
 from app.platform_table import APPLE_MUSIC, PLATFORM_KEYS, descriptor
 from app.releases.rules import artwork_url, fan_page_url, image_url
 from app.views.public.visitor import place as visitor
@@ -306,6 +307,8 @@ def context(artist, release, setup, in_app, state=None, known=None, variant=None
         variant=variant.key if variant is not None else None,
         others=[b for b in button_list if b.brand.key not in known.presaves] if done else [],
         follow=follow_links(artist) if done else [],
+        future_offer=[(key, future_save.wording(artist, key)) for key in
+                      future_save.offerable(known.presaves, known.consented)] if done else [],
         greeting=greeting(known) if known is not None and not done else None,
         in_library=[brand(k).name for k in known.delivered] if known and state == STREAM else [],
         countdown=countdown(release, state, zone), meta=share_meta(artist, release, state),
