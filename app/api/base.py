@@ -76,6 +76,14 @@ def visible(model, pk, field, message):
     return row
 
 
+def json_object():
+    """The request's JSON body, which must be an object; a ValidationError (400) otherwise."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("Send a JSON object (Content-Type: application/json)")
+    return body
+
+
 def actor():
     return current_scope().actor
 

@@ -3,13 +3,12 @@
 A mixin of ReleaseApi (its permissions: reading needs can_get, changing can_put). A link
 set here has source "manual" and is never changed by the link job.
 """
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, ValidationError, fields
 
 from app.releases import links as streaming_links
-from app.api.base import actor
+from app.api.base import actor, json_object
 from app.extensions import db
 from app.platforms import web_links
 
@@ -52,10 +51,7 @@ class LinkInputSchema(Schema):
 
 
 def _body(require_platform):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("Send a JSON object (Content-Type: application/json)")
-    data = LinkInputSchema().load(body)
+    data = LinkInputSchema().load(json_object())
     if require_platform and not data.get("platform"):
         raise ValidationError("Name the platform", field_name="platform")
     if "url" not in data and "hidden" not in data:

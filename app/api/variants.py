@@ -9,7 +9,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.api.base import actor, field_errors
+from app.api.base import actor, field_errors, json_object
 from app.models.ab_test import KEYS, STATES
 from app.releases import ab_tests, rules
 from app.uploads import read_upload
@@ -49,13 +49,6 @@ class TestActionSchema(Schema):
                                                         "winner is clear (checked hourly)"})
     min_presaves = fields.Integer(strict=True, metadata={
         "description": "For start: pre-savers each variant needs before it stops by itself"})
-
-
-def _json():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("Send a JSON object (Content-Type: application/json)")
-    return body
 
 
 def _report(release):
@@ -120,7 +113,7 @@ class VariantRoutes:
             422: {$ref: '#/components/responses/422'}
         """
         def work(release):
-            data = VariantInputSchema().load(_json())
+            data = VariantInputSchema().load(json_object())
             with field_errors(_field_of):
                 ab_tests.add_variant(release, data.get("name"), data.get("headline"),
                                      data.get("description"), data.get("weight", 1))
@@ -149,7 +142,7 @@ class VariantRoutes:
             422: {$ref: '#/components/responses/422'}
         """
         def work(release):
-            data = VariantInputSchema().load(_json(), partial=True)
+            data = VariantInputSchema().load(json_object(), partial=True)
             with field_errors(_field_of):
                 ab_tests.change_variant(ab_tests.open_test(release), key, **data)
         return self._variant_work(pk, work)
@@ -232,7 +225,7 @@ class VariantRoutes:
             422: {$ref: '#/components/responses/422'}
         """
         def work(release):
-            data = TestActionSchema().load(_json())
+            data = TestActionSchema().load(json_object())
             if data["action"] == "choose_winner":
                 if not data.get("winner"):
                     raise ValidationError("Name the winning variant", field_name="winner")
