@@ -30,12 +30,12 @@ def own_label(app):
 
 
 def new_release(app, artist_slug, title="Five Places", opens_in=timedelta(hours=-1),
-                out_in=timedelta(days=5)):
+                out_in=timedelta(days=5), platforms=("spotify", "deezer")):
     """An announced release of the artist (open when ``opens_in`` is past); (id, page path)."""
     with app.app_context(), scoped(Scope.platform("test")):
         artist = db.session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
         release = Release(artist=artist, title=title, slug=f"r-{uuid.uuid4().hex[:6]}",
-                          platforms=["spotify", "deezer"])
+                          platforms=list(platforms))
         wall = lambda delta: (now_utc() + delta).replace(tzinfo=None)  # noqa: E731
         release_rules.schedule(release, wall(opens_in), wall(out_in), "UTC",
                                must_be_future=False)

@@ -41,7 +41,7 @@ class ArtistSchema(Schema):
     collect_phone = _mode()
     consent_email_text = _text()
     consent_sms_text = _text()
-    follow_on_spotify = fields.Boolean()
+    offer_follow = fields.Boolean()
     platform_ids = fields.Dict(
         keys=fields.String(validate=validate.OneOf(
             PLATFORM_KEYS, error="Unknown platform; choose from {choices}")),

@@ -80,6 +80,11 @@ class TokenKeeper:
         grant.access_token, grant.expires_at = await self._refreshing[key]
         return grant.access_token
 
+    def token_now(self, authorization_id):
+        """The grant's access token, refreshed first when expiring, from the caller's own
+        context (a fan's request); raises GrantRevoked when it cannot be had."""
+        return self._fresh_in_context(authorization_id, None)[0]
+
     # -- in a thread, with an app context and session of its own -------------------
 
     def _fresh(self, authorization_id, rejected):

@@ -28,7 +28,7 @@ class Artist(LabelOwned, Model):
     collect_phone: Mapped[str] = mapped_column(String(10), default="off")
     consent_email_text: Mapped[str] = mapped_column(Text, default=DEFAULT_EMAIL_CONSENT)
     consent_sms_text: Mapped[str] = mapped_column(Text, default=DEFAULT_SMS_CONSENT)
-    follow_on_spotify: Mapped[bool] = mapped_column(Boolean, default=False)
+    offer_follow: Mapped[bool] = mapped_column(Boolean, default=False)
     # {"spotify": "...", "apple_music": "...", ...}: the artist's ids on each platform
     platform_ids: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

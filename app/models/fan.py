@@ -18,6 +18,13 @@ def future_save_purpose(platform):
     return f"{FUTURE_SAVE_PREFIX}{platform}"
 
 
+FOLLOW_PREFIX = "follow_"  # + a platform key: the fan had us follow the artist there (once)
+
+
+def follow_purpose(platform):
+    return f"{FOLLOW_PREFIX}{platform}"
+
+
 CONSENT_PURPOSES = [(EMAIL_MARKETING, "Email marketing"), (SMS_MARKETING, "SMS marketing"),
                     (RELEASE_REMINDER, "Release-day reminder"),
                     (PRESAVE_OPENS, "Pre-save opening notice"),

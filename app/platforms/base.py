@@ -77,6 +77,7 @@ class Platform(ABC):
     write_scopes: tuple[str, ...] = ()  # all needed to save into the library
     follow_scopes: tuple[str, ...] = ()  # added when the page also follows the artist
     base_scopes: tuple[str, ...] = ()  # always asked (identity)
+    follows = False  # follow_artist() works (and the sandbox answers it): offered to fans
     scope_separator = " "
 
     def __init__(self, endpoints: Endpoints, credentials: Credentials,

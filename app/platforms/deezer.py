@@ -20,6 +20,7 @@ class Deezer(Platform):
     key = DEEZER
     base_scopes = ("basic_access", "email", "offline_access")
     write_scopes = ("manage_library",)
+    follows = True  # also what following an artist needs
     scope_separator = ","
 
     def authorization_url(self, redirect_uri, state, code_challenge=None, scopes=None):

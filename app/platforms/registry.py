@@ -52,6 +52,11 @@ def client_class(key) -> type[Platform] | None:
     return import_string(found.client) if found and found.client else None
 
 
+def following_platforms() -> list[str]:
+    """The platforms whose client can follow an artist for a fan, in the table's order."""
+    return [key for key in PLATFORM_KEYS if client_class(key).follows]
+
+
 @dataclass(frozen=True)
 class Resolved:
     key: str

@@ -13,6 +13,7 @@ class Spotify(OAuthPlatform):
     app_check = True  # the client-credentials grant
     write_scopes = ("user-library-modify",)
     follow_scopes = ("user-follow-modify",)
+    follows = True
     token_auth_method = "client_secret_basic"
 
     def classify(self, status, code, message, response):

@@ -18,6 +18,7 @@ class Tidal(OAuthPlatform):
     app_check = True  # the client-credentials grant
     base_scopes = ("user.read",)
     write_scopes = ("collection.write",)
+    follows = True  # also userCollectionArtists
     country = "US"
 
     def classify(self, status, code, message, response):

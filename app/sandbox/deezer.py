@@ -112,6 +112,20 @@ def user_tracks(grant):
     return jsonify(True)
 
 
+@api.route("/user/me/artists", methods=["POST"])
+def user_artists(grant):
+    """Following: any artist id of Deezer's shape exists (the sandbox keeps no artists)."""
+    if "manage_library" not in grant["scopes"]:
+        return dialect.error(403, "Permission denied")
+    artist_id = request.values.get("artist_id", "").strip()
+    if not artist_id:
+        return dialect.error(400, "Missing parameters: artist_id", code=501)
+    if not (artist_id.isdigit() and len(artist_id) <= 12):
+        return dialect.error(404, "no data")
+    state.record_save(PLATFORM, grant["user"], artist_id, "artist", grant["client_id"])
+    return jsonify(True)
+
+
 @api.route("/track/<ref>", auth=False)
 def track(ref):
     item = _find(ref, "isrc:", "track")

@@ -1,7 +1,8 @@
 """TIDAL: login/auth (OAuth 2.1, PKCE required, refresh tokens do not rotate) and openapi v2.
 
 API: GET /users/me, GET /tracks?filter[isrc]=, GET /albums?filter[barcodeId]=,
-POST /userCollectionTracks/me/relationships/items (JSON:API, 1–50 items,
+POST /userCollectionTracks/me/relationships/items and its userCollectionArtists twin
+(following; any artist id of TIDAL's shape exists) (JSON:API, 1–50 items,
 Idempotency-Key replayed for an hour, meta.skipped for NOT_FOUND and
 ALREADY_PRESENT; only tracks in the sandbox catalogue exist).
 
@@ -21,6 +22,7 @@ from app.sandbox.base import SandboxAPI, json_error
 PLATFORM = "tidal"
 JSONAPI = "application/vnd.api+json"
 MAX_ITEMS = 50
+KINDS = {"tracks": "track", "artists": "artist"}  # a collection's type -> the library's kind
 FILTERS = {"tracks": ("isrc", "id"), "albums": ("barcodeId", "id")}
 CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
          409: "CONFLICT", 415: "UNSUPPORTED_MEDIA_TYPE", 422: "UNPROCESSABLE_ENTITY",
@@ -136,43 +138,53 @@ def _resource(kind, item):
 
 @api.route("/userCollectionTracks/<user_id>/relationships/items", methods=["POST"])
 def add_tracks(grant, user_id):
+    return _add(grant, user_id, "tracks")
+
+
+@api.route("/userCollectionArtists/<user_id>/relationships/items", methods=["POST"])
+def add_artists(grant, user_id):
+    """Following: any artist id of TIDAL's shape exists (the sandbox keeps no artists)."""
+    return _add(grant, user_id, "artists")
+
+
+def _add(grant, user_id, kind):
     if user_id not in ("me", grant["user"]):
         return dialect.error(403, "Not allowed to modify another user's collection", code="FORBIDDEN")
     if request.mimetype != JSONAPI:
         return dialect.error(415, "Unsupported request media type or encoding")
-    payload, problem = _payload()
+    payload, problem = _payload(kind)
     if problem:
         return problem
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        return _save(grant, payload)
+        return _save(grant, payload, kind)
     if not 0 < len(key) <= 128:
         return dialect.error(400, "Idempotency-Key must be 1 to 128 characters")
-    return _idempotent(grant, key, payload)
+    return _idempotent(grant, key, payload, kind)
 
 
-def _payload():
+def _payload(kind):
     body = request.get_json(silent=True, force=True)
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list) or not 1 <= len(data) <= MAX_ITEMS:
         return None, dialect.error(400, f"data must hold 1 to {MAX_ITEMS} items", source={"pointer": "/data"})
     for n, entry in enumerate(data):
-        if not isinstance(entry, dict) or entry.get("type") != "tracks" or \
+        if not isinstance(entry, dict) or entry.get("type") != kind or \
                 not isinstance(entry.get("id"), str) or not entry["id"]:
-            return None, dialect.error(400, "each item needs type tracks and an id",
+            return None, dialect.error(400, f"each item needs type {kind} and an id",
                                        source={"pointer": f"/data/{n}"})
     ids = [entry["id"] for entry in data]
     if len(set(ids)) != len(ids):
-        return None, dialect.error(409, "The same track is listed twice", code="DUPLICATE_ITEMS_IN_COLLECTION")
+        return None, dialect.error(409, "The same item is listed twice", code="DUPLICATE_ITEMS_IN_COLLECTION")
     return ids, None
 
 
-def _idempotent(grant, key, payload):
-    print_ = state.fingerprint(payload)
+def _idempotent(grant, key, payload, kind):
+    print_ = state.fingerprint([kind, *payload])
     earlier = state.claim_idempotency(PLATFORM, grant["user"], key, print_)
     if earlier is None:
         try:
-            response = _save(grant, payload)
+            response = _save(grant, payload, kind)
         except Exception:
             state.release_idempotency(PLATFORM, grant["user"], key)
             raise
@@ -188,23 +200,27 @@ def _idempotent(grant, key, payload):
     return document(earlier["body"], earlier["status"])
 
 
-def _save(grant, track_ids):
+def _save(grant, ids, kind):
     added, skipped = [], []
     added_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    for track_id in track_ids:
-        reason = _skip_reason(grant["user"], track_id)
+    one = KINDS[kind]
+    for item_id in ids:
+        reason = _skip_reason(grant["user"], item_id, one)
         if reason:
-            skipped.append({"id": track_id, "type": "tracks", "reason": reason})
+            skipped.append({"id": item_id, "type": kind, "reason": reason})
             continue
-        state.record_save(PLATFORM, grant["user"], track_id, "track", grant["client_id"])
-        added.append({"id": track_id, "type": "tracks", "meta": {"addedAt": added_at}})
+        state.record_save(PLATFORM, grant["user"], item_id, one, grant["client_id"])
+        added.append({"id": item_id, "type": kind, "meta": {"addedAt": added_at}})
+    resource = "userCollectionTracks" if kind == "tracks" else "userCollectionArtists"
     return document({"data": added, "meta": {"skipped": skipped},
-                     "links": {"self": "/userCollectionTracks/me/relationships/items"}})
+                     "links": {"self": f"/{resource}/me/relationships/items"}})
 
 
-def _skip_reason(user, track_id):
-    if not state.catalog_item(PLATFORM, track_id, "track"):
+def _skip_reason(user, item_id, one):
+    exists = (item_id.isdigit() and len(item_id) <= 12 if one == "artist"
+              else state.catalog_item(PLATFORM, item_id, "track"))
+    if not exists:
         return "NOT_FOUND"
-    if state.in_library(PLATFORM, user, track_id):
+    if state.in_library(PLATFORM, user, item_id, one):
         return "ALREADY_PRESENT"
     return None

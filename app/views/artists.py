@@ -24,6 +24,8 @@ from app.localtime import all_zones, now_utc, to_utc
 from app.models import Artist, Label, Release
 from app.models.release import PRESAVE_ACTIVE
 from app.platform_table import DEFAULT_PLATFORMS, DESCRIPTORS, PLATFORM_CHOICES
+from app.platform_table import name as platform_name
+from app.platforms.registry import following_platforms
 from app.platforms.web_links import artist_id
 from app.tenants.context import current_scope
 from app.uploads import MIME_BY_EXT, read_image, store_image
@@ -49,10 +51,15 @@ LABELS = {
     "wrapper_enabled": "Ask fans for details", "collect_name": "Ask for their name",
     "collect_email": "Ask for their email", "collect_phone": "Ask for their mobile number",
     "consent_email_text": "Consent text for email", "consent_sms_text": "Consent text for SMS",
-    "follow_on_spotify": "Fans who pre-save on Spotify also follow the artist",
+    "offer_follow": "Offer fans to follow the artist",
     "platform_ids": "Platform artist ids", "created_at": "Added",
     **{field: f"{DESCRIPTORS[key].name} artist id" for field, key in PLATFORM_ID_FIELDS.items()},
 }
+def _listed(keys):
+    said = [platform_name(key) for key in keys]
+    return ", ".join(said[:-1]) + f" and {said[-1]}" if len(said) > 1 else "".join(said)
+
+
 DESCRIPTIONS = {
     "name": "As fans read it on every page",
     "slug": "The artist's part of every fan page address, /s/<address>/…: lower-case letters, "
@@ -71,7 +78,9 @@ DESCRIPTIONS = {
     "consent_email_text": "Beside the unticked box a fan ticks to hear from the artist by email; "
                           "each consent keeps the words the fan saw",
     "consent_sms_text": "The same, for text messages, when the page asks for a mobile number",
-    "follow_on_spotify": "Needs the Spotify artist id below",
+    "offer_follow": "After the pre-save, a fan may follow the artist in one tap on "
+                    f"{_listed(following_platforms())} (each their own choice, never done "
+                    "for them), where the artist's id is given below",
 }
 
 
@@ -121,8 +130,8 @@ def _artist_form_fields():
         **{name: _color(name) for name in COLOR_FIELDS},
         "wrapper_enabled": BooleanField(LABELS["wrapper_enabled"], default=True,
                                         description=DESCRIPTIONS["wrapper_enabled"]),
-        "follow_on_spotify": BooleanField(LABELS["follow_on_spotify"],
-                                          description=DESCRIPTIONS["follow_on_spotify"]),
+        "offer_follow": BooleanField(LABELS["offer_follow"],
+                                     description=DESCRIPTIONS["offer_follow"]),
         "collect_name": mode_field(LABELS["collect_name"],
                                    description=DESCRIPTIONS["collect_name"]),
         "collect_email": mode_field(LABELS["collect_email"],
@@ -177,7 +186,7 @@ class ArtistView(PresaveModelView):
     show_columns = ["name", "slug", "label", "timezone", "bio", "image", "primary_color",
                     "accent_color", "background_color", "text_color", "wrapper_enabled",
                     "collect_name", "collect_email", "collect_phone", "consent_email_text",
-                    "consent_sms_text", "follow_on_spotify", "platform_ids"]
+                    "consent_sms_text", "offer_follow", "platform_ids"]
     label_columns = {**LABELS, "release_count": "Releases", "fan_count": "Fans",
                      "presave_count": "Pre-saves", "created_at": "Added"}
     description_columns = DESCRIPTIONS
@@ -187,7 +196,7 @@ class ArtistView(PresaveModelView):
         ("Branding", {"fields": ["image_upload", *COLOR_FIELDS]}),
         ("What fans are asked before they pre-save", {"fields": [
             "wrapper_enabled", "collect_name", "collect_email", "collect_phone",
-            "consent_email_text", "consent_sms_text", "follow_on_spotify"]}),
+            "consent_email_text", "consent_sms_text", "offer_follow"]}),
         ("Platform artist ids", {"fields": list(PLATFORM_ID_FIELDS)}),
     ]
     add_fieldsets = edit_fieldsets = fieldsets

@@ -118,7 +118,7 @@ def test_label_users_create_read_update_and_delete_an_artist(app, api, unique, e
     slug = unique("luna")
     body = {"name": "Luna Park", "slug": slug, "timezone": "Europe/London", "bio": "Dream pop",
             "primary_color": "#112233", "accent_color": "#AABBCC", "collect_phone": "required",
-            "wrapper_enabled": False, "follow_on_spotify": True,
+            "wrapper_enabled": False, "offer_follow": True,
             "consent_email_text": "Email me", "platform_ids": {"spotify": "abc123"}}
     created = client.post("/api/v1/artists/", headers=headers, json=body)
     assert created.status_code == 201, created.get_json()

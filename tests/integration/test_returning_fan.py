@@ -6,10 +6,9 @@ import re
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Artist, Authorization, Fan, PreSave, Release
+from app.models import Artist, Fan, PreSave, Release
 from app.models.presave import DELIVERED
 from app.models.release import RELEASED
-from app.sandbox import state as sandbox
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import local, page, sandbox_decision, start
 
@@ -120,29 +119,4 @@ def test_after_the_pre_save_the_fan_can_follow_the_artist_where_staff_gave_its_i
     finally:
         with app.app_context(), scoped(Scope.platform("test")):
             db.session.get(Artist, artist_id).platform_ids = kept
-            db.session.commit()
-
-
-def test_also_follow_on_spotify_follows_with_the_grant_the_fan_just_gave(app, client,
-                                                                        active_release, unique):
-    spotify_id = "0TnOYISbd1XYRBk9myaseg"
-    with app.app_context(), scoped(Scope.platform("test")):
-        artist = db.session.scalars(select(Artist).where(Artist.slug == "aurora-vale")).one()
-        artist_id, kept = artist.id, (dict(artist.platform_ids or {}), artist.follow_on_spotify)
-        artist.platform_ids, artist.follow_on_spotify = {"spotify": spotify_id}, True
-        db.session.commit()
-    try:
-        slug = active_release()
-        going = start(client, slug, name="Maya", email=f"{unique('f')}@example.com")
-        assert "user-follow-modify" in going.headers["Location"]
-        client.get(sandbox_decision(client, going.headers["Location"]))
-        assert "You now follow Aurora Vale on Spotify." in html(client.get(page(slug)))
-        with app.app_context(), scoped(Scope.platform()):
-            user = db.session.scalars(select(Authorization.platform_user_id).join(
-                Fan, Fan.id == Authorization.fan_id).where(Fan.name == "Maya")).first()
-            assert sandbox.in_library("spotify", user, spotify_id, "artist")
-    finally:
-        with app.app_context(), scoped(Scope.platform("test")):
-            artist = db.session.get(Artist, artist_id)
-            artist.platform_ids, artist.follow_on_spotify = kept
             db.session.commit()

@@ -512,6 +512,22 @@ def test_deezer_needs_manage_library_to_save(client):
     assert response.get_json()["error"]["code"] == 200
 
 
+def test_deezer_follows_an_artist_true_and_errors_inside_200(client, unique):
+    fan = user_id(unique)
+    token = tokens(client, "deezer", user=fan)["access_token"]
+    followed = client.post(f"/sandbox/deezer/api/user/me/artists?artist_id=27&access_token={token}")
+    assert followed.status_code == 200 and followed.get_json() is True
+    odd = client.post(f"/sandbox/deezer/api/user/me/artists?artist_id=abc&access_token={token}")
+    assert odd.status_code == 200 and odd.get_json()["error"]["code"] == 800
+    missing = client.post(f"/sandbox/deezer/api/user/me/artists?access_token={token}").get_json()
+    assert missing["error"]["code"] == 501
+    assert [(s["id"], s["kind"]) for s in saves(client, "deezer", fan)] == [("27", "artist")]
+    code = agree(client, "deezer", pkce=False, perms="basic_access")
+    narrow = exchange(client, "deezer", code, output="json").get_json()["access_token"]
+    refused = client.post(f"/sandbox/deezer/api/user/me/artists?artist_id=27&access_token={narrow}")
+    assert refused.get_json()["error"]["code"] == 200
+
+
 def test_deezer_lookup_by_isrc_and_upc(client, unique):
     isrc = "DE" + unique("")[-8:].upper() + "22"
     track = admin(client, "deezer", "catalog", isrc=isrc, title="Found")
@@ -556,6 +572,24 @@ def test_tidal_idempotency_key_replays_or_refuses_a_different_payload(client, un
     other = tidal_add(client, headers, ["123"], key=key)
     assert other.status_code == 422
     assert other.get_json()["errors"][0]["code"] == "IDEMPOTENT_REQUEST_PAYLOAD_MISMATCH"
+
+
+def test_tidal_follows_artists_through_user_collection_artists(client, unique):
+    fan = "7" + unique("")[-7:].replace("-", "0")
+    headers = {**bearer(tokens(client, "tidal", user=fan)["access_token"]),
+               "Content-Type": "application/vnd.api+json"}
+    url = "/sandbox/tidal/api/userCollectionArtists/me/relationships/items"
+
+    def follow(*ids, kind="artists"):
+        return client.post(url, headers=headers,
+                           data=json.dumps({"data": [{"type": kind, "id": i} for i in ids]}))
+    first = follow("1566", "not-an-id").get_json()
+    assert [d["id"] for d in first["data"]] == ["1566"]
+    assert first["meta"]["skipped"] == [{"id": "not-an-id", "type": "artists", "reason": "NOT_FOUND"}]
+    assert follow("1566").get_json()["meta"]["skipped"][0]["reason"] == "ALREADY_PRESENT"
+    wrong_type = follow("1566", kind="tracks")
+    assert wrong_type.status_code == 400 and wrong_type.get_json()["errors"][0]["status"] == "400"
+    assert [(s["id"], s["kind"]) for s in saves(client, "tidal", fan)] == [("1566", "artist")]
 
 
 @pytest.mark.parametrize("ids, content_type, status", [

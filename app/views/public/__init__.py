@@ -1,7 +1,7 @@
 """Public routes: fan pages (/s/...), uploaded media, the health check, the SMS provider's
 webhooks."""
-from app.views.public import (fan_me, fan_pages, fan_requests, future_save,  # noqa: F401
-                              message_links, notify, presave, privacy,
+from app.views.public import (fan_me, fan_pages, fan_requests, follow,  # noqa: F401
+                              future_save, message_links, notify, presave, privacy,
                               unsubscribe)  # (routes of fan_bp)
 from app.views.public.blueprint import fan_bp
 from app.views.public.health import health_bp

@@ -4,7 +4,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.localtime import now_utc
-from app.models.fan import ON_FAN_PAGE
+from app.models.fan import FOLLOW_PREFIX, ON_FAN_PAGE
 from app.models import Authorization, Consent, PreSave, Release
 from app.models.authorization import ACTIVE, REVOKED
 from app.models.presave import CANCELLED, PENDING
@@ -26,8 +26,11 @@ def me(artist_slug):
         presaved = db.session.execute(
             select(PreSave, Release).join(Release, PreSave.release_id == Release.id)
             .where(PreSave.fan_id == fan.id).order_by(Release.release_at)).all()
+    live = [c for c in fan.consents if c.withdrawn_at is None] if fan is not None else []
     return render_template("fan/me.html", artist=artist, fan=fan, grants=grants,
                            presaved=presaved, platform_names=PLATFORM_NAMES,
+                           agreed=[c for c in live if not c.purpose.startswith(FOLLOW_PREFIX)],
+                           followed=[c for c in live if c.purpose.startswith(FOLLOW_PREFIX)],
                            theme=page.theme(artist))
 
 

@@ -10,7 +10,8 @@ from app.models.authorization import ACTIVE
 from app.models.opening_notice import PENDING
 from app.models.presave import CANCELLED, DELIVERED, SAVE
 from app.platform_table import APPLE_MUSIC
-from app.platforms.registry import DIRECT
+from app.platforms.base import split_scopes
+from app.platforms.registry import DIRECT, client_class
 from app.presaves import record as presaves
 from app.releases.state import STREAM
 from app.views.public.brands import brand
@@ -26,6 +27,7 @@ class KnownFan:
     consented: frozenset  # the purposes they agreed to and have not withdrawn
     presaves: dict  # platform -> their PreSave of this release (none cancelled)
     one_tap: tuple  # platforms whose grant on file pre-saves this release with one tap
+    followable: tuple = ()  # platforms whose grant on file can follow an artist
     awaiting_opening: bool = False  # asked on the Coming Soon page to hear when it opens
 
     @property
@@ -51,9 +53,16 @@ def known_fan(artist, release):
         consented=frozenset(c.purpose for c in fan.consents if c.withdrawn_at is None),
         presaves={p.platform: p for p in saved},
         one_tap=tuple(p for p in (release.platforms or []) if p in connected),
+        followable=tuple(g.platform for g in grants if _can_follow(g)),
         awaiting_opening=db.session.scalar(select(OpeningNotice.id).where(
             OpeningNotice.fan_id == fan.id, OpeningNotice.release_id == release.id,
             OpeningNotice.state == PENDING)) is not None)
+
+
+def _can_follow(grant):
+    client = client_class(grant.platform)
+    return client is not None and client.follows and \
+        set(client.follow_scopes) <= split_scopes(grant.scopes)
 
 
 def with_known_details(known, form):

@@ -6,6 +6,7 @@ from urllib.parse import quote
 from flask import current_app, url_for
 
 from app.localtime import now_utc
+from app.models.fan import follow_purpose
 from app.presaves import future_save
 from app.platform_table import APPLE_MUSIC, PLATFORM_KEYS, descriptor
 from app.releases.rules import artwork_url, fan_page_url, image_url
@@ -108,12 +109,27 @@ def form_fields(artist, button_list):
             for name in FIELDS if name in shown]
 
 
-def follow_links(artist):
-    """(brand, url) of the artist's own page on each platform whose id staff gave."""
+def follow_links(artist, besides=()):
+    """(brand, url) of the artist's own page on each platform whose id staff gave (but those
+    ``besides``, which offer a one-tap follow)."""
     ids = artist.platform_ids or {}
     return [(brand(key), facts.artist_url.format(id=quote(str(ids[key]), safe="")))
-            for key in PLATFORM_KEYS if ids.get(key)
+            for key in PLATFORM_KEYS if ids.get(key) and key not in besides
             and (facts := descriptor(key)) is not None and facts.artist_url]
+
+
+def follow_offer(artist, known):
+    """Where this fan may follow the artist in one tap: the artist offers it and gave its id
+    there, the fan's grant can, and they have not had us do it yet."""
+    if known is None or not artist.offer_follow:
+        return []
+    ids = artist.platform_ids or {}
+    return [key for key in known.followable
+            if ids.get(key) and follow_purpose(key) not in known.consented]
+
+
+def follow_wording(artist, key):
+    return f"Follow {artist.name} on {brand(key).name} from my account."
 
 
 def notify_fields(artist):
@@ -298,6 +314,7 @@ def context(artist, release, setup, in_app, state=None, known=None, variant=None
     if known is not None:
         button_list = theirs_first(button_list, known, state)
     done = done_lines(known, release) if known is not None and state not in (SOON, STREAM) else []
+    following = follow_offer(artist, known) if done else []
     return dict(
         artist=artist, release=release, state=state, setup=setup, in_app=in_app,
         buttons=button_list, known=known, done=done,
@@ -306,7 +323,8 @@ def context(artist, release, setup, in_app, state=None, known=None, variant=None
         description=_own(variant, "description") or release.description,
         variant=variant.key if variant is not None else None,
         others=[b for b in button_list if b.brand.key not in known.presaves] if done else [],
-        follow=follow_links(artist) if done else [],
+        follow=follow_links(artist, following) if done else [],
+        follow_offer=[brand(key) for key in following],
         future_offer=[(key, future_save.wording(artist, key)) for key in
                       future_save.offerable(known.presaves, known.consented)] if done else [],
         greeting=greeting(known) if known is not None and not done else None,

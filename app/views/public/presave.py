@@ -7,6 +7,7 @@ fan, consents, grant and pre-save together at the callback.
 """
 import logging
 import math
+from dataclasses import replace
 import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -19,8 +20,8 @@ from app.extensions import db, limiter
 from app.localtime import now_utc
 from app.models import Artist, Release
 from app.releases.state import state_for
-from app.platforms.base import PlatformError, split_scopes
-from app.platform_table import PLATFORM_NAMES, SPOTIFY
+from app.platforms.base import PlatformError
+from app.platform_table import PLATFORM_NAMES
 from app.platforms import app_users, registry
 from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
@@ -210,7 +211,9 @@ def _outcome_message(release, platform, presave, created, grant):
 def _send_to_platform(artist, release, platform, wrapper, place):
     client = platform_for(artist.label_id, platform)
     cookie_fan = fan_from_cookie(artist)
-    scopes = client.scopes(follow=artist.follow_on_spotify and platform == "spotify")
+    # Following needs its scope asked now (Spotify's); the fan chooses on the success step.
+    scopes = client.scopes(follow=artist.offer_follow
+                           and bool((artist.platform_ids or {}).get(platform)))
     state, verifier, challenge = oauth_state.issue(platform, {
         "release_id": release.id, "scopes": scopes,
         "values": wrapper.values, "consents": wrapper.consents,
@@ -271,29 +274,13 @@ def _complete(artist, release, platform, payload, verifier, page):
     fan = presaves.upsert_fan(artist, wrapper, Place(**payload["place"]),
                               fan_id=payload["fan_id"], account=(platform, account))
     presaves.add_consents(fan, wrapper.consents, payload["ip_hash"])
-    grant = presaves.store_grant(fan, platform, tokens, account)
+    grant = presaves.store_grant(fan, platform, replace(tokens, scope=granted), account)
     created = _record(release, fan, platform, grant)
     db.session.commit()
     if app_users.full(artist.label_id, setup):  # that was the last place: pages offer reminders
         page_version.bump()
     _count(release, platform, grant, created)
-    _follow(artist, platform, client, tokens.access_token, granted)
     return remember_fan(redirect(page), artist, fan)
-
-
-def _follow(artist, platform, client, access_token, granted):
-    """"Also follow the artist on Spotify": now, with the grant the fan just gave (best effort:
-    the pre-save stands whatever Spotify answers)."""
-    artist_id = (artist.platform_ids or {}).get(SPOTIFY)
-    if not (platform == SPOTIFY and artist.follow_on_spotify and artist_id) \
-            or not set(client.follow_scopes) <= split_scopes(granted):
-        return
-    try:
-        client.follow_artist(access_token, artist_id)
-    except PlatformError as exc:
-        log.warning("following the artist on Spotify failed: %s", type(exc).__name__)
-        return
-    flash(f"You now follow {artist.name} on Spotify.", "fan-info")
 
 
 def _release_by_id(release_id):
