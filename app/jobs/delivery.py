@@ -35,6 +35,7 @@ class Row:
     authorization_id: int | None
     item_id: str
     lease_token: str
+    missing: str | None = None  # why there is no item to save for this fan yet (retried later)
 
 
 class Writer:
@@ -168,6 +169,8 @@ class Batch:
         grant = self.grants.get(row.authorization_id)
         if grant is None:
             return Failed(row.presave_id, REVOKED_REASON)
+        if row.missing:
+            return Retry(row.presave_id, row.missing)
         rejected = None
         for second_go in (False, True):
             paused = await self.wait_for_platform(row)

@@ -17,6 +17,9 @@ from app.jobs.leases import due
 from app.localtime import now_utc
 from app.models import PreSave
 from app.models.presave import FAILED, SAVE
+from app.platform_table import APPLE_MUSIC
+from app.platforms.errors import PlatformError
+from app.platforms.registry import platform_for
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,7 @@ LINK_RETRY = timedelta(minutes=15)
 LOOKUP_RETRY = timedelta(minutes=1)
 GIVE_UP_AFTER = streaming_links.GIVE_UP_AFTER
 NOT_YET, NOT_FOUND = "not_on_platform_yet", "not_found_on_platform"
+NOT_IN_STOREFRONT = "not_in_storefront_yet"  # + " (gb)": not in that Apple storefront yet
 
 stored_item = streaming_links.stored_item
 
@@ -35,6 +39,39 @@ def platform_item(release, platform):
         return item_id
     found = streaming_links.resolve_one(release, platform)
     return found.item_id if found is not None else None
+
+
+def storefront_items(release, storefronts):
+    """{storefront: Apple Music item id, or None where that storefront has none yet} for the
+    storefronts of the fans being saved for. Apple's ids differ per storefront: the stored
+    link's item is APPLE_STOREFRONT's (and a fan's whose storefront is unknown, keyed None);
+    the others are looked up by ISRC, else as that item's equivalent, and kept on the link."""
+    row = streaming_links.link(release.id, APPLE_MUSIC)
+    if row is None or not row.item_id:
+        return {}
+    known, found = dict(row.storefront_ids or {}), {}
+    with platform_for(release.label_id, APPLE_MUSIC) as client:
+        for storefront in storefronts:
+            if storefront in (None, client.storefront):
+                found[storefront] = row.item_id
+                continue
+            if storefront not in known:
+                item = _look_in(client, storefront, release, row.item_id)
+                if item is not None:
+                    known[storefront] = item.item_id
+            found[storefront] = known.get(storefront)
+    if known != (row.storefront_ids or {}):
+        row.storefront_ids = known
+    return found
+
+
+def _look_in(client, storefront, release, item_id):
+    try:
+        return client.find_in_storefront(storefront, isrc=release.isrc, equivalent_of=item_id)
+    except PlatformError as exc:  # this time only: the rows wait and the next lease looks again
+        log.info("release %s: Apple Music %s look-up failed (%s)", release.id, storefront,
+                 type(exc).__name__)
+        return None
 
 
 def park(release, platform, problem=None, now=None):

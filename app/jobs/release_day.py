@@ -30,6 +30,7 @@ from app.releases import rules as release_rules
 from app.crypto import DecryptError, keyring
 from app.extensions import db
 from app.jobs import items, its_out, schedule
+from app.jobs.items import NOT_IN_STOREFRONT
 from app.jobs.delivery import Batch, Row
 from app.jobs.leases import due, lease, recover_stale_leases  # noqa: F401  (for the reconciler)
 from app.jobs.runtime import job_app, job_context, tenant_job
@@ -39,6 +40,7 @@ from app.models import Authorization, PreSave, Release
 from app.models.authorization import ACTIVE
 from app.models.presave import PENDING, SAVE
 from app.models.release import DRAFT
+from app.platform_table import APPLE_MUSIC
 from app.platforms import aio
 from app.platforms.errors import PlatformError, RateLimited
 from app.platforms.registry import platform_for
@@ -124,6 +126,8 @@ class _Chunks:
     def __init__(self, app, label_id, release_id, platform, item_id, size, until):
         self.app, self.label_id, self.release_id = app, label_id, release_id
         self.platform, self.item_id, self.size, self.until = platform, item_id, size, until
+        self.per_storefront = (lambda stores: items.storefront_items(
+            db.session.get(Release, release_id), stores)) if platform == APPLE_MUSIC else None
 
     def lease(self):
         if time.monotonic() > self.until:
@@ -131,7 +135,7 @@ class _Chunks:
         with job_context(self.label_id, "job:deliver_batch", self.app):
             token, ids, _ = lease(self.release_id, self.platform, self.size)
             db.session.commit()
-            loaded = _load(ids, self.item_id, token) if ids else ([], {})
+            loaded = _load(ids, self.item_id, token, self.per_storefront) if ids else ([], {})
             db.session.commit()
             return loaded
 
@@ -200,15 +204,26 @@ def _fill_attempt_times(release):
         .execution_options(synchronize_session=False))
 
 
-def _load(ids, item_id, token):
+def _load(ids, item_id, token, per_storefront=None):
     """The rows leased under ``token`` as plain values, and each authorization's tokens,
-    opened."""
+    opened. ``per_storefront(storefronts)``: the item of each fan's storefront (Apple's ids
+    differ per storefront), where the platform has them."""
     presaves = db.session.scalars(select(PreSave).where(PreSave.id.in_(ids))).all()
     auth_ids = {p.authorization_id for p in presaves if p.authorization_id}
-    grants = {a.id: _grant(a) for a in db.session.scalars(
-        select(Authorization).where(Authorization.id.in_(auth_ids)))}
-    rows = [Row(p.id, p.attempts or 0, p.authorization_id, item_id, token) for p in presaves]
-    return rows, grants
+    authorizations = db.session.scalars(select(Authorization).where(
+        Authorization.id.in_(auth_ids))).all()
+    grants = {a.id: _grant(a) for a in authorizations}
+    stores = {a.id: a.storefront for a in authorizations}
+    found = per_storefront(set(stores.values())) if per_storefront else {}
+
+    def row(p):
+        if per_storefront is None or p.authorization_id not in stores:
+            return Row(p.id, p.attempts or 0, p.authorization_id, item_id, token)
+        store = stores[p.authorization_id]
+        own = found.get(store)
+        return Row(p.id, p.attempts or 0, p.authorization_id, own or item_id, token,
+                   missing=None if own else f"{NOT_IN_STOREFRONT} ({store})")
+    return [row(p) for p in presaves], grants
 
 
 def _grant(authorization):

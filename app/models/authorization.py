@@ -27,6 +27,7 @@ class Authorization(ArtistOwned, Model):
     refresh_token_sealed: Mapped[str | None] = mapped_column(Text)
     expires_at = mapped_column(UTCDateTime)
     scopes: Mapped[str | None] = mapped_column(String(500))
+    storefront: Mapped[str | None] = mapped_column(String(8))  # Apple Music: the fan's country
     state: Mapped[str] = mapped_column(String(20), default=ACTIVE)
     granted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     revoked_at = mapped_column(UTCDateTime)

@@ -99,6 +99,9 @@ class StreamingLink(ArtistOwned, Model):
     platform: Mapped[str] = mapped_column(String(32))
     url: Mapped[str] = mapped_column(String(500))
     item_id: Mapped[str | None] = mapped_column(String(200))
+    # Apple Music: the item's id in other storefronts than APPLE_STOREFRONT's ({"gb": "…"}),
+    # found as the fans in them are saved for (app.jobs.items.storefront_items)
+    storefront_ids: Mapped[dict | None] = mapped_column(JSON)
     # isrc | upc (catalogue code) | search (verified title and artist) | resolver | manual
     source: Mapped[str] = mapped_column(String(20), default="manual")
     note: Mapped[str | None] = mapped_column(String(300))  # why this item was chosen

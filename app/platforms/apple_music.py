@@ -188,10 +188,22 @@ class AppleMusic(Platform):
     def find_by_upc(self, upc):
         return self._filter("albums", "album", **{"filter[upc]": upc})
 
-    def _filter(self, resource, kind, **params):
+    def find_in_storefront(self, storefront, isrc=None, equivalent_of=None):
+        """The song in another storefront's catalogue (its id differs there): by ISRC, else
+        as the equivalent of this storefront's ``equivalent_of``; None when it has none."""
+        if isrc:
+            found = self._filter("songs", "track", storefront=storefront,
+                                 **{"filter[isrc]": isrc})
+            found = [item for item in found if item.isrc in (None, isrc)]
+        else:
+            found = self._filter("songs", "track", storefront=storefront,
+                                 **{"filter[equivalents]": equivalent_of})
+        return found[0] if found else None
+
+    def _filter(self, resource, kind, storefront=None, **params):
         try:
-            body = self.http.json("GET", f"/catalog/{self.storefront}/{resource}", params=params,
-                                  headers=self._headers())
+            body = self.http.json("GET", f"/catalog/{storefront or self.storefront}/{resource}",
+                                  params=params, headers=self._headers())
         except PlatformError as exc:
             if exc.status == 404:
                 return []

@@ -52,10 +52,11 @@ def export(fan):
                       "withdrawn_at": _when(c.withdrawn_at)}
                      for c in sorted(fan.consents, key=lambda c: c.given_at)],
         "platforms": [{"platform": name(g.platform), "account": g.platform_user_id,
-                       "permissions": g.scopes, "state": g.state,
+                       "permissions": g.scopes, "storefront": g.storefront, "state": g.state,
                        "granted_at": _when(g.granted_at), "revoked_at": _when(g.revoked_at)}
                       for g in grants],
         "presaves": [{"release": title, "platform": name(p.platform), "action": p.action,
+                      "origin": p.origin or "page",
                       "state": p.state, "created_at": _when(p.created_at),
                       "delivered_at": _when(p.delivered_at)} for p, title in presaves],
         "told_when_presave_opens": [{"release": title, "state": n.state,

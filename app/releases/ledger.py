@@ -35,6 +35,8 @@ REASONS = [
     (r"not_on_platform_yet \(look-up failed: (?P<detail>.*)\)",
      "Not on {platform} yet (the look-up failed: {detail}); we keep trying for 72 hours"),
     (r"not_on_platform_yet", "Not on {platform} yet; we keep trying for 72 hours"),
+    (r"not_in_storefront_yet \((?P<storefront>[a-z]+)\)",
+     "Not in {platform}'s “{storefront}” catalogue yet, the fan's country; tried again"),
     (r"not_found_on_platform", "Not found on {platform} within 72 hours of the release; "
                                "check the ISRC with your distributor"),
     (r"fan_disconnected", "The fan disconnected {platform}, so this pre-save was cancelled"),

@@ -13,7 +13,8 @@
     POST   /sandbox/_admin/<platform>/grants/backdate             {"seconds", + one selector as above}
     GET    /sandbox/_admin/<platform>/grants[?user=]              grants with client id and how it authenticated
     POST   /sandbox/_admin/<platform>/catalog                     {"isrc"|"upc", "id", "title", "artist",
-                                                                   "release_date", "kind", "available_at"}
+                                                                   "release_date", "kind", "available_at",
+                                                                   "storefront" (Apple: only there)}
     GET    /sandbox/_admin/<platform>/catalog?isrc=|upc=          items for a code
     GET    /sandbox/_admin/<platform>/saves[?user=]               every save the platform accepted
     POST   /sandbox/_admin/apple_music/developer_key              {"public_key": PEM}: verify ES256 signatures
@@ -25,7 +26,8 @@ from app.sandbox import state
 
 blueprint = Blueprint("sandbox_admin", __name__, url_prefix="/sandbox/_admin")
 SELECTORS = ("access_token", "refresh_token", "user")
-CATALOG_FIELDS = ("isrc", "upc", "id", "title", "artist", "release_date", "kind", "available_at")
+CATALOG_FIELDS = ("isrc", "upc", "id", "title", "artist", "release_date", "kind", "available_at",
+                  "storefront")
 
 
 def _error(status, message):

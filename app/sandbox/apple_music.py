@@ -10,10 +10,12 @@ POST /sandbox/apple_music/musickit/authorize (403 40300 when missing,
 expired or revoked; it never expires by itself).
 
 API: POST /me/library?ids[songs]=..&ids[albums]=.. (202, ids not in the
-sandbox catalogue silently ignored), read back with GET /me/library/songs and
+fan's storefront's catalogue silently ignored), read back with GET /me/library/songs and
 /me/library/albums (library resources whose playParams.catalogId is the
-catalogue id); GET /me/storefront; GET /catalog/{sf}/songs?filter[isrc]=,
-/catalog/{sf}/albums?filter[upc]=, /catalog/{sf}/songs/{id}, /albums/{id}.
+catalogue id); GET /me/storefront (the fan's: the storefront given to the stand-in's
+authorize, us by default); GET /catalog/{sf}/songs?filter[isrc]= or filter[equivalents]=,
+/catalog/{sf}/albums?filter[upc]=, /catalog/{sf}/songs/{id}, /albums/{id}. An item added
+with a storefront exists only in that storefront's catalogue, under its own id.
 Error codes other than 40300 are the sandbox's choice (status * 100).
 """
 import base64
@@ -149,10 +151,20 @@ def musickit_authorize():
         return dialect.unauthorized("developer")
     claims = _segment(token.split(".")[1])
     body = request.get_json(silent=True)
-    user = body.get("user") if isinstance(body, dict) and isinstance(body.get("user"), str) else None
-    grant = state.create_grant(PLATFORM, user or dialect.new_user(), f"{claims['iss']}.{claims.get('kid', '')}",
+    body = body if isinstance(body, dict) else {}
+    user = body.get("user") if isinstance(body.get("user"), str) else None
+    storefront = body.get("storefront", "us")  # the fan's account's country (a test's choice)
+    if not isinstance(storefront, str) or not STOREFRONT.match(storefront):
+        return dialect.error(400, "storefront is two lower-case letters")
+    user = user or dialect.new_user()
+    grant = state.create_grant(PLATFORM, user, f"{claims['iss']}.{claims.get('kid', '')}",
                                [], client_auth="developer_token")
+    state.set_setting(PLATFORM, f"storefront:{user}", storefront)
     return jsonify(musicUserToken=state.issue_access(PLATFORM, grant["id"], 0))
+
+
+def fan_storefront(grant):
+    return state.setting(PLATFORM, f"storefront:{grant['user']}") or "us"
 
 
 # --- library -------------------------------------------------------------
@@ -166,7 +178,9 @@ def add_to_library(grant):
     for resource, raw in requested.items():
         kind = LIBRARY_TYPES[resource]
         for item_id in filter(None, (part.strip() for part in raw.split(","))):
-            if kind and state.catalog_item(PLATFORM, item_id, kind):
+            # An id the fan's storefront does not know is ignored as silently as an unknown one.
+            if kind and state.in_storefront(state.catalog_item(PLATFORM, item_id, kind),
+                                            fan_storefront(grant)):
                 state.record_save(PLATFORM, grant["user"], item_id, kind, grant["client_id"])
     return "", 202
 
@@ -182,8 +196,9 @@ def library(grant, resource):
 
 @api.route("/me/storefront")
 def storefront(grant):
-    return jsonify(data=[{"id": "us", "type": "storefronts", "href": "/v1/storefronts/us",
-                          "attributes": {"name": "United States", "defaultLanguageTag": "en-US"}}])
+    sf = fan_storefront(grant)
+    return jsonify(data=[{"id": sf, "type": "storefronts", "href": f"/v1/storefronts/{sf}",
+                          "attributes": {"name": sf.upper(), "defaultLanguageTag": "en-US"}}])
 
 
 # --- catalogue -----------------------------------------------------------
@@ -195,9 +210,14 @@ def catalog(sf, resource):
         return problem
     kind, field = CATALOG_TYPES[resource]
     codes = [c for c in request.args.get(f"filter[{field}]", "").split(",") if c.strip()]
-    if not codes:
-        return dialect.error(400, f"filter[{field}] is required")
-    items = [i for code in codes for i in state.find_catalog(PLATFORM, **{field: code}) if i["kind"] == kind]
+    equivalents = [c for c in request.args.get("filter[equivalents]", "").split(",") if c.strip()]
+    if equivalents:  # the same song (its code) as another storefront's id, in this one
+        known = [state.catalog_item(PLATFORM, i, kind) for i in equivalents]
+        codes = [item[field] for item in known if item and item[field]]
+    elif not codes:
+        return dialect.error(400, f"filter[{field}] or filter[equivalents] is required")
+    items = [i for code in codes for i in state.find_catalog(PLATFORM, **{field: code})
+             if i["kind"] == kind and state.in_storefront(i, sf) and i["id"] not in equivalents]
     data = [_resource(sf, resource, item) for item in items]
     if resource == "songs" and "albums" in request.args.get("include", "").split(","):
         for song, item in zip(data, items):
@@ -219,7 +239,7 @@ def catalog_item(sf, resource, item_id):
     if problem:
         return problem
     item = state.catalog_item(PLATFORM, item_id, CATALOG_TYPES[resource][0])
-    if not item:
+    if not state.in_storefront(item, sf):
         return dialect.error(404, "The requested resource was not found")
     return jsonify(data=[_resource(sf, resource, item)])
 

@@ -274,11 +274,15 @@ def normalise_upc(upc):
 
 def add_catalog_item(platform, *, isrc=None, upc=None, id=None, title="Untitled",
                      artist="Sandbox Artist", release_date=None, kind=None, compilation=False,
-                     available_at=None):
+                     available_at=None, storefront=None):
     """Add an item the platform 'has'; an ISRC or UPC may map to several items (a single,
     the album version, a various-artists compilation). ``available_at`` (aware datetime or
     ISO 8601): the item is not found before then, by the app's clock (a delivery landing
-    after the release)."""
+    after the release). ``storefront``: the only Apple Music storefront whose catalogue has
+    this id (None: every one), as Apple's ids differ per storefront."""
+    if storefront is not None and not (len(storefront) == 2 and storefront.isalpha()
+                                       and storefront.islower()):
+        raise ValueError("storefront is two lower-case letters, such as gb")
     if isinstance(available_at, str):
         available_at = _instant(available_at)
     if not (isrc or upc or id):
@@ -286,7 +290,7 @@ def add_catalog_item(platform, *, isrc=None, upc=None, id=None, title="Untitled"
     item = {"id": str(id or ids.new_item_id(platform)), "kind": kind or ("album" if upc else "track"),
             "isrc": normalise_isrc(isrc) or None, "upc": (upc or "").strip() or None,
             "title": title, "artist": artist, "release_date": release_date,
-            "compilation": bool(compilation),
+            "compilation": bool(compilation), "storefront": storefront,
             "available_at": available_at.isoformat() if available_at else None}
     _put(_key(platform, "catalog", "item", item["id"]), item)
     _r().sadd(_key(platform, "catalog", "all"), item["id"])
@@ -303,6 +307,11 @@ def catalog_item(platform, item_id, kind=None):
         return None
     available = item.get("available_at")
     return item if not available or _instant(available) <= now_utc() else None
+
+
+def in_storefront(item, storefront):
+    """Whether an Apple Music storefront's catalogue has the item (under this id)."""
+    return item is not None and item.get("storefront") in (None, storefront)
 
 
 def listed(platform, isrc):

@@ -33,7 +33,8 @@ def stored(app, login):
         label_id = _label_id(app, label)
         response = login(email).post("/credentials/add", data={
             "label": str(label_id), "platform": platform, "client_id": client_id,
-            "client_secret": secret, "extra_secret": extra})
+            "client_secret": secret, "extra_secret": extra,
+            "quota_mode": "extended"})  # Northwind has more fans than a development-mode app
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         with app.app_context(), scoped(Scope.label(label_id)):
             row = db.session.scalars(select(PlatformCredential).where(

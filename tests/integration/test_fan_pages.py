@@ -103,6 +103,7 @@ def no_sandbox(app, monkeypatch):
 def real_spotify_and_apple(app, monkeypatch, no_sandbox):
     monkeypatch.setitem(app.config, "SPOTIFY_CLIENT_ID", "spotify-app")
     monkeypatch.setitem(app.config, "SPOTIFY_CLIENT_SECRET", "spotify-secret")
+    monkeypatch.setitem(app.config, "SPOTIFY_QUOTA_MODE", "extended")  # fans other tests left
     monkeypatch.setitem(app.config, "APPLE_TEAM_ID", "TEAM123456")
     monkeypatch.setitem(app.config, "APPLE_KEY_ID", "KEY1234567")
     monkeypatch.setitem(app.config, "APPLE_PRIVATE_KEY", app.config["APPLE_SANDBOX_PRIVATE_KEY"])

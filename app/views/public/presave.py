@@ -20,8 +20,8 @@ from app.extensions import db, limiter
 from app.localtime import now_utc
 from app.models import Artist, Release
 from app.releases.state import state_for
-from app.platforms.base import PlatformError
-from app.platform_table import PLATFORM_NAMES
+from app.platforms.base import PlatformError, TokenSet
+from app.platform_table import APPLE_MUSIC, PLATFORM_NAMES
 from app.platforms import app_users, registry
 from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
@@ -145,6 +145,11 @@ def _journey_errors(mode, platform, release, wrapper):
 
 def _record_now(artist, release, platform, wrapper, place, page, grant=None, mode="direct"):
     """Remind mode, Apple's posted token, or a grant already on file: no redirect."""
+    apple_signs_in = grant is None and platform == APPLE_MUSIC and mode == "direct"
+    storefront = _apple_storefront(artist) if apple_signs_in else None
+    if apple_signs_in and storefront is None:
+        flash("Apple Music didn't sign you in. Please try again.", "fan-error")
+        return redirect(page)
     cookie_fan = fan_from_cookie(artist)
     fan = presaves.upsert_fan(artist, wrapper, place, fan_id=cookie_fan.id if cookie_fan else None)
     consents = dict(wrapper.consents)
@@ -154,7 +159,7 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
     presaves.add_consents(fan, consents, presaves.ip_hash(request.remote_addr))
     if grant is None and platform == "apple_music" and mode == "direct":
         capture.record("authorization_started", release, platform)  # MusicKit signed them in
-        grant = _apple_grant(fan)
+        grant = _apple_grant(fan, storefront)
     created = _record(release, fan, platform, grant)
     db.session.commit()
     _count(release, platform, grant, created)
@@ -176,13 +181,28 @@ def _count(release, platform, grant, created):
         capture.record("presave_completed" if grant else "reminder_signup", release, platform)
 
 
-def _apple_grant(fan):
-    from app.platforms.base import TokenSet
+def _apple_storefront(artist):
+    """The fan's Apple Music storefront (GET /me/storefront), which also proves the posted
+    Music-User-Token works; None when Apple refused it."""
+    token = request.form.get("music_user_token", "")
+    if not token or len(token) > 4096 or not (token.isascii() and token.isprintable()):
+        return None
+    try:
+        with platform_for(artist.label_id, APPLE_MUSIC) as client:
+            found = client.user_storefront(token)
+        return found if isinstance(found, str) and found.isalpha() and len(found) <= 8 else None
+    except PlatformError as exc:
+        log.info("Apple Music refused a Music-User-Token (%s)", type(exc).__name__)
+        return None
 
+
+def _apple_grant(fan, storefront):
     token = request.form["music_user_token"]
     account = "mut-" + presaves.ip_hash(token)[:32]
-    return presaves.store_grant(fan, "apple_music", TokenSet(token, None, None, "", account),
-                                account)
+    grant = presaves.store_grant(fan, APPLE_MUSIC, TokenSet(token, None, None, "", account),
+                                 account)
+    grant.storefront = storefront  # its catalogue ids are the ones saved for this fan
+    return grant
 
 
 def _record(release, fan, platform, grant):

@@ -1,0 +1,89 @@
+"""Apple Music in every storefront, through the fan page, the sandbox and a real RQ worker:
+Apple's ids for one ISRC differ per storefront and a library add answers 202 while ignoring
+ids the fan's storefront does not know. Each Apple fan's storefront is kept at the pre-save;
+on release day each gets their own storefront's id saved, and a fan whose storefront has no
+such song is retried, never marked delivered."""
+import uuid
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Authorization, Fan, Label, StreamingLink
+from app.platforms.registry import platform_for
+from app.sandbox import state as sandbox
+from app.tenants.context import Scope, scoped
+from tests.fan_journey import flashes, start
+from tests.release_day_runs import ctx, new_isrc, release_now, rows, run_release_day
+
+IDS = {"us": "1700000001", "gb": "1700000002", "jp": "1700000003"}
+
+
+def music_user_token(app, storefront):
+    """What the stand-in MusicKit's authorize() gives a fan whose account is in ``storefront``;
+    (token, sandbox user)."""
+    user = f"apple-{uuid.uuid4().hex[:10]}"
+    with app.app_context():
+        label_id = _label_id(app)
+        developer = platform_for(label_id, "apple_music").developer_token()
+    answer = app.test_client().post(
+        "/sandbox/apple_music/musickit/authorize", json={"user": user, "storefront": storefront},
+        headers={"Authorization": f"Bearer {developer}"})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()["musicUserToken"], user
+
+
+def _label_id(app):
+    with scoped(Scope.platform()):
+        return db.session.scalars(select(Label.id).where(Label.slug == "northwind")).one()
+
+
+def pre_add(app, slug, storefront):
+    fan = app.test_client()
+    token, user = music_user_token(app, storefront)
+    done = start(fan, slug, "apple_music", email=f"{user}@example.com", music_user_token=token)
+    assert done.status_code == 302 and done.headers["Location"].startswith("/s/")
+    assert any("Pre-Save Successful!" in said for said in flashes(fan))
+    return user
+
+
+def test_each_fan_gets_their_own_storefronts_id_and_nothing_apple_ignored_is_delivered(
+        app, active_release, over_http):
+    slug, isrc = active_release(), new_isrc()
+    with app.app_context():
+        for storefront, item_id in IDS.items():
+            sandbox.add_catalog_item("apple_music", isrc=isrc, id=item_id + isrc[-4:],
+                                     storefront=storefront, title="Flow Song")
+    fans = {storefront: pre_add(app, slug, storefront) for storefront in (*IDS, "fr")}
+    with ctx(app) as session:
+        kept = dict(session.execute(select(Authorization.platform_user_id,
+                                           Authorization.storefront)
+                                    .where(Authorization.platform == "apple_music")).all())
+        assert sorted(sf for sf in kept.values() if sf) == sorted(kept.values())
+    label_id, release_id = release_now(app, slug, isrc=isrc)
+    run_release_day(app, label_id, release_id)
+
+    with app.app_context():
+        for storefront, user in fans.items():
+            saved = [s["id"] for s in sandbox.saves("apple_music", user)]
+            expected = [IDS[storefront] + isrc[-4:]] if storefront in IDS else []
+            assert saved == expected, storefront
+    apple = [r for r in rows(app, release_id) if r.platform == "apple_music"]
+    assert sorted(r.state for r in apple) == ["delivered", "delivered", "delivered", "pending"]
+    waiting = next(r for r in apple if r.state == "pending")
+    assert waiting.last_error == "not_in_storefront_yet (fr)" and waiting.attempts == 1
+    with ctx(app) as session:
+        link = session.scalars(select(StreamingLink).where(
+            StreamingLink.release_id == release_id,
+            StreamingLink.platform == "apple_music")).one()
+        assert link.item_id == IDS["us"] + isrc[-4:]
+        assert link.storefront_ids == {"gb": IDS["gb"] + isrc[-4:], "jp": IDS["jp"] + isrc[-4:]}
+
+
+def test_a_token_apple_refuses_stores_nothing(app, client, active_release):
+    slug = active_release()
+    refused = start(client, slug, "apple_music", email="nope@example.com",
+                    music_user_token="not-a-token")
+    assert refused.status_code == 302
+    assert "Apple Music didn't sign you in. Please try again." in flashes(client)
+    with ctx(app) as session:
+        assert session.scalars(select(Fan).where(Fan.email == "nope@example.com")).all() == []
