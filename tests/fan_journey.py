@@ -29,10 +29,12 @@ def start(client, slug, platform="spotify", **form):
     return client.post(page(slug) + "/presave", data=data)
 
 
-def sandbox_decision(client, authorize_url, decision="agree"):
-    """Answer the sandbox consent page; returns the callback path the platform sends back to."""
+def sandbox_decision(client, authorize_url, decision="agree", user=None):
+    """Answer the sandbox consent page (as ``user``, else a new sandbox account); returns the
+    callback path the platform sends back to."""
     assert client.get(local(authorize_url)).status_code == 200
-    answer = client.post(local(authorize_url), data={"decision": decision})
+    answer = client.post(local(authorize_url),
+                         data={"decision": decision, **({"user": user} if user else {})})
     assert answer.status_code == 302
     return local(answer.headers["Location"])
 

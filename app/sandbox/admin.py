@@ -18,6 +18,8 @@
     GET    /sandbox/_admin/<platform>/catalog?isrc=|upc=          items for a code
     GET    /sandbox/_admin/<platform>/saves[?user=]               every save the platform accepted
     POST   /sandbox/_admin/apple_music/developer_key              {"public_key": PEM}: verify ES256 signatures
+    POST   /sandbox/_admin/spotify/allow_list                     {"client_id", "users": [...] | null}:
+                                                                   development mode (null: off)
 """
 from flask import Blueprint, jsonify, request
 
@@ -159,3 +161,17 @@ def developer_key():
         return _error(400, "public_key must be a PEM public key")
     state.set_setting("apple_music", "developer_key", key)
     return jsonify(verifying=True)
+
+
+@blueprint.post("/spotify/allow_list")
+def allow_list():
+    """A Spotify app in development mode: only these accounts may use it (null: no limit)."""
+    body = _body() or {}
+    client_id, users = body.get("client_id"), body.get("users")
+    if not isinstance(client_id, str) or not client_id:
+        return _error(400, "client_id is required")
+    if users is not None and (not isinstance(users, list)
+                              or not all(isinstance(u, str) for u in users)):
+        return _error(400, "users is a list of sandbox accounts, or null")
+    state.set_setting("spotify", f"allow_list:{client_id}", users)
+    return jsonify(client_id=client_id, users=users)

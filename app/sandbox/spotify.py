@@ -5,6 +5,9 @@ token revoked"); every refresh token dies six months after the fan's original
 grant. Saves accept any well-formed URI: the sandbox knows no "not found" for
 Spotify's library.
 
+An app put in development mode (/sandbox/_admin/spotify/allow_list) answers every call of
+an account not on its allow-list with 403 "User not approved for app", as Spotify does.
+
 The client-credentials grant gives the app a token of its own: /search takes
 it, /me and the library answer 401 (the spec's Unauthorized: "Bad or expired
 token ... re-authenticate the user"; seen in the wild for client-credentials
@@ -45,10 +48,27 @@ class Spotify(oauth.OAuthDialect):
     def user_token_required(self):
         return self.error(401, "Permissions missing")
 
+    def authenticate(self):
+        grant, problem = super().authenticate()
+        if problem is None and grant["user"] is not None and not approved(grant):
+            return grant, "not_approved"
+        return grant, problem
+
+    def unauthorized(self, problem):
+        if problem == "not_approved":  # seen in the wild (spotipy-dev/spotipy#688)
+            return self.error(403, "User not approved for app")
+        return super().unauthorized(problem)
+
     def quota_exceeded(self, retry_after):
         response = self.error(429, "Too many requests", reason="QUOTA_EXCEEDED")
         response.headers["Retry-After"] = str(retry_after)
         return response
+
+
+def approved(grant):
+    """Development mode: an app with an allow-list serves only the accounts on it."""
+    allowed = state.setting(PLATFORM, f"allow_list:{grant['client_id']}")
+    return allowed is None or grant["user"] in allowed
 
 
 dialect = Spotify()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Authorization, PlatformCredential, PreSave
 from app.tenants.context import Scope, scoped
-from tests.fan_journey import local
+from tests.fan_journey import local, sandbox_decision
 from tests.own_label import begin, finish, new_release
 from tests.platform_sandbox import config
 
@@ -130,3 +130,28 @@ def test_the_instance_app_is_in_development_mode_until_the_operator_says_otherwi
         with config(app, SPOTIFY_QUOTA_MODE="extended"):
             assert Spotify.instance_credentials(app.config).user_limit is None
     assert Spotify.sandbox_credentials(app.config).user_limit is None
+
+
+def test_an_account_spotify_has_not_allow_listed_is_told_why_and_nothing_is_kept(
+        app, login, own_label):
+    label_id, artist_slug = own_label
+    store_credential(login(ADMIN), label_id, "development")
+    _, page = new_release(app, artist_slug)
+    admin = app.test_client()
+    allowed = admin.post("/sandbox/_admin/spotify/allow_list",
+                         json={"client_id": SANDBOX_APP, "users": ["listed-fan"]})
+    assert allowed.status_code == 200
+    try:
+        said = finish(*begin(app, page))  # a new sandbox account, not on the list
+        assert any("has not approved your account yet" in s and "Nothing was saved" in s
+                   for s in said)
+        assert grants(app, label_id) == []
+        fan, authorize = begin(app, page)
+        done = fan.get(sandbox_decision(fan, authorize, user="listed-fan"))
+        assert done.status_code == 302
+        assert len(grants(app, label_id)) == 1
+    finally:
+        admin.post("/sandbox/_admin/spotify/allow_list",
+                   json={"client_id": SANDBOX_APP, "users": None})
+    assert admin.post("/sandbox/_admin/spotify/allow_list",
+                      json={"client_id": SANDBOX_APP, "users": "everyone"}).status_code == 400

@@ -277,8 +277,8 @@ def _complete(artist, release, platform, payload, verifier, page):
     try:
         tokens = client.exchange_code(request.args["code"], callback_url(platform), verifier)
         account = tokens.account_id or client.identity(tokens.access_token)
-    except PlatformError:
-        flash(f"{name} couldn't finish the sign-in. Please try again.", "fan-error")
+    except PlatformError as exc:
+        flash(_sign_in_failed(name, exc), "fan-error")
         return redirect(page)
     if not app_users.admits(artist.label_id, setup, account):  # the limit filled meanwhile
         page_version.bump()
@@ -301,6 +301,14 @@ def _complete(artist, release, platform, payload, verifier, page):
         page_version.bump()
     _count(release, platform, grant, created)
     return remember_fan(redirect(page), artist, fan)
+
+
+def _sign_in_failed(name, exc):
+    if exc.status == 403 and "not approved" in (exc.message or "").lower():
+        return (f"{name} says this artist's app has not approved your account yet: while the "
+                "app is in development mode, the label adds each listener by hand. Nothing "
+                "was saved; choose another platform, or try again later.")
+    return f"{name} couldn't finish the sign-in. Please try again."
 
 
 def _release_by_id(release_id):
