@@ -35,7 +35,8 @@ class Row:
     authorization_id: int | None
     item_id: str
     lease_token: str
-    missing: str | None = None  # why there is no item to save for this fan yet (retried later)
+    missing: str | None = None  # why there is no item to save for this fan (not tried)
+    retry_at: datetime | None = None  # when to look again; None with missing: it failed
 
 
 class Writer:
@@ -170,7 +171,8 @@ class Batch:
         if grant is None:
             return Failed(row.presave_id, REVOKED_REASON)
         if row.missing:
-            return Retry(row.presave_id, row.missing)
+            return (Retry(row.presave_id, row.missing, at=row.retry_at, counts=False)
+                    if row.retry_at else Failed(row.presave_id, row.missing))
         rejected = None
         for second_go in (False, True):
             paused = await self.wait_for_platform(row)

@@ -18,6 +18,7 @@ from app.localtime import now_utc
 from app.models import PreSave
 from app.models.presave import FAILED, SAVE
 from app.platform_table import APPLE_MUSIC
+from app.platforms import catalogue
 from app.platforms.errors import PlatformError
 from app.platforms.registry import platform_for
 
@@ -28,6 +29,7 @@ LOOKUP_RETRY = timedelta(minutes=1)
 GIVE_UP_AFTER = streaming_links.GIVE_UP_AFTER
 NOT_YET, NOT_FOUND = "not_on_platform_yet", "not_found_on_platform"
 NOT_IN_STOREFRONT = "not_in_storefront_yet"  # + " (gb)": not in that Apple storefront yet
+NOT_FOUND_IN_STOREFRONT = "not_found_in_storefront"  # + " (gb)": not there 72 hours on
 
 stored_item = streaming_links.stored_item
 
@@ -66,12 +68,23 @@ def storefront_items(release, storefronts):
 
 
 def _look_in(client, storefront, release, item_id):
+    """The release's song in ``storefront``, chosen as the home storefront's look-up chooses."""
     try:
-        return client.find_in_storefront(storefront, isrc=release.isrc, equivalent_of=item_id)
+        found = client.find_in_storefront(storefront, isrc=release.isrc, equivalent_of=item_id)
     except PlatformError as exc:  # this time only: the rows wait and the next lease looks again
         log.info("release %s: Apple Music %s look-up failed (%s)", release.id, storefront,
                  type(exc).__name__)
         return None
+    return catalogue.choose(found, release.artist.name, storefront, "isrc").item if found else None
+
+
+def storefront_wait(release, storefront, now=None):
+    """A fan whose storefront lacks the song: (reason, when to try again), or (reason, None)
+    once GIVE_UP_AFTER has passed since the release, as for a platform that lacks it."""
+    now = now or now_utc()
+    if now >= release.release_at + GIVE_UP_AFTER:
+        return f"{NOT_FOUND_IN_STOREFRONT} ({storefront})", None
+    return f"{NOT_IN_STOREFRONT} ({storefront})", now + LINK_RETRY
 
 
 def park(release, platform, problem=None, now=None):

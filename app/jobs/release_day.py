@@ -30,7 +30,6 @@ from app.releases import rules as release_rules
 from app.crypto import DecryptError, keyring
 from app.extensions import db
 from app.jobs import items, its_out, schedule
-from app.jobs.items import NOT_IN_STOREFRONT
 from app.jobs.delivery import Batch, Row
 from app.jobs.leases import due, lease, recover_stale_leases  # noqa: F401  (for the reconciler)
 from app.jobs.runtime import job_app, job_context, tenant_job
@@ -126,8 +125,12 @@ class _Chunks:
     def __init__(self, app, label_id, release_id, platform, item_id, size, until):
         self.app, self.label_id, self.release_id = app, label_id, release_id
         self.platform, self.item_id, self.size, self.until = platform, item_id, size, until
-        self.per_storefront = (lambda stores: items.storefront_items(
-            db.session.get(Release, release_id), stores)) if platform == APPLE_MUSIC else None
+        self.per_storefront = self._storefronts if platform == APPLE_MUSIC else None
+
+    def _storefronts(self, stores):
+        """(the release, {storefront: its item}) for the Apple fans of a chunk."""
+        release = db.session.get(Release, self.release_id)
+        return release, items.storefront_items(release, stores)
 
     def lease(self):
         if time.monotonic() > self.until:
@@ -206,23 +209,25 @@ def _fill_attempt_times(release):
 
 def _load(ids, item_id, token, per_storefront=None):
     """The rows leased under ``token`` as plain values, and each authorization's tokens,
-    opened. ``per_storefront(storefronts)``: the item of each fan's storefront (Apple's ids
-    differ per storefront), where the platform has them."""
+    opened. ``per_storefront(storefronts)``: (the release, the item of each fan's storefront)
+    where the platform's ids differ per storefront (Apple's); a fan whose storefront has none
+    yet waits without an attempt counted, and fails once the release is 72 hours out."""
     presaves = db.session.scalars(select(PreSave).where(PreSave.id.in_(ids))).all()
     auth_ids = {p.authorization_id for p in presaves if p.authorization_id}
     authorizations = db.session.scalars(select(Authorization).where(
         Authorization.id.in_(auth_ids))).all()
     grants = {a.id: _grant(a) for a in authorizations}
     stores = {a.id: a.storefront for a in authorizations}
-    found = per_storefront(set(stores.values())) if per_storefront else {}
+    release, found = per_storefront(set(stores.values())) if per_storefront else (None, {})
 
     def row(p):
-        if per_storefront is None or p.authorization_id not in stores:
-            return Row(p.id, p.attempts or 0, p.authorization_id, item_id, token)
-        store = stores[p.authorization_id]
-        own = found.get(store)
-        return Row(p.id, p.attempts or 0, p.authorization_id, own or item_id, token,
-                   missing=None if own else f"{NOT_IN_STOREFRONT} ({store})")
+        store = stores.get(p.authorization_id)
+        if release is None or p.authorization_id not in stores or found.get(store):
+            own = found.get(store) if release is not None else None
+            return Row(p.id, p.attempts or 0, p.authorization_id, own or item_id, token)
+        missing, retry_at = items.storefront_wait(release, store)
+        return Row(p.id, p.attempts or 0, p.authorization_id, item_id, token,
+                   missing=missing, retry_at=retry_at)
     return [row(p) for p in presaves], grants
 
 

@@ -4,9 +4,11 @@ The platform keeps the real allow-list in its developer dashboard; what can be c
 the distinct accounts with an active grant made through the app: a label's own app counts
 that label's grants, the instance's app those of every label without an app of its own.
 """
+from contextlib import contextmanager
+
 from sqlalchemy import distinct, func, select
 
-from app.extensions import db
+from app.extensions import db, redis_connection
 from app.models import Authorization, PlatformCredential
 from app.models.authorization import ACTIVE
 
@@ -42,3 +44,17 @@ def admits(label_id, resolved, account_id) -> bool:
     """Whether ``account_id`` may connect: it is connected already, or there is room."""
     most = limit(resolved)
     return most is None or connected(label_id, resolved.key, resolved.own, account_id) < most
+
+
+@contextmanager
+def place_held(label_id, resolved):
+    """While held, no other sign-in through the same app counts and takes a place (a Redis
+    lock per app; nothing for an app without a limit). Raises redis's LockError when the
+    lock cannot be had in time."""
+    if limit(resolved) is None:
+        yield
+        return
+    app_of = f"label-{label_id}" if resolved.own else "instance"
+    with redis_connection().lock(f"presave:app-users:{resolved.key}:{app_of}", timeout=15,
+                                 blocking_timeout=10):
+        yield

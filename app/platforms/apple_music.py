@@ -145,7 +145,11 @@ class AppleMusic(Platform):
 
     def _storefront_flow(self, access_token):
         answer = yield Request("GET", "/me/storefront", headers=self._headers(access_token))
-        return answer.json()["data"][0]["id"]
+        try:
+            return str(answer.json()["data"][0]["id"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise PlatformError("Apple Music: an unreadable storefront answer",
+                                status=answer.status_code, code="bad_answer") from None
 
     def _headers(self, music_user_token=None):
         headers = bearer(self.developer_token())
@@ -189,16 +193,17 @@ class AppleMusic(Platform):
         return self._filter("albums", "album", **{"filter[upc]": upc})
 
     def find_in_storefront(self, storefront, isrc=None, equivalent_of=None):
-        """The song in another storefront's catalogue (its id differs there): by ISRC, else
-        as the equivalent of this storefront's ``equivalent_of``; None when it has none."""
+        """The song's candidates in another storefront's catalogue (its id differs there): by
+        ISRC, else as equivalents of this storefront's ``equivalent_of``."""
+        found = []
         if isrc:
-            found = self._filter("songs", "track", storefront=storefront,
-                                 **{"filter[isrc]": isrc})
-            found = [item for item in found if item.isrc in (None, isrc)]
-        else:
+            found = [item for item in self._filter("songs", "track", storefront=storefront,
+                                                   **{"filter[isrc]": isrc})
+                     if item.isrc in (None, isrc)]
+        if not found and equivalent_of:
             found = self._filter("songs", "track", storefront=storefront,
                                  **{"filter[equivalents]": equivalent_of})
-        return found[0] if found else None
+        return found
 
     def _filter(self, resource, kind, storefront=None, **params):
         try:

@@ -6,6 +6,7 @@ its opening instant (app.jobs.future_saves), a pending pre-save for every such f
 platform, through the grant they already gave; the ledger shows its origin as future save.
 """
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Authorization, Consent, Fan, PreSave, Release
@@ -64,14 +65,18 @@ def add_pending(release, fan_ids=None):
     if fan_ids is not None:
         stmt = stmt.where(Fan.id.in_(fan_ids))
     added = []
-    for purpose, fan, grant in db.session.execute(stmt):
+    for purpose, fan, grant in db.session.execute(stmt).all():
         if grant.platform != by_purpose[purpose]:
             continue
-        presave, created = record_presave(release, fan, grant.platform, grant)
+        try:
+            with db.session.begin_nested():  # the opening's job and the fan's ask at once
+                presave, created = record_presave(release, fan, grant.platform, grant)
+                if created:
+                    presave.origin = FUTURE_SAVE
+        except IntegrityError:
+            continue  # the other one added it
         if created:
-            presave.origin = FUTURE_SAVE
             added.append((presave, grant))
-    db.session.flush()
     return added
 
 

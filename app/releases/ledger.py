@@ -36,10 +36,16 @@ REASONS = [
      "Not on {platform} yet (the look-up failed: {detail}); we keep trying for 72 hours"),
     (r"not_on_platform_yet", "Not on {platform} yet; we keep trying for 72 hours"),
     (r"not_in_storefront_yet \((?P<storefront>[a-z]+)\)",
-     "Not in {platform}'s “{storefront}” catalogue yet, the fan's country; tried again"),
+     "Not in {platform}'s “{storefront}” catalogue yet (the fan's country); we keep trying "
+     "for 72 hours"),
+    (r"not_found_in_storefront \((?P<storefront>[a-z]+)\)",
+     "Not found in {platform}'s “{storefront}” catalogue (the fan's country) within 72 hours "
+     "of the release"),
     (r"not_found_on_platform", "Not found on {platform} within 72 hours of the release; "
                                "check the ISRC with your distributor"),
     (r"fan_disconnected", "The fan disconnected {platform}, so this pre-save was cancelled"),
+    (r"fan_withdrew_future_save", "The fan stopped Future Save on {platform}, so this pre-save "
+                                  "it added was cancelled"),
     (r"reminder_not_sent_yet", "Reminder not sent yet: this fan left contact details "
                                "instead of connecting {platform}"),
     (r"lease_expired", "A worker stopped in the middle of this delivery; it is tried again"),

@@ -231,7 +231,7 @@ def _sandbox_notice(platforms):
 
 def user_limits(release):
     """Platforms whose app connects only a few fans (Spotify's development mode): how many it
-    has, said from the first fan on, so the label hears before the page turns fans away."""
+    has, said from the start, so the label hears before the page turns fans away."""
     stored = label_credentials(release.label_id)
     for key in release.platforms or []:
         setup = resolve(release.label_id, key, stored)

@@ -19,6 +19,14 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('platform_credential') as batch:
         batch.add_column(sa.Column('quota_mode', sa.String(16), nullable=True))
+    # An app that already connected more Spotify accounts than development mode allows has
+    # extended quota: upgrading must not put it under the limit.
+    op.execute("""
+        UPDATE platform_credential SET quota_mode = 'extended'
+        WHERE platform = 'spotify' AND (
+            SELECT COUNT(DISTINCT a.platform_user_id) FROM "authorization" a
+            WHERE a.label_id = platform_credential.label_id AND a.platform = 'spotify'
+              AND a.state = 'active') > 5""")
 
 
 def downgrade():

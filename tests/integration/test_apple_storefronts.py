@@ -4,16 +4,19 @@ ids the fan's storefront does not know. Each Apple fan's storefront is kept at t
 on release day each gets their own storefront's id saved, and a fan whose storefront has no
 such song is retried, never marked delivered."""
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.extensions import db
+from app.localtime import now_utc
 from app.models import Authorization, Fan, Label, StreamingLink
 from app.platforms.registry import platform_for
 from app.sandbox import state as sandbox
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import flashes, start
-from tests.release_day_runs import ctx, new_isrc, release_now, rows, run_release_day
+from tests.release_day_runs import (ctx, new_isrc, reconcile_once, release_now, rows,
+                                   run_release_day)
 
 IDS = {"us": "1700000001", "gb": "1700000002", "jp": "1700000003"}
 
@@ -70,13 +73,21 @@ def test_each_fan_gets_their_own_storefronts_id_and_nothing_apple_ignored_is_del
     apple = [r for r in rows(app, release_id) if r.platform == "apple_music"]
     assert sorted(r.state for r in apple) == ["delivered", "delivered", "delivered", "pending"]
     waiting = next(r for r in apple if r.state == "pending")
-    assert waiting.last_error == "not_in_storefront_yet (fr)" and waiting.attempts == 1
+    assert waiting.last_error == "not_in_storefront_yet (fr)" and waiting.attempts == 0
+    assert waiting.next_attempt_at > now_utc() + timedelta(minutes=10)  # not tried meanwhile
     with ctx(app) as session:
         link = session.scalars(select(StreamingLink).where(
             StreamingLink.release_id == release_id,
             StreamingLink.platform == "apple_music")).one()
         assert link.item_id == IDS["us"] + isrc[-4:]
         assert link.storefront_ids == {"gb": IDS["gb"] + isrc[-4:], "jp": IDS["jp"] + isrc[-4:]}
+
+    release_now(app, slug, isrc=isrc, hours_ago=73)  # 72 hours on, "fr" still lacks the song
+    reconcile_once(app)
+    gave_up = next(r for r in rows(app, release_id) if r.id == waiting.id)
+    assert (gave_up.state, gave_up.last_error) == ("failed", "not_found_in_storefront (fr)")
+    with app.app_context():
+        assert sandbox.saves("apple_music", fans["fr"]) == []
 
 
 def test_a_token_apple_refuses_stores_nothing(app, client, active_release):

@@ -3,7 +3,7 @@ as the ingest keys them (a rebuild from the raw events gives the same rows)."""
 from datetime import datetime
 
 from flask_migrate import upgrade
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import select
 
 from app import create_app
 from app.analytics import rollups
@@ -12,6 +12,7 @@ from app.models import Artist, EventTotalPlatformCountry as Totals, Label, Relea
 from app.releases import rules as release_rules
 from app.tenants.context import Scope, scoped
 from tests.analytics_data import DAY1, event
+from tests.old_schema import as_of_this_revision
 
 
 def totals(release_id):
@@ -20,20 +21,11 @@ def totals(release_id):
     return {row[:3]: row[3] for row in db.session.execute(stmt)}
 
 
-def as_of_this_revision(row):
-    """Insert ``row`` (a model instance, not added to the session) with only the columns the
-    database's schema has: the models are newer than the revision the test migrates from."""
-    table = row.__table__
-    present = {column["name"] for column in inspect(db.engine).get_columns(table.name)}
-    values = {c.name: getattr(row, c.key) for c in table.c
-              if c.name in present and getattr(row, c.key) is not None}
-    return db.session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()
-
-
 def release_at_0008():
     label_id = as_of_this_revision(Label(name="Before 0009", slug="before-0009", timezone="UTC"))
     artist_id = as_of_this_revision(Artist(label_id=label_id, name="Quay Lights",
-                                           slug="quay-0008", timezone="UTC"))
+                                           slug="quay-0008", timezone="UTC"),
+                                    follow_on_spotify=False)
     release = Release(label_id=label_id, artist_id=artist_id, title="Tidewater",
                       slug="tide-0008", platforms=["spotify", "deezer"], status="draft")
     release_rules.schedule(release, datetime(2026, 2, 1), datetime(2026, 4, 1), "UTC",

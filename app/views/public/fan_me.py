@@ -4,10 +4,10 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.localtime import now_utc
-from app.models.fan import FOLLOW_PREFIX, ON_FAN_PAGE
+from app.models.fan import FOLLOW_PREFIX, FUTURE_SAVE_PREFIX, ON_FAN_PAGE
 from app.models import Authorization, Consent, PreSave, Release
 from app.models.authorization import ACTIVE, REVOKED
-from app.models.presave import CANCELLED, PENDING
+from app.models.presave import CANCELLED, FUTURE_SAVE, PENDING
 from app.platform_table import PLATFORM_NAMES
 from app.views.public import page
 from app.views.public.blueprint import fan_bp
@@ -49,9 +49,22 @@ def withdraw_consent(artist_slug, consent_id):
         Consent.id == consent_id, Consent.fan_id == fan.id)).first() or abort(404)
     if consent.withdrawn_at is None:
         consent.withdrawn_at, consent.withdrawn_via = now_utc(), ON_FAN_PAGE
+        if consent.purpose.startswith(FUTURE_SAVE_PREFIX):
+            _cancel_future_saves(fan, consent.purpose.removeprefix(FUTURE_SAVE_PREFIX))
         db.session.commit()
-    flash("Done: you won't get these messages any more.", "fan-success")
+    if consent.purpose.startswith(FUTURE_SAVE_PREFIX):
+        flash("Done: the next releases won't be saved for you any more, and those waiting to "
+              "be are cancelled.", "fan-success")
+    else:
+        flash("Done: you won't get these messages any more.", "fan-success")
     return redirect(url_for("fan.me", artist_slug=artist.slug))
+
+
+def _cancel_future_saves(fan, platform):
+    """The pending pre-saves Future Save added on ``platform``: the fan no longer wants them."""
+    db.session.execute(update(PreSave).where(
+        PreSave.fan_id == fan.id, PreSave.platform == platform, PreSave.origin == FUTURE_SAVE,
+        PreSave.state == PENDING).values(state=CANCELLED, last_error="fan_withdrew_future_save"))
 
 
 @fan_bp.post("/<artist_slug>/me/platforms/<platform>/disconnect")

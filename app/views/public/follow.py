@@ -3,8 +3,10 @@ choice, made with the grant they gave for the pre-save (never done for them at t
 import logging
 
 from flask import abort, current_app, flash, redirect, request
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from app.crypto import DecryptError
 from app.extensions import db, limiter
 from app.jobs.token_refresh import TokenKeeper
 from app.models import Authorization
@@ -44,7 +46,7 @@ def follow(artist_slug, release_slug):
         token = keeper.token_now(grant.id)
         with platform_for(artist.label_id, platform) as client:
             client.follow_artist(token, artist.platform_ids[platform])
-    except PlatformError as exc:
+    except (PlatformError, DecryptError, RedisError) as exc:  # the grant or the refresh lock
         log.warning("following the artist on %s failed: %s", platform, type(exc).__name__)
         flash(f"{name} didn't let us follow {artist.name} just now. Please try again.",
               "fan-error")

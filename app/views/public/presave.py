@@ -11,6 +11,7 @@ from dataclasses import replace
 import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from redis.exceptions import LockError
 from sqlalchemy import select
 
 from app.presaves import record as presaves, oauth_state
@@ -280,15 +281,27 @@ def _complete(artist, release, platform, payload, verifier, page):
     except PlatformError as exc:
         flash(_sign_in_failed(name, exc), "fan-error")
         return redirect(page)
-    if not app_users.admits(artist.label_id, setup, account):  # the limit filled meanwhile
-        page_version.bump()
-        flash(f"{full_note(name, app_users.limit(setup))} Nothing was saved on {name}: tap "
-              f"{name} again to get a reminder.", "fan-error")
-        return redirect(page)
     granted = tokens.scope or " ".join(payload["scopes"])  # none said: what was asked
     if not client.granted_write(granted):
         flash(f"{name} didn't give permission to add music to your library, so nothing was "
               "saved. Please try again and allow access.", "fan-error")
+        return redirect(page)
+    try:
+        with app_users.place_held(artist.label_id, setup):
+            return _keep(artist, release, platform, payload, page, setup, tokens, account,
+                         granted)
+    except LockError:
+        flash(f"{name} sign-ins are busy. Please try again in a moment.", "fan-error")
+        return redirect(page)
+
+
+def _keep(artist, release, platform, payload, page, setup, tokens, account, granted):
+    """The sign-in's fan, consents, grant and pre-save, when the app has room for them."""
+    name = PLATFORM_NAMES[platform]
+    if not app_users.admits(artist.label_id, setup, account):  # the limit filled meanwhile
+        page_version.bump()
+        flash(f"{full_note(name, app_users.limit(setup))} Nothing was saved on {name}: tap "
+              f"{name} again to get a reminder.", "fan-error")
         return redirect(page)
     wrapper = WrapperInput(values=payload["values"], consents=payload["consents"])
     fan = presaves.upsert_fan(artist, wrapper, Place(**payload["place"]),
