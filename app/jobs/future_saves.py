@@ -21,12 +21,13 @@ from app.presaves import future_save
 from app.presaves.record import grant_outlives
 
 QUEUE = "default"
+WHAT = "future-saves"
 log = logging.getLogger(__name__)
 
 
 def on_opened(release):
     schedule.put(QUEUE, add_for_release, release.label_id, release.id,
-                 job_id=f"release-{release.id}-future-saves")
+                 job_id=schedule.opening_id(release.id, WHAT))
 
 
 def enqueue_due(now):
@@ -36,10 +37,7 @@ def enqueue_due(now):
         Consent.purpose.startswith(FUTURE_SAVE_PREFIX, autoescape=True)).exists()
     due = db.session.execute(select(Release.label_id, Release.id).where(
         Release.status == PRESAVE_ACTIVE, Release.future_saves_at.is_(None), asked)).all()
-    for label_id, release_id in due:
-        schedule.put(QUEUE, add_for_release, label_id, release_id,
-                     job_id=f"release-{release_id}-future-saves-{schedule.minute_of(now)}")
-    return len(due)
+    return schedule.catch_up(QUEUE, add_for_release, due, WHAT, now)
 
 
 @tenant_job

@@ -26,6 +26,7 @@ from app.models.opening_notice import CANCELLED, PENDING
 from app.models.release import PRESAVE_ACTIVE
 
 QUEUE = "default"
+WHAT = "opening-notices"
 WITHDRAWN = "not sent: the fan withdrew the ask"
 NO_CONTACT = "not sent: the fan left no email or phone"
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 def on_opened(release):
     """The release's pre-save just opened: hand its asks to the message now."""
     schedule.put(QUEUE, hand_over, release.label_id, release.id,
-                 job_id=f"release-{release.id}-opening-notices")
+                 job_id=schedule.opening_id(release.id, WHAT))
 
 
 def enqueue_due(now):
@@ -47,10 +48,7 @@ def enqueue_due(now):
         .where(OpeningNotice.state == PENDING, Release.status == PRESAVE_ACTIVE,
                OpeningNotice.fan_id.not_in(handed))
         .distinct()).all()
-    for label_id, release_id in due:
-        schedule.put(QUEUE, hand_over, label_id, release_id,
-                     job_id=f"release-{release_id}-opening-notices-{schedule.minute_of(now)}")
-    return len(due)
+    return schedule.catch_up(QUEUE, hand_over, due, WHAT, now)
 
 
 @tenant_job

@@ -62,6 +62,21 @@ def links_due_id(release_id, minute):
     return f"release-{release_id}-links-due-{minute}"
 
 
+def opening_id(release_id, what, minute=None):
+    """A job of a release's opening (``what``: opening-notices, future-saves); with
+    ``minute``, the reconciler's catch-up in that minute."""
+    return f"release-{release_id}-{what}" + (f"-{minute}" if minute is not None else "")
+
+
+def catch_up(queue_name, func, due, what, now):
+    """The reconciler's catch-up of an opening's job: ``func(label_id, release_id)`` for each
+    (label id, release id) of ``due``, once in this minute; how many."""
+    for label_id, release_id in due:
+        put(queue_name, func, label_id, release_id,
+            job_id=opening_id(release_id, what, minute_of(now)))
+    return len(due)
+
+
 def minute_of(now):
     return int(now.timestamp() // 60)
 

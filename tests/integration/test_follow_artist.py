@@ -4,12 +4,14 @@ the fan's choice recorded with its words, shown on their page and not offered ag
 import random
 import re
 import string
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Artist, Consent
+from app.localtime import now_utc
+from app.models import Artist, Authorization, Consent
 from app.sandbox import state as sandbox
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import flashes, sandbox_decision
@@ -101,3 +103,24 @@ def test_nothing_is_offered_or_followed_unless_the_artist_offers_it_with_an_id(a
     assert deezer_fan.post(page + "/follow", data={"platform": "spotify"}).status_code == 400
     assert app.test_client().post(page + "/follow",
                                   data={"platform": "deezer"}).status_code == 403
+
+
+def test_a_permission_that_has_ended_says_to_reconnect_and_follows_nothing(app, own_label):
+    label_id, artist_slug = own_label
+    ids = artist_ids()
+    set_artist(app, artist_slug, True, ids)
+    _, page = new_release(app, artist_slug, platforms=("spotify",))
+    fan, _ = connect(app, page, "spotify")
+    with app.app_context(), scoped(Scope.label(label_id)):
+        grant = db.session.scalars(select(Authorization)).one()
+        user = grant.platform_user_id
+        grant.expires_at = now_utc() - timedelta(minutes=5)  # its access token is used up
+        db.session.commit()
+    revoked = app.test_client().post("/sandbox/_admin/spotify/tokens/revoke",
+                                     json={"user": user})
+    assert revoked.status_code == 200
+    assert fan.post(page + "/follow", data={"platform": "spotify"}).status_code == 302
+    assert ("Your Spotify permission has ended, so we couldn't follow Allow List for you. "
+            "Pre-save again on Spotify to reconnect.") in flashes(fan)
+    with app.app_context():
+        assert follows("spotify", ids["spotify"]) == []

@@ -13,7 +13,7 @@ from app.models import Authorization
 from app.models.authorization import ACTIVE
 from app.models.fan import follow_purpose
 from app.platform_table import PLATFORM_NAMES
-from app.platforms.errors import PlatformError
+from app.platforms.errors import GrantRevoked, PlatformError
 from app.platforms.registry import platform_for
 from app.presaves import record as presaves
 from app.views.public import page
@@ -46,6 +46,10 @@ def follow(artist_slug, release_slug):
         token = keeper.token_now(grant.id)
         with platform_for(artist.label_id, platform) as client:
             client.follow_artist(token, artist.platform_ids[platform])
+    except GrantRevoked:
+        flash(f"Your {name} permission has ended, so we couldn't follow {artist.name} for you. "
+              f"Pre-save again on {name} to reconnect.", "fan-error")
+        return redirect(back)
     except (PlatformError, DecryptError, RedisError) as exc:  # the grant or the refresh lock
         log.warning("following the artist on %s failed: %s", platform, type(exc).__name__)
         flash(f"{name} didn't let us follow {artist.name} just now. Please try again.",
