@@ -56,7 +56,7 @@ def follows(platform, artist_id):
                                            ("tidal", "TIDAL")])
 def test_each_platform_is_its_own_tap_after_the_pre_save_never_done_at_sign_in(
         app, own_label, platform, name):
-    _, artist_slug = own_label
+    label_id, artist_slug = own_label
     ids = artist_ids()
     set_artist(app, artist_slug, True, ids)
     _, page = new_release(app, artist_slug, platforms=("spotify", "deezer", "tidal"))
@@ -78,7 +78,7 @@ def test_each_platform_is_its_own_tap_after_the_pre_save_never_done_at_sign_in(
     assert fan.post(page + "/follow", data={"platform": platform}).status_code == 400
     mine = fan.get(f"/s/{artist_slug}/me").get_data(as_text=True)
     assert f"Follow Allow List on {name} from my account." in mine
-    with app.app_context(), scoped(Scope.platform()):
+    with app.app_context(), scoped(Scope.label(label_id)):
         consent = db.session.scalars(select(Consent).where(
             Consent.purpose == f"follow_{platform}",
             Consent.wording == f"Follow Allow List on {name} from my account.")).one()
