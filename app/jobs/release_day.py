@@ -222,8 +222,8 @@ def _load(ids, item_id, token, per_storefront=None):
 
     def row(p):
         store = stores.get(p.authorization_id)
-        if release is None or p.authorization_id not in stores or found.get(store):
-            own = found.get(store) if release is not None else None
+        own = found.get(store)
+        if release is None or p.authorization_id not in stores or own:
             return Row(p.id, p.attempts or 0, p.authorization_id, own or item_id, token)
         missing, retry_at = items.storefront_wait(release, store)
         return Row(p.id, p.attempts or 0, p.authorization_id, item_id, token,

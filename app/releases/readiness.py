@@ -73,8 +73,9 @@ def warnings(release, now=None, may_do=None):
     elif release.status == RELEASED or release.release_at <= now:
         found = missing_links(release)
     else:
+        setups = platform_setups(release)
         found = [*expiring_grants(release, now), *missing_items(release, now),
-                 *missing_credentials(release), *user_limits(release),
+                 *missing_credentials(setups), *user_limits(release, setups),
                  *unsendable_messages(release)]
     return found if may_do is None else [n.addressed(may_do(n.who)) for n in found]
 
@@ -203,9 +204,13 @@ def missing_links(release):
                    f"button for {said}.", by_hand)]
 
 
-def missing_credentials(release):
+def platform_setups(release):
+    """How the label runs each of the release's platforms (its credentials read once)."""
     stored = label_credentials(release.label_id)
-    setups = [resolve(release.label_id, key, stored) for key in release.platforms or []]
+    return [resolve(release.label_id, key, stored) for key in release.platforms or []]
+
+
+def missing_credentials(setups):
     absent = tuple(s.key for s in setups if s.mode in (REMIND, LINK))
     sandboxed = tuple(s.key for s in setups if s.sandbox)
     return [notice(keys) for notice, keys in ((_credentials_notice, absent),
@@ -229,16 +234,14 @@ def _sandbox_notice(platforms):
                   f"Add credentials under {CREDENTIALS_PAGE} before release day.", LABEL_ADMIN)
 
 
-def user_limits(release):
+def user_limits(release, setups):
     """Platforms whose app connects only a few fans (Spotify's development mode): how many it
     has, said from the start, so the label hears before the page turns fans away."""
-    stored = label_credentials(release.label_id)
-    for key in release.platforms or []:
-        setup = resolve(release.label_id, key, stored)
+    for setup in setups:
         most = app_users.limit(setup)
         if most is not None:
-            yield _limit_notice(key, most, app_users.connected(release.label_id, key, setup.own),
-                                setup.own)
+            count = app_users.connected(release.label_id, setup.key, setup.own)
+            yield _limit_notice(setup.key, most, count, setup.own)
 
 
 def _limit_notice(platform, most, count, own):

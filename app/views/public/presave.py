@@ -113,7 +113,7 @@ def presave(artist_slug, release_slug):
 def _may_reuse_grant(mode, setup, platform, in_app):
     """A grant on file saves in one tap (Apple's is posted each time): on a direct platform,
     and on one whose app reached its user limit, for the fans it already connected."""
-    if platform == "apple_music":
+    if platform == APPLE_MUSIC:
         return False
     return mode == "direct" or (platform in setup.full and not in_app)
 
@@ -158,7 +158,7 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
         consents[RELEASE_REMINDER] = (f"Send me a reminder with the link when “{release.title}” "
                                       f"is out on {PLATFORM_NAMES[platform]}.")
     presaves.add_consents(fan, consents, presaves.ip_hash(request.remote_addr))
-    if grant is None and platform == "apple_music" and mode == "direct":
+    if apple_signs_in:
         capture.record("authorization_started", release, platform)  # MusicKit signed them in
         grant = _apple_grant(fan, storefront)
     created = _record(release, fan, platform, grant)
