@@ -69,6 +69,10 @@ class Descriptor:
     artist_id_help: str | None = None  # how it looks and where staff find it, for the artist form
     item_id: IdShape | None = None
     track_path: re.Pattern | None = None  # the track id inside a track link's path
+    album_path: re.Pattern | None = None  # the album id inside an album link's path
+    # Its library takes albums: an EP's or album's pre-saves save the album (found by UPC);
+    # elsewhere they save the focus track (found by its ISRC, or set by hand).
+    saves_albums: bool = False
     icon: str | None = None  # its simple-icons slug; None: a neutral pair of notes
     resolver: tuple[str, str] | None = None  # the link resolver's (platform name, provider)
     # The platforms fans connect; link-only extras leave the rest empty.
@@ -109,6 +113,7 @@ TABLE = (
             "open.spotify.com/artist/<id> (on Spotify: Share → Copy link to artist)"),
         item_id=IdShape("", BASE62, 22),
         track_path=re.compile(r"^/(?:intl-[a-z-]+/)?track/([0-9A-Za-z]{22})$"),
+        album_path=re.compile(r"^/(?:intl-[a-z-]+/)?album/([0-9A-Za-z]{22})$"), saves_albums=True,
         resolver=("spotify", "SPOTIFY"), client="app.platforms.spotify:Spotify",
         endpoints=Endpoints("https://accounts.spotify.com/authorize",
                             "https://accounts.spotify.com/api/token", "https://api.spotify.com/v1"),
@@ -126,6 +131,7 @@ TABLE = (
         artist_id_help=(
             "digits, the end of the artist's link music.apple.com/…/artist/<name>/<id>"),
         track_path=re.compile(r"^/[a-z]{2}/song/(?:[^/]+/)?(\d+)$"), icon="applemusic",
+        album_path=re.compile(r"^/[a-z]{2}/album/(?:[^/]+/)?(\d+)$"), saves_albums=True,
         resolver=("appleMusic", "ITUNES"), client="app.platforms.apple_music:AppleMusic",
         endpoints=Endpoints(None, None, "https://api.music.apple.com/v1",
                             script="https://js-cdn.music.apple.com/musickit/v3/musickit.js"),
@@ -182,6 +188,7 @@ TABLE = (
             "digits, the end of the artist's link tidal.com/browse/artist/<id>"),
         item_id=IdShape("4", DIGITS, 8),
         track_path=re.compile(r"^/(?:browse/)?track/(\d+)$"), resolver=("tidal", "TIDAL"),
+        album_path=re.compile(r"^/(?:browse/)?album/(\d+)$"), saves_albums=True,
         client="app.platforms.tidal:Tidal",
         endpoints=Endpoints("https://login.tidal.com/authorize",
                             "https://auth.tidal.com/v1/oauth2/token",
@@ -199,6 +206,7 @@ TABLE = (
             "digits, the end of the artist's link deezer.com/artist/<id>"),
         item_id=IdShape("3", DIGITS, 9),
         track_path=re.compile(r"^/(?:[a-z]{2}/)?track/(\d+)$"), resolver=("deezer", "DEEZER"),
+        album_path=re.compile(r"^/(?:[a-z]{2}/)?album/(\d+)$"), saves_albums=True,
         client="app.platforms.deezer:Deezer",
         endpoints=Endpoints("https://connect.deezer.com/oauth/auth.php",
                             "https://connect.deezer.com/oauth/access_token.php",
@@ -250,6 +258,13 @@ def name(key):
     """The platform's name; an unknown key is shown as itself."""
     found = DESCRIPTORS.get(key)
     return found.name if found else key
+
+
+def saved_kind(key, album):
+    """What pre-saves save on ``key`` for a release that is (``album``) an EP or album, or
+    not: "album" where the platform's library takes albums, else "track"."""
+    found = DESCRIPTORS.get(key)
+    return "album" if album and found is not None and found.saves_albums else "track"
 
 
 def user_limit(key, quota_mode):

@@ -28,6 +28,10 @@ class EntrySchema(Schema):
                                                     "future_save (added at the opening: the fan "
                                                     "asked on an earlier release)"})
     state = fields.String()
+    saved_as = fields.String(allow_none=True, metadata={
+        "description": "delivered: what went into the fan's library, track or album (an EP's "
+                       "or album's, where the platform saves albums), or pre_add (Apple Music: "
+                       "the album added before its release, from its pre-order)"})
     attempts = fields.Integer()
     reason = fields.String(metadata={"description": "the last error in plain words"})
     reason_code = fields.String(metadata={"description": "the last error as recorded"})
@@ -45,7 +49,7 @@ class FansSchema(Schema):
 
 
 class WarningSchema(Schema):
-    kind = fields.String(metadata={"description": "grants_expire, item_missing, "
+    kind = fields.String(metadata={"description": "grants_expire, item_missing, focus_track_missing, "
                                                   "no_credentials, sandbox, user_limit, "
                                                   "links_missing, "
                                                   "links_gave_up, email_not_set_up, "

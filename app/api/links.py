@@ -20,7 +20,10 @@ class LinkSchema(Schema):
     name = fields.String()
     url = fields.String()
     item_id = fields.String(allow_none=True,
-                            metadata={"description": "The track pre-saves save, when known"})
+                            metadata={"description": "The item pre-saves save, when known"})
+    item_kind = fields.String(allow_none=True, metadata={
+        "description": "What item_id is: track (a single's, or an EP's or album's focus track "
+                       "where the platform saves no albums) or album"})
     source = fields.String(metadata={"description": "isrc, upc, search (verified title and "
                                                     "artist), resolver (Odesli) or manual"})
     why = fields.String(allow_none=True, metadata={"description": "Why this item was chosen"})

@@ -15,12 +15,14 @@ from app.api.base import (CheckedList, CheckedString, Interface, LocalDateTime, 
                           field_errors, id_field, visible)
 from app.releases.ledger import LedgerQuery
 from app.models import Artist, Release
-from app.models.release import DESCRIPTION_MAX, HEADLINE_MAX, RELEASE_MODES
+from app.models.release import DESCRIPTION_MAX, HEADLINE_MAX, KINDS, RELEASE_MODES, SINGLE
 from app.uploads import read_upload, store_image
 
 DATE_FIELDS = ("presave_opens_at", "release_at", "timezone")
-PLAIN_FIELDS = ("title", "slug", "isrc", "upc", "platforms", "release_mode", "headline",
-                "description")
+PLAIN_FIELDS = ("title", "slug", "platforms", "release_mode", "headline", "description")
+CODE_FIELDS = ("kind", "isrc", "upc")
+KIND_HELP = ("single, ep or album: an EP or album is saved as the album where the platform "
+             "can (Spotify, Apple Music, Deezer, TIDAL), else as its focus track")
 LOCAL_HELP = "Local wall-clock time in the release's time zone, ISO 8601 without offset"
 
 
@@ -38,6 +40,7 @@ class ReleaseSchema(Schema):
     slug = fields.String()
     status = fields.String()
     artist = fields.Nested(ArtistBriefSchema)
+    kind = fields.String(metadata={"description": KIND_HELP})
     isrc = fields.String(allow_none=True)
     upc = fields.String(allow_none=True)
     headline = fields.String(allow_none=True)
@@ -67,8 +70,13 @@ class ReleaseInputSchema(Schema):
         min=1, max=200, error="Give a title of 1 to 200 characters"))
     slug = CheckedString(validation.slug, metadata={"description": "Derived from the title "
                                                                    "when left out"})
-    isrc = CheckedString(validation.isrc, allow_none=True)
-    upc = CheckedString(validation.upc, allow_none=True)
+    kind = fields.String(validate=validate.OneOf(
+        [key for key, _ in KINDS], error="Kind is one of {choices}"),
+        metadata={"description": KIND_HELP + "; single when left out"})
+    isrc = CheckedString(validation.isrc, allow_none=True, metadata={
+        "description": "A single's track, or an EP's or album's focus track"})
+    upc = CheckedString(validation.upc, allow_none=True, metadata={
+        "description": "Required for an EP or album"})
     headline = CheckedString(lambda v: validation.plain_text(v, HEADLINE_MAX, "headline"),
                              allow_none=True, metadata={
                                  "description": f"Plain text, up to {HEADLINE_MAX} characters; "
@@ -102,7 +110,7 @@ class ReleaseApi(LinkRoutes, VariantRoutes, PresaveApi):
     add_model_schema = ReleaseInputSchema()
     # Status moves through /announce and /archive; a release never changes artist.
     edit_model_schema = ReleaseInputSchema(exclude=("artist_id", "announce"))
-    search_columns = ["title", "slug", "status", "isrc", "upc", "release_mode", "artist",
+    search_columns = ["title", "slug", "status", "kind", "isrc", "upc", "release_mode", "artist",
                       "release_at", "presave_opens_at", "created_at"]
     order_columns = ["title", "slug", "status", "release_at", "presave_opens_at", "created_at"]
     base_order = ("release_at", "desc")
@@ -116,6 +124,7 @@ class ReleaseApi(LinkRoutes, VariantRoutes, PresaveApi):
                          "on your roster")
         release = Release(artist=artist)
         self._set_plain(release, data)
+        self._set_codes(release, data)
         release.slug = rules.slug_for(artist.id, release.slug, release.title)
         tz_name = data.get("timezone") or artist.timezone or artist.label.timezone
         with field_errors(_date_field):
@@ -128,6 +137,7 @@ class ReleaseApi(LinkRoutes, VariantRoutes, PresaveApi):
     def update(self, release, data):
         mode = data.pop("release_mode", None)  # moves pending pre-saves, like a date change
         self._set_plain(release, data)
+        self._set_codes(release, data)
         if mode is not None or any(key in data for key in DATE_FIELDS):
             opens = data.get("presave_opens_at", release.presave_opens_local)
             released = data.get("release_at", release.release_local)
@@ -136,6 +146,14 @@ class ReleaseApi(LinkRoutes, VariantRoutes, PresaveApi):
                                    data.get("timezone", release.timezone), actor(),
                                    release_mode=mode)
         return release
+
+    @staticmethod
+    def _set_codes(release, data):
+        if not any(key in data for key in CODE_FIELDS):
+            return
+        kind, isrc, upc = (data.get(key, getattr(release, key)) for key in CODE_FIELDS)
+        with field_errors(lambda message: "kind" if "single, an EP" in message else "upc"):
+            rules.set_codes(release, kind or SINGLE, isrc, upc)
 
     @staticmethod
     def _set_plain(release, data):

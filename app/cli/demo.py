@@ -15,10 +15,11 @@ from app.extensions import db
 from app.jobs.links import AFTER_RELEASE
 from app.localtime import now_utc, zone
 from app.models import Artist, Label, PresaveUser, Release
-from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED
+from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, EP, PRESAVE_ACTIVE, RELEASED, SINGLE
 from app.platform_table import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, PLATFORM_KEYS, RESOLVER_EXTRAS,
-                                 SPOTIFY, TIDAL, YOUTUBE_MUSIC)
+                                 SPOTIFY, TIDAL, YOUTUBE_MUSIC, saved_kind)
 from app.releases import links as streaming_links, rules as release_rules
+from app.validation import gtin_check_digit_ok
 from app.tenants.context import Scope, scoped
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
 from app.uploads import store_image
@@ -52,6 +53,8 @@ RELEASES = [
     ("out-now", "First Light", RELEASED, timedelta(days=-30), -10),
     ("vault", "Old Flame", ARCHIVED, timedelta(days=-200), -150),
 ]
+KINDS = {"coming-soon": EP}  # the others are singles
+EP_TRACKS = ("Aurora", "Polar Night", "Snowline")  # after the focus track, the release's title
 
 
 class NotInitialised(Exception):
@@ -115,6 +118,10 @@ def register_in_sandbox(echo=print):
                                        artist=release.artist.name,
                                        release_date=release.release_local.date().isoformat())
                 added += 1
+            if release.is_album and saved_kind(platform, True) == "album" and \
+                    not state.find_catalog(platform, upc=release.upc):
+                _demo_album(state, platform, release)
+                added += 1
     if added:
         echo(f"Sandbox catalogue: {added} demo tracks registered.")
     linked = sum(_links_of_the_past(release) for release in releases
@@ -122,6 +129,17 @@ def register_in_sandbox(echo=print):
     db.session.commit()
     if linked:
         echo(f"Streaming links: {linked} found on the demo's past release days.")
+
+
+def _demo_album(state, platform, release):
+    """An EP of the demo in the sandbox: its focus track, then EP_TRACKS, then the album."""
+    day = release.release_local.date().isoformat()
+    tracks = [state.find_catalog(platform, isrc=release.isrc)[0]["id"]] + [
+        state.add_catalog_item(platform, isrc=f"QZDEM27{release.id % 10000:04d}{n}", title=title,
+                               artist=release.artist.name, release_date=day)["id"]
+        for n, title in enumerate(EP_TRACKS, 1)]
+    state.add_catalog_item(platform, upc=release.upc, title=release.title, kind="album",
+                           artist=release.artist.name, release_date=day, tracks=tracks)
 
 
 def _links_of_the_past(release):
@@ -173,8 +191,10 @@ def _release(artist, suffix, title, status, opens_delta, release_days):
     release_local = datetime.combine(today + timedelta(days=release_days), time(0, 0))
     opens_local = (now_utc().astimezone(zone(tz_name)) + opens_delta).replace(
         tzinfo=None, second=0, microsecond=0)
-    release = Release(label_id=artist.label_id, title=title, slug=slug,
+    kind = KINDS.get(suffix, SINGLE)
+    release = Release(label_id=artist.label_id, title=title, slug=slug, kind=kind,
                       isrc=_demo_isrc(artist, suffix), platforms=list(DEMO_PLATFORMS),
+                      upc=_demo_upc(_demo_isrc(artist, suffix)) if kind != SINGLE else None,
                       artwork=store_image(cover(f"{artist.slug}/{suffix}",
                                                 (artist.primary_color, artist.accent_color),
                                                 title, artist.name)))
@@ -191,6 +211,12 @@ def _release(artist, suffix, title, status, opens_delta, release_days):
 def _demo_isrc(artist, suffix):
     number = 10000 + (artist.id or 0) * 10 + [r[0] for r in RELEASES].index(suffix)
     return f"QZDEM26{number:05d}"
+
+
+def _demo_upc(isrc):
+    """A UPC-A made from the demo ISRC's number, with its check digit."""
+    body = "099999" + isrc[-5:]
+    return next(body + digit for digit in "0123456789" if gtin_check_digit_ok(body + digit))
 
 
 def _repair_logins(echo):

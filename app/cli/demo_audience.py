@@ -296,6 +296,7 @@ class _Audience:
         row.state, row.attempts, row.last_error, row.updated_at = state, attempts, error, done
         if state == DELIVERED:
             row.delivered_at = done
+            row.saved_as = "track" if row.action == SAVE else None
         # retrying: the next attempt soon, so a running demo's worker finishes it
         row.next_attempt_at = (self.now + timedelta(minutes=self.rng.randrange(5, 60))
                                if state == PENDING else None)

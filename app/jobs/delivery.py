@@ -35,6 +35,7 @@ class Row:
     authorization_id: int | None
     item_id: str
     lease_token: str
+    kind: str = "track"  # what item_id names: "track" or "album"
     missing: str | None = None  # why there is no item to save for this fan (not tried)
     retry_at: datetime | None = None  # when to look again; None with missing: it failed
 
@@ -186,8 +187,8 @@ class Batch:
             except PlatformError as exc:  # the token endpoint is busy, throttled or down
                 return self.failure(row, exc)
             try:
-                await self.http.save_tracks(self.client, token, [row.item_id])
-                return Delivered(row.presave_id)
+                await self.http.save_items(self.client, token, [row.item_id], row.kind)
+                return Delivered(row.presave_id, row.kind)
             except (TokenRejected, GrantRevoked) as exc:
                 if second_go:
                     return self.refused_twice(row, grant, exc)

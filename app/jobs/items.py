@@ -35,19 +35,21 @@ stored_item = streaming_links.stored_item
 
 
 def platform_item(release, platform):
-    """The item id to save on ``platform``, looked up (and stored) when unknown."""
-    item_id = stored_item(release.id, platform)
-    if item_id:
-        return item_id
+    """The item to save on ``platform`` (streaming_links.Item), looked up (and stored) when
+    unknown; None when it is not there yet."""
+    item = stored_item(release.id, platform)
+    if item:
+        return item
     found = streaming_links.resolve_one(release, platform)
-    return found.item_id if found is not None else None
+    return stored_item(release.id, platform) if found is not None else None
 
 
 def storefront_items(release, storefronts):
     """{storefront: Apple Music item id, or None where that storefront has none yet} for the
     storefronts of the fans being saved for. Apple's ids differ per storefront: the stored
     link's item is APPLE_STOREFRONT's (and a fan's whose storefront is unknown, keyed None);
-    the others are looked up by ISRC, else as that item's equivalent, and kept on the link."""
+    the others are looked up by ISRC (an album's by UPC), else as that item's equivalent,
+    and kept on the link."""
     row = streaming_links.link(release.id, APPLE_MUSIC)
     if row is None or not row.item_id:
         return {}
@@ -58,7 +60,7 @@ def storefront_items(release, storefronts):
                 found[storefront] = row.item_id
                 continue
             if storefront not in known:
-                item = _look_in(client, storefront, release, row.item_id)
+                item = _look_in(client, storefront, release, row)
                 if item is not None:
                     known[storefront] = item.item_id
             found[storefront] = known.get(storefront)
@@ -67,15 +69,17 @@ def storefront_items(release, storefronts):
     return found
 
 
-def _look_in(client, storefront, release, item_id):
-    """The release's song in ``storefront``, chosen as the home storefront's look-up chooses."""
+def _look_in(client, storefront, release, row):
+    """The release's song (or album) in ``storefront``, chosen as the home storefront's
+    look-up chooses."""
+    code = release.upc if row.item_kind == "album" else release.isrc
     try:
-        found = client.find_in_storefront(storefront, isrc=release.isrc, equivalent_of=item_id)
+        found = client.find_in_storefront(storefront, row.item_kind, code, row.item_id)
     except PlatformError as exc:  # this time only: the rows wait and the next lease looks again
         log.info("release %s: Apple Music %s look-up failed (%s)", release.id, storefront,
                  type(exc).__name__)
         return None
-    return catalogue.choose(found, release.artist.name, storefront, "isrc").item if found else None
+    return catalogue.choose(found, release.artist.name, storefront, "code").item if found else None
 
 
 def storefront_wait(release, storefront, now=None):

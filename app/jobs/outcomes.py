@@ -23,6 +23,7 @@ REVOKED_REASON = "authorization_expired_or_revoked"
 @dataclass(frozen=True)
 class Delivered:
     presave_id: int
+    saved_as: str = "track"  # what was saved: "track" or "album"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _values(outcome, attempts, now):
     """The columns an outcome writes to its row."""
     if isinstance(outcome, Delivered):
         return dict(state=DELIVERED, delivered_at=now, attempts=attempts + 1, last_error=None,
-                    updated_at=now)
+                    saved_as=outcome.saved_as, updated_at=now)
     if isinstance(outcome, Failed):
         return dict(state=FAILED, attempts=attempts + 1, last_error=outcome.reason,
                     updated_at=now)

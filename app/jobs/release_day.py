@@ -73,12 +73,12 @@ def start_release_day(label_id, release_id):
 def deliver_batch(label_id, release_id, platform, batch_size=BATCH_SIZE):
     """Lease ``batch_size`` due rows at a time and save them, until none is due or the
     job has leased for LEASE_MORE_SECONDS (then the next batch job goes on)."""
-    item_id = items.stored_item(release_id, platform)
+    item = items.stored_item(release_id, platform)
     db.session.commit()  # no transaction stays open while the batch runs
-    if item_id is None:
+    if item is None:
         return {"leased": 0}
     started = time.monotonic()
-    chunks = _Chunks(job_app(), label_id, release_id, platform, item_id, batch_size,
+    chunks = _Chunks(job_app(), label_id, release_id, platform, item, batch_size,
                      until=started + LEASE_MORE_SECONDS)
     with platform_for(label_id, platform) as client:
         batch = Batch(job_app(), label_id, platform, client, started + BATCH_DEADLINE)
@@ -122,9 +122,9 @@ class _Chunks:
     """lease(): the next ``size`` due rows leased and loaded, in an app context of its own
     (it runs in a thread beside the batch's event loop); ([], {}) when done."""
 
-    def __init__(self, app, label_id, release_id, platform, item_id, size, until):
+    def __init__(self, app, label_id, release_id, platform, item, size, until):
         self.app, self.label_id, self.release_id = app, label_id, release_id
-        self.platform, self.item_id, self.size, self.until = platform, item_id, size, until
+        self.platform, self.item, self.size, self.until = platform, item, size, until
         self.per_storefront = self._storefronts if platform == APPLE_MUSIC else None
 
     def _storefronts(self, stores):
@@ -138,7 +138,7 @@ class _Chunks:
         with job_context(self.label_id, "job:deliver_batch", self.app):
             token, ids, _ = lease(self.release_id, self.platform, self.size)
             db.session.commit()
-            loaded = _load(ids, self.item_id, token, self.per_storefront) if ids else ([], {})
+            loaded = _load(ids, self.item, token, self.per_storefront) if ids else ([], {})
             db.session.commit()
             return loaded
 
@@ -177,7 +177,7 @@ def _enqueue(func_, *args, **options):
 
 def _item_or_park(release, platform):
     try:
-        item_id = items.platform_item(release, platform)
+        item = items.platform_item(release, platform)
     except PlatformError as exc:
         retry_at = items.park(release, platform, problem=exc)
         if isinstance(exc, RateLimited) and retry_at is not None:
@@ -186,9 +186,9 @@ def _item_or_park(release, platform):
             _enqueue(start_release_day, release.label_id, release.id, at=at,
                      job_id=schedule.item_lookup_id(release.id, second))
         return None
-    if item_id is None:
+    if item is None:
         items.park(release, platform)
-    return item_id
+    return item
 
 
 def _due_platforms(release_id):
@@ -207,7 +207,7 @@ def _fill_attempt_times(release):
         .execution_options(synchronize_session=False))
 
 
-def _load(ids, item_id, token, per_storefront=None):
+def _load(ids, item, token, per_storefront=None):
     """The rows leased under ``token`` as plain values, and each authorization's tokens,
     opened. ``per_storefront(storefronts)``: (the release, the item of each fan's storefront)
     where the platform's ids differ per storefront (Apple's); a fan whose storefront has none
@@ -224,9 +224,10 @@ def _load(ids, item_id, token, per_storefront=None):
         store = stores.get(p.authorization_id)
         own = found.get(store)
         if release is None or p.authorization_id not in stores or own:
-            return Row(p.id, p.attempts or 0, p.authorization_id, own or item_id, token)
+            return Row(p.id, p.attempts or 0, p.authorization_id, own or item.id, token,
+                       kind=item.kind)
         missing, retry_at = items.storefront_wait(release, store)
-        return Row(p.id, p.attempts or 0, p.authorization_id, item_id, token,
+        return Row(p.id, p.attempts or 0, p.authorization_id, item.id, token, kind=item.kind,
                    missing=missing, retry_at=retry_at)
     return [row(p) for p in presaves], grants
 

@@ -62,6 +62,11 @@ def links_due_id(release_id, minute):
     return f"release-{release_id}-links-due-{minute}"
 
 
+def pre_add_id(presave_id):
+    """One Apple pre-add per pre-save (app.jobs.pre_add)."""
+    return f"presave-{presave_id}-pre-add"
+
+
 def opening_id(release_id, what, minute=None):
     """A job of a release's opening (``what``: opening-notices, future-saves); with
     ``minute``, the reconciler's catch-up in that minute."""

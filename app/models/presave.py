@@ -27,6 +27,7 @@ class PreSave(ArtistOwned, Model):
         ForeignKey("authorization.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(10), default=SAVE, server_default=SAVE)
     origin: Mapped[str | None] = mapped_column(String(16))  # None: the fan, on this release's page
+    saved_as: Mapped[str | None] = mapped_column(String(10))  # delivered: "track" or "album"
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at = mapped_column(UTCDateTime)

@@ -11,6 +11,10 @@ STATUSES = [DRAFT, ANNOUNCED, PRESAVE_ACTIVE, RELEASED, ARCHIVED]
 STATUS_LABELS = {DRAFT: "Draft", ANNOUNCED: "Announced", PRESAVE_ACTIVE: "Pre-save active",
                  RELEASED: "Released", ARCHIVED: "Archived"}
 PUBLIC_STATUSES = [ANNOUNCED, PRESAVE_ACTIVE, RELEASED, ARCHIVED]
+# What a release is: a single track, or an EP or album (found by its UPC, saved as an album
+# where the platform can: app.platforms.catalogue)
+SINGLE, EP, ALBUM = "single", "ep", "album"
+KINDS = [(SINGLE, "Single"), (EP, "EP"), (ALBUM, "Album")]
 RELEASE_MODES = [("global", "Global: local midnight in the release's zone"),
                  ("local", "Local: midnight in each fan's own zone")]
 
@@ -31,6 +35,8 @@ class Release(ArtistOwned, Model):
     description: Mapped[str | None] = mapped_column(String(DESCRIPTION_MAX))
     slug: Mapped[str] = mapped_column(String(80))
     artwork: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(10), default=SINGLE, server_default=SINGLE)
+    # A single's track; an EP's or album's focus track (saved where albums cannot be)
     isrc: Mapped[str | None] = mapped_column(String(12), index=True)
     upc: Mapped[str | None] = mapped_column(String(13))
     timezone: Mapped[str] = mapped_column(String(64))
@@ -63,6 +69,15 @@ class Release(ArtistOwned, Model):
     history = relationship("ReleaseStatusChange", back_populates="release",
                            order_by=lambda: [ReleaseStatusChange.at, ReleaseStatusChange.id],
                            passive_deletes=True)
+
+    @property
+    def is_album(self):
+        """An EP or album: pre-saves save the album where the platform can."""
+        return self.kind in (EP, ALBUM)
+
+    @property
+    def kind_label(self):
+        return dict(KINDS).get(self.kind, self.kind)
 
     @property
     def status_label(self):
@@ -99,6 +114,8 @@ class StreamingLink(ArtistOwned, Model):
     platform: Mapped[str] = mapped_column(String(32))
     url: Mapped[str] = mapped_column(String(500))
     item_id: Mapped[str | None] = mapped_column(String(200))
+    # What item_id names, and pre-saves save: "track", or "album" (an EP's or album's)
+    item_kind: Mapped[str] = mapped_column(String(10), default="track", server_default="track")
     # Apple Music: the item's id in other storefronts than APPLE_STOREFRONT's ({"gb": "…"}),
     # found as the fans in them are saved for (app.jobs.items.storefront_items)
     storefront_ids: Mapped[dict | None] = mapped_column(JSON)

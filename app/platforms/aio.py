@@ -99,5 +99,5 @@ class AsyncHttp:
     async def run(self, platform, flow):
         return await drive_async(flow, lambda request: self.send(platform, request))
 
-    async def save_tracks(self, platform, access_token, item_ids):
-        return await self.run(platform, platform.save_flow(access_token, item_ids))
+    async def save_items(self, platform, access_token, item_ids, kind="track"):
+        return await self.run(platform, platform.save_flow(access_token, item_ids, kind))

@@ -28,7 +28,8 @@ class AmazonMusic(OAuthPlatform):
         user = data.get("user", data)
         return str(user["id"])
 
-    def save_flow(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids, kind="track"):
+        self.tracks_only(kind)  # no album save is known of the closed beta
         for batch in chunks(unique(item_ids), LIBRARY_BATCH):
             yield Request("PUT", "/me/library/tracks", params={"ids": ",".join(batch)},
                           headers=self._headers(access_token))

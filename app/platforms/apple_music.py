@@ -7,7 +7,7 @@ as the code. MUTs do not refresh; a 403 means the fan must authorise again.
 Apple names no account, so identity() is a digest of the MUT.
 
 A library add answers 202 and silently ignores ids it cannot add, so
-save_tracks() then checks each id in the catalogue of the fan's storefront.
+save_items() then checks each id in the catalogue of the fan's storefront.
 """
 import hashlib
 import re
@@ -159,25 +159,26 @@ class AppleMusic(Platform):
 
     # -- library ---------------------------------------------------------------
 
-    def save_flow(self, access_token, item_ids):
-        item_ids = unique(item_ids)
+    def save_flow(self, access_token, item_ids, kind="track"):
+        item_ids, resource = unique(item_ids), resource_of(kind)
         for batch in chunks(item_ids, IDS_PER_REQUEST):
-            yield Request("POST", "/me/library", params={"ids[songs]": ",".join(batch)},
+            yield Request("POST", "/me/library", params={f"ids[{resource}]": ",".join(batch)},
                           headers=self._headers(access_token))
         storefront = yield from self._storefront_flow(access_token)
         unknown = []
-        for song_id in item_ids:
-            if not (yield from self._in_catalog(storefront, song_id)):
-                unknown.append(song_id)
+        for item_id in item_ids:
+            if not (yield from self._in_catalog(storefront, resource, item_id)):
+                unknown.append(item_id)
         if unknown:
             raise ItemsRejected(f"Apple Music accepted but cannot add {', '.join(unknown)} "
                                 f"(not in the {storefront} catalogue)", unknown, code="unknown_ids")
 
-    def _in_catalog(self, storefront, song_id):
+    def _in_catalog(self, storefront, resource, item_id):
         """The 202 cannot tell; an id missing from the fan's storefront was ignored.
         (Reading the library back is possible but paginated and lags behind the add.)"""
         try:
-            yield Request("GET", f"/catalog/{storefront}/songs/{song_id}", headers=self._headers())
+            yield Request("GET", f"/catalog/{storefront}/{resource}/{item_id}",
+                          headers=self._headers())
         except PlatformError as exc:
             if exc.status == 404:
                 return False
@@ -192,16 +193,18 @@ class AppleMusic(Platform):
     def find_by_upc(self, upc):
         return self._filter("albums", "album", **{"filter[upc]": upc})
 
-    def find_in_storefront(self, storefront, isrc=None, equivalent_of=None):
-        """The song's candidates in another storefront's catalogue (its id differs there): by
-        ISRC, else as equivalents of this storefront's ``equivalent_of``."""
-        found = []
-        if isrc:
-            found = [item for item in self._filter("songs", "track", storefront=storefront,
-                                                   **{"filter[isrc]": isrc})
-                     if item.isrc in (None, isrc)]
+    def find_in_storefront(self, storefront, kind="track", code=None, equivalent_of=None):
+        """The song's (or album's) candidates in another storefront's catalogue (its id differs
+        there): by its code (ISRC, or UPC), else as equivalents of this storefront's
+        ``equivalent_of``."""
+        resource, found = resource_of(kind), []
+        if code:
+            field = "upc" if kind == "album" else "isrc"
+            found = [item for item in self._filter(resource, kind, storefront=storefront,
+                                                   **{f"filter[{field}]": code})
+                     if kind == "album" or item.isrc in (None, code)]
         if not found and equivalent_of:
-            found = self._filter("songs", "track", storefront=storefront,
+            found = self._filter(resource, kind, storefront=storefront,
                                  **{"filter[equivalents]": equivalent_of})
         return found
 
@@ -229,3 +232,8 @@ class AppleMusic(Platform):
     def public_url(self, item_id, kind="track"):
         path = "album" if kind == "album" else "song"
         return f"https://music.apple.com/{self.storefront}/{path}/{item_id}"
+
+
+def resource_of(kind):
+    """Apple's catalogue and library resource for an item kind."""
+    return "albums" if kind == "album" else "songs"

@@ -164,13 +164,18 @@ class Platform(ABC):
 
     # -- library -------------------------------------------------------------
 
-    def save_tracks(self, access_token: str, item_ids: list[str]) -> None:
-        """Save tracks into the fan's library; raises ItemsRejected naming ids not saved."""
-        self.http.run(self.save_flow(access_token, item_ids))
+    def save_items(self, access_token: str, item_ids: list[str], kind: str = "track") -> None:
+        """Save tracks (or, ``kind`` "album", albums where the platform's descriptor says
+        saves_albums) into the fan's library; raises ItemsRejected naming ids not saved."""
+        self.http.run(self.save_flow(access_token, item_ids, kind))
 
     @abstractmethod
-    def save_flow(self, access_token: str, item_ids: list[str]):
-        """save_tracks() as a request flow (app.platforms.flow), for any driver."""
+    def save_flow(self, access_token: str, item_ids: list[str], kind: str = "track"):
+        """save_items() as a request flow (app.platforms.flow), for any driver."""
+
+    def tracks_only(self, kind):
+        if kind != "track":
+            raise NotSupported(f"{self.name} saves tracks, not albums", code="tracks_only")
 
     def follow_artist(self, access_token: str, artist_id: str) -> None:
         raise NotSupported(f"{self.name} offers no way to follow an artist")

@@ -1,7 +1,8 @@
 """Finding a release in one platform's catalogue, with the app's credentials (never a fan's).
 
-By code where the platform has a code search: the ISRC names the track (what pre-saves
-save), the UPC the album (a link only). Where it has none (YouTube Music), by title and
+By code where the platform has a code search: the ISRC names the track (what a single's
+pre-saves save, and an EP's or album's focus track), the UPC the album (what an EP's or
+album's pre-saves save where the platform's library takes albums; a link only elsewhere). Where it has none (YouTube Music), by title and
 artist, and a hit counts only once verified: the release's title and artist in it, no
 cover, karaoke or remix the release is not. Several hits are chosen between
 deterministically (choose()), and the choice says why.
@@ -11,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from app.platform_table import saved_kind
 from app.platforms.base import CatalogItem, Platform
 
 ISRC, UPC, SEARCH = "isrc", "upc", "search"
@@ -30,6 +32,10 @@ class Match:
 def find(client: Platform, release) -> Match | None:
     """The release's item on the client's platform, or None; PlatformError if a call failed."""
     artist = release.artist.name
+    if saved_kind(client.key, release.is_album) == "album":  # the album itself, nothing else
+        albums = [a for a in client.find_by_upc(release.upc) if a.kind == "album"] \
+            if release.upc else []
+        return choose(albums, artist, f"UPC {release.upc}", UPC) if albums else None
     if release.isrc:
         tracks = [t for t in client.find_by_isrc(release.isrc) if t.kind == "track"]
         if tracks:
@@ -38,6 +44,8 @@ def find(client: Platform, release) -> Match | None:
         albums = [a for a in client.find_by_upc(release.upc) if a.kind == "album"]
         if albums:
             return choose(albums, artist, f"UPC {release.upc}", UPC)
+    if release.is_album:  # a search finds the title track, not the focus track
+        return None
     hits = [h for h in client.find_by_title(release.title, artist)
             if verified(h, release.title, artist)]
     return choose(hits, artist, f"“{artist} – {release.title}”", SEARCH) if hits else None

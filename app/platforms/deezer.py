@@ -69,16 +69,16 @@ class Deezer(Platform):
     def identity(self, access_token):
         return str(self.http.json("GET", "/user/me", params={"access_token": access_token})["id"])
 
-    def save_flow(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids, kind="track"):
         missing = []
-        for track_id in unique(item_ids):  # one id per call
+        for item_id in unique(item_ids):  # one id per call
             try:
-                yield Request("POST", "/user/me/tracks",
-                              params={"track_id": track_id, "access_token": access_token})
+                yield Request("POST", f"/user/me/{kind}s",
+                              params={f"{kind}_id": item_id, "access_token": access_token})
             except PlatformError as exc:
                 if exc.code != DATA_NOT_FOUND:
                     raise
-                missing.append(str(track_id))
+                missing.append(str(item_id))
         if missing:
             raise ItemsRejected(f"Deezer did not find {', '.join(missing)}", missing,
                                 code=DATA_NOT_FOUND)

@@ -27,8 +27,8 @@ class Spotify(OAuthPlatform):
         # account_id is the immutable key since May 2026; id only for older answers.
         return str(me.get("account_id") or me["id"])
 
-    def save_flow(self, access_token, item_ids):
-        for batch in chunks([uri("track", item) for item in unique(item_ids)], LIBRARY_BATCH):
+    def save_flow(self, access_token, item_ids, kind="track"):
+        for batch in chunks([uri(kind, item) for item in unique(item_ids)], LIBRARY_BATCH):
             yield self._put_library(access_token, batch)
 
     def follow_artist(self, access_token, artist_id):

@@ -30,10 +30,10 @@ class Tidal(OAuthPlatform):
         body = self.http.json("GET", "/users/me", headers=self._headers(access_token))
         return str(body["data"]["id"])
 
-    def save_flow(self, access_token, item_ids):
-        rejected = []
+    def save_flow(self, access_token, item_ids, kind="track"):
+        rejected, collection = [], f"userCollection{kind.title()}s"
         for batch in chunks(unique(item_ids), COLLECTION_BATCH):
-            rejected += yield from self._add(access_token, "userCollectionTracks", "tracks", batch)
+            rejected += yield from self._add(access_token, collection, f"{kind}s", batch)
         if rejected:
             raise ItemsRejected(f"TIDAL did not find {', '.join(rejected)}", rejected,
                                 code="NOT_FOUND")

@@ -70,6 +70,18 @@ def track_id(platform, url):
     return found.group(1) if found else None
 
 
+def item_id(platform, url, kind="track"):
+    """The ``kind`` item ("track" or "album") a link names, or None."""
+    if kind == "track":
+        return track_id(platform, url)
+    parts = urlsplit(url)
+    if platform == APPLE_MUSIC and parse_qs(parts.query).get("i"):
+        return None  # one song of the album
+    pattern = DESCRIPTORS[platform].album_path if platform in DESCRIPTORS else None
+    found = pattern.match(parts.path.rstrip("/")) if pattern else None
+    return found.group(1) if found else None
+
+
 def artist_id(platform, value):
     """The artist id staff gave for ``platform``, or pasted as the artist's link there (the
     id is then the link's last part of that shape); None for nothing, ValueError saying how

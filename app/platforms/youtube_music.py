@@ -48,7 +48,8 @@ class YouTubeMusic(OAuthPlatform):
                                 code="no_channel")
         return str(items[0]["id"])
 
-    def save_flow(self, access_token, item_ids):
+    def save_flow(self, access_token, item_ids, kind="track"):
+        self.tracks_only(kind)  # an album is a playlist here, and each like costs quota
         for video_id in unique(item_ids):
             yield Request("POST", "/videos/rate", params={"id": video_id, "rating": "like"},
                           headers=bearer(access_token), content=b"")

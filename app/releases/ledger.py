@@ -168,6 +168,10 @@ def _state_is(shown):
     return PreSave.state == shown
 
 
+SAVED_LABELS = {"album": "saved the album", "track": "saved 1 track",
+                "pre_add": "pre-added the album (Apple adds it at release)"}
+
+
 def entry(presave, fan):
     """One row of the per-fan list, as plain values."""
     shown = presave.display_state
@@ -178,4 +182,5 @@ def entry(presave, fan):
             "reason": plain_reason(presave.last_error, presave.platform),
             "created_at": presave.created_at, "updated_at": presave.updated_at,
             "next_attempt_at": presave.next_attempt_at if presave.state == PENDING else None,
-            "delivered_at": presave.delivered_at}
+            "delivered_at": presave.delivered_at, "saved_as": presave.saved_as,
+            "saved": SAVED_LABELS.get(presave.saved_as, "")}

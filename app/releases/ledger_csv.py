@@ -2,7 +2,8 @@
 from app import csv_export
 
 COLUMNS = [("fan_name", "Fan"), ("fan_email", "Email"), ("platform_name", "Platform"),
-           ("action", "Action"), ("origin", "Origin"), ("state_label", "State"), ("attempts", "Attempts"),
+           ("action", "Action"), ("origin", "Origin"), ("state_label", "State"), ("saved", "Saved"),
+           ("attempts", "Attempts"),
            ("reason", "Last error"), ("reason_code", "Error code"),
            ("created_at", "Pre-saved (UTC)"), ("next_attempt_at", "Next attempt (UTC)"),
            ("delivered_at", "Delivered (UTC)"), ("updated_at", "Updated (UTC)")]

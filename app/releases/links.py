@@ -10,7 +10,10 @@ One look-up path for release day (which item to save, app.jobs.items) and for th
 
 Each link is a StreamingLink with its source, the reason for its choice and its time. A link
 staff set by hand (source "manual") or hid is never changed by a look-up; at most a manual
-link that names no track gets the track the look-up found, for saving.
+link that names no item to save gets the one the look-up found.
+
+A link's item is what pre-saves save there: a single's track; an EP's or album's album where
+the platform's library takes albums (app.platform_table.saved_kind), else its focus track.
 """
 import logging
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import StreamingLink
-from app.platform_table import PLATFORM_KEYS, RESOLVER_EXTRAS, name
+from app.platform_table import PLATFORM_KEYS, RESOLVER_EXTRAS, name, saved_kind
 from app.platforms import catalogue, odesli, web_links
 from app.platforms.errors import NotSupported, PlatformError
 from app.platforms.registry import platform_for
@@ -50,9 +53,21 @@ def links(release):
         StreamingLink.release_id == release.id).order_by(StreamingLink.platform)).all()
 
 
+@dataclass(frozen=True)
+class Item:
+    """What pre-saves save on a platform: an id and its kind ("track" or "album")."""
+
+    id: str
+    kind: str = "track"
+
+
 def stored_item(release_id, platform):
     found = link(release_id, platform)
-    return found.item_id if found is not None and found.item_id else None
+    return Item(found.item_id, found.item_kind) if found is not None and found.item_id else None
+
+
+def wanted_kind(release, platform):
+    return saved_kind(platform, release.is_album)
 
 
 def missing(release):
@@ -69,23 +84,25 @@ def resolve_one(release, platform):
         match = catalogue.find(client, release)
     if match is None:
         return None
-    item = match.item
-    return store(release, platform, item.url, item.item_id if item.kind == "track" else None,
+    item, kind = match.item, wanted_kind(release, platform)
+    return store(release, platform, item.url, item.item_id if item.kind == kind else None,
                  match.source, match.why)
 
 
 def store(release, platform, url, item_id, source, why):
-    """Keep a found link, unless staff set or hid this platform's link."""
-    row = link(release.id, platform)
+    """Keep a found link, unless staff set or hid this platform's link. ``item_id``: what
+    pre-saves save there (of the release's wanted_kind), or None for a link only."""
+    row, kind = link(release.id, platform), wanted_kind(release, platform)
     if row is not None and (row.source == MANUAL or row.hidden):
         if row.source == MANUAL and not row.item_id and item_id:
-            row.item_id = item_id  # staff's link names no track: save the one found
+            row.item_id, row.item_kind = item_id, kind  # staff's link names none: the found one
         return row
     if row is None:
         row = StreamingLink(release_id=release.id, label_id=release.label_id,
                             artist_id=release.artist_id, platform=platform)
         db.session.add(row)
     row.url, row.item_id, row.source, row.note = url, item_id, source, why[:300]
+    row.item_kind, row.storefront_ids = kind, None  # other storefronts' ids are of the old item
     row.found_at = now_utc()
     db.session.flush()
     return row
@@ -151,7 +168,9 @@ def set_link(release, platform, url=None, hidden=None, actor="staff"):
                                      artist_id=release.artist_id, platform=platform), True
         db.session.add(row)
     if url is not None:
-        row.url, row.item_id, row.source = url, web_links.track_id(platform, url), MANUAL
+        kind = wanted_kind(release, platform)
+        row.url, row.item_id, row.source = url, web_links.item_id(platform, url, kind), MANUAL
+        row.item_kind, row.storefront_ids = kind, None
         row.note, row.found_at = f"set by {actor}"[:300], now_utc()
     if hidden is not None:
         row.hidden = bool(hidden)
@@ -169,9 +188,23 @@ def remove_link(release, platform):
     return True
 
 
+def forget_looked_up(release):
+    """The release's codes or kind changed: links found by a look-up go (staff's stay), and
+    the next look-up is due now (the reconciler starts it)."""
+    for row in links(release):
+        if row.source != MANUAL and not row.hidden:
+            db.session.delete(row)
+        elif row.source == MANUAL and row.item_kind != wanted_kind(release, row.platform):
+            row.item_id = None  # staff's link names the other kind: save what a look-up finds
+    release.links_gave_up_at = None
+    release.links_next_check_at = now_utc() if release.links_checked_at else None
+    db.session.flush()
+
+
 def as_dict(row):
     return {"platform": row.platform, "name": name(row.platform), "url": row.url,
-            "item_id": row.item_id, "source": row.source, "why": row.note, "hidden": row.hidden,
+            "item_id": row.item_id, "item_kind": row.item_kind if row.item_id else None,
+            "source": row.source, "why": row.note, "hidden": row.hidden,
             "found_at": row.found_at}
 
 

@@ -29,7 +29,7 @@ from app.models.fan import EMAIL_MARKETING, RELEASE_REMINDER, SMS_MARKETING, fut
 from app.models.message import EMAIL, SMS
 from app.models.presave import FUTURE_SAVE, PENDING, SAVE
 from app.models.release import ARCHIVED, RELEASED
-from app.platform_table import PLATFORM_KEYS, TABLE, descriptor
+from app.platform_table import PLATFORM_KEYS, TABLE, descriptor, saved_kind
 from app.platforms import app_users
 from app.platforms.registry import LINK, REMIND, label_credentials, resolve
 from app.presaves.record import grant_outlives
@@ -159,8 +159,13 @@ def missing_items(release, now):
         return []
     found = set(db.session.scalars(select(StreamingLink.platform).where(
         StreamingLink.release_id == release.id, StreamingLink.item_id.is_not(None))))
-    missing = tuple(p for p in release.platforms or [] if p in PLATFORM_KEYS and p not in found)
-    return [_item_notice(release, missing)] if missing else []
+    missing = [p for p in release.platforms or [] if p in PLATFORM_KEYS and p not in found]
+    if not release.is_album:
+        return [_item_notice(release, tuple(missing))] if missing else []
+    albums = tuple(p for p in missing if saved_kind(p, True) == "album")
+    tracks = tuple(p for p in missing if p not in albums)
+    return [*([_album_notice(release, albums)] if albums else []),
+            *([_focus_track_notice(release, tracks)] if tracks else [])]
 
 
 def _item_notice(release, platforms):
@@ -176,6 +181,26 @@ def _item_notice(release, platforms):
                   "72 hours, then fail.",
                   f"Check with your distributor that the track was delivered to {said} with "
                   "this ISRC; it is picked up by itself once listed.")
+
+
+def _album_notice(release, platforms):
+    said, kind = names(platforms), release.kind_label
+    return Notice("item_missing", platforms, f"The {kind} is not found on {said} yet",
+                  f"UPC {release.upc} is not listed on {said} yet. On release day we look "
+                  f"again; while it is missing, those pre-saves wait and are retried for "
+                  "72 hours, then fail.",
+                  f"Check with your distributor that the {kind} was delivered to {said} with "
+                  "this UPC; it is picked up by itself once listed. Or set the album's link "
+                  "in the Streaming links panel of this page.")
+
+
+def _focus_track_notice(release, platforms):
+    said, kind = names(platforms), release.kind_label
+    return Notice("focus_track_missing", platforms, f"No focus track on {said}",
+                  f"{said} cannot save an {kind}: pre-saves there save its focus track, and "
+                  f"none is known on {said}. They wait 72 hours after the release, then fail.",
+                  f"Set the focus track's link on {said} in the Streaming links panel of "
+                  "this page.")
 
 
 def missing_links(release):

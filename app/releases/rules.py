@@ -11,9 +11,10 @@ from app.extensions import db
 from app.localtime import now_utc, to_utc, zone
 from app.models import PreSave, Release
 from app.models.presave import PENDING
-from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, PRESAVE_ACTIVE, RELEASED,
-                                ReleaseStatusChange)
+from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, KINDS, PRESAVE_ACTIVE, RELEASED,
+                                SINGLE, ReleaseStatusChange)
 from app import validation
+from app.releases import links as streaming_links
 from app.releases import signals
 from app.releases.state import state_for
 from app.presaves import record as presaves
@@ -65,6 +66,26 @@ def schedule(release, presave_opens_local, release_local, tz_name, *, must_be_fu
     release.release_local, release.release_at = releases.local, releases.utc
     release.timing_notes = "\n".join(n for n in (opens.note, releases.note) if n) or None
     return release
+
+
+def check_kind(kind, upc):
+    """ValueError when ``kind`` is unknown, or an EP or album has no UPC (it is found and
+    saved by it)."""
+    if kind not in dict(KINDS):
+        raise ValueError("A release is a single, an EP or an album")
+    if kind != SINGLE and not upc:
+        raise ValueError(f"An {dict(KINDS)[kind]} needs its UPC: it is found and saved by it")
+
+
+def set_codes(release, kind, isrc, upc):
+    """What the release is and its codes (check_kind's ValueError). A change of kind or code
+    forgets the items looked up with the old ones, so the next look-up finds what the
+    release now is."""
+    check_kind(kind, upc)
+    changed = (release.kind, release.isrc, release.upc) != (kind, isrc, upc)
+    release.kind, release.isrc, release.upc = kind, isrc, upc
+    if changed and release.id is not None:
+        streaming_links.forget_looked_up(release)
 
 
 class SlugTaken(ValueError):

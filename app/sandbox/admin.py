@@ -14,7 +14,8 @@
     GET    /sandbox/_admin/<platform>/grants[?user=]              grants with client id and how it authenticated
     POST   /sandbox/_admin/<platform>/catalog                     {"isrc"|"upc", "id", "title", "artist",
                                                                    "release_date", "kind", "available_at",
-                                                                   "storefront" (Apple: only there)}
+                                                                   "storefront" (Apple: only there),
+                                                                   "tracks" (an album's track ids)}
     GET    /sandbox/_admin/<platform>/catalog?isrc=|upc=          items for a code
     GET    /sandbox/_admin/<platform>/saves[?user=]               every save the platform accepted
     POST   /sandbox/_admin/apple_music/developer_key              {"public_key": PEM}: verify ES256 signatures
@@ -139,6 +140,12 @@ def catalog(platform):
     fields = {k: body[k] for k in CATALOG_FIELDS if body.get(k) not in (None, "")}
     if any(not isinstance(v, str) for v in fields.values()):
         return _error(400, f"{', '.join(CATALOG_FIELDS)} are strings")
+    tracks = body.get("tracks")
+    if tracks is not None:
+        if not (isinstance(tracks, list) and len(tracks) <= 100
+                and all(isinstance(t, str) and state.catalog_item(platform, t, "track") for t in tracks)):
+            return _error(400, "tracks lists at most 100 ids of tracks in the catalogue")
+        fields["tracks"] = tracks
     if fields.get("kind") not in (None, "track", "album"):
         return _error(400, "kind is track or album")
     try:

@@ -259,7 +259,7 @@ def _resource(sf, resource, item):
                   "url": f"{WEB}/{sf}/{resource[:-1]}/{item['id']}",
                   "playParams": {"id": item["id"], "kind": resource[:-1]}}
     attributes.update({"isrc": item["isrc"], "durationInMillis": 180000} if resource == "songs"
-                      else {"upc": item["upc"], "trackCount": 1,
+                      else {"upc": item["upc"], "trackCount": state.track_count(item),
                             "isCompilation": bool(item.get("compilation"))})
     return {"id": item["id"], "type": resource, "href": f"/v1/catalog/{sf}/{resource}/{item['id']}",
             "attributes": attributes}

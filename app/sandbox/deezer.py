@@ -97,18 +97,29 @@ def me(grant):
 
 @api.route("/user/me/tracks", methods=["GET", "POST"])
 def user_tracks(grant):
+    return _library(grant, "track", _track)
+
+
+@api.route("/user/me/albums", methods=["GET", "POST"])
+def user_albums(grant):
+    return _library(grant, "album", _album)
+
+
+def _library(grant, kind, shown):
+    """The fan's saved tracks or albums (GET), or one more saved (POST ?track_id= or
+    ?album_id=: one id a call)."""
     if request.method == "GET":
-        saved = state.library(PLATFORM, grant["user"])
-        items = [_track(state.catalog_item(PLATFORM, i) or {"id": i}) for i in saved]
+        saved = state.library(PLATFORM, grant["user"], kind)
+        items = [shown(state.catalog_item(PLATFORM, i) or {"id": i, "title": ""}) for i in saved]
         return jsonify(data=items, total=len(items))
     if "manage_library" not in grant["scopes"]:
         return dialect.error(403, "Permission denied")
-    track_id = request.values.get("track_id", "").strip()
-    if not track_id:
-        return dialect.error(400, "Missing parameters: track_id", code=501)
-    if not state.catalog_item(PLATFORM, track_id, "track"):
+    item_id = request.values.get(f"{kind}_id", "").strip()
+    if not item_id:
+        return dialect.error(400, f"Missing parameters: {kind}_id", code=501)
+    if not state.catalog_item(PLATFORM, item_id, kind):
         return dialect.error(404, "no data")
-    state.record_save(PLATFORM, grant["user"], track_id, "track", grant["client_id"])
+    state.record_save(PLATFORM, grant["user"], item_id, kind, grant["client_id"])
     return jsonify(True)
 
 
@@ -158,9 +169,11 @@ def _track(item):
 
 
 def _album(item):
+    tracks = [_track(track) for track in state.album_tracks(PLATFORM, item)]
     return {"id": _number(item["id"]), "title": item["title"], "upc": item.get("upc"),
             "link": f"{WEB}/album/{item['id']}", "release_date": item.get("release_date"),
-            "artist": _artist(item), "type": "album"}
+            "nb_tracks": state.track_count(item), "artist": _artist(item), "type": "album",
+            "tracks": {"data": tracks}}
 
 
 def _number(item_id):

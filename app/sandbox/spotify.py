@@ -189,7 +189,9 @@ def _artist(item):
 def _album(item, album_id=None, name=None):
     released = item.get("release_date") or date.today().isoformat()
     album = _object("album", album_id or item["id"], name or item["title"])
-    album.update(album_type="compilation" if item.get("compilation") else "single", total_tracks=1, available_markets=[], images=[],
+    tracks = state.track_count(item) if item["kind"] == "album" else 1
+    kind = "compilation" if item.get("compilation") else "album" if tracks > 1 else "single"
+    album.update(album_type=kind, total_tracks=tracks, available_markets=[], images=[],
                  release_date=released, release_date_precision="day", artists=[_artist(item)])
     if item.get("upc"):
         album["external_ids"] = {"upc": item["upc"]}

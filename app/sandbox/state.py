@@ -4,7 +4,9 @@ Keys are ``sandbox:<platform>:...``; nothing lives in the database. Other code
 and tests may call these helpers directly (inside an app context):
 
     add_catalog_item(platform, isrc=..., upc=..., id=None, title=..., artist=...,
-                     release_date=..., kind=None, compilation=False, available_at=None) -> item
+                     release_date=..., kind=None, compilation=False, available_at=None,
+                     storefront=None, tracks=None) -> item
+    album_tracks(platform, album) -> [track item, ...]
     search_catalog(platform, text) -> [item, ...]  (title and artist words)
     find_catalog(platform, isrc=None, upc=None) -> [item, ...]
     saves(platform, user=None) -> [{"user", "id", "kind", "client_id", "at", "first"}, ...]
@@ -274,12 +276,13 @@ def normalise_upc(upc):
 
 def add_catalog_item(platform, *, isrc=None, upc=None, id=None, title="Untitled",
                      artist="Sandbox Artist", release_date=None, kind=None, compilation=False,
-                     available_at=None, storefront=None):
+                     available_at=None, storefront=None, tracks=None):
     """Add an item the platform 'has'; an ISRC or UPC may map to several items (a single,
     the album version, a various-artists compilation). ``available_at`` (aware datetime or
     ISO 8601): the item is not found before then, by the app's clock (a delivery landing
     after the release). ``storefront``: the only Apple Music storefront whose catalogue has
-    this id (None: every one), as Apple's ids differ per storefront."""
+    this id (None: every one), as Apple's ids differ per storefront. ``tracks``: an album's
+    track ids, in order (items added before it)."""
     if storefront is not None and not (len(storefront) == 2 and storefront.isalpha()
                                        and storefront.islower()):
         raise ValueError("storefront is two lower-case letters, such as gb")
@@ -291,6 +294,7 @@ def add_catalog_item(platform, *, isrc=None, upc=None, id=None, title="Untitled"
             "isrc": normalise_isrc(isrc) or None, "upc": (upc or "").strip() or None,
             "title": title, "artist": artist, "release_date": release_date,
             "compilation": bool(compilation), "storefront": storefront,
+            "tracks": [str(track) for track in tracks or []],
             "available_at": available_at.isoformat() if available_at else None}
     _put(_key(platform, "catalog", "item", item["id"]), item)
     _r().sadd(_key(platform, "catalog", "all"), item["id"])
@@ -307,6 +311,16 @@ def catalog_item(platform, item_id, kind=None):
         return None
     available = item.get("available_at")
     return item if not available or _instant(available) <= now_utc() else None
+
+
+def album_tracks(platform, album):
+    """An album item's tracks (those still in the catalogue), in order."""
+    return [found for found in (catalog_item(platform, t, "track") for t in album.get("tracks") or [])
+            if found]
+
+
+def track_count(album):
+    return max(len(album.get("tracks") or []), 1)
 
 
 def in_storefront(item, storefront):

@@ -22,7 +22,7 @@ from app.sandbox.base import SandboxAPI, json_error
 PLATFORM = "tidal"
 JSONAPI = "application/vnd.api+json"
 MAX_ITEMS = 50
-KINDS = {"tracks": "track", "artists": "artist"}  # a collection's type -> the library's kind
+KINDS = {"tracks": "track", "albums": "album", "artists": "artist"}  # a collection's type -> the library's kind
 FILTERS = {"tracks": ("isrc", "id"), "albums": ("barcodeId", "id")}
 CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
          409: "CONFLICT", 415: "UNSUPPORTED_MEDIA_TYPE", 422: "UNPROCESSABLE_ENTITY",
@@ -129,7 +129,8 @@ def _resource(kind, item):
         attributes.update(isrc=item["isrc"] or "", key="UNKNOWN", keyScale="UNKNOWN",
                           createdAt=item.get("release_date"))
     else:
-        attributes.update(barcodeId=item["upc"] or "", albumType="SINGLE", numberOfItems=1,
+        attributes.update(barcodeId=item["upc"] or "", albumType="SINGLE",
+                          numberOfItems=state.track_count(item),
                           numberOfVolumes=1, releaseDate=item.get("release_date"))
     artists = {"data": [{"id": _artist_id(item), "type": "artists"}]}
     return {"id": item["id"], "type": kind, "attributes": attributes,
@@ -139,6 +140,11 @@ def _resource(kind, item):
 @api.route("/userCollectionTracks/<user_id>/relationships/items", methods=["POST"])
 def add_tracks(grant, user_id):
     return _add(grant, user_id, "tracks")
+
+
+@api.route("/userCollectionAlbums/<user_id>/relationships/items", methods=["POST"])
+def add_albums(grant, user_id):
+    return _add(grant, user_id, "albums")
 
 
 @api.route("/userCollectionArtists/<user_id>/relationships/items", methods=["POST"])
@@ -211,14 +217,14 @@ def _save(grant, ids, kind):
             continue
         state.record_save(PLATFORM, grant["user"], item_id, one, grant["client_id"])
         added.append({"id": item_id, "type": kind, "meta": {"addedAt": added_at}})
-    resource = "userCollectionTracks" if kind == "tracks" else "userCollectionArtists"
+    resource = f"userCollection{kind.title()}"
     return document({"data": added, "meta": {"skipped": skipped},
                      "links": {"self": f"/{resource}/me/relationships/items"}})
 
 
 def _skip_reason(user, item_id, one):
     exists = (item_id.isdigit() and len(item_id) <= 12 if one == "artist"
-              else state.catalog_item(PLATFORM, item_id, "track"))
+              else state.catalog_item(PLATFORM, item_id, one))
     if not exists:
         return "NOT_FOUND"
     if state.in_library(PLATFORM, user, item_id, one):

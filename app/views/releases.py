@@ -26,7 +26,8 @@ from app import platform_table, validation
 from app.extensions import db
 from app.localtime import all_zones
 from app.models import Artist, Release
-from app.models.release import DESCRIPTION_MAX, HEADLINE_MAX, RELEASE_MODES, STATUS_LABELS
+from app.models.release import (DESCRIPTION_MAX, HEADLINE_MAX, KINDS, RELEASE_MODES, SINGLE,
+                                STATUS_LABELS)
 from app.platform_table import DEFAULT_PLATFORMS, PLATFORM_CHOICES
 from app.uploads import store_image
 from app.views.base import PresaveModelView
@@ -63,10 +64,15 @@ class DetailsForm(DynamicForm):
     artwork = ImageUpload("Artwork", description="JPEG, PNG or WebP; at least 640×640 pixels, "
                                                  "at most 10 MB")
     artwork_kept = HiddenField(validators=[_stored_artwork])
+    kind = RadioField("Type", choices=_choices(KINDS), default=SINGLE, description=(
+        "A single is saved as its track. An EP or album is saved as the album on Spotify, "
+        "Apple Music, Deezer and TIDAL, and as its focus track on YouTube Music and Amazon "
+        "Music."))
     isrc = StringField("ISRC", validators=[rule(validation.isrc)],
-                       description="Optional; CC-XXX-YY-NNNNN, e.g. US-RC1-26-00001")
+                       description="A single's track, or an EP's or album's focus track; "
+                                   "optional; CC-XXX-YY-NNNNN, e.g. US-RC1-26-00001")
     upc = StringField("UPC / EAN", validators=[rule(validation.upc)],
-                      description="Optional; 12 or 13 digits")
+                      description="12 or 13 digits; required for an EP or album")
     headline = StringField("Headline", validators=[rule(lambda v: validation.plain_text(
         v, HEADLINE_MAX, "headline"))], description=(
         f"Optional, up to {HEADLINE_MAX} characters: the line under the title on the fan page. "
@@ -96,9 +102,15 @@ class DetailsForm(DynamicForm):
             self.artwork_kept.data = store_image(self.artwork.image_bytes)
         return self.artwork_kept.data or None
 
+    def validate_upc(self, field):
+        try:
+            rules.check_kind(self.kind.data, field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
     def apply_to(self, release):
         release.title = self.title.data.strip()
-        release.isrc, release.upc = self.isrc.data or None, self.upc.data or None
+        rules.set_codes(release, self.kind.data, self.isrc.data or None, self.upc.data or None)
         release.platforms = self.platforms.data
         release.headline = self.headline.data or None
         release.description = self.description.data or None

@@ -6,7 +6,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from app.localtime import now_utc
-from tests.e2e.screens import shoot
+from tests.e2e.accessibility import blocking_violations
+from tests.e2e.screens import VIEWPORTS, shoot
 
 YEAR = now_utc().year + 1
 LOOK_HERE = Path("/tmp/presave-screens")
@@ -45,6 +46,14 @@ def test_staff_creates_and_announces_a_release(page, live_server, login_as, tmp_
     fill_track_info(page, title, artwork_file(tmp_path))
     shoot(page, "release-create", LOOK_HERE)
     page.click("text=Next: codes")
+    expect(page.locator("input[name=kind][value=single]")).to_be_checked()
+    page.check("input[name=kind][value=ep]")
+    for size in ("phone", "desktop"):
+        page.set_viewport_size(VIEWPORTS[size])
+        found = blocking_violations(page)
+        assert found == [], (size, found)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), size
+        shoot(page, f"release-create-codes-{size}", LOOK_HERE)
     page.fill("#isrc", "GB-AAA-27-00042")
     page.fill("#upc", "012345678906")  # wrong check digit: the page must send us back here
     page.click("text=Next: dates")
@@ -67,6 +76,7 @@ def test_staff_creates_and_announces_a_release(page, live_server, login_as, tmp_
     expect(page.locator(".timing-table")).to_contain_text(f"{YEAR}-02-28 23:00 UTC")
     expect(page.locator(".countdown-value")).to_have_text(re.compile(r"\d+d \d\d:\d\d:\d\d"))
     expect(page.locator(".release-artwork")).to_be_visible()
+    expect(page.locator("td.release-kind")).to_have_text("EP")
     shoot(page, "release-page", LOOK_HERE)
 
     page.click("text=All releases")

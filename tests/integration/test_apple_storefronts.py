@@ -3,50 +3,19 @@ Apple's ids for one ISRC differ per storefront and a library add answers 202 whi
 ids the fan's storefront does not know. Each Apple fan's storefront is kept at the pre-save;
 on release day each gets their own storefront's id saved, and a fan whose storefront has no
 such song is retried, never marked delivered."""
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.extensions import db
 from app.localtime import now_utc
-from app.models import Authorization, Fan, Label, StreamingLink
-from app.platforms.registry import platform_for
+from app.models import Authorization, Fan, StreamingLink
 from app.sandbox import state as sandbox
-from app.tenants.context import Scope, scoped
+from tests.apple_fans import pre_add
 from tests.fan_journey import flashes, start
 from tests.release_day_runs import (ctx, new_isrc, reconcile_once, release_now, rows,
                                    run_release_day)
 
 IDS = {"us": "1700000001", "gb": "1700000002", "jp": "1700000003"}
-
-
-def music_user_token(app, storefront):
-    """What the stand-in MusicKit's authorize() gives a fan whose account is in ``storefront``;
-    (token, sandbox user)."""
-    user = f"apple-{uuid.uuid4().hex[:10]}"
-    with app.app_context():
-        label_id = _label_id(app)
-        developer = platform_for(label_id, "apple_music").developer_token()
-    answer = app.test_client().post(
-        "/sandbox/apple_music/musickit/authorize", json={"user": user, "storefront": storefront},
-        headers={"Authorization": f"Bearer {developer}"})
-    assert answer.status_code == 200, answer.get_json()
-    return answer.get_json()["musicUserToken"], user
-
-
-def _label_id(app):
-    with scoped(Scope.platform()):
-        return db.session.scalars(select(Label.id).where(Label.slug == "northwind")).one()
-
-
-def pre_add(app, slug, storefront):
-    fan = app.test_client()
-    token, user = music_user_token(app, storefront)
-    done = start(fan, slug, "apple_music", email=f"{user}@example.com", music_user_token=token)
-    assert done.status_code == 302 and done.headers["Location"].startswith("/s/")
-    assert any("Pre-Save Successful!" in said for said in flashes(fan))
-    return user
 
 
 def test_each_fan_gets_their_own_storefronts_id_and_nothing_apple_ignored_is_delivered(

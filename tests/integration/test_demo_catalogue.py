@@ -41,3 +41,37 @@ def test_a_demo_release_already_out_comes_with_the_history_of_its_link_look_ups(
         waiting = queue(LINKS_QUEUE).job_ids
         assert not [job for job in waiting if job.startswith(f"release-{release.id}-links")]
         assert "gave up" not in caplog.text
+
+
+def test_the_demo_ep_is_in_the_catalogue_as_an_album_with_its_tracks(app, tmp_path):
+    """On a database of its own: the suite's shared one goes through a migration round trip
+    (test_accounts_migration) that gives columns added later their defaults back."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.cli.commands import sync_roles_and_permissions
+    from app.cli.demo import load_demo
+    from app.platforms.catalogue import find
+    from app.platforms.registry import platform_for
+    from tests.support import fresh_database
+
+    with fresh_database(app, tmp_path) as uri:
+        fresh = create_app("config.TestConfig", REDIS_URL=app.config["REDIS_URL"],
+                           SQLALCHEMY_DATABASE_URI=uri)
+        with fresh.app_context(), scoped(Scope.platform("test")):
+            upgrade()
+            sync_roles_and_permissions()
+            load_demo(echo=lambda *_: None, fans=0)
+            release = db.session.scalars(select(Release).join(Release.artist).where(
+                Artist.slug == "aurora-vale", Release.slug == "coming-soon")).one()
+            assert (release.kind, release.is_album, len(release.upc)) == ("ep", True, 12)
+            for platform in ("spotify", "apple_music", "deezer", "tidal"):
+                (album,) = state.find_catalog(platform, upc=release.upc)
+                tracks = state.album_tracks(platform, album)
+                assert [t["title"] for t in tracks] == ["Northern Lights", "Aurora", "Polar Night",
+                                                        "Snowline"], platform
+                assert tracks[0]["isrc"] == release.isrc  # the focus track
+            with platform_for(release.label_id, "spotify") as client:
+                match = find(client, release)
+            assert (match.item.kind, match.source) == ("album", "upc")
+            db.engine.dispose()

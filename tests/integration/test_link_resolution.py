@@ -414,8 +414,8 @@ def test_release_day_saves_the_item_the_link_job_would_choose(app, api, artist_i
                       json={"url": album_link}).status_code == 201
     with frozen(T0), in_scope(app) as session:
         release = session.get(Release, release_id)
-        assert platform_item(release, "spotify") == single["id"]
-        assert platform_item(release, "deezer") == deezer["id"]
+        assert platform_item(release, "spotify").id == single["id"]
+        assert platform_item(release, "deezer").id == deezer["id"]
         session.commit()
     links, _ = api_links(api, release_id)
     assert links["spotify"]["why"].startswith("2 matches for ISRC")

@@ -142,7 +142,7 @@ def test_grant_identity_and_save(sandbox, app, key):
         assert tokens.expires_at is None and tokens.refresh_token is None  # offline_access
     else:
         assert tokens.refresh_token and tokens.expires_at > datetime.now(timezone.utc)
-    client.save_tracks(tokens.access_token, [item["id"]])
+    client.save_items(tokens.access_token, [item["id"]])
     assert (item["id"], "track") in saved(admin, key, user)
 
 
@@ -180,11 +180,11 @@ def test_spotify_429_sets_retry_after(sandbox, app):
     tokens = authorise(app, spotify, new_user_id("spotify"))
     faults(admin, "spotify", rate_429=1, retry_after=17)
     with pytest.raises(RateLimited) as caught:
-        spotify.save_tracks(tokens.access_token, ["4cOdK2wGLETKBW3PvgPWqT"])
+        spotify.save_items(tokens.access_token, ["4cOdK2wGLETKBW3PvgPWqT"])
     assert caught.value.retry_after == 17 and caught.value.transient
     faults(admin, "spotify", rate_429=0, quota_exceeded=True, retry_after=60)
     with pytest.raises(QuotaExceeded):
-        spotify.save_tracks(tokens.access_token, ["4cOdK2wGLETKBW3PvgPWqT"])
+        spotify.save_items(tokens.access_token, ["4cOdK2wGLETKBW3PvgPWqT"])
 
 
 def test_server_errors_are_transient(sandbox, app):
@@ -203,7 +203,7 @@ def test_youtube_quota_exceeded_waits_for_midnight_pacific(sandbox, app):
     video = catalog(admin, "youtube_music", isrc="GBXYZ2600002")
     faults(admin, "youtube_music", quota_exceeded=True)
     with pytest.raises(QuotaExceeded) as caught:
-        google.save_tracks(tokens.access_token, [video["id"]])
+        google.save_items(tokens.access_token, [video["id"]])
     assert caught.value.status == 403 and caught.value.code == "quotaExceeded"
     assert abs(caught.value.retry_after - seconds_to_pacific_midnight()) < 5
 
@@ -215,7 +215,7 @@ def test_deezer_errors_inside_200(sandbox, app):
     tokens = authorise(app, deezer, user)
     known = catalog(admin, "deezer", isrc="GBXYZ2600003")
     with pytest.raises(ItemsRejected) as caught:
-        deezer.save_tracks(tokens.access_token, [known["id"], "399999999"])
+        deezer.save_items(tokens.access_token, [known["id"], "399999999"])
     assert caught.value.item_ids == ["399999999"] and caught.value.code == "800"
     assert (known["id"], "track") in saved(admin, "deezer", user)
     faults(admin, "deezer", rate_429=1)
@@ -246,12 +246,12 @@ def test_apple_202_with_an_unknown_id_is_detected(sandbox, app):
     assert apple.identity(tokens.access_token).startswith("mut-")
     known = catalog(admin, "apple_music", isrc="GBXYZ2600004")
     with pytest.raises(ItemsRejected) as caught:
-        apple.save_tracks(tokens.access_token, [known["id"], "199999999"])
+        apple.save_items(tokens.access_token, [known["id"], "199999999"])
     assert caught.value.item_ids == ["199999999"]
     assert saved(admin, "apple_music", user) == [(known["id"], "track")]
     admin.post("/sandbox/_admin/apple_music/tokens/revoke", json={"user": user})
     with pytest.raises(GrantRevoked):
-        apple.save_tracks(tokens.access_token, [known["id"]])
+        apple.save_items(tokens.access_token, [known["id"]])
 
 
 @pytest.mark.parametrize("key", ["deezer", "apple_music", "spotify", "tidal"])

@@ -539,6 +539,31 @@ def test_deezer_lookup_by_isrc_and_upc(client, unique):
     assert unknown.status_code == 200 and unknown.get_json()["error"]["code"] == 800
 
 
+def test_deezer_saves_albums_with_their_tracks_one_id_a_call(client, unique):
+    fan = user_id(unique)
+    songs = [admin(client, "deezer", "catalog", isrc=f"DA{unique('')[-8:].upper()}{n}0",
+                   title=f"Song {n}")["id"] for n in range(3)]
+    album = admin(client, "deezer", "catalog", upc="0724384960667", title="The EP", kind="album",
+                  tracks=songs)
+    token = tokens(client, "deezer", user=fan)["access_token"]
+    saved = client.post(f"/sandbox/deezer/api/user/me/albums?album_id={album['id']}&access_token={token}")
+    assert saved.status_code == 200 and saved.get_json() is True
+    unknown = client.post(f"/sandbox/deezer/api/user/me/albums?album_id=1&access_token={token}")
+    assert unknown.status_code == 200 and unknown.get_json()["error"]["code"] == 800
+    missing = client.post(f"/sandbox/deezer/api/user/me/albums?access_token={token}").get_json()
+    assert missing["error"]["code"] == 501
+    listed = client.get(f"/sandbox/deezer/api/user/me/albums?access_token={token}").get_json()
+    assert [(a["id"], a["nb_tracks"]) for a in listed["data"]] == [(int(album["id"]), 3)]
+    assert [t["id"] for t in listed["data"][0]["tracks"]["data"]] == [int(s) for s in songs]
+    assert [(s["id"], s["kind"]) for s in saves(client, "deezer", fan)] == [(album["id"], "album")]
+
+
+def test_the_admin_refuses_an_album_of_unknown_tracks(client):
+    answer = client.post("/sandbox/_admin/deezer/catalog",
+                         json={"upc": "0724384960674", "kind": "album", "tracks": ["404404"]})
+    assert answer.status_code == 400 and "tracks" in answer.get_json()["error"]
+
+
 # --- TIDAL ---------------------------------------------------------------
 
 def tidal_add(client, headers, ids, key=None, content_type="application/vnd.api+json"):
@@ -572,6 +597,24 @@ def test_tidal_idempotency_key_replays_or_refuses_a_different_payload(client, un
     other = tidal_add(client, headers, ["123"], key=key)
     assert other.status_code == 422
     assert other.get_json()["errors"][0]["code"] == "IDEMPOTENT_REQUEST_PAYLOAD_MISMATCH"
+
+
+def test_tidal_adds_albums_to_user_collection_albums(client, unique):
+    fan = "7" + unique("")[-7:].replace("-", "0")
+    song = admin(client, "tidal", "catalog", isrc="TA" + unique("")[-8:].upper() + "55")["id"]
+    album = admin(client, "tidal", "catalog", upc="0724384960681", kind="album", tracks=[song])["id"]
+    headers = {**bearer(tokens(client, "tidal", user=fan)["access_token"]),
+               "Content-Type": "application/vnd.api+json"}
+    url = "/sandbox/tidal/api/userCollectionAlbums/me/relationships/items"
+    added = client.post(url, headers=headers, data=json.dumps(
+        {"data": [{"type": "albums", "id": album}, {"type": "albums", "id": song}]})).get_json()
+    assert [d["id"] for d in added["data"]] == [album]
+    assert added["meta"]["skipped"] == [{"id": song, "type": "albums", "reason": "NOT_FOUND"}]
+    assert added["links"]["self"] == "/userCollectionAlbums/me/relationships/items"
+    wrong_type = client.post(url, headers=headers,
+                             data=json.dumps({"data": [{"type": "tracks", "id": album}]}))
+    assert wrong_type.status_code == 400
+    assert [(s["id"], s["kind"]) for s in saves(client, "tidal", fan)] == [(album, "album")]
 
 
 def test_tidal_follows_artists_through_user_collection_artists(client, unique):

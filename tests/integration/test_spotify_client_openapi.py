@@ -142,13 +142,28 @@ def test_saves_over_40_go_in_batches_and_follow_uses_the_library(spotify, app, s
     user = ids.new_user_id("spotify")
     tokens = authorise(app, client, user, follow=True)
     tracks, artist = spotify_ids(45), ids.new_item_id("spotify")
-    client.save_tracks(tokens.access_token, tracks)
+    client.save_items(tokens.access_token, tracks)
     client.follow_artist(tokens.access_token, artist)
     assert state.library("spotify", user) == tracks
     assert state.library("spotify", user, "artist") == [artist]
     puts = [request for request, _ in recorder.exchanges if request.method == "PUT"]
     assert [len(query(str(r.url))["uris"].split(",")) for r in puts] == [40, 5, 1]
     assert checked(spec, recorder)[1:] == [("PUT", "/me/library")] * 3
+
+
+def test_albums_are_saved_as_album_uris_40_a_call(spotify, app, spec):  # noqa: F811
+    client, recorder, _ = spotify
+    user = ids.new_user_id("spotify")
+    tokens = authorise(app, client, user)
+    albums = spotify_ids(41)
+    client.save_items(tokens.access_token, albums, "album")
+    assert state.library("spotify", user, "album") == albums
+    assert state.library("spotify", user) == []  # no track saved
+    puts = [query(str(request.url))["uris"].split(",") for request, _ in recorder.exchanges
+            if request.method == "PUT"]
+    assert [len(uris) for uris in puts] == [40, 1]
+    assert all(uri.startswith("spotify:album:") for uris in puts for uri in uris)
+    assert checked(spec, recorder)[1:] == [("PUT", "/me/library")] * 2
 
 
 def test_catalogue_look_ups_use_one_app_token(spotify, spec):  # noqa: F811
@@ -176,7 +191,7 @@ def test_an_expired_token_and_a_429_are_answered_within_the_spec(spotify, app, s
     fresh = client.refresh(tokens.refresh_token)
     faults(admin, "spotify", rate_429=1, retry_after=17)
     with pytest.raises(RateLimited) as limited:
-        client.save_tracks(fresh.access_token, spotify_ids(1))
+        client.save_items(fresh.access_token, spotify_ids(1))
     assert limited.value.retry_after == 17
     assert [r.status_code for _, r in recorder.exchanges] == [200, 401, 200, 429]
     assert recorder.exchanges[-1][1].headers["Retry-After"] == "17"

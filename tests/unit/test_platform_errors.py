@@ -173,7 +173,7 @@ def test_network_failure_is_transient():
     spotify, _ = client(Spotify, {("PUT", "/v1/me/library"): refuse,
                                   ("POST", "/api/token"): refuse})
     with pytest.raises(TransientError) as caught:
-        spotify.save_tracks("at", ["a" * 22])
+        spotify.save_items("at", ["a" * 22])
     assert caught.value.transient and caught.value.code == "network"
     with pytest.raises(TransientError):
         spotify.exchange_code("c", "https://x.test/cb", "v")
@@ -202,7 +202,7 @@ def test_spotify_429_honours_retry_after():
     spotify, _ = client(Spotify, {("PUT", "/v1/me/library"): httpx.Response(
         429, headers={"Retry-After": "7"}, json={"error": {"status": 429, "message": "slow"}})})
     with pytest.raises(RateLimited) as caught:
-        spotify.save_tracks("at", ["a" * 22])
+        spotify.save_items("at", ["a" * 22])
     assert caught.value.retry_after == 7 and caught.value.transient
     assert not isinstance(caught.value, QuotaExceeded)
 
@@ -212,7 +212,7 @@ def test_spotify_dev_mode_quota():
         429, headers={"Retry-After": "3600"}, json={"error": {
             "status": 429, "message": "Too many requests", "reason": "QUOTA_EXCEEDED"}})})
     with pytest.raises(QuotaExceeded) as caught:
-        spotify.save_tracks("at", ["a" * 22])
+        spotify.save_items("at", ["a" * 22])
     assert caught.value.retry_after == 3600
 
 
@@ -227,7 +227,7 @@ def test_spotify_expired_access_token_is_not_a_revoked_grant():
 def test_spotify_saves_in_batches_of_40_uris():
     spotify, canned = client(Spotify, {("PUT", "/v1/me/library"): httpx.Response(200)})
     ids = [f"{n:022d}" for n in range(85)]
-    spotify.save_tracks("at", ids)
+    spotify.save_items("at", ids)
     batches = [query(r.url)["uris"].split(",") for r in canned.requests]
     assert [len(b) for b in batches] == [40, 40, 5]
     assert batches[0][0] == f"spotify:track:{ids[0]}"
@@ -256,7 +256,7 @@ def test_youtube_quota_waits_for_midnight_pacific():
         403, json={"error": {"code": 403, "message": "quota", "errors": [
             {"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}]}})})
     with pytest.raises(QuotaExceeded) as caught:
-        google.save_tracks("at", ["dQw4w9WgXcQ"])
+        google.save_items("at", ["dQw4w9WgXcQ"])
     assert caught.value.transient and caught.value.status == 403
     assert abs(caught.value.retry_after - seconds_to_pacific_midnight()) < 5
 
@@ -286,7 +286,7 @@ def test_deezer_errors_inside_http_200():
     for code, error in cases.items():
         deezer, _ = client(Deezer, {("POST", "/user/me/tracks"): deezer_error(code)})
         with pytest.raises(error) as caught:
-            deezer.save_tracks("at", ["1"])
+            deezer.save_items("at", ["1"])
         assert caught.value.status == 200 and caught.value.code == str(code)
         if code == 4:
             assert caught.value.retry_after is None  # Deezer gives no Retry-After
@@ -299,7 +299,7 @@ def test_deezer_saves_one_id_per_call_and_names_unknown_ones():
 
     deezer, canned = client(Deezer, {("POST", "/user/me/tracks"): answer})
     with pytest.raises(ItemsRejected) as caught:
-        deezer.save_tracks("at", ["1", "9", "2"])
+        deezer.save_items("at", ["1", "9", "2"])
     assert caught.value.item_ids == ["9"]
     assert [query(r.url)["track_id"] for r in canned.requests] == ["1", "9", "2"]
     assert all(query(r.url)["access_token"] == "at" for r in canned.requests)
@@ -319,7 +319,7 @@ def test_tidal_adds_json_api_with_idempotency_key_and_reports_not_found():
     tidal, canned = client(Tidal, {
         ("POST", "/v2/userCollectionTracks/me/relationships/items"): answer})
     with pytest.raises(ItemsRejected) as caught:
-        tidal.save_tracks("at", [str(n) for n in range(60)])
+        tidal.save_items("at", [str(n) for n in range(60)])
     assert caught.value.item_ids == ["2", "2"]  # the canned answer names it in both batches
     first, second = canned.requests
     assert first.headers["Content-Type"] == "application/vnd.api+json"
@@ -336,11 +336,11 @@ def test_tidal_duplicate_is_fine_and_in_progress_is_transient():
         httpx.Response(429, json={"errors": [{"status": "429", "detail": "Rate limit exceeded"}]})])
     tidal, _ = client(Tidal, {
         ("POST", "/v2/userCollectionTracks/me/relationships/items"): lambda r: next(answers)})
-    tidal.save_tracks("at", ["1"])
+    tidal.save_items("at", ["1"])
     with pytest.raises(TransientError):
-        tidal.save_tracks("at", ["1"])
+        tidal.save_items("at", ["1"])
     with pytest.raises(RateLimited) as caught:
-        tidal.save_tracks("at", ["1"])
+        tidal.save_items("at", ["1"])
     assert caught.value.retry_after is None
 
 
@@ -373,7 +373,7 @@ def test_apple_202_with_an_unknown_id_is_caught_by_the_catalogue_check(apple_key
             {"status": "404", "code": "40400", "title": "Resource Not Found"}]}),
     }, credentials=Credentials("TEAM123456/KEY1234567", extra=apple_key))
     with pytest.raises(ItemsRejected) as caught:
-        apple.save_tracks("mut", ["111", "999"])
+        apple.save_items("mut", ["111", "999"])
     assert caught.value.item_ids == ["999"]
     post = canned.requests[0]
     assert query(post.url)["ids[songs]"] == "111,999"

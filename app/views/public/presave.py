@@ -36,7 +36,7 @@ from app.analytics.inapp import in_app_browser
 from app.views.public.lookup import public_release
 from app.views.public.setup import setup_for
 from app.models.fan import RELEASE_REMINDER
-from app.jobs import messages as message_jobs, reconsent
+from app.jobs import messages as message_jobs, pre_add as pre_adds, reconsent
 from app.messaging import automations
 from app.models.message import THANK_YOU
 
@@ -164,6 +164,8 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
     created = _record(release, fan, platform, grant)
     db.session.commit()
     _count(release, platform, grant, created)
+    if created and pre_adds.wanted(release, platform, grant):
+        pre_adds.enqueue(release, created.id)
     return remember_fan(redirect(page), artist, fan)
 
 
@@ -207,6 +209,7 @@ def _apple_grant(fan, storefront):
 
 
 def _record(release, fan, platform, grant):
+    """The fan's pre-save, flashed; the row when it is new, else None."""
     presave, created = presaves.record_presave(release, fan, platform, grant)
     if created:
         _thank(release, fan, platform)
@@ -215,7 +218,7 @@ def _record(release, fan, platform, grant):
         flash(f"Heads-up: {PLATFORM_NAMES[platform]} permissions expire before this release is "
               "out. We'll send you a link to reconnect.", "fan-info")
         reconsent.ask(release, fan, platform)
-    return created
+    return presave if created else None
 
 
 def _outcome_message(release, platform, presave, created, grant):
