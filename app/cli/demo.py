@@ -16,8 +16,8 @@ from app.jobs.links import AFTER_RELEASE
 from app.localtime import now_utc, zone
 from app.models import Artist, Label, PresaveUser, Release
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, EP, PRESAVE_ACTIVE, RELEASED, SINGLE
-from app.platform_table import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, PLATFORM_KEYS, RESOLVER_EXTRAS,
-                                 SPOTIFY, TIDAL, YOUTUBE_MUSIC, saved_kind)
+from app.platform_table import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, DESCRIPTORS, PLATFORM_KEYS,
+                                 RESOLVER_EXTRAS, SPOTIFY, TIDAL, YOUTUBE_MUSIC, saved_kind)
 from app.releases import links as streaming_links, rules as release_rules
 from app.validation import gtin_check_digit_ok
 from app.tenants.context import Scope, scoped
@@ -122,6 +122,8 @@ def register_in_sandbox(echo=print):
                     not state.find_catalog(platform, upc=release.upc):
                 _demo_album(state, platform, release)
                 added += 1
+        if release.is_album:
+            _focus_track_links(state, release)
     if added:
         echo(f"Sandbox catalogue: {added} demo tracks registered.")
     linked = sum(_links_of_the_past(release) for release in releases
@@ -140,6 +142,17 @@ def _demo_album(state, platform, release):
         for n, title in enumerate(EP_TRACKS, 1)]
     state.add_catalog_item(platform, upc=release.upc, title=release.title, kind="album",
                            artist=release.artist.name, release_date=day, tracks=tracks)
+
+
+def _focus_track_links(state, release):
+    """Where albums are not saved, an EP's pre-saves save its focus track: its link, as staff
+    set it by hand (no look-up finds a focus track there)."""
+    for platform in release.platforms or []:
+        if saved_kind(platform, True) == "track" and \
+                streaming_links.link(release.id, platform) is None:
+            focus = state.find_catalog(platform, isrc=release.isrc)[0]
+            url = DESCRIPTORS[platform].item_url.format(kind="track", id=focus["id"], apple="song")
+            streaming_links.set_link(release, platform, url, actor="the demo")
 
 
 def _links_of_the_past(release):

@@ -71,8 +71,9 @@ def storefront_items(release, storefronts):
 
 def _look_in(client, storefront, release, row):
     """The release's song (or album) in ``storefront``, chosen as the home storefront's
-    look-up chooses."""
-    code = release.upc if row.item_kind == "album" else release.isrc
+    look-up chooses; of a link staff set, only that item's own equivalent there."""
+    code = None if row.source == streaming_links.MANUAL else \
+        release.upc if row.item_kind == "album" else release.isrc
     try:
         found = client.find_in_storefront(storefront, row.item_kind, code, row.item_id)
     except PlatformError as exc:  # this time only: the rows wait and the next lease looks again

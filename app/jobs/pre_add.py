@@ -23,6 +23,7 @@ from app.platform_table import APPLE_MUSIC
 from app.platforms import catalogue
 from app.platforms.errors import PlatformError
 from app.platforms.registry import platform_for
+from app.releases import links as streaming_links
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,25 @@ def _album(release, grant, token):
     has no such album yet or Apple refused (release day adds it then)."""
     try:
         with platform_for(release.label_id, APPLE_MUSIC) as client:
-            storefront = grant.storefront or client.storefront
-            found = client.find_in_storefront(storefront, "album", release.upc)
-            if not found:
-                return None
-            album = catalogue.choose(found, release.artist.name, release.upc, "upc").item
-            client.save_items(token, [album.item_id], "album")
-            return album.item_id
+            album_id = _album_in(client, release, grant.storefront or client.storefront)
+            if album_id is not None:
+                client.save_items(token, [album_id], "album")
+            return album_id
     except PlatformError as exc:
         log.info("pre-add for release %s: %s (%s); release day adds it", release.id,
                  type(exc).__name__, exc.message)
         return None
+
+
+def _album_in(client, release, storefront):
+    """The album in ``storefront``: the one staff linked by hand (its equivalent there), else
+    the UPC's, chosen as the look-ups choose; None when the catalogue has none yet."""
+    row = streaming_links.link(release.id, APPLE_MUSIC)
+    staffs = row.item_id if row is not None and row.source == streaming_links.MANUAL \
+        and row.item_kind == "album" else None
+    if staffs and storefront == client.storefront:
+        return staffs
+    found = client.find_in_storefront(storefront, "album", None if staffs else release.upc,
+                                      staffs)
+    return catalogue.choose(found, release.artist.name, storefront, "upc").item.item_id \
+        if found else None

@@ -26,8 +26,9 @@ def configured():
 
 
 def links_for(url, transport=None):
-    """{our platform key: (url, item id)} for the song behind ``url``; {} when Odesli does not
-    know it. PlatformError when the call failed (retried by the next look-up)."""
+    """{our platform key: (url, item id, kind)} for the song (or album) behind ``url``, kind
+    "track" or "album"; {} when Odesli does not know it. PlatformError when the call failed
+    (retried by the next look-up)."""
     config = current_app.config
     root = config["ODESLI_API_URL"].rstrip("/")
     with httpx.Client(transport=transport or _transport(root), timeout=10.0) as client:
@@ -45,15 +46,15 @@ def links_for(url, transport=None):
         found = response.json().get("linksByPlatform") or {}
     except (ValueError, AttributeError):
         raise PlatformError(f"{NAME}: unreadable answer") from None
-    return {ours: (found[theirs]["url"], _item_id(found[theirs]))
+    return {ours: (found[theirs]["url"], *_item(found[theirs]))
             for theirs, ours in PLATFORMS.items()
             if isinstance(found.get(theirs), dict) and found[theirs].get("url")}
 
 
-def _item_id(link):
-    """The id in "YOUTUBE_VIDEO::w3LJ2bDvDJs"; None for albums (pre-saves save tracks)."""
-    kind, _, item_id = (link.get("entityUniqueId") or "").partition("::")
-    return item_id or None if not kind.endswith("_ALBUM") else None
+def _item(link):
+    """(id, kind) of "YOUTUBE_VIDEO::w3LJ2bDvDJs": kind "album" for an album, else "track"."""
+    entity, _, item_id = (link.get("entityUniqueId") or "").partition("::")
+    return item_id or None, "album" if entity.endswith("_ALBUM") else "track"
 
 
 def _transport(root):

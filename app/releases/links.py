@@ -94,8 +94,8 @@ def store(release, platform, url, item_id, source, why):
     pre-saves save there (of the release's wanted_kind), or None for a link only."""
     row, kind = link(release.id, platform), wanted_kind(release, platform)
     if row is not None and (row.source == MANUAL or row.hidden):
-        if row.source == MANUAL and not row.item_id and item_id:
-            row.item_id, row.item_kind = item_id, kind  # staff's link names none: the found one
+        if not row.item_id and item_id:  # staff's link names none: save the one found
+            row.item_id, row.item_kind, row.storefront_ids = item_id, kind, None
         return row
     if row is None:
         row = StreamingLink(release_id=release.id, label_id=release.label_id,
@@ -149,8 +149,16 @@ def _resolve_external(release, outcomes):
         log.info("release %s: %s failed (%s)", release.id, odesli.NAME, type(exc).__name__)
         return {p: Outcome(p, None, True, exc.message) for p in wanted}
     why = f"{odesli.NAME}, from the {name(seed.platform)} link"
-    return {p: Outcome(p, store(release, p, *found[p], RESOLVER, why) if p in found else None,
+    return {p: Outcome(p, _store_resolved(release, p, found[p], why) if p in found else None,
                        looked=True) for p in wanted}
+
+
+def _store_resolved(release, platform, found, why):
+    """A link from the resolver; its item only when it is of the kind saved there (an EP's
+    Spotify link resolved from its focus track on Amazon is a link, not the album)."""
+    url, item_id, kind = found
+    saved = item_id if kind == wanted_kind(release, platform) else None
+    return store(release, platform, url, saved, RESOLVER, why)
 
 
 # --- by hand ------------------------------------------------------------------------------
@@ -189,13 +197,16 @@ def remove_link(release, platform):
 
 
 def forget_looked_up(release):
-    """The release's codes or kind changed: links found by a look-up go (staff's stay), and
-    the next look-up is due now (the reconciler starts it)."""
+    """The release's codes or kind changed: links found by a look-up go, and the next look-up
+    is due now (the reconciler starts it). Staff's links and hidden ones stay, each with only
+    the item its own URL names, if of the kind now saved there; else a look-up finds it."""
     for row in links(release):
         if row.source != MANUAL and not row.hidden:
             db.session.delete(row)
-        elif row.source == MANUAL and row.item_kind != wanted_kind(release, row.platform):
-            row.item_id = None  # staff's link names the other kind: save what a look-up finds
+            continue
+        kind = wanted_kind(release, row.platform)
+        own = web_links.item_id(row.platform, row.url, kind) if row.source == MANUAL else None
+        row.item_id, row.item_kind, row.storefront_ids = own, kind, None
     release.links_gave_up_at = None
     release.links_next_check_at = now_utc() if release.links_checked_at else None
     db.session.flush()

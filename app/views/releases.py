@@ -280,7 +280,9 @@ class ReleaseView(LinkPanelRoutes, AbPanelRoutes, DeliveryRoutes, PresaveModelVi
     @has_access
     def edit(self, pk):
         release = _release_or_404(pk)
-        form = DetailsForm(obj=release if request.method == "GET" else None)
+        # A post without a type keeps the release's (an EP must not become a single unasked)
+        form = DetailsForm(obj=release) if request.method == "GET" else \
+            DetailsForm(data={"kind": release.kind})
         if request.method == "POST":
             valid = form.validate()
             form.keep_artwork()

@@ -34,6 +34,12 @@ def new_upc():
     return upc
 
 
+def new_isrc():
+    """A well-formed ISRC of its own."""
+    return "QZ" + "".join(random.choice("ABCDEFGHJK") for _ in range(3)) + "26" + \
+        "".join(random.choice("0123456789") for _ in range(5))
+
+
 def release_id_of(app, slug):
     with ctx(app) as session:
         return session.scalars(select(Release.id).where(Release.slug == slug)).one()
@@ -50,7 +56,7 @@ def make_ep(app, api, slug, upc, kind="ep"):
 
 def ep_on(platform, upc, tracks=3, **extra):
     """The EP in the sandbox's catalogue of ``platform``: its tracks, then the album; its id."""
-    track_ids = [sandbox.add_catalog_item(platform, isrc=ids.new_item_id("spotify")[:12].upper(),
+    track_ids = [sandbox.add_catalog_item(platform, isrc=new_isrc(),
                                           id=ids.new_item_id(platform), title=f"Track {n}",
                                           artist="Aurora Vale")["id"]
                  for n in range(1, tracks + 1)]
@@ -151,12 +157,14 @@ def test_an_album_whose_upc_lands_hours_late_is_saved_once_found(
 def test_staffs_album_link_overrides_the_look_up(app, active_release, over_http, api):
     slug, upc = active_release(), new_upc()
     client, headers = make_ep(app, api, slug, upc)
-    ep_on("spotify", upc)  # what a look-up would find
+    found = ep_on("spotify", upc)  # what a look-up finds
+    look_up(app, slug)
+    assert links_of(app, release_id_of(app, slug))["spotify"] == (found, "album", "upc", False)
     chosen = ep_on("spotify", new_upc())  # the deluxe edition the label wants saved
     url = f"https://open.spotify.com/album/{chosen}"
     answer = client.put(f"/api/v1/releases/{release_id_of(app, slug)}/links/spotify",
                         headers=headers, json={"url": url})
-    assert answer.status_code == 201, answer.get_json()
+    assert answer.status_code == 200, answer.get_json()  # replaced
     result = answer.get_json()["result"]
     assert (result["item_id"], result["item_kind"]) == (chosen, "album")
     presave(app, slug, "spotify")
@@ -220,6 +228,12 @@ def test_the_edit_form_asks_an_albums_upc(app, active_release, login):
     assert saved.status_code == 302
     shown = staff.get(f"/releases/show/{release_id}").get_data(as_text=True)
     assert 'class="release-kind">Album<' in shown and "Focus track ISRC" in shown
+    without_type = {key: value for key, value in form.items() if key != "kind"}
+    assert staff.post(f"/releases/edit/{release_id}",
+                      data={**without_type, "upc": upc, "title": "Renamed"}).status_code == 302
+    with ctx(app) as session:  # a post that names no type keeps the album an album
+        assert (session.get(Release, release_id).kind, session.get(Release, release_id).title) == (
+            "album", "Renamed")
 
 
 def test_tidal_saves_albums_to_its_album_collection(app, sandbox):
@@ -254,3 +268,97 @@ def test_youtube_and_amazon_fans_of_an_ep_need_its_focus_track(app, active_relea
     assert set(focus["platforms"]) == {"youtube_music", "amazon_music"}
     album = next(w for w in warnings if w["kind"] == "item_missing")
     assert "UPC " + upc in album["what_happens"]
+
+
+def look_up(app, slug):
+    """One run of the link job's look-up for the release, as the reconciler starts it."""
+    from app.jobs.links import look
+    with ctx(app) as session:
+        look(session.scalars(select(Release).where(Release.slug == slug)).one())
+        session.commit()
+
+
+def links_of(app, release_id):
+    with ctx(app) as session:
+        return {row.platform: (row.item_id, row.item_kind, row.source, row.hidden)
+                for row in session.scalars(select(StreamingLink).where(
+                    StreamingLink.release_id == release_id))}
+
+
+def spotify_fan_gets_the_album(app, slug, upc, isrc):
+    """The EP lands on Spotify, a fan pre-saves, release day saves the album; the fan."""
+    album = ep_on("spotify", upc)
+    presave(app, slug, "spotify")
+    label_id, release_id = release_now(app, slug, isrc=isrc)
+    run_release_day(app, label_id, release_id)
+    (row,) = rows(app, release_id)
+    assert (row.state, row.saved_as) == ("delivered", "album")
+    fan = sandbox_user(app, row)
+    assert sandbox.library("spotify", fan, "album") == [album]
+    return fan
+
+
+def test_a_resolved_song_link_is_not_taken_for_the_album(
+        app, active_release, over_http, api, monkeypatch):
+    """Staff set the Amazon focus track by hand (as the release page asks); the resolver, seeded
+    with it, answers songs: on Spotify that is a link, never the album to save."""
+    slug, upc = active_release(), new_upc()
+    client, headers = make_ep(app, api, slug, upc)
+    release_id = release_id_of(app, slug)
+    isrc = new_isrc()
+    focus = {p: sandbox.add_catalog_item(p, isrc=isrc, id=ids.new_item_id(p), title="Flow Song",
+                                         artist="Aurora Vale")["id"]
+             for p in ("spotify", "amazon_music")}
+    assert client.put(f"/api/v1/releases/{release_id}", headers=headers,
+                      json={"isrc": isrc}).status_code == 200
+    answer = client.put(f"/api/v1/releases/{release_id}/links/amazon_music", headers=headers,
+                        json={"url": f"https://music.amazon.com/tracks/{focus['amazon_music']}"})
+    assert answer.status_code == 201
+    assert answer.get_json()["result"]["item_kind"] == "track"  # the focus track, saved there
+    monkeypatch.setitem(app.config, "ODESLI_API_KEY", "test-key")
+    monkeypatch.setitem(app.config, "ODESLI_API_URL",
+                        app.config["PUBLIC_BASE_URL"] + "/sandbox/odesli/v1-alpha.1")
+    look_up(app, slug)
+    assert links_of(app, release_id)["spotify"] == (None, "album", "resolver", False)
+
+    spotify_fan_gets_the_album(app, slug, upc, isrc)  # release day finds it by its UPC
+
+
+def test_a_hidden_looked_up_link_loses_the_singles_track_when_it_becomes_an_ep(
+        app, active_release, over_http, api):
+    slug, upc = active_release(), new_upc()
+    release_id = release_id_of(app, slug)
+    isrc = new_isrc()
+    single = sandbox.add_catalog_item("spotify", isrc=isrc, id=ids.new_item_id("spotify"),
+                                      title="Flow Song", artist="Aurora Vale")["id"]
+    client, headers = api(STAFF)
+    assert client.put(f"/api/v1/releases/{release_id}", headers=headers,
+                      json={"isrc": isrc}).status_code == 200
+    look_up(app, slug)
+    assert client.put(f"/api/v1/releases/{release_id}/links/spotify", headers=headers,
+                      json={"hidden": True}).status_code == 200
+    assert links_of(app, release_id)["spotify"] == (single, "track", "isrc", True)
+    make_ep(app, api, slug, upc)
+    assert links_of(app, release_id)["spotify"] == (None, "album", "isrc", True)  # still hidden
+
+    fan = spotify_fan_gets_the_album(app, slug, upc, isrc)
+    assert sandbox.library("spotify", fan) == []  # not the single's track
+
+
+def test_apple_pre_adds_and_saves_the_album_staff_linked_in_every_storefront(
+        app, active_release, over_http, api):
+    slug, upc, deluxe_upc = active_release(), new_upc(), new_upc()
+    client, headers = make_ep(app, api, slug, upc, kind="album")
+    ep_on("apple_music", upc)  # the standard edition, which the UPC would find
+    deluxe = {sf: ep_on("apple_music", deluxe_upc, storefront=sf) for sf in ("us", "gb")}
+    answer = client.put(f"/api/v1/releases/{release_id_of(app, slug)}/links/apple_music",
+                        headers=headers,
+                        json={"url": f"https://music.apple.com/us/album/deluxe/{deluxe['us']}"})
+    assert answer.status_code == 201 and answer.get_json()["result"]["item_kind"] == "album"
+    in_us, in_gb = pre_add(app, slug), pre_add(app, slug, "gb")
+    with app.app_context():
+        SimpleWorker([queue(PRE_ADD_QUEUE)], connection=redis_connection()).work(burst=True)
+    assert sandbox.library("apple_music", in_us, "album") == [deluxe["us"]]
+    assert sandbox.library("apple_music", in_gb, "album") == [deluxe["gb"]]
+    assert {(r.state, r.saved_as) for r in rows(app, release_id_of(app, slug))} == {
+        ("delivered", "pre_add")}

@@ -74,4 +74,7 @@ def test_the_demo_ep_is_in_the_catalogue_as_an_album_with_its_tracks(app, tmp_pa
             with platform_for(release.label_id, "spotify") as client:
                 match = find(client, release)
             assert (match.item.kind, match.source) == ("album", "upc")
+            focus = {link.platform: (link.item_kind, link.source) for link in release.links}
+            assert focus == {"youtube_music": ("track", "manual"),
+                             "amazon_music": ("track", "manual")}  # its focus track there
             db.engine.dispose()

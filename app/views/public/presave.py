@@ -161,11 +161,11 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
     if apple_signs_in:
         capture.record("authorization_started", release, platform)  # MusicKit signed them in
         grant = _apple_grant(fan, storefront)
-    created = _record(release, fan, platform, grant)
+    presave, created = _record(release, fan, platform, grant)
     db.session.commit()
     _count(release, platform, grant, created)
-    if created and pre_adds.wanted(release, platform, grant):
-        pre_adds.enqueue(release, created.id)
+    if pre_adds.wanted(release, platform, grant):  # new, or a reminder that became a save
+        pre_adds.enqueue(release, presave.id)
     return remember_fan(redirect(page), artist, fan)
 
 
@@ -209,7 +209,7 @@ def _apple_grant(fan, storefront):
 
 
 def _record(release, fan, platform, grant):
-    """The fan's pre-save, flashed; the row when it is new, else None."""
+    """The fan's pre-save, flashed: (the row, whether it is new)."""
     presave, created = presaves.record_presave(release, fan, platform, grant)
     if created:
         _thank(release, fan, platform)
@@ -218,7 +218,7 @@ def _record(release, fan, platform, grant):
         flash(f"Heads-up: {PLATFORM_NAMES[platform]} permissions expire before this release is "
               "out. We'll send you a link to reconnect.", "fan-info")
         reconsent.ask(release, fan, platform)
-    return presave if created else None
+    return presave, created
 
 
 def _outcome_message(release, platform, presave, created, grant):
@@ -311,7 +311,7 @@ def _keep(artist, release, platform, payload, page, setup, tokens, account, gran
                               fan_id=payload["fan_id"], account=(platform, account))
     presaves.add_consents(fan, wrapper.consents, payload["ip_hash"])
     grant = presaves.store_grant(fan, platform, replace(tokens, scope=granted), account)
-    created = _record(release, fan, platform, grant)
+    _, created = _record(release, fan, platform, grant)
     db.session.commit()
     if app_users.full(artist.label_id, setup):  # that was the last place: pages offer reminders
         page_version.bump()
