@@ -49,7 +49,8 @@ class FansSchema(Schema):
 
 
 class WarningSchema(Schema):
-    kind = fields.String(metadata={"description": "grants_expire, item_missing, focus_track_missing, "
+    kind = fields.String(metadata={"description": "grants_expire, item_missing, "
+                                                  "focus_track_missing, "
                                                   "no_credentials, sandbox, user_limit, "
                                                   "links_missing, "
                                                   "links_gave_up, email_not_set_up, "

@@ -152,7 +152,7 @@ class ReleaseApi(LinkRoutes, VariantRoutes, PresaveApi):
         if not any(key in data for key in CODE_FIELDS):
             return
         kind, isrc, upc = (data.get(key, getattr(release, key)) for key in CODE_FIELDS)
-        with field_errors(lambda message: "kind" if "single, an EP" in message else "upc"):
+        with field_errors("upc"):  # the schema has checked the kind already
             rules.set_codes(release, kind or SINGLE, isrc, upc)
 
     @staticmethod

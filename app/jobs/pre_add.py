@@ -51,7 +51,7 @@ def pre_add(label_id, presave_id):
             not wanted(row.release, row.platform, grant):
         return {"pre_added": False}
     try:
-        token = grant.access_token(keyring()) if grant and grant.state == ACTIVE else None
+        token = grant.access_token(keyring()) if grant.state == ACTIVE else None
     except DecryptError:
         token = None
     album = _album(row.release, grant, token) if token else None

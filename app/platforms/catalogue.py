@@ -2,10 +2,11 @@
 
 By code where the platform has a code search: the ISRC names the track (what a single's
 pre-saves save, and an EP's or album's focus track), the UPC the album (what an EP's or
-album's pre-saves save where the platform's library takes albums; a link only elsewhere). Where it has none (YouTube Music), by title and
-artist, and a hit counts only once verified: the release's title and artist in it, no
-cover, karaoke or remix the release is not. Several hits are chosen between
-deterministically (choose()), and the choice says why.
+album's pre-saves save where the platform's library takes albums; a link only elsewhere).
+Where it has none (YouTube Music), by title and artist, and a hit counts only once
+verified: the release's title and artist in it, no cover, karaoke or remix the release is
+not (never for an EP or album: a search finds its title track, not its focus track).
+Several hits are chosen between deterministically (choose()), and the choice says why.
 """
 import re
 import unicodedata

@@ -9,8 +9,9 @@ One look-up path for release day (which item to save, app.jobs.items) and for th
    found and fills the platforms still missing, link-only extras included.
 
 Each link is a StreamingLink with its source, the reason for its choice and its time. A link
-staff set by hand (source "manual") or hid is never changed by a look-up; at most a manual
-link that names no item to save gets the one the look-up found.
+staff set by hand (source "manual") or hid is never replaced by a look-up; at most, when it
+names no item to save, it gets the one the look-up found. A change of the release's kind or
+codes (forget_looked_up) drops the looked-up links and the items that no longer fit.
 
 A link's item is what pre-saves save there: a single's track; an EP's or album's album where
 the platform's library takes albums (app.platform_table.saved_kind), else its focus track.

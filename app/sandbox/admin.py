@@ -142,8 +142,8 @@ def catalog(platform):
         return _error(400, f"{', '.join(CATALOG_FIELDS)} are strings")
     tracks = body.get("tracks")
     if tracks is not None:
-        if not (isinstance(tracks, list) and len(tracks) <= 100
-                and all(isinstance(t, str) and state.catalog_item(platform, t, "track") for t in tracks)):
+        if not (isinstance(tracks, list) and len(tracks) <= 100 and all(
+                isinstance(t, str) and state.catalog_item(platform, t, "track") for t in tracks)):
             return _error(400, "tracks lists at most 100 ids of tracks in the catalogue")
         fields["tracks"] = tracks
     if fields.get("kind") not in (None, "track", "album"):

@@ -315,8 +315,8 @@ def catalog_item(platform, item_id, kind=None):
 
 def album_tracks(platform, album):
     """An album item's tracks (those still in the catalogue), in order."""
-    return [found for found in (catalog_item(platform, t, "track") for t in album.get("tracks") or [])
-            if found]
+    tracks = (catalog_item(platform, track, "track") for track in album.get("tracks") or [])
+    return [found for found in tracks if found]
 
 
 def track_count(album):

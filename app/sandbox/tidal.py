@@ -22,7 +22,8 @@ from app.sandbox.base import SandboxAPI, json_error
 PLATFORM = "tidal"
 JSONAPI = "application/vnd.api+json"
 MAX_ITEMS = 50
-KINDS = {"tracks": "track", "albums": "album", "artists": "artist"}  # a collection's type -> the library's kind
+# a collection's type -> the library's kind
+KINDS = {"tracks": "track", "albums": "album", "artists": "artist"}
 FILTERS = {"tracks": ("isrc", "id"), "albums": ("barcodeId", "id")}
 CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
          409: "CONFLICT", 415: "UNSUPPORTED_MEDIA_TYPE", 422: "UNPROCESSABLE_ENTITY",
