@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run
 
-.PHONY: run test fuzz setup dev-setup browser init demo clean
+.PHONY: run test fuzz setup dev-setup browser init demo clean translations
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
@@ -19,9 +19,24 @@ $(VENV)/.dev-stamp: requirements-dev.txt $(VENV)/.req-stamp
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.req-stamp
+# The fan pages' languages: each catalogue compiled when its words change.
+CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/fan.po)
 
-dev-setup: $(VENV)/.dev-stamp browser
+%/LC_MESSAGES/fan.mo: %/LC_MESSAGES/fan.po | $(VENV)/.req-stamp
+	$(BIN)/pybabel -q compile --statistics -D fan -i $< -o $@
+
+setup: $(VENV)/.req-stamp $(CATALOGUES:.po=.mo)
+
+dev-setup: setup $(VENV)/.dev-stamp browser
+
+# After changing fan-facing words: extract them into fan.pot and update every catalogue.
+# `make translations NEW=xx` starts the catalogue of a new language first.
+translations: setup
+	$(BIN)/pybabel -q extract -F app/translations/babel.cfg -k lazy_gettext -k N_ --no-location --project=Presave \
+	  --sort-output --add-comments=Translators: -o app/translations/fan.pot .
+	$(if $(NEW),$(BIN)/pybabel -q init -D fan -i app/translations/fan.pot -d app/translations -l $(NEW))
+	$(BIN)/pybabel -q update -D fan -i app/translations/fan.pot -d app/translations \
+	  --no-fuzzy-matching --ignore-obsolete
 
 # Browser tests drive Debian's Chromium; install it when missing.
 browser:

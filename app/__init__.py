@@ -4,7 +4,7 @@ import logging
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
-from app import errors
+from app import errors, languages
 from app.extensions import compress, db, limiter, migrate
 from app.tenants.roles import FAB_ROLES, ROLE_ADMIN
 from app.views.public.speed.sessions import CookieSessions
@@ -49,6 +49,7 @@ def create_app(config_object="config.Config", **overrides):
 
         register_views(appbuilder)
         register_apis(appbuilder)
+    languages.install(app)  # beside FAB's Babel: fans are spoken to in their language
     assets.install(app)
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
     app.before_request(errors.refuse_unreadable_input)

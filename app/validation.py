@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from app import languages
 from app.localtime import zone
 from app.platform_table import PLATFORM_KEYS
 
@@ -81,6 +82,15 @@ def color(value):
     return str(value).lower()
 
 
+def language(value):
+    """A language the fan pages speak, by its code ("pt_BR") or tag ("pt-BR"): its code."""
+    spoken = languages.find(value)
+    if spoken is None:
+        raise ValueError("Choose a language the fan pages speak: "
+                         + ", ".join(code for code, _ in languages.choices()))
+    return spoken.code
+
+
 def field_mode(value):
     if value not in ("off", "optional", "required"):
         raise ValueError("Each field is off, optional or required")
@@ -125,4 +135,6 @@ def email_address(value):
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ValueError(f"That email address doesn't look right: {exc}") from None
+        # email-validator says why in English; the fan's language frames it
+        raise ValueError(languages.gettext("That email address doesn't look right: %(reason)s",
+                                           reason=exc)) from None

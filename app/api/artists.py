@@ -6,6 +6,7 @@ from app.api.base import CheckedString, Interface, PresaveApi, id_field, visible
 from app.extensions import db
 from app.models import Artist, Label
 from app.models.artist import FIELD_MODES
+from app.models.fan import EMAIL_MARKETING, SMS_MARKETING
 from app.platform_table import PLATFORM_KEYS
 from app.tenants.context import current_scope
 
@@ -30,6 +31,9 @@ class ArtistSchema(Schema):
     label_id = id_field(metadata={"description": "Required for platform admins; "
                                              "label users get their own label"})
     timezone = CheckedString(validation.timezone_name, allow_none=True)
+    default_language = CheckedString(validation.language, metadata={
+        "description": "Its fan pages' language for a visitor whose browser asks for none of "
+                       "those offered: en, or a code such as pt_BR"})
     bio = fields.String(allow_none=True)
     primary_color = _color()
     accent_color = _color()
@@ -41,6 +45,15 @@ class ArtistSchema(Schema):
     collect_phone = _mode()
     consent_email_text = _text()
     consent_sms_text = _text()
+    consent_texts = fields.Dict(
+        keys=CheckedString(validation.language),
+        values=fields.Dict(keys=fields.String(validate=validate.OneOf(
+            [EMAIL_MARKETING, SMS_MARKETING], error="A consent text is for {choices}")),
+            values=_text(500)),
+        allow_none=True,
+        metadata={"description": "The consent texts in other languages, by language code: "
+                                 '{"ja": {"email_marketing": "…", "sms_marketing": "…"}}; a '
+                                 "language without its own shows the default wording translated"})
     offer_follow = fields.Boolean()
     platform_ids = fields.Dict(
         keys=fields.String(validate=validate.OneOf(

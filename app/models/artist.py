@@ -1,11 +1,14 @@
 from sqlalchemy import JSON, Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.languages import N_
 from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
 
 FIELD_MODES = [("off", "Off"), ("optional", "Optional"), ("required", "Required")]
-DEFAULT_EMAIL_CONSENT = "Send me news and offers from this artist by email."
-DEFAULT_SMS_CONSENT = "Send me news and offers from this artist by text message."
+DEFAULT_EMAIL_CONSENT = N_("Send me news and offers from this artist by email.")
+DEFAULT_SMS_CONSENT = N_("Send me news and offers from this artist by text message.")
+DEFAULT_CONSENTS = {"email_marketing": DEFAULT_EMAIL_CONSENT,
+                    "sms_marketing": DEFAULT_SMS_CONSENT}  # by purpose (app.models.fan's)
 
 
 class Artist(LabelOwned, Model):
@@ -29,6 +32,11 @@ class Artist(LabelOwned, Model):
     consent_email_text: Mapped[str] = mapped_column(Text, default=DEFAULT_EMAIL_CONSENT)
     consent_sms_text: Mapped[str] = mapped_column(Text, default=DEFAULT_SMS_CONSENT)
     offer_follow: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its fan pages' language for a visitor whose browser asks for none we speak
+    default_language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    # {"ja": {"email_marketing": "...", "sms_marketing": "..."}}: the consent texts above in other
+    # languages; a language without its own shows the default wording translated
+    consent_texts: Mapped[dict | None] = mapped_column(JSON, default=dict)
     # {"spotify": "...", "apple_music": "...", ...}: the artist's ids on each platform
     platform_ids: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -47,6 +47,8 @@ class Fan(ArtistOwned, Model):
     city: Mapped[str | None] = mapped_column(String(120))
     country: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # the language they signed up in: their messages speak it
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     erased_at = mapped_column(UTCDateTime)  # at the fan's request: the row stays, empty
 
@@ -68,6 +70,7 @@ class Consent(ArtistOwned, Model):
     fan_id: Mapped[int] = mapped_column(ForeignKey("fan.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     wording: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")  # words
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     given_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     withdrawn_at = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select, update
 
 from app.crypto import keyring
 from app.extensions import db
+from app.languages import gettext as _
 from app.localtime import now_utc
 from app.models import (Authorization, Consent, FanSource, MessageRecipient, OpeningNotice,
                         PreSave, Release)
@@ -62,8 +63,8 @@ def export(fan):
         "told_when_presave_opens": [{"release": title, "state": n.state,
                                      "asked_at": _when(n.created_at), "sent_at": _when(n.sent_at)}
                                     for n, title in notices],
-        "not_included": "The platforms' sign-in tokens: stored encrypted, sent only to the "
-                        "platform that issued them.",
+        "not_included": _("The platforms' sign-in tokens: stored encrypted, sent only to the "
+                          "platform that issued them."),
     }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.languages import gettext as _
 from app.models import Authorization, Consent, Fan, PreSave, Release
 from app.models.authorization import ACTIVE
 from app.models.fan import future_save_purpose
@@ -20,8 +21,9 @@ from app.presaves.record import add_consents, record_presave
 
 
 def wording(artist, platform):
-    return (f"Save {artist.name}'s future releases to my {name(platform)} library too: each "
-            "one is pre-saved for me when its pre-save opens.")
+    return _("Save %(artist)s's future releases to my %(platform)s library too: each one is "
+             "pre-saved for me when its pre-save opens.", artist=artist.name,
+             platform=name(platform))
 
 
 def offerable(presaves, consented):

@@ -5,6 +5,7 @@ from datetime import datetime, time
 from flask import current_app
 from sqlalchemy import select, update
 
+from app import languages
 from app.analytics import first_touch
 from app.crypto import keyring
 from app.extensions import db
@@ -55,6 +56,7 @@ def upsert_fan(artist, wrapper, place, fan_id=None, account=None):
     for name in ("name", "email", "phone"):
         if wrapper.values.get(name):
             setattr(fan, name, wrapper.values[name])
+    fan.language = languages.current().code  # their messages speak the page's language
     fan.timezone = fan.timezone or place.timezone  # local mode runs the fan's pre-saves there
     db.session.flush()
     if new:
@@ -63,12 +65,14 @@ def upsert_fan(artist, wrapper, place, fan_id=None, account=None):
 
 
 def add_consents(fan, consents, address):
+    """Each consent with the exact words the fan saw and the language of the page they saw them
+    on."""
     given = {(c.purpose, c.wording) for c in fan.consents if c.withdrawn_at is None}
     for purpose, wording in consents.items():
         if (purpose, wording) not in given:
             db.session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id,
                                    artist_id=fan.artist_id, purpose=purpose, wording=wording,
-                                   ip_hash=ip_hash(address)))
+                                   language=languages.current().code, ip_hash=ip_hash(address)))
 
 
 def store_grant(fan, platform, tokens, account_id):

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from app import validation
+from app import languages, validation
+from app.languages import gettext as _
+from app.models.artist import DEFAULT_CONSENTS
 from app.models.fan import EMAIL_MARKETING, SMS_MARKETING
 
 
@@ -44,7 +46,7 @@ def read(artist, form, country=None):
             continue
         if not raw:
             if mode == "required":
-                result.errors[name] = f"Please enter your {name}"
+                result.errors[name] = _missing(name)
             continue
         try:
             result.values[name] = check(raw, country)
@@ -67,28 +69,53 @@ def contact(form, country=None, phone=True):
         except ValueError as exc:
             result.errors[name] = str(exc)
     if not result.values and not result.errors:
-        result.errors["email"] = ("Leave your email or mobile number so we can tell you"
-                                  if phone else "Leave your email so we can tell you")
+        result.errors["email"] = (_("Leave your email or mobile number so we can tell you")
+                                  if phone else _("Leave your email so we can tell you"))
     return result
 
 
 def _read_consents(artist, form, result):
     ticked = {EMAIL_MARKETING: form.get("consent_email_marketing") == "1",
               SMS_MARKETING: form.get("consent_sms_marketing") == "1"}
-    needs = {EMAIL_MARKETING: ("email", artist.consent_email_text),
-             SMS_MARKETING: ("phone", artist.consent_sms_text)}
+    needs = {EMAIL_MARKETING: ("email", consent_wording(artist, EMAIL_MARKETING)),
+             SMS_MARKETING: ("phone", consent_wording(artist, SMS_MARKETING))}
     for purpose, (contact, wording) in needs.items():
         if not ticked[purpose]:
             continue
         if not result.values.get(contact):
-            result.errors.setdefault(contact, f"Enter your {contact} to get these messages")
+            result.errors.setdefault(contact, _enter_to_get(contact))
         else:
             result.consents[purpose] = wording
 
 
+def consent_wording(artist, purpose):
+    """The words beside a marketing consent's box, in the page's language: the artist's own
+    (their English text, or the text they wrote for this language), else the default wording
+    translated. The page shows and the consent row keeps these same words."""
+    code = languages.current().code
+    if code == languages.ENGLISH:
+        return {EMAIL_MARKETING: artist.consent_email_text,
+                SMS_MARKETING: artist.consent_sms_text}[purpose]
+    own = ((artist.consent_texts or {}).get(code) or {}).get(purpose)
+    return own or _(DEFAULT_CONSENTS[purpose])
+
+
+def _missing(name):
+    """A required field left empty, in one message per field."""
+    if name == "name":
+        return _("Please enter your name")
+    return _("Please enter your email") if name == "email" else _("Please enter your phone")
+
+
+def _enter_to_get(contact):
+    """A box ticked for messages without the contact they go to."""
+    return (_("Enter your email to get these messages") if contact == "email"
+            else _("Enter your phone to get these messages"))
+
+
 def _name(raw, country):
     if len(raw) > 120:
-        raise ValueError("Please keep your name under 120 characters")
+        raise ValueError(_("Please keep your name under 120 characters"))
     return raw
 
 
@@ -100,9 +127,12 @@ def _phone(raw, country):
     try:
         number = phonenumbers.parse(raw, country or None)
     except phonenumbers.NumberParseException:
-        raise ValueError("That phone number doesn't look right; include your country code "
-                         "(for example +44 7911 123456)") from None
+        raise ValueError(_phone_not_right()) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("That phone number doesn't look right; include your country code "
-                         "(for example +44 7911 123456)")
+        raise ValueError(_phone_not_right())
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone_not_right():
+    return _("That phone number doesn't look right; include your country code (for example "
+             "+44 7911 123456)")

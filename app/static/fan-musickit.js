@@ -1,6 +1,6 @@
 /* Apple Music in direct mode: MusicKit JS signs the fan in and hands back a Music-User-Token,
    which the form posts like any other platform choice. Without MusicKit the button submits
-   plainly and the server explains. */
+   plainly and the server explains. The failure's words come from the button, in the page's language. */
 (function () {
   "use strict";
 
@@ -43,7 +43,7 @@
       if (!token) throw new Error("no token");
       submitWith(token);
     } catch (e) {
-      fail("Apple Music sign-in didn't finish. Try again, or choose another platform.");
+      fail(button.getAttribute("data-failed"));
     }
   });
 })();

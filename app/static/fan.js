@@ -1,4 +1,5 @@
-/* Fan pages: the countdown, copying the page link out of an in-app browser, and sharing it. No dependencies. */
+/* Fan pages: the countdown, copying the page link out of an in-app browser, and sharing it. No dependencies.
+   Words come from the page (data-done, data-copied, data-prompt), in the page's language. */
 (function () {
   "use strict";
 
@@ -27,7 +28,7 @@
         clearInterval(timer);
         section.classList.add("done");
         var heading = section.querySelector(".countdown-heading");
-        if (heading) heading.textContent = reload ? "It's out!" : "It's time! Refresh the page";
+        if (heading) heading.textContent = section.getAttribute("data-done") || "";
         if (reload) window.location.reload();
       }
     }
@@ -44,14 +45,12 @@
             .catch(function () {});
           return;
         }
-        var done = function () {
-          button.textContent = button.hasAttribute("data-share") ? "Link copied"
-            : "Link copied: paste it in your browser";
-        };
+        var done = function () { button.textContent = button.getAttribute("data-copied"); };
+        var ask = function () { window.prompt(button.getAttribute("data-prompt"), url); };
         if (navigator.clipboard) {
-          navigator.clipboard.writeText(url).then(done, function () { window.prompt("Copy this link", url); });
+          navigator.clipboard.writeText(url).then(done, ask);
         } else {
-          window.prompt("Copy this link", url);
+          ask();
         }
       });
     });

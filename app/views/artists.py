@@ -7,7 +7,9 @@ import base64
 from datetime import datetime, time, timedelta
 
 from flask import abort, g, jsonify, make_response, render_template, request, url_for
+from flask_babel.speaklater import LazyString
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access_api, permission_name
@@ -15,13 +17,15 @@ from flask_appbuilder.widgets import FormWidget
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
-from wtforms import BooleanField, StringField, ValidationError
+from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
-from app import validation
+from app import languages, validation
 from app.extensions import db
 from app.localtime import all_zones, now_utc, to_utc
 from app.models import Artist, Label, Release
+from app.models.artist import DEFAULT_CONSENTS
+from app.models.fan import EMAIL_MARKETING, SMS_MARKETING
 from app.models.release import PRESAVE_ACTIVE
 from app.platform_table import DEFAULT_PLATFORMS, DESCRIPTORS, PLATFORM_CHOICES
 from app.platform_table import name as platform_name
@@ -39,12 +43,17 @@ from app.views.public.visitor.headers import content_security_policy, csp_nonce
 from app.releases.state import PRESAVE
 
 PLATFORM_ID_FIELDS = {f"{key}_artist_id": key for key, _ in PLATFORM_CHOICES}
+CONSENT_PURPOSES = {EMAIL_MARKETING: "Email", SMS_MARKETING: "SMS"}
+# "consent_email_marketing__ja" -> (ja, email_marketing): the consent texts in other languages
+CONSENT_TEXT_FIELDS = {f"consent_{purpose}__{lang.code}": (lang, purpose)
+                       for lang in languages.offered()[1:] for purpose in CONSENT_PURPOSES}
 COLOR_FIELDS = list(page.DEFAULT_COLORS)
 IMAGE_RULES = "JPEG, PNG or WebP, at least 300×300"
 TEXT_INPUT = {"class": "form-control", "autocomplete": "off", "spellcheck": "false"}
 
 LABELS = {
     "name": "Name", "slug": "Fan page address", "label": "Label", "timezone": "Time zone",
+    "default_language": "Default language",
     "bio": "About the artist", "image": "Artist image", "image_upload": "Artist image",
     "background_color": "Background colour", "text_color": "Text colour",
     "accent_color": "Accent colour", "primary_color": "Second colour",
@@ -65,6 +74,8 @@ DESCRIPTIONS = {
     "slug": "The artist's part of every fan page address, /s/<address>/…: lower-case letters, "
             "digits and single dashes",
     "timezone": "New releases start in this zone",
+    "default_language": "Fan pages speak the language a fan picks or their browser asks for; "
+                        "this one when it asks for none of those offered",
     "bio": "A few words on the artist's own page",
     "image_upload": f"{IMAGE_RULES}: beside the artist's name on every release page",
     "background_color": "Behind everything on the fan page",
@@ -142,12 +153,39 @@ def _artist_form_fields():
                                    description=DESCRIPTIONS["timezone"],
                                    blank="The label's time zone"),
         "image_upload": _image_field(),
+        "default_language": SelectField(LABELS["default_language"], choices=languages.choices,
+                                        default=languages.ENGLISH, widget=Select2Widget(),
+                                        description=DESCRIPTIONS["default_language"]),
     }
     for name, key in PLATFORM_ID_FIELDS.items():
         fields[name] = StringField(LABELS[name], description=_platform_description(key),
                                    render_kw=TEXT_INPUT,
                                    validators=[Optional(), _artist_id_rule(key)])
+    for name, (lang, purpose) in CONSENT_TEXT_FIELDS.items():
+        fields[name] = StringField(
+            f"{CONSENT_PURPOSES[purpose]} consent · {lang.name}",
+            description="Left empty, fans reading this language see the default shown greyed",
+            render_kw={"class": "form-control", "lang": lang.tag, "dir": lang.direction,
+                       "placeholder": LazyString(_default_consent, lang, purpose)},
+            validators=[Optional(), rule(lambda value: validation.plain_text(
+                value, 500, "consent text"))])
     return fields
+
+
+def _default_consent(lang, purpose):
+    """The default consent wording as fans reading ``lang`` see it."""
+    with languages.speaking(lang):
+        return languages.gettext(DEFAULT_CONSENTS[purpose])
+
+
+def _consent_texts(form):
+    """{"ja": {"email_marketing": "..."}} of the consent text fields filled in."""
+    texts = {}
+    for name, (lang, purpose) in CONSENT_TEXT_FIELDS.items():
+        text = validation.plain_text(form[name].data, 500, "consent text")
+        if text:
+            texts.setdefault(lang.code, {})[purpose] = text
+    return texts
 
 
 class PreviewForm(DynamicForm):
@@ -183,20 +221,24 @@ class ArtistView(PresaveModelView):
     noun = ("artist", "artists")
     list_columns = ["name", "label", "release_count", "fan_count", "presave_count", "timezone",
                     "created_at"]
-    show_columns = ["name", "slug", "label", "timezone", "bio", "image", "primary_color",
+    show_columns = ["name", "slug", "label", "timezone", "default_language", "bio", "image",
+                    "primary_color",
                     "accent_color", "background_color", "text_color", "wrapper_enabled",
                     "collect_name", "collect_email", "collect_phone", "consent_email_text",
                     "consent_sms_text", "offer_follow", "platform_ids"]
     label_columns = {**LABELS, "release_count": "Releases", "fan_count": "Fans",
                      "presave_count": "Pre-saves", "created_at": "Added"}
     description_columns = DESCRIPTIONS
-    formatters_columns = {name: _swatch for name in COLOR_FIELDS}
+    formatters_columns = {**{name: _swatch for name in COLOR_FIELDS},
+                          "default_language": lambda code: languages.find(code).name
+                          if languages.find(code) else code}
     fieldsets = [
-        ("Artist", {"fields": ["label", "name", "slug", "timezone", "bio"]}),
+        ("Artist", {"fields": ["label", "name", "slug", "timezone", "default_language", "bio"]}),
         ("Branding", {"fields": ["image_upload", *COLOR_FIELDS]}),
         ("What fans are asked before they pre-save", {"fields": [
             "wrapper_enabled", "collect_name", "collect_email", "collect_phone",
             "consent_email_text", "consent_sms_text", "offer_follow"]}),
+        ("Consent texts in other languages", {"fields": list(CONSENT_TEXT_FIELDS)}),
         ("Platform artist ids", {"fields": list(PLATFORM_ID_FIELDS)}),
     ]
     add_fieldsets = edit_fieldsets = fieldsets
@@ -211,12 +253,16 @@ class ArtistView(PresaveModelView):
         artist = self.datamodel.get(pk)
         for name, key in PLATFORM_ID_FIELDS.items():
             getattr(form, name).data = (artist.platform_ids or {}).get(key)
+        for name, (lang, purpose) in CONSENT_TEXT_FIELDS.items():
+            getattr(form, name).data = ((artist.consent_texts or {}).get(lang.code)
+                                        or {}).get(purpose)
 
     def process_form(self, form, is_created):
         g.artist_extras = {
             "image": form.image_upload.image_bytes,
             "platform_ids": {key: form[name].data for name, key in PLATFORM_ID_FIELDS.items()
                              if form[name].data},
+            "consent_texts": _consent_texts(form),
         }
 
     def pre_add(self, item):
@@ -229,6 +275,7 @@ class ArtistView(PresaveModelView):
     def _apply_extras(item):
         extras = g.pop("artist_extras", {})
         item.platform_ids = extras.get("platform_ids", {})
+        item.consent_texts = extras.get("consent_texts", {})
         if extras.get("image"):
             item.image = store_image(extras["image"], min_pixels=300)
 

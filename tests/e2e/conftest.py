@@ -25,13 +25,16 @@ def browser():
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(size="phone", user_agent=None) -> a page in a browser context of its own."""
+    """open_page(size="phone", user_agent=None, locale=None) -> a page in a browser context of
+    its own (``locale``: the browser's language, sent as Accept-Language)."""
     contexts = []
 
-    def _open(size="phone", user_agent=None):
+    def _open(size="phone", user_agent=None, locale=None):
         options = {"viewport": VIEWPORTS[size], "device_scale_factor": 1 if size == "desktop" else 2}
         if user_agent:
             options["user_agent"] = user_agent
+        if locale:
+            options["locale"] = locale
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
         contexts.append(context)

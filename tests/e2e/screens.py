@@ -7,6 +7,19 @@ VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, 
              "iphone-se": {"width": 375, "height": 667}, "iphone-13": {"width": 390, "height": 844},
              "wide": {"width": 1440, "height": 900}}
 PHONES = ("iphone-se", "iphone-13")
+INSTAGRAM = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Mobile/15E148 Instagram 329.0.3.29.120")
+# state -> (path, user agent): the demo's fan pages, one per state a fan can land on
+FAN_STATES = {
+    "coming-soon": ("/s/neon-tide/coming-soon", None),
+    "presave": ("/s/aurora-vale/tonight", None),
+    "stream": ("/s/juniper-kites/out-now", None),
+    "archived": ("/s/marlow-shore/vault", None),
+    "in-app": ("/s/aurora-vale/tonight", INSTAGRAM),
+}
+# the first thing a fan can act on: a platform row, or before the pre-save opens the ask to
+# hear when it does
+FIRST_ACTION = ".buttons .pbtn, .notify-button"
 
 
 def shoot(page, name, copy_to):

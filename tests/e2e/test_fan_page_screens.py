@@ -15,22 +15,10 @@ from app.models.presave import DELIVERED
 from app.models.release import RELEASED
 from app.tenants.context import Scope, scoped
 from tests.e2e.accessibility import blocking_violations
-from tests.e2e.screens import PHONES, VIEWPORTS, shoot as shoot_to
+from tests.e2e.screens import FAN_STATES as STATES
+from tests.e2e.screens import FIRST_ACTION, INSTAGRAM, PHONES, VIEWPORTS, shoot as shoot_to
 
 LOOK_HERE = Path("/tmp/presave-screens")
-INSTAGRAM = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-             "(KHTML, like Gecko) Mobile/15E148 Instagram 329.0.3.29.120")
-# state -> (path, user agent): the demo's releases, one per state
-STATES = {
-    "coming-soon": ("/s/neon-tide/coming-soon", None),
-    "presave": ("/s/aurora-vale/tonight", None),
-    "stream": ("/s/juniper-kites/out-now", None),
-    "archived": ("/s/marlow-shore/vault", None),
-    "in-app": ("/s/aurora-vale/tonight", INSTAGRAM),
-}
-# the first thing a fan can act on: a platform row, or before the pre-save opens the ask to
-# hear when it does
-FIRST_ACTION = ".buttons .pbtn, .notify-button"
 pytestmark = pytest.mark.usefixtures("served_here")
 
 

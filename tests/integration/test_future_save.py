@@ -92,7 +92,7 @@ def test_opted_in_fans_get_the_next_release_at_its_opening_until_they_withdraw(
     assert [e["origin"] for e in ledger["fans"]["items"]] == ["future_save"]
     assert "future save" in login(ADMIN).get(f"/releases/show/{next_id}").get_data(as_text=True)
     mine = fan.get(f"/s/{artist_slug}/me").get_data(as_text=True)
-    assert "Next One on Spotify: pending (Future Save)" in mine
+    assert "Next One on Spotify: waiting for release day (Future Save)" in mine
     assert "future releases to my Spotify library" in mine
 
     assert fan.post(f"/s/{artist_slug}/me/consents/{consent.id}/withdraw").status_code == 302

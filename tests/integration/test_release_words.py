@@ -8,10 +8,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Release
 from app.tenants.context import Scope, scoped
-from app.views.public.page import DEFAULT_HEADLINE
 from tests.fan_journey import page
 
 STAFF = "staff@northwind.test"
+DEFAULT_HEADLINE = "Be the first to hear it: pre-save now and it's yours the moment it's out."
 
 
 def _row(app, slug):

@@ -230,6 +230,6 @@ def test_local_mode_after_the_release_zone_counts_down_where_it_is_not_out(clien
         tokyo = text(get(client, path, TOKYO))
     assert countdown_target(new_york) == MIDNIGHT_UTC[NEW_YORK]
     assert "Out at midnight where you are" in new_york and "<form" not in new_york
-    assert "midnight in your time zone (America/New York), 10 May 2031" in new_york
+    assert "midnight in your time zone (Eastern Time), 10 May 2031" in new_york
     assert "Stream Now" not in new_york and "pill-due" in new_york
     assert "Stream Now" in tokyo

@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.languages import gettext as _
 from app.localtime import now_utc
 from app.models.fan import FOLLOW_PREFIX, FUTURE_SAVE_PREFIX, ON_FAN_PAGE
 from app.models import Authorization, Consent, PreSave, Release
@@ -38,7 +39,7 @@ def own_fan(artist_slug):
     artist = public_artist(artist_slug)
     fan = fan_from_cookie(artist)
     if fan is None:
-        abort(403, "This browser is not signed up with this artist.")
+        abort(403, _("This browser is not signed up with this artist."))
     return artist, fan
 
 
@@ -53,10 +54,10 @@ def withdraw_consent(artist_slug, consent_id):
             _cancel_future_saves(fan, consent.purpose.removeprefix(FUTURE_SAVE_PREFIX))
         db.session.commit()
     if consent.purpose.startswith(FUTURE_SAVE_PREFIX):
-        flash("Done: the next releases won't be saved for you any more, and those waiting to "
-              "be are cancelled.", "fan-success")
+        flash(_("Done: the next releases won't be saved for you any more, and those waiting to "
+                "be are cancelled."), "fan-success")
     else:
-        flash("Done: you won't get these messages any more.", "fan-success")
+        flash(_("Done: you won't get these messages any more."), "fan-success")
     return redirect(url_for("fan.me", artist_slug=artist.slug))
 
 
@@ -78,6 +79,6 @@ def disconnect(artist_slug, platform):
         PreSave.authorization_id == grant.id, PreSave.state == PENDING).values(
         state=CANCELLED, last_error="fan_disconnected"))
     db.session.commit()
-    flash(f"{PLATFORM_NAMES.get(platform, platform)} is disconnected; its pending pre-saves "
-          "are cancelled.", "fan-success")
+    flash(_("%(platform)s is disconnected; its pending pre-saves are cancelled.",
+            platform=PLATFORM_NAMES.get(platform, platform)), "fan-success")
     return redirect(url_for("fan.me", artist_slug=artist.slug))

@@ -2,11 +2,13 @@
 from flask import abort, get_flashed_messages, redirect, render_template, request, url_for
 
 from app.analytics import ab_assign, capture
+from app.languages import gettext as _
 from app.localtime import now_utc
 from app.releases.rules import artwork_url
 from app.views.public import links, page
 from app.views.public.visitor import csrf as fan_csrf
 from app.views.public.speed import fast_lane
+from app.views.public import language
 from app.views.public.visitor import headers
 from app.views.public.speed import page_cache
 from app.views.public.visitor import place as visitor
@@ -95,6 +97,7 @@ def render_details_step(artist, release, platform, *, values=None, errors=None, 
 def kept_page(artist, release, setup, rows):
     """The page from the page cache alone: None unless it holds this visitor's page.
     ``rows``: page_cache.row_values(artist, release)."""
+    language.adopt(artist)
     state = page.visitor_state(release)
     if state == STREAM or not ab_assign.ready(release):
         return None
@@ -159,5 +162,5 @@ def presave_action(artist, release):
 
 @fan_bp.errorhandler(404)
 def not_found(exc):
-    return render_template("fan/message.html", title="Page not found",
-                           message="This page does not exist, or is not public yet."), 404
+    return render_template("fan/message.html", title=_("Page not found"),
+                           message=_("This page does not exist, or is not public yet.")), 404

@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db, limiter
+from app.languages import gettext as _, ngettext
 from app.messaging import MessagingError, NotConfigured
 from app.messaging.outbox import Outbox
 from app.messaging.reminder import EMAIL, Message, fan_me_url
@@ -20,7 +21,6 @@ from app.views.public.visitor.fan_cookie import forget_fan
 
 LINK_HOURS = 24
 EXPORT, ERASE = "export", "erase"
-WHAT = {EXPORT: "download everything held about you", ERASE: "delete everything held about you"}
 
 
 def _signer():
@@ -45,7 +45,7 @@ def ask_export(artist_slug):
 def ask_erase(artist_slug):
     artist, fan = own_fan(artist_slug)
     if request.form.get("understood") != "1":
-        flash("Tick the box to say you understand that this cannot be undone.", "fan-error")
+        flash(_("Tick the box to say you understand that this cannot be undone."), "fan-error")
         return redirect(url_for("fan.me", artist_slug=artist.slug))
     if not fan.email:
         return _erased(artist, fan)
@@ -60,17 +60,19 @@ def confirm(artist_slug, token):
     try:
         data = _signer().loads(token, max_age=LINK_HOURS * 3600)
     except SignatureExpired:
-        return _message(artist, "This link has expired",
-                        f"Links work for {LINK_HOURS} hours. Ask again from your details page.",
-                        410)
+        return _message(artist, _("This link has expired"),
+                        ngettext("Links work for %(hours)s hour. Ask again from your details "
+                                 "page.", "Links work for %(hours)s hours. Ask again from your "
+                                 "details page.", LINK_HOURS, hours=LINK_HOURS), 410)
     except BadSignature:
         abort(404)
     fan = db.session.get(Fan, data.get("fan"))
-    if data.get("artist") != artist.id or data.get("do") not in WHAT or fan is None \
+    if data.get("artist") != artist.id or data.get("do") not in (EXPORT, ERASE) or fan is None \
             or fan.artist_id != artist.id:
         abort(404)
     if fan.erased_at is not None:
-        return _message(artist, "Already erased", "Nothing is held about you any more.", 410)
+        return _message(artist, _("Already erased"), _("Nothing is held about you any more."),
+                        410)
     if data["do"] == EXPORT:
         return _download(fan)
     if request.method == "POST":
@@ -83,24 +85,44 @@ def _send_link(artist, fan, do):
     token = _signer().dumps({"artist": artist.id, "fan": fan.id, "do": do})
     link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
         "fan.confirm", artist_slug=artist.slug, token=token)
-    greeting = f"Hi {fan.name}," if fan.name else "Hi,"
-    text = (f"{greeting}\n\nYou asked on {artist.name}'s page to {WHAT[do]}. Open this link "
-            f"within {LINK_HOURS} hours to do it:\n{link}\n\nIf it wasn't you, ignore this "
-            f"email: nothing happens.\n\nYour details: {fan_me_url(artist)}\n")
-    message = Message(EMAIL, fan.email, f"{artist.name}: confirm your request", text,
-                      fan_me_url(artist))
+    message = Message(EMAIL, fan.email, _("%(artist)s: confirm your request", artist=artist.name),
+                      _email_text(artist, fan, do, link), fan_me_url(artist))
     try:
         with Outbox(current_app.config) as outbox:
             outbox.send(message)
     except NotConfigured:
-        flash("Email can't be sent from this site yet, so we can't confirm it's you. "
-              "Write to the contact in the privacy notice instead.", "fan-error")
+        flash(_("Email can't be sent from this site yet, so we can't confirm it's you. "
+                "Write to the contact in the privacy notice instead."), "fan-error")
     except MessagingError:
-        flash("We couldn't send the email just now. Please try again in a few minutes.",
+        flash(_("We couldn't send the email just now. Please try again in a few minutes."),
               "fan-error")
     else:
-        flash(f"We sent a link to {_masked(fan.email)}: open it to {WHAT[do]}.", "fan-info")
+        masked = _masked(fan.email)
+        flash(_("We sent a link to %(email)s: open it to download everything held about you.",
+                email=masked) if do == EXPORT
+              else _("We sent a link to %(email)s: open it to delete everything held about you.",
+                     email=masked), "fan-info")
     return redirect(url_for("fan.me", artist_slug=artist.slug))
+
+
+def _email_text(artist, fan, do, link):
+    """The confirmation email's text: each paragraph one message to translate."""
+    greeting = _("Hi %(name)s,", name=fan.name) if fan.name else _("Hi,")
+    if do == EXPORT:
+        asked = ngettext("You asked on %(artist)s's page to download everything held about you. "
+                         "Open this link within %(hours)s hour to do it:",
+                         "You asked on %(artist)s's page to download everything held about you. "
+                         "Open this link within %(hours)s hours to do it:",
+                         LINK_HOURS, artist=artist.name, hours=LINK_HOURS)
+    else:
+        asked = ngettext("You asked on %(artist)s's page to delete everything held about you. "
+                         "Open this link within %(hours)s hour to do it:",
+                         "You asked on %(artist)s's page to delete everything held about you. "
+                         "Open this link within %(hours)s hours to do it:",
+                         LINK_HOURS, artist=artist.name, hours=LINK_HOURS)
+    ignore = _("If it wasn't you, ignore this email: nothing happens.")
+    details = _("Your details: %(link)s", link=fan_me_url(artist))
+    return f"{greeting}\n\n{asked}\n{link}\n\n{ignore}\n\n{details}\n"
 
 
 def _download(fan):
@@ -115,14 +137,15 @@ def _download(fan):
 def _erased(artist, fan):
     revoked, yours = fan_data.erase(fan)
     db.session.commit()
-    lines = ["Your details, consents and platform connections are deleted, and your pending "
-             "pre-saves are cancelled."]
+    lines = [_("Your details, consents and platform connections are deleted, and your pending "
+               "pre-saves are cancelled.")]
     if revoked:
-        lines.append(f"{', '.join(revoked)} access is ended at the platform.")
+        lines.append(_("%(platforms)s access is ended at the platform.",
+                       platforms=", ".join(revoked)))
     if yours:
-        lines.append(f"{', '.join(yours)} keeps no more tokens of ours; to remove the app "
-                     "there too, open its settings (connected apps).")
-    return forget_fan(_message(artist, "Everything is erased", " ".join(lines), 200), artist)
+        lines.append(_("%(platforms)s keeps no more tokens of ours; to remove the app there too, "
+                       "open its settings (connected apps).", platforms=", ".join(yours)))
+    return forget_fan(_message(artist, _("Everything is erased"), " ".join(lines), 200), artist)
 
 
 def _message(artist, title, message, status):
@@ -133,5 +156,5 @@ def _message(artist, title, message, status):
 
 
 def _masked(email):
-    user, _, domain = email.partition("@")
+    user, _at, domain = email.partition("@")
     return f"{user[:1]}{'•' * max(1, min(len(user) - 1, 6))}@{domain}"

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.crypto import DecryptError
 from app.extensions import db, limiter
 from app.jobs.token_refresh import TokenKeeper
+from app.languages import gettext as _
 from app.models import Authorization
 from app.models.authorization import ACTIVE
 from app.models.fan import follow_purpose
@@ -33,10 +34,10 @@ def follow(artist_slug, release_slug):
         return redirect(back)
     known = known_fan(artist, release)
     if known is None:
-        abort(403, "This browser has not pre-saved anything by this artist yet.")
+        abort(403, _("This browser has not pre-saved anything by this artist yet."))
     platform = request.form.get("platform", "")
     if platform not in page.follow_offer(artist, known):
-        abort(400, "Following is offered on the platforms shown on the page, once each.")
+        abort(400, _("Following is offered on the platforms shown on the page, once each."))
     fan, name = fan_from_cookie(artist), PLATFORM_NAMES[platform]
     grant = db.session.scalars(select(Authorization).where(
         Authorization.fan_id == fan.id, Authorization.platform == platform,
@@ -47,17 +48,19 @@ def follow(artist_slug, release_slug):
         with platform_for(artist.label_id, platform) as client:
             client.follow_artist(token, artist.platform_ids[platform])
     except GrantRevoked:
-        flash(f"Your {name} permission has ended, so we couldn't follow {artist.name} for you. "
-              f"Pre-save again on {name} to reconnect.", "fan-error")
+        flash(_("Your %(platform)s permission has ended, so we couldn't follow %(artist)s for "
+                "you. Pre-save again on %(platform)s to reconnect.", platform=name,
+                artist=artist.name), "fan-error")
         return redirect(back)
     except (PlatformError, DecryptError, RedisError) as exc:  # the grant or the refresh lock
         log.warning("following the artist on %s failed: %s", platform, type(exc).__name__)
-        flash(f"{name} didn't let us follow {artist.name} just now. Please try again.",
-              "fan-error")
+        flash(_("%(platform)s didn't let us follow %(artist)s just now. Please try again.",
+                platform=name, artist=artist.name), "fan-error")
         return redirect(back)
     fan = fan_from_cookie(artist)  # the token keeper may have begun a new transaction
     presaves.add_consents(fan, {follow_purpose(platform): page.follow_wording(artist, platform)},
                           presaves.ip_hash(request.remote_addr))
     db.session.commit()
-    flash(f"You now follow {artist.name} on {name}.", "fan-success")
+    flash(_("You now follow %(artist)s on %(platform)s.", artist=artist.name, platform=name),
+          "fan-success")
     return redirect(back)

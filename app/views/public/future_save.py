@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, request
 
 from app.extensions import db, limiter
 from app.jobs import future_saves
+from app.languages import gettext as _
 from app.presaves import future_save, record as presaves
 from app.releases.state import state_for
 from app.views.public.blueprint import fan_bp
@@ -22,18 +23,18 @@ def future_save_ask(artist_slug, release_slug):
         return redirect(back)
     fan = fan_from_cookie(artist)
     if fan is None:
-        abort(403, "This browser has not pre-saved anything by this artist yet.")
+        abort(403, _("This browser has not pre-saved anything by this artist yet."))
     offered = future_save.offer(fan, release)
     if not offered:
-        abort(400, "Future Save is offered to a fan who pre-saved this release on a platform "
-                   "they connected and has not asked for it there yet.")
+        abort(400, _("Future Save is offered to a fan who pre-saved this release on a platform "
+                     "they connected and has not asked for it there yet."))
     chosen = request.form.getlist(FIELD)
     unknown = [key for key in chosen if key not in offered]
     if unknown:
-        abort(400, "Choose among the platforms offered on the page.")
+        abort(400, _("Choose among the platforms offered on the page."))
     if not chosen:
-        flash("Tick the box first if you'd like the next releases saved too; nothing was "
-              "changed.", "fan-info")
+        flash(_("Tick the box first if you'd like the next releases saved too; nothing was "
+                "changed."), "fan-info")
         return redirect(back)
     future_save.opt_in(fan, artist, chosen, presaves.ip_hash(request.remote_addr))
     db.session.flush()
@@ -41,6 +42,6 @@ def future_save_ask(artist_slug, release_slug):
         if state_for(other).accepts_presaves:
             future_saves.add(other, fan_ids=[fan.id])
     db.session.commit()
-    flash(f"Done: {artist.name}'s next releases will be saved to your library too. You can "
-          "stop this any time on your page.", "fan-success")
+    flash(_("Done: %(artist)s's next releases will be saved to your library too. You can stop "
+            "this any time on your page.", artist=artist.name), "fan-success")
     return redirect(back)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
+from app import languages
+from app.languages import gettext as _
 from app.models import Authorization, OpeningNotice, PreSave
 from app.models.authorization import ACTIVE
 from app.models.opening_notice import PENDING
@@ -78,14 +80,16 @@ def theirs_first(button_list, known, state):
         theirs = set(known.delivered)
         for b in button_list:
             if b.brand.key in theirs:
-                b.hint, b.title = "In your library", f"Play on {b.brand.name}"
+                b.hint = _("In your library")
+                b.title = _("Play on %(platform)s", platform=b.brand.name)
     else:
         theirs = set(known.one_tap) - set(known.presaves)
         for b in button_list:
             if b.brand.key in theirs and b.mode == DIRECT:
-                b.hint = "Connected: one tap"
+                b.hint = _("Connected: one tap")
             elif b.brand.key in known.presaves:
-                b.hint = "Done" if known.presaves[b.brand.key].action == SAVE else "Reminder set"
+                b.hint = _("Done") if known.presaves[b.brand.key].action == SAVE else \
+                    _("Reminder set")
     return sorted(button_list, key=lambda b: b.brand.key not in theirs)
 
 
@@ -94,18 +98,24 @@ def done_lines(known, release):
     lines = []
     for key, presave in known.presaves.items():
         name = brand(key).name
-        lines.append(f"“{release.title}” is added to your {name} library the moment it's out."
-                     if presave.action == SAVE else
-                     f"On release day we send you the link to play it on {name}.")
+        lines.append(_("“%(title)s” is added to your %(platform)s library the moment it's out.",
+                       title=release.title, platform=name) if presave.action == SAVE else
+                     _("On release day we send you the link to play it on %(platform)s.",
+                       platform=name))
     return lines
 
 
 def greeting(known):
-    hello = f"Welcome back, {known.first_name}" if known.first_name else "Welcome back"
     one_tap = [brand(k).name for k in known.one_tap if k not in known.presaves]
     if one_tap:
-        return f"{hello}: one tap pre-saves on {' or '.join(one_tap)}."
-    return f"{hello}."
+        where = languages.one_of(one_tap)
+        if known.first_name:
+            return _("Welcome back, %(name)s: one tap pre-saves on %(platforms)s.",
+                     name=known.first_name, platforms=where)
+        return _("Welcome back: one tap pre-saves on %(platforms)s.", platforms=where)
+    if known.first_name:
+        return _("Welcome back, %(name)s.", name=known.first_name)
+    return _("Welcome back.")
 
 
 def still_to_ask(fields, known):

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Artist, Release
 from app.models.release import PUBLIC_STATUSES
 from app.tenants.context import Scope, set_request_scope
+from app.views.public import language
 
 ALL_TENANTS = {"all_tenants": True}
 MAX_SLUG = 80  # the column width: anything longer cannot exist
@@ -65,3 +66,4 @@ def _plausible(slug):
 
 def _act_as(artist):
     set_request_scope(Scope.artist(artist.label_id, artist.id, actor="fan"))
+    language.adopt(artist)

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.analytics.geoip import locate
 from app.extensions import db, limiter
+from app.languages import gettext as _
 from app.models import OpeningNotice
 from app.models.fan import PRESAVE_OPENS
 from app.presaves import record as presaves
@@ -20,7 +21,7 @@ CONSENT_FIELD = f"consent_{PRESAVE_OPENS}"
 
 
 def wording(release):
-    return f"Tell me once when pre-save opens for “{release.title}”."
+    return _("Tell me once when pre-save opens for “%(title)s”.", title=release.title)
 
 
 @fan_bp.post("/<artist_slug>/<release_slug>/notify")
@@ -30,7 +31,7 @@ def notify(artist_slug, release_slug):
     if bot:
         return redirect(back)
     if state_for(release).page != SOON:
-        flash("The pre-save is open: pre-save it right here.", "fan-info")
+        flash(_("The pre-save is open: pre-save it right here."), "fan-info")
         return redirect(back)
     if request.form.get("step") != "details":
         return _step(artist, release, {}, {})
@@ -39,7 +40,7 @@ def notify(artist_slug, release_slug):
     given = contact(request.form, place.country, phone=phone)
     errors = dict(given.errors)
     if request.form.get(CONSENT_FIELD) != "1":
-        errors[CONSENT_FIELD] = "Tick the box so we may send you this one message"
+        errors[CONSENT_FIELD] = _("Tick the box so we may send you this one message")
     if errors:
         return _step(artist, release, request.form.to_dict(), errors, 422)
     cookie_fan = fan_from_cookie(artist)
@@ -52,9 +53,9 @@ def notify(artist_slug, release_slug):
         db.session.add(OpeningNotice(release_id=release.id, fan_id=fan.id,
                                      label_id=release.label_id, artist_id=release.artist_id))
     db.session.commit()
-    channel = "email" if given.values.get("email") else "text"
-    flash(f"You're on the list: we'll {channel} you once when the pre-save opens.",
-          "fan-success")
+    flash(_("You're on the list: we'll email you once when the pre-save opens.")
+          if given.values.get("email")
+          else _("You're on the list: we'll text you once when the pre-save opens."), "fan-success")
     return remember_fan(redirect(back), artist, fan)
 
 

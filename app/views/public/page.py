@@ -5,9 +5,12 @@ from urllib.parse import quote
 
 from flask import current_app, url_for
 
+from app import languages
+from app.languages import gettext as _
 from app.localtime import now_utc
-from app.models.fan import follow_purpose
+from app.models.fan import EMAIL_MARKETING, SMS_MARKETING, follow_purpose
 from app.presaves import future_save
+from app.presaves.wrapper import consent_wording
 from app.platform_table import APPLE_MUSIC, PLATFORM_KEYS, descriptor
 from app.releases.rules import artwork_url, fan_page_url, image_url
 from app.views.public.visitor import place as visitor
@@ -19,13 +22,23 @@ from app.views.public.stream import stream_platforms
 from app.releases.state import DUE, SOON, STREAM, state_for
 
 FIELD_MODES = ("optional", "required")
-COUNTDOWN_UNITS = ("days", "hours", "min", "sec")
+COUNTDOWN_UNITS = ("days", "hours", "min", "sec")  # fan.js's keys: the boxes it keeps ticking
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-FIELDS = {  # name -> (label, input type, autocomplete, inputmode)
-    "name": ("Your name", "text", "name", None),
-    "email": ("Email", "email", "email", "email"),
-    "phone": ("Mobile number", "tel", "tel", "tel"),
+FIELDS = {  # name -> (input type, autocomplete, inputmode)
+    "name": ("text", "name", None),
+    "email": ("email", "email", "email"),
+    "phone": ("tel", "tel", "tel"),
 }
+
+
+def field_label(name):
+    return {"name": _("Your name"), "email": _("Email"), "phone": _("Mobile number")}[name]
+
+
+def unit_names():
+    """The countdown boxes' labels, under numbers that change every second."""
+    # Translators: short labels under the countdown's numbers; the numbers tick, so no plural.
+    return {"days": _("days"), "hours": _("hours"), "min": _("min"), "sec": _("sec")}
 
 
 @dataclass
@@ -55,6 +68,7 @@ class Countdown:
     heading: str
     when: str  # the local date and time, for people and for pages without script
     parts: list = field(default_factory=list)  # [("05", unit)] at render time
+    unit_names: dict = field(default_factory=unit_names)  # unit -> its label in the language
     reloads: bool = False  # at zero the page reloads itself: it follows the clock exactly
     now: str = field(default_factory=lambda: now_utc().isoformat())  # the server's, for skew
 
@@ -74,22 +88,31 @@ def _stream_button(release, key, found):
                    platform=key)
     b = brand(key)
     if found:
-        return Button(b, LINK, "link", f"Listen on {b.name}", "", href, "Play")
-    hint = "" if release.status == "archived" else "Not listed there yet"
-    return Button(b, LINK, "search", f"Search on {b.name}", hint, href, "Search")
+        return Button(b, LINK, "link", _("Listen on %(platform)s", platform=b.name), "", href,
+                      _("Play"))
+    hint = "" if release.status == "archived" else _("Not listed there yet")
+    return Button(b, LINK, "search", _("Search on %(platform)s", platform=b.name), hint, href,
+                  _("Search"))
 
 
 def _presave_button(key, setup, in_app):
     b, mode = brand(key), fan_mode(setup.mode(key), in_app)
     if mode == LINK:
-        return Button(b, mode, "later", b.name, "Listen here from release day")
+        return Button(b, mode, "later", b.name, _("Listen here from release day"))
     if mode == REMIND:
-        hint = "Sign-ins are full: get a reminder" if key in setup.full else ""
-        return Button(b, REMIND, "submit", f"Remind me on {b.name}", hint, action="Remind me")
+        hint = _("Sign-ins are full: get a reminder") if key in setup.full else ""
+        return Button(b, REMIND, "submit", _("Remind me on %(platform)s", platform=b.name), hint,
+                      action=_("Remind me"))
     kind = "musickit" if key == APPLE_MUSIC and setup.apple else "submit"
-    facts = descriptor(key)
-    return Button(b, DIRECT, kind, f"{facts.presave_verb} on {b.name}", "",
-                  action=facts.presave_verb)
+    verb = presave_verb(key)
+    return Button(b, DIRECT, kind, _("%(action)s on %(platform)s", action=verb, platform=b.name),
+                  "", action=verb)
+
+
+def presave_verb(key):
+    """The word on the platform's button, in the fan's language."""
+    # Translators: a pre-save button's word; "Pre-Add" is Apple Music's own word for a pre-save.
+    return {"Pre-Save": _("Pre-Save"), "Pre-Add": _("Pre-Add")}[descriptor(key).presave_verb]
 
 
 def form_fields(artist, button_list):
@@ -105,7 +128,7 @@ def form_fields(artist, button_list):
         shown["email"] = "required" if only_reminders else "optional"
     elif only_reminders and "phone" not in shown:
         shown["email"] = "required"  # with a phone field too, either will do: the server checks
-    return [Field(name, *FIELDS[name], required=shown[name] == "required")
+    return [Field(name, field_label(name), *FIELDS[name], required=shown[name] == "required")
             for name in FIELDS if name in shown]
 
 
@@ -129,16 +152,17 @@ def follow_offer(artist, known):
 
 
 def follow_wording(artist, key):
-    return f"Follow {artist.name} on {brand(key).name} from my account."
+    return _("Follow %(artist)s on %(platform)s from my account.", artist=artist.name,
+             platform=brand(key).name)
 
 
 def notify_fields(artist):
     """Where to send a Coming Soon page's one message: an email, or a phone where the artist
     collects phones (either will do: the server checks)."""
     with_phone = artist.wrapper_enabled and artist.collect_phone in FIELD_MODES
-    fields = [Field("email", *FIELDS["email"], required=not with_phone)]
+    fields = [Field("email", field_label("email"), *FIELDS["email"], required=not with_phone)]
     if with_phone:
-        fields.append(Field("phone", *FIELDS["phone"], required=False))
+        fields.append(Field("phone", field_label("phone"), *FIELDS["phone"], required=False))
     return fields
 
 
@@ -147,8 +171,8 @@ def consents(artist, fields):
     if not artist.wrapper_enabled:
         return []
     names = {f.name for f in fields}
-    wanted = [("consent_email_marketing", "email", artist.consent_email_text),
-              ("consent_sms_marketing", "phone", artist.consent_sms_text)]
+    wanted = [("consent_email_marketing", "email", consent_wording(artist, EMAIL_MARKETING)),
+              ("consent_sms_marketing", "phone", consent_wording(artist, SMS_MARKETING))]
     return [(name, text) for name, needs, text in wanted if needs in names and text]
 
 
@@ -156,21 +180,21 @@ def countdown(release, state, zone):
     if state == STREAM:
         return None
     if state == SOON:
-        return Countdown(release.presave_opens_at.isoformat(), "Pre-save opens in",
-                         _local(release.presave_opens_local, release.timezone),
+        return Countdown(release.presave_opens_at.isoformat(), _("Pre-save opens in"),
+                         languages.moment(release.presave_opens_local, release.timezone),
                          countdown_parts(release.presave_opens_at))
     out = state_for(release, zone=zone).out_at
-    when = (_local(release.release_local, release.timezone) if release.release_mode != "local"
-            else f"midnight {_your_zone(zone)}, " + release.release_local.strftime("%-d %B %Y"))
-    return Countdown(out.isoformat(), "Out in", when, countdown_parts(out), reloads=True)
+    when = (languages.moment(release.release_local, release.timezone)
+            if release.release_mode != "local" else _your_midnight(release, zone))
+    return Countdown(out.isoformat(), _("Out in"), when, countdown_parts(out), reloads=True)
 
 
-def _your_zone(zone):
-    return f"in your time zone ({zone.replace('_', ' ')})" if zone else "in your time zone"
-
-
-def _local(moment, tz_name):
-    return f"{moment.strftime('%A %-d %B %Y, %H:%M')} ({tz_name.replace('_', ' ')})"
+def _your_midnight(release, zone):
+    day = languages.long_day(release.release_local)
+    if zone:
+        return _("midnight in your time zone (%(zone)s), %(date)s",
+                 zone=languages.zone_name(zone), date=day)
+    return _("midnight in your time zone, %(date)s", date=day)
 
 
 def countdown_parts(target):
@@ -184,10 +208,12 @@ def countdown_parts(target):
 def share_meta(artist, release, state):
     """OpenGraph and Twitter card values: absolute URLs, so a shared link previews the artwork."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    lines = {"soon": f"Coming soon: “{release.title}” by {artist.name}.",
-             "presave": f"Pre-save “{release.title}” by {artist.name} now.",
-             "due": f"“{release.title}” by {artist.name} is out at midnight where you are.",
-             "stream": f"“{release.title}” by {artist.name} is out now. Listen on your platform."}
+    names = {"title": release.title, "artist": artist.name}
+    lines = {"soon": _("Coming soon: “%(title)s” by %(artist)s.", **names),
+             "presave": _("Pre-save “%(title)s” by %(artist)s now.", **names),
+             "due": _("“%(title)s” by %(artist)s is out at midnight where you are.", **names),
+             "stream": _("“%(title)s” by %(artist)s is out now. Listen on your platform.",
+                         **names)}
     return {"title": f"{release.title} — {artist.name}", "url": fan_page_url(release),
             "image": base + artwork_url(release) if release.artwork else None,
             "description": " ".join(filter(None, [lines[state], release.description]))[:300]}
@@ -297,7 +323,8 @@ def general_errors(errors, fields, consent_list):
     return ([errors["_form"]] if errors.get("_form") else []) + rest
 
 
-DEFAULT_HEADLINE = "Be the first to hear it: pre-save now and it's yours the moment it's out."
+def default_headline():
+    return _("Be the first to hear it: pre-save now and it's yours the moment it's out.")
 
 
 def context(artist, release, setup, in_app, state=None, known=None, variant=None):
@@ -318,7 +345,7 @@ def context(artist, release, setup, in_app, state=None, known=None, variant=None
     return dict(
         artist=artist, release=release, state=state, setup=setup, in_app=in_app,
         buttons=button_list, known=known, done=done,
-        headline=_own(variant, "headline") or release.headline or DEFAULT_HEADLINE,
+        headline=_own(variant, "headline") or release.headline or default_headline(),
         own_headline=_own(variant, "headline") or release.headline,
         description=_own(variant, "description") or release.description,
         variant=variant.key if variant is not None else None,
@@ -359,10 +386,10 @@ def details_context(artist, release, setup, in_app, platform, values, errors, kn
     consent_list = [(name, text) for name, text in consents(artist, all_fields)
                     if known is None or name.removeprefix("consent_") not in known.consented]
     lead = (full_note(chosen.brand.name, setup.full[platform]) if platform in setup.full else
-            "Leave your details and we'll send you the link on release day."
+            _("Leave your details and we'll send you the link on release day.")
             if chosen.mode == REMIND else
-            f"{artist.name} would like to know who you are. Then {chosen.brand.name} asks you "
-            "to sign in.")
+            _("%(artist)s would like to know who you are. Then %(platform)s asks you to sign in.",
+              artist=artist.name, platform=chosen.brand.name))
     return dict(
         artist=artist, release=release, setup=setup, in_app=in_app, chosen=chosen, lead=lead,
         fields=fields, consents=consent_list, artwork=artwork_url(release),
@@ -373,9 +400,9 @@ def details_context(artist, release, setup, in_app, platform, values, errors, kn
 
 def full_note(name, limit):
     """Why a platform whose app reached its user limit offers a reminder instead."""
-    return (f"{name} lets this artist's app connect only {limit} listeners for now, and they "
-            "have all signed up. Leave your details and we'll send you the link on release "
-            "day instead.")
+    return _("%(platform)s lets this artist's app connect only %(limit)s listeners for now, and "
+             "they have all signed up. Leave your details and we'll send you the link on release "
+             "day instead.", platform=name, limit=limit)
 
 
 def asks_details(artist, setup, in_app, platform, known=None):

@@ -18,6 +18,7 @@ from app.presaves import record as presaves, oauth_state
 from app.analytics import capture, page_views
 from app.analytics.geoip import Place, locate
 from app.extensions import db, limiter
+from app.languages import gettext as _
 from app.localtime import now_utc
 from app.models import Artist, Release
 from app.releases.state import state_for
@@ -76,17 +77,18 @@ def presave(artist_slug, release_slug):
     if bot:
         return redirect(page)
     if not state_for(release).accepts_presaves:
-        flash("Pre-saves for this release are closed.", "fan-info")
+        flash(_("Pre-saves for this release are closed."), "fan-info")
         return redirect(page)
     platform = request.form.get("platform", "")
     if platform not in (release.platforms or []):
-        abort(400, "Choose one of the platforms shown on the page.")
+        abort(400, _("Choose one of the platforms shown on the page."))
     if request.form.get("step") != "details":  # the tap on the page, counted once
         capture.record("platform_click", release, platform)
     setup, in_app = setup_for(release), _in_app()
     mode = fan_mode(setup.mode(platform), in_app)
     if mode == "link":
-        abort(400, f"{PLATFORM_NAMES[platform]} only has listening links for this release.")
+        abort(400, _("%(platform)s only has listening links for this release.",
+                     platform=PLATFORM_NAMES[platform]))
     grant = (presaves.usable_grant(fan_from_cookie(artist), platform, release)
              if _may_reuse_grant(mode, setup, platform, in_app) else None)
     if grant is not None:
@@ -132,15 +134,16 @@ def _in_app():
 def _journey_errors(mode, platform, release, wrapper):
     name = PLATFORM_NAMES[platform]
     if mode == "remind" and not wrapper.has_contact:
-        return {"_form": "To get a reminder, leave your email (or phone) so we can send you "
-                         "the link on release day."}
+        return {"_form": _("To get a reminder, leave your email (or phone) so we can send you "
+                           "the link on release day.")}
     if mode == "direct" and not presaves.grant_outlives(platform, now_utc(), release) \
             and not wrapper.contactable:
-        return {"_form": f"{name} permissions expire after six months, before this release is "
-                         "out. Leave your email or phone (and tick the box) so we can ask you "
-                         "to reconnect, or choose another platform."}
+        return {"_form": _("%(platform)s permissions expire after six months, before this "
+                           "release is out. Leave your email or phone (and tick the box) so we "
+                           "can ask you to reconnect, or choose another platform.",
+                           platform=name)}
     if platform == "apple_music" and mode == "direct" and not request.form.get("music_user_token"):
-        return {"_form": "Apple Music didn't sign you in. Please try again."}
+        return {"_form": _("%(platform)s didn't sign you in. Please try again.", platform=name)}
     return {}
 
 
@@ -149,14 +152,16 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
     apple_signs_in = grant is None and platform == APPLE_MUSIC and mode == "direct"
     storefront = _apple_storefront(artist) if apple_signs_in else None
     if apple_signs_in and storefront is None:
-        flash("Apple Music didn't sign you in. Please try again.", "fan-error")
+        flash(_("%(platform)s didn't sign you in. Please try again.",
+                platform=PLATFORM_NAMES[APPLE_MUSIC]), "fan-error")
         return redirect(page)
     cookie_fan = fan_from_cookie(artist)
     fan = presaves.upsert_fan(artist, wrapper, place, fan_id=cookie_fan.id if cookie_fan else None)
     consents = dict(wrapper.consents)
     if mode == "remind":  # the fan asked for this one message by pressing the button
-        consents[RELEASE_REMINDER] = (f"Send me a reminder with the link when “{release.title}” "
-                                      f"is out on {PLATFORM_NAMES[platform]}.")
+        consents[RELEASE_REMINDER] = _("Send me a reminder with the link when “%(title)s” is "
+                                       "out on %(platform)s.", title=release.title,
+                                       platform=PLATFORM_NAMES[platform])
     presaves.add_consents(fan, consents, presaves.ip_hash(request.remote_addr))
     if apple_signs_in:
         capture.record("authorization_started", release, platform)  # MusicKit signed them in
@@ -215,8 +220,8 @@ def _record(release, fan, platform, grant):
         _thank(release, fan, platform)
     flash(_outcome_message(release, platform, presave, created, grant), "fan-success")
     if grant is not None and not presaves.grant_outlives(platform, grant.granted_at, release):
-        flash(f"Heads-up: {PLATFORM_NAMES[platform]} permissions expire before this release is "
-              "out. We'll send you a link to reconnect.", "fan-info")
+        flash(_("Heads-up: %(platform)s permissions expire before this release is out. We'll "
+                "send you a link to reconnect.", platform=PLATFORM_NAMES[platform]), "fan-info")
         reconsent.ask(release, fan, platform)
     return presave, created
 
@@ -224,12 +229,13 @@ def _record(release, fan, platform, grant):
 def _outcome_message(release, platform, presave, created, grant):
     name = PLATFORM_NAMES[platform]
     if not created:
-        return f"You've already pre-saved “{release.title}” on {name}. We'll take care of it."
+        return _("You've already pre-saved “%(title)s” on %(platform)s. We'll take care of it.",
+                 title=release.title, platform=name)
     if grant is None:
-        return ("You're on the list! On release day we'll send you a reminder with the link to "
-                f"“{release.title}” on {name}.")
-    return (f"Pre-Save Successful! “{release.title}” will be added to your {name} library "
-            "when it comes out.")
+        return _("You're on the list! On release day we'll send you a reminder with the link to "
+                 "“%(title)s” on %(platform)s.", title=release.title, platform=name)
+    return _("Pre-Save Successful! “%(title)s” will be added to your %(platform)s library when "
+             "it comes out.", title=release.title, platform=name)
 
 
 def _send_to_platform(artist, release, platform, wrapper, place):
@@ -257,8 +263,8 @@ def callback_url(platform):
 def callback(platform):
     found = oauth_state.consume(request.args.get("state"), platform)
     if found is None:
-        abort(400, "This sign-in has expired, was already used or was started in another "
-                   "browser. Go back to the page and try again.")
+        abort(400, _("This sign-in has expired, was already used or was started in another "
+                     "browser. Go back to the page and try again."))
     payload, verifier = found
     artist, release = _release_by_id(payload["release_id"])
     page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
@@ -266,11 +272,13 @@ def callback(platform):
     if request.args.get("error") or request.args.get("error_reason"):
         cancelled = (request.args.get("error") or request.args.get("error_reason")) in (
             "access_denied", "user_denied")
-        flash(f"You cancelled the {name} sign-in, so nothing was saved. You can try again."
-              if cancelled else f"{name} couldn't sign you in. Please try again.", "fan-error")
+        flash(_("You cancelled the %(platform)s sign-in, so nothing was saved. You can try "
+                "again.", platform=name) if cancelled
+              else _("%(platform)s couldn't sign you in. Please try again.", platform=name),
+              "fan-error")
         return redirect(page)
     if not request.args.get("code"):
-        abort(400, "The platform sent no authorization code.")
+        abort(400, _("The platform sent no authorization code."))
     return _complete(artist, release, platform, payload, verifier, page)
 
 
@@ -286,15 +294,16 @@ def _complete(artist, release, platform, payload, verifier, page):
         return redirect(page)
     granted = tokens.scope or " ".join(payload["scopes"])  # none said: what was asked
     if not client.granted_write(granted):
-        flash(f"{name} didn't give permission to add music to your library, so nothing was "
-              "saved. Please try again and allow access.", "fan-error")
+        flash(_("%(platform)s didn't give permission to add music to your library, so nothing "
+                "was saved. Please try again and allow access.", platform=name), "fan-error")
         return redirect(page)
     try:
         with app_users.place_held(artist.label_id, setup):
             return _keep(artist, release, platform, payload, page, setup, tokens, account,
                          granted)
     except LockError:
-        flash(f"{name} sign-ins are busy. Please try again in a moment.", "fan-error")
+        flash(_("%(platform)s sign-ins are busy. Please try again in a moment.", platform=name),
+              "fan-error")
         return redirect(page)
 
 
@@ -303,15 +312,17 @@ def _keep(artist, release, platform, payload, page, setup, tokens, account, gran
     name = PLATFORM_NAMES[platform]
     if not app_users.admits(artist.label_id, setup, account):  # the limit filled meanwhile
         page_version.bump()
-        flash(f"{full_note(name, app_users.limit(setup))} Nothing was saved on {name}: tap "
-              f"{name} again to get a reminder.", "fan-error")
+        # Translators: %(note)s is the sentence saying the platform's app is full.
+        flash(_("%(note)s Nothing was saved on %(platform)s: tap %(platform)s again to get a "
+                "reminder.", note=full_note(name, app_users.limit(setup)), platform=name),
+              "fan-error")
         return redirect(page)
     wrapper = WrapperInput(values=payload["values"], consents=payload["consents"])
     fan = presaves.upsert_fan(artist, wrapper, Place(**payload["place"]),
                               fan_id=payload["fan_id"], account=(platform, account))
     presaves.add_consents(fan, wrapper.consents, payload["ip_hash"])
     grant = presaves.store_grant(fan, platform, replace(tokens, scope=granted), account)
-    _, created = _record(release, fan, platform, grant)
+    created = _record(release, fan, platform, grant)[1]
     db.session.commit()
     if app_users.full(artist.label_id, setup):  # that was the last place: pages offer reminders
         page_version.bump()
@@ -321,10 +332,10 @@ def _keep(artist, release, platform, payload, page, setup, tokens, account, gran
 
 def _sign_in_failed(name, exc):
     if exc.status == 403 and "not approved" in (exc.message or "").lower():
-        return (f"{name} says this artist's app has not approved your account yet: while the "
-                "app is in development mode, the label adds each listener by hand. Nothing "
-                "was saved; choose another platform, or try again later.")
-    return f"{name} couldn't finish the sign-in. Please try again."
+        return _("%(platform)s says this artist's app has not approved your account yet: while "
+                 "the app is in development mode, the label adds each listener by hand. Nothing "
+                 "was saved; choose another platform, or try again later.", platform=name)
+    return _("%(platform)s couldn't finish the sign-in. Please try again.", platform=name)
 
 
 def _release_by_id(release_id):

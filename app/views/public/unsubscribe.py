@@ -24,12 +24,12 @@ def unsubscribe(artist_slug, token):
     recipient = links.recipient_for(token)
     if recipient is None or recipient.artist_id != artist.id:
         abort(404)
-    channel = "emails" if recipient.channel == EMAIL else "texts"
+    by_email = recipient.channel == EMAIL
     if request.method == "GET":
-        return render_template("fan/unsubscribe.html", artist=artist, channel=channel,
+        return render_template("fan/unsubscribe.html", artist=artist, by_email=by_email,
                                action=request.path, done=False)
     links.unsubscribe(recipient)
     db.session.commit()
     if one_click():
         return "", 204
-    return render_template("fan/unsubscribe.html", artist=artist, channel=channel, done=True)
+    return render_template("fan/unsubscribe.html", artist=artist, by_email=by_email, done=True)

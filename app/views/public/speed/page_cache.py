@@ -9,7 +9,7 @@ swaps its own values in.
 What a body depends on is all in its key: every column of the release and of its
 artist as loaded by this request (a staff edit shows at once), the platform
 setup, the page state worked out for this request (so the page flips exactly at
-the instant), the visitor's zone in local mode, and the in-app browser. Only the
+the instant), the visitor's zone in local mode, the language and the in-app browser. Only the
 states that are the same for every visitor are kept: Stream Now (the fan
 cookie's order, the country's clicks), flashed messages and a form put back with
 its errors are rendered afresh. Entries are dropped after a minute, or at the
@@ -25,6 +25,7 @@ from functools import lru_cache
 from flask import current_app, request, template_rendered
 from sqlalchemy import inspect as sa_inspect
 
+from app import languages
 from app.localtime import now_utc
 
 MAX_ENTRIES = 512
@@ -87,7 +88,8 @@ def key(artist, release, setup, state, zone, in_app, rows=None, variant=None):
     the A/B test's variant shown (each has its own page)."""
     local_zone = zone if release.release_mode == "local" else None
     return repr((rows or row_values(artist, release), setup, state, local_zone, in_app,
-                 variant, current_app.config.get("PUBLIC_BASE_URL"), request.script_root))
+                 variant, languages.current().code, current_app.config.get("PUBLIC_BASE_URL"),
+                 request.script_root))
 
 
 def row_values(artist, release):
