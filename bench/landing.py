@@ -2,7 +2,7 @@
 
     python bench/landing.py [--seconds 30] [--rounds 3] [--connections 32]
                             [--db sqlite|postgres] [--web-workers K] [--unrecorded]
-                            [--ab-test]
+                            [--ab-test] [--languages]
 
 What it does, in one run:
 
@@ -21,6 +21,9 @@ What it does, in one run:
    client with a fixed number of connections, each request from a distinct public
    address (X-Forwarded-For) with a phone browser's user agent, a quarter of them
    with UTM tags and a referrer. No cookies are kept: every request is a new visitor.
+   With --languages each visitor's browser asks for a language, in turn from a mix
+   (LANGUAGE_MIX: most of those offered, some with weights, one none of them speaks),
+   so the page is rendered and kept once per language.
 6. Each page is loaded for --seconds in all, in --rounds slices taken in turn
    (ceiling, crawler, fan page, ceiling, ...), so a machine whose speed drifts during
    the run slows them alike and the ratio holds.
@@ -56,6 +59,9 @@ PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605
          "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
 CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 WARM_UP = 200  # requests per target before measuring (as a crawler: no events)
+LANGUAGE_MIX = ["en-US,en;q=0.9", "pt-BR,pt;q=0.9,en;q=0.8", "es-MX,es;q=0.9", "ja",
+                "de-DE,de;q=0.9,en;q=0.8", "fr-FR", "ar", "ko-KR,ko;q=0.9", "id-ID",
+                "tr-TR", "it-IT", "en-GB", "zh-CN,zh;q=0.9"]
 
 
 def bare_app():
@@ -84,6 +90,8 @@ def parse_args():
                         help="also load the fan page as a crawler: the page without recording")
     parser.add_argument("--ab-test", action="store_true",
                         help="the page runs an A/B test of two variants (A and B, evenly)")
+    parser.add_argument("--languages", action="store_true",
+                        help="each visitor's browser asks for a language from LANGUAGE_MIX")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
     return parser.parse_args()
 
@@ -158,12 +166,15 @@ async def load(url, seconds, connections, headers_for):
     return statuses, latencies, elapsed
 
 
-def fan_headers(page, addresses, user_agent=PHONE):
+def fan_headers(page, addresses, user_agent=PHONE, languages=()):
     counter = iter(range(10 ** 12))
 
     def make():
         headers = {"User-Agent": user_agent, "X-Forwarded-For": next(addresses)}
-        if next(counter) % 4 == 0:
+        number = next(counter)
+        if languages:
+            headers["Accept-Language"] = languages[number % len(languages)]
+        if number % 4 == 0:
             headers["Referer"] = "https://www.instagram.com/"
             return page + "?utm_source=instagram&utm_medium=social&utm_campaign=bench", headers
         return page, headers
@@ -316,7 +327,9 @@ def run(args, workdir, cleanups):
     ceiling = Target(f"ceiling (bare Flask page, {body_bytes} bytes)", bare_url,
                      "/s/bare/page", fan_headers("/s/bare/page", public_addresses(11)),
                      web_pids(bare.pid))
-    fan = Target("fan page", base_url, page, fan_headers(page, public_addresses()),
+    fan = Target("fan page" + (" (mixed languages)" if args.languages else ""), base_url, page,
+                 fan_headers(page, public_addresses(),
+                             languages=LANGUAGE_MIX if args.languages else ()),
                  web_pids(web.pid))
     crawler = Target("fan page as a crawler (the same page, nothing recorded)", base_url, page,
                      fan_headers(page, public_addresses(13), CRAWLER), web_pids(web.pid))

@@ -21,12 +21,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import languages
 from app.extensions import db
 from app.jobs import pacing, schedule, throttle
 from app.jobs.leases import Leases
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc, to_utc, zone
-from app.messaging import Bounced, NotConfigured, Unavailable, suppression, tracking
+from app.languages import gettext as _
+from app.messaging import Bounced, NotConfigured, Unavailable, automations, suppression, tracking
 from app.messaging.automations import consented, contact
 from app.messaging.compose import compose
 from app.messaging.outbox import Outbox
@@ -105,8 +107,8 @@ def send_batch(label_id, message_id, batch_size=BATCH_SIZE):
     db.session().expire_on_commit = False
     with Outbox(current_app.config) as outbox:
         while time.monotonic() < deadline:
-            token, ids, _ = RECIPIENTS.claim([MessageRecipient.message_id == message_id],
-                                             batch_size)
+            token, ids, _more = RECIPIENTS.claim([MessageRecipient.message_id == message_id],
+                                                 batch_size)
             db.session.commit()
             if not ids:
                 break
@@ -139,12 +141,12 @@ def _send_leased(ids, token, outbox, deadline):
         except TemplateProblem as exc:
             yield _settle(row, token, FAILED, reason=str(exc))
     db.session.commit()
-    answers = pacing.send(outbox, [message for _, message in written], deadline,
+    answers = pacing.send(outbox, [message for _row, message in written], deadline,
                           current_app.config)
-    sent = [(row, answer) for (row, _), answer in zip(written, answers)
+    sent = [(row, answer) for (row, _message), answer in zip(written, answers)
             if not isinstance(answer, Exception)]
     yield from _settle_sent(sent, token)
-    for (row, _), answer in zip(written, answers):
+    for (row, _message), answer in zip(written, answers):
         if isinstance(answer, Exception):
             yield _outcome(row, token, answer)
 
@@ -317,23 +319,28 @@ def _outcome(row, token, answer):
 
 
 def compose_for(row):
-    """The row's message, written out for its fan (also the preview's and the test send's)."""
+    """The row's message, written out for its fan in the language they signed up in (also
+    the preview's and the test send's)."""
     message, fan, release = row.message, row.fan, row.release
     artist = message.artist or fan.artist
-    page = fan_page_url(release) if release is not None else None
-    saved = _saved_on(row) if message.kind == ITS_OUT else None
-    fields = merge_fields(artist, release, fan, saved or row.platform, page,
-                          unsubscribe_link(artist.slug, row.id), in_library=saved is not None)
-    if release is not None and row.channel == EMAIL:  # texts keep their links short
-        fields["fan_page_url"] = tracking.link(artist.slug, row.id, tracking.PAGE)
-        fields["stream_url"] = tracking.link(artist.slug, row.id, tracking.STREAM)
-    action = None
-    if release is not None:
-        action = (("Listen now", fields["stream_url"]) if message.kind == ITS_OUT
-                  else ("Open the page", fields["fan_page_url"]))
-    return compose(message, row.channel, contact(fan, row.channel), fields,
-                   artwork=_absolute(artwork_url(release)) if release is not None else None,
-                   me_url=fan_me_url(artist), action=action)
+    spoken = languages.find(fan.language) or languages.english()
+    with languages.speaking(spoken):
+        page = fan_page_url(release) if release is not None else None
+        saved = _saved_on(row) if message.kind == ITS_OUT else None
+        fields = merge_fields(artist, release, fan, saved or row.platform, page,
+                              unsubscribe_link(artist.slug, row.id),
+                              in_library=saved is not None)
+        if release is not None and row.channel == EMAIL:  # texts keep their links short
+            fields["fan_page_url"] = tracking.link(artist.slug, row.id, tracking.PAGE)
+            fields["stream_url"] = tracking.link(artist.slug, row.id, tracking.STREAM)
+        action = None
+        if release is not None:
+            action = ((_("Listen now"), fields["stream_url"]) if message.kind == ITS_OUT
+                      else (_("Open the page"), fields["fan_page_url"]))
+        return compose(message, row.channel, contact(fan, row.channel), fields,
+                       artwork=_absolute(artwork_url(release)) if release is not None else None,
+                       me_url=fan_me_url(artist), action=action,
+                       words=automations.words_for(message, spoken))
 
 
 def _saved_on(row):
@@ -350,11 +357,11 @@ def merge_fields(artist, release, fan, platform, page, unsubscribe_url, in_libra
         "fan_first_name": first,
         "artist_name": artist.name,
         "release_title": release.title if release is not None else "",
-        "release_date_local": (f"{release.release_local:%A %-d %B %Y, %H:%M} ({release.timezone})"
+        "release_date_local": (languages.moment(release.release_local, release.timezone)
                                if release is not None else ""),
         "fan_page_url": page or "",
         "stream_url": f"{page}/go/{platform}" if page and platform else (page or ""),
-        "platform_name": platform_name(platform) if platform else "your streaming service",
+        "platform_name": platform_name(platform) if platform else _("your streaming service"),
         "unsubscribe_url": unsubscribe_url,
         "in_library": in_library,
     }

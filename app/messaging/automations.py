@@ -12,7 +12,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import languages
 from app.extensions import db
+from app.languages import N_
 from app.localtime import now_utc
 from app.models import Automation, Message, MessageRecipient, Release
 from app.models.fan import EMAIL_MARKETING, PRESAVE_OPENS, RELEASE_REMINDER, SMS_MARKETING
@@ -31,39 +33,65 @@ class Settings:
     sms_body: str | None
 
 
-_HI = "Hi{% if fan_first_name %} {fan_first_name}{% endif %},\n\n"
-DEFAULTS = {
-    THANK_YOU: Settings(
-        THANK_YOU, True, 5, "You pre-saved “{release_title}” by {artist_name}",
-        _HI + "Thanks for pre-saving “{release_title}” by {artist_name}. It comes out on "
-              "{release_date_local}, and we take care of the rest that day.\n\n"
-              "Everything about the release is on its page:\n{fan_page_url}\n",
-        "Thanks for pre-saving “{release_title}” by {artist_name}! Out {release_date_local}: "
-        "{fan_page_url}"),
-    ITS_OUT: Settings(
-        ITS_OUT, True, 0, "“{release_title}” by {artist_name} is out now",
-        _HI + "“{release_title}” by {artist_name} is out now. {% if in_library %}It's in your "
-              "{platform_name} library already: we saved it there at release time. Play it:"
-              "{% else %}Listen on {platform_name}:{% endif %}\n{stream_url}\n",
-        "“{release_title}” by {artist_name} is out now{% if in_library %}, in your "
-        "{platform_name} library{% endif %}: {stream_url}"),
-    OPENS: Settings(
-        OPENS, True, 0, "Pre-save “{release_title}” by {artist_name} now",
-        _HI + "The pre-save for “{release_title}” is open. One tap and it's in your library "
-              "the moment it's out:\n{fan_page_url}\n",
-        "Pre-save “{release_title}” by {artist_name} now: {fan_page_url}"),
-    FOLLOW_UP: Settings(
-        FOLLOW_UP, False, 7 * 24 * 60, "Thanks for listening to “{release_title}”",
-        _HI + "“{release_title}” has been out a week. Thanks for being there from the start. "
-              "There is more from {artist_name} on the page:\n{fan_page_url}\n",
-        "Thanks for listening to “{release_title}” by {artist_name}: {fan_page_url}"),
-    RECONSENT: Settings(
-        RECONSENT, True, 0, "Tap once to keep your pre-save of “{release_title}”",
-        _HI + "{platform_name} ends the permission you gave before “{release_title}” comes "
-              "out on {release_date_local}. Tap once to renew it, and the release still lands "
-              "in your library:\n{fan_page_url}\n",
-        "Keep your pre-save of “{release_title}”: tap once to renew it {fan_page_url}"),
+# Each automation's default words in English, marked for the catalogues: a fan reading another
+# language gets them translated (default_words), the artist's own words for it where written.
+# Translators keep {merge_fields} and {% if %}…{% endif %} as they are.
+_HI = N_("Hi{% if fan_first_name %} {fan_first_name}{% endif %},")
+WORDS = {  # kind -> (subject, email text after the greeting, SMS)
+    THANK_YOU: (
+        N_("You pre-saved “{release_title}” by {artist_name}"),
+        N_("Thanks for pre-saving “{release_title}” by {artist_name}. It comes out on "
+           "{release_date_local}, and we take care of the rest that day.\n\n"
+           "Everything about the release is on its page:\n{fan_page_url}\n"),
+        N_("Thanks for pre-saving “{release_title}” by {artist_name}! Out "
+           "{release_date_local}: {fan_page_url}")),
+    ITS_OUT: (
+        N_("“{release_title}” by {artist_name} is out now"),
+        N_("“{release_title}” by {artist_name} is out now. {% if in_library %}It's in your "
+           "{platform_name} library already: we saved it there at release time. Play it:"
+           "{% else %}Listen on {platform_name}:{% endif %}\n{stream_url}\n"),
+        N_("“{release_title}” by {artist_name} is out now{% if in_library %}, in your "
+           "{platform_name} library{% endif %}: {stream_url}")),
+    OPENS: (
+        N_("Pre-save “{release_title}” by {artist_name} now"),
+        N_("The pre-save for “{release_title}” is open. One tap and it's in your library "
+           "the moment it's out:\n{fan_page_url}\n"),
+        N_("Pre-save “{release_title}” by {artist_name} now: {fan_page_url}")),
+    FOLLOW_UP: (
+        N_("Thanks for listening to “{release_title}”"),
+        N_("“{release_title}” has been out a week. Thanks for being there from the start. "
+           "There is more from {artist_name} on the page:\n{fan_page_url}\n"),
+        N_("Thanks for listening to “{release_title}” by {artist_name}: {fan_page_url}")),
+    RECONSENT: (
+        N_("Tap once to keep your pre-save of “{release_title}”"),
+        N_("{platform_name} ends the permission you gave before “{release_title}” comes "
+           "out on {release_date_local}. Tap once to renew it, and the release still lands "
+           "in your library:\n{fan_page_url}\n"),
+        N_("Keep your pre-save of “{release_title}”: tap once to renew it {fan_page_url}")),
 }
+ON = {THANK_YOU: (True, 5), ITS_OUT: (True, 0), OPENS: (True, 0),
+      FOLLOW_UP: (False, 7 * 24 * 60), RECONSENT: (True, 0)}  # kind -> (enabled, delay minutes)
+
+
+@dataclass(frozen=True)
+class Words:
+    subject: str
+    body: str
+    sms_body: str | None
+
+
+def default_words(kind, translate=lambda text: text):
+    """The automation's default words, each put through ``translate``."""
+    subject, text, sms = WORDS[kind]
+    return Words(translate(subject), f"{translate(_HI)}\n\n{translate(text)}", translate(sms))
+
+
+def _default(kind):
+    words = default_words(kind)
+    return Settings(kind, *ON[kind], words.subject, words.body, words.sms_body)
+
+
+DEFAULTS = {kind: _default(kind) for kind in WORDS}
 NAMES = {THANK_YOU: "Thank you", ITS_OUT: "It's out", OPENS: "Pre-save opens",
          FOLLOW_UP: "Follow-up", RECONSENT: "Re-consent", BLAST: "Blast"}
 
@@ -82,11 +110,65 @@ CONSENTS = {
 
 def settings(artist_id, kind):
     """The artist's settings for an automation: its own row, else the default."""
-    row = db.session.scalars(select(Automation).where(Automation.artist_id == artist_id,
-                                                      Automation.kind == kind)).first()
+    row = _row(artist_id, kind)
     if row is None:
         return DEFAULTS[kind]
     return Settings(kind, row.enabled, row.delay_minutes, row.subject, row.body, row.sms_body)
+
+
+def _row(artist_id, kind):
+    return db.session.scalars(select(Automation).where(Automation.artist_id == artist_id,
+                                                       Automation.kind == kind)).first()
+
+
+def written_in(artist_id, kind, language):
+    """The artist's own words for an automation in ``language`` (not English), or None."""
+    row = _row(artist_id, kind)
+    written = ((row.translations or {}) if row is not None else {}).get(language.code)
+    return Words(written["subject"], written["body"], written.get("sms_body")) if written \
+        else None
+
+
+def words_in(artist_id, kind, language):
+    """An automation's words for a fan reading ``language`` (not English): the artist's own
+    for it, else the defaults translated."""
+    return written_in(artist_id, kind, language) or default_words(
+        kind, lambda text: _translated(text, language))
+
+
+def _translated(text, language):
+    with languages.speaking(language):
+        return languages.gettext(text)
+
+
+def words_for(message, language):
+    """What ``message`` says to a fan reading ``language``: its own words in English, and a
+    blast always (staff write it in the language they choose); an automation's in the fan's
+    language otherwise."""
+    if language.code == languages.ENGLISH or message.kind not in WORDS:
+        return Words(message.subject, message.body, message.sms_body)
+    return words_in(message.artist_id, message.kind, language)
+
+
+def save_in(artist, kind, language, words):
+    """Store the artist's words for ``kind`` in ``language`` (not English); words equal to the
+    translated defaults are not stored, so they follow the catalogue."""
+    row = _row(artist.id, kind)
+    if row is None:
+        chosen = DEFAULTS[kind]
+        row = Automation(label_id=artist.label_id, artist_id=artist.id, kind=kind,
+                         enabled=chosen.enabled, delay_minutes=chosen.delay_minutes,
+                         subject=chosen.subject, body=chosen.body, sms_body=chosen.sms_body)
+        db.session.add(row)
+    kept = dict(row.translations or {})
+    defaults = default_words(kind, lambda text: _translated(text, language))
+    if words == defaults:
+        kept.pop(language.code, None)
+    else:
+        kept[language.code] = {"subject": words.subject, "body": words.body,
+                               "sms_body": words.sms_body or None}
+    row.translations = kept
+    return row
 
 
 # What staff may change: the delay only where waiting makes sense, in the unit that reads.

@@ -118,6 +118,9 @@ class Automation(ArtistOwned, Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     sms_body: Mapped[str | None] = mapped_column(Text)
+    # {"ja": {"subject": ..., "body": ..., "sms_body": ...}}: the words above in other
+    # languages; a language without its own sends the default words translated
+    translations: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
     artist = relationship("Artist")
 

@@ -9,7 +9,9 @@ from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.extensions import db
+from app import languages
 from app.messaging import automations
+from app.messaging.compose import stop_line
 from app.messaging.templates import FIELDS, TemplateProblem, check, render, sms_size
 from app.models import Artist
 from app.models.message import AUTOMATIONS
@@ -29,6 +31,14 @@ class AutomationForm(DynamicForm):
         DataRequired("Write the email"), Length(max=5000), rule(check)])
     sms_body = TextAreaField("Text message (SMS)", validators=[
         Optional(), Length(max=640), rule(check)])
+
+
+class AutomationLanguageForm(DynamicForm):
+    """The words in another language: on/off and the delay are the automation's own."""
+
+    subject = AutomationForm.subject
+    body = AutomationForm.body
+    sms_body = AutomationForm.sms_body
 
 
 class AutomationsView(BaseView):
@@ -51,6 +61,9 @@ class AutomationsView(BaseView):
         artist = db.session.get(Artist, artist_id) if 0 < artist_id <= MAX_ID else None
         if artist is None or kind not in AUTOMATIONS:
             abort(404)
+        language = languages.find(request.args.get("language")) or languages.english()
+        if language != languages.english():
+            return self._edit_in(artist, kind, language)
         current = automations.settings(artist.id, kind)
         unit, minutes = automations.DELAY_UNITS.get(kind, (None, 1))
         form = AutomationForm(data=None if _posted() else {
@@ -63,11 +76,41 @@ class AutomationsView(BaseView):
             db.session.commit()
             flash(f"“{automations.NAMES[kind]}” for {artist.name} is saved", "success")
             return redirect(url_for(".index"))
+        return self._page(artist, kind, form, language, unit)
+
+    def _edit_in(self, artist, kind, language):
+        """The automation's words for fans reading ``language``: the artist's own, else the
+        defaults translated, which stay the catalogue's until changed."""
+        shown = automations.words_in(artist.id, kind, language)
+        form = AutomationLanguageForm(data=None if _posted() else vars(shown))
+        if _posted() and form.validate():
+            automations.save_in(artist, kind, language, automations.Words(
+                form.subject.data, form.body.data, form.sms_body.data or None))
+            db.session.commit()
+            flash(f"“{automations.NAMES[kind]}” in {language.name} for {artist.name} is saved",
+                  "success")
+            return redirect(url_for(".edit", artist_id=artist.id, kind=kind,
+                                    language=language.code))
+        return self._page(artist, kind, form, language, None)
+
+    def _page(self, artist, kind, form, language, unit):
+        with languages.speaking(language):
+            preview = _preview(artist, form)
         page = self.render_template(
             "automations/edit.html", artist=artist, kind=kind, form=form, unit=unit,
             name=automations.NAMES[kind], description=automations.DESCRIPTIONS[kind],
-            fields=FIELDS, preview=_preview(artist, form))
+            fields=FIELDS, preview=preview, language=language, languages=languages.offered(),
+            words_in=_words_in(language),
+            sms_attrs={**_words_in(language), "aria-describedby": "sms-help"},
+            own=language == languages.english()
+            or automations.written_in(artist.id, kind, language) is not None)
         return page, (422 if _posted() else 200)
+
+
+def _words_in(language):
+    """The language and direction of the fields that hold words in ``language``."""
+    return {} if language == languages.english() else {"lang": language.tag,
+                                                        "dir": language.direction}
 
 
 def _posted():
@@ -90,7 +133,7 @@ def _preview(artist, form):
     sample = {
         "fan_first_name": SAMPLE_FAN, "artist_name": artist.name,
         "release_title": release.title if release else "Your next release",
-        "release_date_local": (f"{release.release_local:%A %-d %B %Y, %H:%M} ({release.timezone})"
+        "release_date_local": (languages.moment(release.release_local, release.timezone)
                                if release else "Friday 1 January, 00:00"),
         "fan_page_url": f"/s/{artist.slug}/{release.slug}" if release else f"/s/{artist.slug}",
         "stream_url": f"/s/{artist.slug}/{release.slug}/go/spotify" if release else "",
@@ -103,4 +146,5 @@ def _preview(artist, form):
     except TemplateProblem:
         return None
     return {"subject": subject, "body": body, "sms": sms,
-            "sms_size": str(sms_size(sms + " Reply STOP to opt out.")) if sms else None}
+            "sms_size": str(sms_size(f"{sms} {stop_line()}")) if sms else None,
+            "stop": stop_line()}

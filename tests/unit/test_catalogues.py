@@ -19,6 +19,8 @@ TEMPLATES = sorted([*(ROOT / "app" / "templates" / "fan").glob("*.html"),
                     *(ROOT / "app" / "templates" / "email").glob("*.html")])
 LAUNCH = {"es", "pt_BR", "fr", "de", "it", "ja", "ko", "id", "tr", "ar"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+MERGE_FIELD = re.compile(r"(?<!{){(\w+)}")  # an automation's {release_title}
+TEMPLATE_TAG = re.compile(r"{%-?\s*(\w+)[^%]*%}")  # its {% if in_library %}, by keyword
 # Words a template may show as they are: the product's name in a bare page title.
 AS_THEY_ARE = {"Presave"}
 
@@ -74,6 +76,11 @@ def test_each_catalogue_is_complete_and_compiles(path, extracted):
             # name; an unknown one is a KeyError on the page.
             given = set(PLACEHOLDER.findall(form))
             assert given <= wanted and (given == wanted or isinstance(message.id, tuple)), \
+                f"{path.parents[1].name}: {message.id!r} -> {form!r}"
+            # An automation's merge fields and its {% if %}…{% endif %}: all of them, in order.
+            english = message.id if isinstance(message.id, str) else message.id[0]
+            assert sorted(MERGE_FIELD.findall(form)) == sorted(MERGE_FIELD.findall(english)) \
+                and TEMPLATE_TAG.findall(form) == TEMPLATE_TAG.findall(english), \
                 f"{path.parents[1].name}: {message.id!r} -> {form!r}"
         assert not list(message.check(catalog)), f"{path.parents[1].name}: {message.id!r}"
     write_mo(BytesIO(), catalog)  # compiles
