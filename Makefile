@@ -32,7 +32,7 @@ dev-setup: setup $(VENV)/.dev-stamp browser
 # After changing fan-facing words: extract them into fan.pot and update every catalogue.
 # `make translations NEW=xx` starts the catalogue of a new language first.
 translations: setup
-	$(BIN)/pybabel -q extract -F app/translations/babel.cfg -k lazy_gettext -k N_ --no-location --project=Presave \
+	$(BIN)/pybabel -q extract -F app/translations/babel.cfg --no-location --project=Presave \
 	  --sort-output --add-comments=Translators: -o app/translations/fan.pot .
 	$(if $(NEW),$(BIN)/pybabel -q init -D fan -i app/translations/fan.pot -d app/translations -l $(NEW))
 	$(BIN)/pybabel -q update -D fan -i app/translations/fan.pot -d app/translations \

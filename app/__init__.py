@@ -49,7 +49,9 @@ def create_app(config_object="config.Config", **overrides):
 
         register_views(appbuilder)
         register_apis(appbuilder)
-    languages.install(app)  # beside FAB's Babel: fans are spoken to in their language
+    from app.views.public.blueprint import fan_bp
+
+    languages.install(app, fan_bp.url_prefix + "/")  # beside FAB's Babel: fans in their language
     assets.install(app)
     app.before_request(resolve_request_scope)  # after FAB's own before_request sets g.user
     app.before_request(errors.refuse_unreadable_input)

@@ -12,6 +12,7 @@ from flask import abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, HTTPException, RequestEntityTooLarge
 
+from app.languages import gettext as _
 from app.crypto import DecryptError
 from app.extensions import db
 from app.tenants.context import TenantScopeError
@@ -99,15 +100,19 @@ def _wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-TITLES = {400: "That request can't be read", 403: "You can't open this page",
-          404: "This page doesn't exist", 409: "That clashes with what is stored",
-          413: "That is too large", 422: "That can't be used", 429: "Too many tries"}
+def title_of(status):
+    """An error page's title, in the fan's language on a fan page (English elsewhere)."""
+    titles = {400: _("That request can't be read"), 403: _("You can't open this page"),
+              404: _("This page doesn't exist"), 409: _("That clashes with what is stored"),
+              413: _("That is too large"), 422: _("That can't be used"),
+              429: _("Too many tries")}
+    return titles.get(status) or _("Something is not right")
 
 
 def _answer(status, message):
     if _wants_json():
         return jsonify(message=message), status
-    title = TITLES.get(status, "Something is not right")
+    title = title_of(status)
     if current_user.is_authenticated and not request.path.startswith("/s/"):
         # Signed in: the admin's own frame, its menus and a way home.
         if status == 403 and message == Forbidden.description:
@@ -141,7 +146,7 @@ def register(app):
 
     @app.errorhandler(404)
     def not_found(exc):
-        return _answer(404, "Not found")
+        return _answer(404, _("Not found"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_name
 from babel.lists import format_list
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context, request
 from flask_babel import Domain, get_translations, refresh
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -56,7 +56,6 @@ def N_(message):
 words = Domain(translation_directories=[str(TRANSLATIONS)], domain=DOMAIN)
 gettext = words.gettext
 ngettext = words.ngettext
-lazy_gettext = words.lazy_gettext
 
 
 @lru_cache(maxsize=1)
@@ -120,11 +119,18 @@ def speaking(language):
         refresh()
 
 
-def install(app):
+def gettext_in(language, message):
+    """``message`` (marked with N_) as fans reading ``language`` read it."""
+    with speaking(language):
+        return gettext(message)
+
+
+def install(app, fan_prefix):
     """Join Flask-AppBuilder's Babel set-up: where a fan is spoken to, their language and the
-    fan domain's words; elsewhere the admin's own (English) choice and FAB's words."""
+    fan domain's words; elsewhere the admin's own (English) choice and FAB's words.
+    ``fan_prefix``: the fan pages' path, where FAB's choice (kept in a session) never runs."""
     babel = app.extensions["babel"]
-    babel.locale_selector = _selector(babel.locale_selector)
+    babel.locale_selector = _selector(babel.locale_selector, fan_prefix)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} as extracted (babel.cfg)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
@@ -134,10 +140,14 @@ def install(app):
         newstyle=True)
 
 
-def _selector(fallback):
+def _selector(fallback, fan_prefix):
     def select():
         language = g.get("fan_language")
-        return language.code if language is not None else fallback()
+        if language is not None:
+            return language.code
+        if has_request_context() and request.path.startswith(fan_prefix):
+            return ENGLISH  # refused before the visitor's language was chosen: no session
+        return fallback()
     return select
 
 
@@ -182,8 +192,3 @@ def moment(local, tz_name):
 def one_of(names):
     """"Spotify or Deezer", "Spotify ou Deezer": names joined as the language says "or"."""
     return format_list(list(names), style="or", locale=_format_locale())
-
-
-def all_of(names):
-    """"Spotify and Deezer", "Spotify y Deezer"."""
-    return format_list(list(names), locale=_format_locale())

@@ -1,7 +1,7 @@
 """/api/v1/artists/: the label's roster, its branding and data-wrapper settings."""
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app import validation
+from app import languages, validation
 from app.api.base import CheckedString, Interface, PresaveApi, id_field, visible
 from app.extensions import db
 from app.models import Artist, Label
@@ -22,6 +22,22 @@ def _color():
 
 def _mode():
     return CheckedString(validation.field_mode, metadata={"enum": [k for k, _ in FIELD_MODES]})
+
+
+def _other_language(value):
+    """A language's code, not English's: the English texts are consent_email_text and
+    consent_sms_text."""
+    code = validation.language(value)
+    if code == languages.ENGLISH:
+        raise ValueError("English consent texts are consent_email_text and consent_sms_text")
+    return code
+
+
+def _consent_text(value):
+    text = validation.plain_text(value, 500, "consent text")
+    if text is None:
+        raise ValueError("Must not be empty")
+    return text
 
 
 class ArtistSchema(Schema):
@@ -46,10 +62,10 @@ class ArtistSchema(Schema):
     consent_email_text = _text()
     consent_sms_text = _text()
     consent_texts = fields.Dict(
-        keys=CheckedString(validation.language),
+        keys=CheckedString(_other_language),
         values=fields.Dict(keys=fields.String(validate=validate.OneOf(
             [EMAIL_MARKETING, SMS_MARKETING], error="A consent text is for {choices}")),
-            values=_text(500)),
+            values=CheckedString(_consent_text)),
         allow_none=True,
         metadata={"description": "The consent texts in other languages, by language code: "
                                  '{"ja": {"email_marketing": "…", "sms_marketing": "…"}}; a '

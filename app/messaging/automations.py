@@ -133,12 +133,7 @@ def words_in(artist_id, kind, language):
     """An automation's words for a fan reading ``language`` (not English): the artist's own
     for it, else the defaults translated."""
     return written_in(artist_id, kind, language) or default_words(
-        kind, lambda text: _translated(text, language))
-
-
-def _translated(text, language):
-    with languages.speaking(language):
-        return languages.gettext(text)
+        kind, lambda text: languages.gettext_in(language, text))
 
 
 def words_for(message, language):
@@ -161,7 +156,7 @@ def save_in(artist, kind, language, words):
                          subject=chosen.subject, body=chosen.body, sms_body=chosen.sms_body)
         db.session.add(row)
     kept = dict(row.translations or {})
-    defaults = default_words(kind, lambda text: _translated(text, language))
+    defaults = default_words(kind, lambda text: languages.gettext_in(language, text))
     if words == defaults:
         kept.pop(language.code, None)
     else:

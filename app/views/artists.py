@@ -166,16 +166,11 @@ def _artist_form_fields():
             f"{CONSENT_PURPOSES[purpose]} consent · {lang.name}",
             description="Left empty, fans reading this language see the default shown greyed",
             render_kw={"class": "form-control", "lang": lang.tag, "dir": lang.direction,
-                       "placeholder": LazyString(_default_consent, lang, purpose)},
+                       "placeholder": LazyString(languages.gettext_in, lang,
+                                                 DEFAULT_CONSENTS[purpose])},
             validators=[Optional(), rule(lambda value: validation.plain_text(
                 value, 500, "consent text"))])
     return fields
-
-
-def _default_consent(lang, purpose):
-    """The default consent wording as fans reading ``lang`` see it."""
-    with languages.speaking(lang):
-        return languages.gettext(DEFAULT_CONSENTS[purpose])
 
 
 def _consent_texts(form):

@@ -85,7 +85,7 @@ class AutomationsView(BaseView):
         form = AutomationLanguageForm(data=None if _posted() else vars(shown))
         if _posted() and form.validate():
             automations.save_in(artist, kind, language, automations.Words(
-                form.subject.data, form.body.data, form.sms_body.data or None))
+                *(_lines(field.data) for field in (form.subject, form.body, form.sms_body))))
             db.session.commit()
             flash(f"“{automations.NAMES[kind]}” in {language.name} for {artist.name} is saved",
                   "success")
@@ -105,6 +105,12 @@ class AutomationsView(BaseView):
             own=language == languages.english()
             or automations.written_in(artist.id, kind, language) is not None)
         return page, (422 if _posted() else 200)
+
+
+def _lines(text):
+    """A browser's text as stored: its line breaks \n (a textarea sends \r\n), None when
+    empty."""
+    return (text or "").replace("\r\n", "\n") or None
 
 
 def _words_in(language):

@@ -24,38 +24,58 @@ SIZE = "iphone-13"
 pytestmark = pytest.mark.usefixtures("served_here")
 
 
-def english_left_over(code):
-    """The English sentences a page in ``code`` must not show: the literal runs of every
-    message the language translates differently (placeholders and markup cut out), long enough
-    not to be a name."""
+def _translated_differently(code):
+    """The English of every message ``code`` translates differently."""
     with (TRANSLATIONS / code / "LC_MESSAGES" / "fan.po").open("rb") as handle:
         catalog = read_po(handle)
-    runs = set()
     for message in catalog:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if not message.id or set(ids) & set(strings):
-            continue
-        for english in ids:
-            for run in re.split(r"%\(\w+\)[sd]|<[^>]+>|[“”\"]", english):
-                run = run.strip(" .,:;!?()·—")
-                if len(run) >= 8 and " " in run:
-                    runs.add(run)
+        if message.id and not set(ids) & set(strings):
+            yield from ids
+
+
+def english_left_over(code):
+    """The English sentences a page in ``code`` must not show anywhere: the literal runs of
+    those messages (placeholders and markup cut out), long enough not to be a name."""
+    runs = set()
+    for english in _translated_differently(code):
+        for run in re.split(r"%\(\w+\)[sd]|<[^>]+>|[“”\"]", english):
+            run = run.strip(" .,:;!?()·—")
+            if len(run) >= 8 and " " in run:
+                runs.add(run)
     return runs
 
 
+def english_labels(code):
+    """The short English messages (a pill, a button, a unit) a label must not be exactly."""
+    return {english for english in _translated_differently(code)
+            if "%(" not in english and "{" not in english}
+
+
+LABELS = ".pill, .pbtn-action, .pbtn-text small, .unit, button, label, h1, h2, .cta, summary"
+
+
 def shown_words(page):
-    """What a person reads or hears: the visible text, and the labels, alts and titles."""
+    """What a person reads or hears: the visible text, the labels, alts and titles, and the
+    words the page's script shows later (data-done, data-copied, data-prompt, data-failed)."""
     return page.evaluate("""() => [document.body.innerText, document.title,
-        ...Array.from(document.querySelectorAll('[aria-label],[alt],[title],[data-done]'),
-          el => [el.getAttribute('aria-label'), el.getAttribute('alt'), el.getAttribute('title')]
-            .filter(Boolean).join(' '))].join('\\n')""")
+        ...Array.from(document.querySelectorAll(
+          '[aria-label],[alt],[title],[data-done],[data-copied],[data-prompt],[data-failed]'),
+          el => ['aria-label', 'alt', 'title', 'data-done', 'data-copied', 'data-prompt',
+                 'data-failed'].map(name => el.getAttribute(name)).filter(Boolean).join('\\n'))
+        ].join('\\n')""")
+
+
+def shown_labels(page):
+    return set(page.locator(LABELS).evaluate_all("els => els.map(el => el.innerText.trim())"))
 
 
 def problems_on(page, tag, live_server, actionable=True):
     viewport, problems = VIEWPORTS[SIZE], []
     words = shown_words(page)
     left = sorted(run for run in english_left_over(LANGUAGES[tag]) if run in words)
+    left += sorted(shown_labels(page) & english_labels(LANGUAGES[tag]))
     if left:
         problems.append(f"English left: {left}")
     if page.evaluate("document.documentElement.scrollWidth") > viewport["width"]:

@@ -193,3 +193,53 @@ def test_the_consent_shown_is_the_artist_s_own_for_the_language_else_the_default
         with languages.speaking(languages.find("de")):
             assert german == languages.gettext(
                 "Send me news and offers from this artist by email.")
+
+
+def test_the_menu_keeps_no_visitor_s_query(client, release_page):
+    """Kept pages serve every visitor: the first one's UTM tags must not ride in its links."""
+    _, path = release_page
+    for _ in range(2):
+        text = client.get(path + "?utm_source=tiktok&utm_campaign=secret",
+                          headers={"Accept-Language": "fr"}).get_data(as_text=True)
+        menu = re.search(r'<details class="lang-menu">(.*?)</details>', text, re.S).group(1)
+        assert "utm_" not in menu and f'href="{path}?lang=ja"' in menu
+
+
+def test_a_sign_in_round_trip_keeps_the_language_the_fan_agreed_in(app, release_page):
+    """The platform's callback carries no Accept-Language we can trust to match: the words the
+    fan agreed to were the details step's, so its language is the one stored."""
+    artist_slug, path = release_page
+    set_default(app, artist_slug, "de")
+    fan = app.test_client()  # a browser that names no language: the artist's default
+    going = fan.post(path + "/presave", data={
+        "platform": "spotify", "step": "details", "email": "lena@example.de",
+        "consent_email_marketing": "1"})
+    assert going.status_code == 302
+    back = fan.get(sandbox_decision(fan, going.headers["Location"]),
+                   headers={"Accept-Language": "ja"})  # the callback: another language
+    assert back.status_code == 302
+    with app.app_context(), scoped(Scope.platform("test")):
+        stored = db.session.scalars(select(Fan).where(Fan.email == "lena@example.de")).one()
+        consent = db.session.scalars(select(Consent).where(Consent.fan_id == stored.id)).one()
+        with languages.speaking(languages.find("de")):
+            german = languages.gettext("Send me news and offers from this artist by email.")
+        assert (consent.wording, consent.language, stored.language) == (german, "de", "de")
+
+
+def test_the_menu_on_a_posted_step_leads_to_the_page_in_each_language(client, release_page):
+    _, path = release_page
+    step = client.post(path + "/presave", data={"platform": "spotify"},
+                       headers={"Accept-Language": "es"}).get_data(as_text=True)
+    menu = re.search(r'<details class="lang-menu">(.*?)</details>', step, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)"', menu)
+    assert links and all(link.startswith(path + "?lang=") for link in links)
+    assert client.get(links[0]).status_code == 200
+
+
+@pytest.mark.parametrize("bad", ["/s/a/b/c/d/e", "/s/nobody/nothing?x=%00"])
+def test_a_fan_side_refusal_sets_no_session(client, bad):
+    """FAB keeps its own language choice in a session; fan pages must not get one."""
+    response = client.get(bad, headers={"Accept-Language": "ja"})
+    assert response.status_code in (400, 404)
+    assert not any(cookie.startswith("session=")
+                   for cookie in response.headers.getlist("Set-Cookie"))

@@ -32,7 +32,14 @@ def me(artist_slug):
                            presaved=presaved, platform_names=PLATFORM_NAMES,
                            agreed=[c for c in live if not c.purpose.startswith(FOLLOW_PREFIX)],
                            followed=[c for c in live if c.purpose.startswith(FOLLOW_PREFIX)],
-                           theme=page.theme(artist))
+                           theme=page.theme(artist), state_words=state_words)
+
+
+def state_words(presave):
+    """A pre-save's state as its fan reads it on their own page."""
+    return {"pending": _("waiting for release day"), "retrying": _("retrying"),
+            "in_progress": _("saving now"), "delivered": _("saved"), "failed": _("failed"),
+            "cancelled": _("cancelled")}.get(presave.display_state, presave.display_state)
 
 
 def own_fan(artist_slug):

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from flask import current_app, request
 
 from app import languages
-from app.languages import gettext as _
 from app.views.public.blueprint import fan_bp
 
 COOKIE = "presave_lang"  # not the fan cookie's prefix: a chosen language keeps the fast lane
@@ -39,34 +38,30 @@ def _asked_by_browser():
     return None
 
 
-def adopt(artist=None):
+def adopt(artist=None, spoken=None):
     """Speak this visitor's language from now on in the request (again once the artist is
-    known: its default may be the one)."""
-    languages.speak(choose(artist))
+    known: its default may be the one); ``spoken``: the code of the page the request comes
+    back from (a sign-in's round trip), which wins."""
+    languages.speak(languages.find(spoken) or choose(artist))
 
 
-def menu():
-    """(Language, the current page's address in it) for each other language offered."""
-    here = languages.current()
-    return [(lang, _address_in(lang)) for lang in languages.offered() if lang != here]
-
-
-def _address_in(lang):
-    return f"{request.script_root}{request.path}?{urlencode({**request.args, CHOICE: lang.tag})}"
-
-
-def state_words(presave):
-    """A pre-save's state as its fan reads it on their own page."""
-    return {"pending": _("waiting for release day"), "retrying": _("retrying"),
-            "in_progress": _("saving now"), "delivered": _("saved"), "failed": _("failed"),
-            "cancelled": _("cancelled")}.get(presave.display_state, presave.display_state)
+def menu(page=None):
+    """(Language, the page's address in it) for each other language offered: this page's, or
+    ``page``'s for a step a form posted (its own address answers POST only); none when a
+    posted step names no page."""
+    if page is None and request.method != "GET":
+        return []
+    here, path = languages.current(), page or f"{request.script_root}{request.path}"
+    # The path and the choice only: a kept page serves every visitor, so nothing of this
+    # visitor's query (their UTM tags) goes into it.
+    return [(lang, f"{path}?{urlencode({CHOICE: lang.tag})}") for lang in languages.offered()
+            if lang != here]
 
 
 @fan_bp.context_processor
 def _language_helpers():
     return {"language": languages.current(), "language_menu": menu, "day_of": languages.day,
-            "release_day": lambda release: languages.day(release.release_local),
-            "state_words": state_words}
+            "release_day": lambda release: languages.day(release.release_local)}
 
 
 @fan_bp.before_request

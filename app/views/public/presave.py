@@ -18,6 +18,7 @@ from app.presaves import record as presaves, oauth_state
 from app.analytics import capture, page_views
 from app.analytics.geoip import Place, locate
 from app.extensions import db, limiter
+from app import languages
 from app.languages import gettext as _
 from app.localtime import now_utc
 from app.models import Artist, Release
@@ -27,6 +28,7 @@ from app.platform_table import APPLE_MUSIC, PLATFORM_NAMES
 from app.platforms import app_users, registry
 from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
+from app.views.public import language
 from app.views.public.blueprint import fan_bp
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 from app.views.public.fan_pages import render_details_step
@@ -98,8 +100,9 @@ def presave(artist_slug, release_slug):
         return _record_now(artist, release, platform, WrapperInput(), place, page, grant=grant)
     known = known_fan(artist, release)
     if not _details_sent(request.form) and asks_details(artist, setup, in_app, platform, known):
+        token = request.form.get("music_user_token")
         return render_details_step(artist, release, platform, known=known,
-                                   values={"music_user_token": request.form.get("music_user_token")})
+                                   values={"music_user_token": token})
     wrapper = read_wrapper(artist, with_known_details(known, request.form), place.country)
     errors = dict(wrapper.errors) or _journey_errors(mode, platform, release, wrapper)
     if errors:
@@ -249,6 +252,7 @@ def _send_to_platform(artist, release, platform, wrapper, place):
         "values": wrapper.values, "consents": wrapper.consents,
         "fan_id": cookie_fan.id if cookie_fan else None,
         "ip_hash": presaves.ip_hash(request.remote_addr), "place": place.__dict__,
+        "language": languages.current().code,  # the consents' words are in it
     })
     capture.record("authorization_started", release, platform)
     return redirect(client.authorization_url(callback_url(platform), state, challenge, scopes))
@@ -267,6 +271,7 @@ def callback(platform):
                      "browser. Go back to the page and try again."))
     payload, verifier = found
     artist, release = _release_by_id(payload["release_id"])
+    language.adopt(artist, payload.get("language"))  # the page's, where the fan agreed
     page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
     name = PLATFORM_NAMES[platform]
     if request.args.get("error") or request.args.get("error_reason"):

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
 
+from app.languages import gettext as _
 from app.views.public.visitor import csrf as fan_csrf
 from app.views.public.blueprint import fan_bp
 from app.views.public.unsubscribe import one_click
@@ -57,7 +58,7 @@ def _check_csrf():
         return  # the mail client posts without a cookie: the signed link is the credential
     if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True) \
             and not fan_csrf.valid(request.form.get("csrf_token")):
-        raise CSRFError("The form has expired; reload the page and try again")
+        raise CSRFError(_("The form has expired; reload the page and try again"))
 
 
 fan_bp.after_request(fan_csrf.give_secret)
