@@ -85,6 +85,12 @@ def find_primary(tag):
                  if language.tag.split("-")[0].lower() == primary), None)
 
 
+def name_of(code):
+    """A language's name in itself, by its code; the code when it is not offered."""
+    found = find(code)
+    return found.name if found is not None else code
+
+
 def english():
     return offered()[0]
 

@@ -159,7 +159,8 @@ def _settle_sent(sent, token):
     now = now_utc()
     written = RECIPIENTS.settle_each(token, [
         {"id": row.id, "state": SENT, "sent_at": now, "provider_id": answer,
-         "attempts": (row.attempts or 0) + 1, "reason": None, "updated_at": now}
+         "language": spoken_by(row.fan).code, "attempts": (row.attempts or 0) + 1,
+         "reason": None, "updated_at": now}
         for row, answer in plain])
     yield from [SENT] * written + ["lease_lost"] * (len(plain) - written)
     for row, answer in sent:
@@ -323,7 +324,7 @@ def compose_for(row):
     the preview's and the test send's)."""
     message, fan, release = row.message, row.fan, row.release
     artist = message.artist or fan.artist
-    spoken = languages.find(fan.language) or languages.english()
+    spoken = spoken_by(fan)
     with languages.speaking(spoken):
         page = fan_page_url(release) if release is not None else None
         saved = _saved_on(row) if message.kind == ITS_OUT else None
@@ -341,6 +342,11 @@ def compose_for(row):
                        artwork=_absolute(artwork_url(release)) if release is not None else None,
                        me_url=fan_me_url(artist), action=action,
                        words=automations.words_for(message, spoken))
+
+
+def spoken_by(fan):
+    """The Language a fan's messages speak: the one they signed up in, while it is offered."""
+    return languages.find(fan.language) or languages.english()
 
 
 def _saved_on(row):
@@ -389,7 +395,8 @@ def _settle(row, token, outcome, reason=None, provider_id=None, at=None, counts=
     else:
         values = dict(state=outcome, attempts=attempts, reason=reason)
         if outcome == SENT:
-            values.update(sent_at=now, provider_id=provider_id)
+            values.update(sent_at=now, provider_id=provider_id,
+                          language=spoken_by(row.fan).code)
     written = RECIPIENTS.settle_many([row.id], token, updated_at=now, **values)
     if not written:
         return "lease_lost"

@@ -74,7 +74,7 @@ def recipients(message_id, state=None, page=1):
 
 CSV_COLUMNS = [("fan", "Fan"), ("address", "Address"), ("channel", "Channel"),
                ("state", "State"), ("reason", "Why"), ("attempts", "Attempts"),
-               ("sent_at", "Sent (UTC)"), ("clicks", "Clicks"),
+               ("sent_at", "Sent (UTC)"), ("language", "Language"), ("clicks", "Clicks"),
                ("updated_at", "Last change (UTC)")]
 
 
@@ -86,4 +86,5 @@ def csv_entries(message_id):
         yield {"fan": repr(fan), "address": (fan.email if row.channel == "email" else fan.phone),
                "channel": row.channel, "state": STATE_LABELS[shown(row.state)],
                "reason": row.reason, "attempts": row.attempts, "sent_at": row.sent_at,
+               "language": row.language,
                "clicks": row.clicks or 0, "updated_at": row.updated_at}

@@ -80,6 +80,7 @@ class MessageRecipient(ArtistOwned, Model):
     lease_token: Mapped[str | None] = mapped_column(String(32))
     provider_id: Mapped[str | None] = mapped_column(String(250))  # Message-ID, an SMS id
     sent_at = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(10))  # what it was sent in
     clicks: Mapped[int] = mapped_column(Integer, default=0)  # its tracked links followed
     first_clicked_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -225,8 +225,7 @@ class ArtistView(PresaveModelView):
                      "presave_count": "Pre-saves", "created_at": "Added"}
     description_columns = DESCRIPTIONS
     formatters_columns = {**{name: _swatch for name in COLOR_FIELDS},
-                          "default_language": lambda code: languages.find(code).name
-                          if languages.find(code) else code}
+                          "default_language": languages.name_of}
     fieldsets = [
         ("Artist", {"fields": ["label", "name", "slug", "timezone", "default_language", "bio"]}),
         ("Branding", {"fields": ["image_upload", *COLOR_FIELDS]}),

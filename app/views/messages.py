@@ -5,6 +5,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
+from app import languages
 from app.csv_export import lines
 from app.extensions import db
 from app.messaging import blasts, ledger
@@ -54,6 +55,7 @@ class MessagesView(BaseView):
             total=total, state=state, page=page, page_size=ledger.PAGE_SIZE,
             states=ledger.SHOWN_STATES, labels=ledger.STATE_LABELS, kinds=NAMES,
             shown=ledger.shown, moment=moment, action_form=ActionForm(),
+            language_name=languages.name_of,
             can_stop=message.kind == BLAST and counts.get(QUEUED, 0) > 0
             and self.appbuilder.sm.has_access("can_stop", "MessagesView"))
 

@@ -15,7 +15,7 @@ from app.messaging.automations import WORDS
 from app.models import Artist, Automation, Fan
 from app.models.message import ITS_OUT, THANK_YOU
 from tests.fan_journey import sandbox_decision, start
-from tests.message_runs import time_passes, work
+from tests.message_runs import ledger, time_passes, work
 from tests.release_day_runs import ctx, on_platform, release_now, run_release_day
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -71,6 +71,12 @@ def test_the_thank_you_and_it_s_out_speak_the_language_the_fan_signed_up_in(
     assert "Thanks for pre-saving" not in text and "Unsubscribe from" not in text
     assert JAPANESE.search(text.rsplit("--", 1)[1])  # our own footer too
     assert '<html lang="ja" dir="ltr">' in thanks.get_body(("html",)).get_content()
+    # The ledger says which language each went in, on the message's page and in its CSV
+    rows = {row.fan_id: row for row in ledger(app, slug)}
+    with ctx(app) as session:
+        ids = dict(session.execute(select(Fan.email, Fan.id).where(
+            Fan.email.in_([kaito, ada]))).all())
+    assert (rows[ids[kaito]].language, rows[ids[ada]].language) == ("ja", "en")
     (english,) = inbox.to(ada)
     assert english["Subject"] == "You pre-saved “Flow Song” by Aurora Vale"
 
