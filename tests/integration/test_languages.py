@@ -1,6 +1,7 @@
 """Fan pages in the fan's language, through HTTP: the order a language is chosen in (the menu's
 cookie, Accept-Language, the artist's default, English), whatever a browser sends; the page cache
 keeps one page per language; what a fan agrees to is stored in the words and language they saw."""
+import html
 import re
 
 import pytest
@@ -243,3 +244,23 @@ def test_a_fan_side_refusal_sets_no_session(client, bad):
     assert response.status_code in (400, 404)
     assert not any(cookie.startswith("session=")
                    for cookie in response.headers.getlist("Set-Cookie"))
+
+
+def test_a_form_is_answered_in_the_language_it_was_shown_in(app, release_page):
+    """Shown in Korean, posted after another tab chose French: the consent keeps the Korean
+    words the fan ticked."""
+    _, path = release_page
+    fan = app.test_client()
+    step = fan.post(path + "/presave", data={"platform": "spotify"},
+                    headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    shown = re.search(r'<label for="c-consent_email_marketing">([^<]+)</label>', step).group(1)
+    assert 'name="shown_in" value="ko"' in step
+    fan.get(path + "?lang=fr")  # the other tab
+    going = fan.post(path + "/presave", data={
+        "platform": "spotify", "step": "details", "email": "minji@example.kr",
+        "consent_email_marketing": "1", "shown_in": "ko"})
+    assert fan.get(sandbox_decision(fan, going.headers["Location"])).status_code == 302
+    with app.app_context(), scoped(Scope.platform("test")):
+        stored = db.session.scalars(select(Fan).where(Fan.email == "minji@example.kr")).one()
+        consent = db.session.scalars(select(Consent).where(Consent.fan_id == stored.id)).one()
+        assert (consent.wording, consent.language) == (html.unescape(shown), "ko")

@@ -14,6 +14,7 @@ from app.views.public.blueprint import fan_bp
 
 COOKIE = "presave_lang"  # not the fan cookie's prefix: a chosen language keeps the fast lane
 CHOICE = "lang"  # the menu's query argument
+SHOWN_IN = "shown_in"  # a fan form's field: the language it was shown in
 MAX_AGE = timedelta(days=365)
 
 

@@ -66,8 +66,10 @@ def too_many(exc):
 
 def fan_form(artist_slug, release_slug):
     """What every fan form's POST starts with: (artist, release, the page's URL, bot), bot
-    when the honeypot is filled (the caller drops the form quietly)."""
+    when the honeypot is filled (the caller drops the form quietly). The answer speaks the
+    language the form was shown in, which its consents' words are in."""
     artist, release = public_release(artist_slug, release_slug)
+    language.adopt(artist, request.form.get(language.SHOWN_IN))
     page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
     return artist, release, page, bool(request.form.get("website"))
 
