@@ -34,7 +34,8 @@ QUEUE = "analytics"
 SOURCE_COOKIE = "presave_src"
 UTM = ("utm_source", "utm_medium", "utm_campaign")
 FIELD_LENGTH = 120
-ONCE_KEY = "analytics:once:{kind}:{release_id}:{platform}:{visitor}"
+LINK_COOKIE = "presave_link"  # "<release id>.<short link id>": the short link of this visit
+ONCE_KEY = "analytics:once:{kind}:{release_id}:{platform}:{link}:{visitor}"
 ONCE_SECONDS = 2 * 86400  # past the end of the visitor hash's day, wherever it started
 # Events kept in this process while Redis cannot be reached, sent with the next event.
 FALLBACK_SIZE = 10000
@@ -48,21 +49,27 @@ _script = None
 log = logging.getLogger(__name__)
 
 
-def record(kind, release, platform=None, once_a_day=False):
-    """Record one event of ``release`` for the current request. Never raises.
+def record(kind, release, platform=None, once_a_day=False, link_id=None):
+    """Record one event of ``release`` for the current request. Never raises. Returns
+    whether it was recorded.
 
-    ``once_a_day``: only the visitor's first such event of the UTC day for this release
-    and platform counts (a fan tapping "Listen" twice, or a script replaying the link)."""
+    ``once_a_day``: only the visitor's first such event of the UTC day for this release,
+    platform and short link counts (a fan tapping "Listen" twice, or a script replaying the
+    link). ``link_id``: the short link the event is about (else the visit's, if any)."""
     try:
         user_agent = request.user_agent.string
         if useragents.is_bot(user_agent):
-            return
+            return False
         event = _event(kind, release, platform, user_agent)
+        if link_id is not None:
+            event["link"] = link_id
         if once_a_day and not _first_today(event):
-            return
+            return False
         outbox.for_app(current_app._get_current_object(), send).add(json.dumps(event))
+        return True
     except Exception:  # analytics must never break the fan's page
         log.exception("analytics event %s dropped", kind)
+        return False
 
 
 def _first_today(event):
@@ -89,7 +96,25 @@ def _event(kind, release, platform, user_agent):
         "device": useragents.device_class(user_agent),
         "in_app": useragents.in_app(user_agent),
         "variant": ab_assign.shown_key(release),
+        "link": visit_link(release),
     }
+
+
+def visit_link(release):
+    """The short link this visit to ``release`` came through (its cookie), or None. The
+    ingest drops an id that is not one of the release's links."""
+    raw = request.cookies.get(LINK_COOKIE, "")
+    release_part, _, link_part = raw.partition(".")
+    if release_part == str(release.id) and link_part.isdigit() and len(link_part) < 10:
+        return int(link_part)
+    return None
+
+
+def remember_link(response, release, link_id):
+    """After a visit through a short link: credit the visit's later steps to it."""
+    response.set_cookie(LINK_COOKIE, f"{release.id}.{link_id}", httponly=True, samesite="Lax",
+                        path="/s/", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def request_place():

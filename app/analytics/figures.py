@@ -102,16 +102,28 @@ def trend(days, grain):
 
 
 def sources(rows):
+    return _views_and_presaves(rows, "referrer", "views", "Page views")
+
+
+def short_links(rows):
+    """Visits and pre-saves per short link (None while no link has a visit)."""
+    if not any(row["visits"] for row in rows):
+        return None
+    return _views_and_presaves(rows, "name", "visits", "Visits")
+
+
+def _views_and_presaves(rows, name_key, views_key, views_label):
+    """Two horizontal bars per row, the first row on top."""
     if not rows:
         return None
-    names = [row["referrer"] for row in rows][::-1]
+    names = [row[name_key] for row in rows][::-1]
     figure = go.Figure([
-        go.Bar(y=names, x=[row["views"] for row in rows][::-1], orientation="h",
-               name="Page views", marker_color=MUTED),
+        go.Bar(y=names, x=[row[views_key] for row in rows][::-1], orientation="h",
+               name=views_label, marker_color=MUTED),
         go.Bar(y=names, x=[row["presaves"] for row in rows][::-1], orientation="h",
                name="Pre-saves", marker_color=ACCENT)])
     return _json(figure, barmode="group", margin=dict(l=140, r=20, t=20, b=40),
-                 xaxis=_counts(None, [row["views"] for row in rows]))
+                 xaxis=_counts(None, [row[views_key] for row in rows]))
 
 
 def releases_side_by_side(rows):

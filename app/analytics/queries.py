@@ -6,7 +6,7 @@ app.models.event_rollup). Results are plain dicts and lists, ready for JSON.
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import case, func, select
 
@@ -14,7 +14,7 @@ from app.analytics import ab_report
 from app.validation import MAX_ID
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import Artist, Label, Release
+from app.models import Artist, Event, Label, Release, ShortLink
 from app.models.event_rollup import (EventDaily, EventDailyPlace, EventDailyPlatform,
                                      EventDailySource, EventTotalPlace, EventTotalSource)
 from app.platform_table import name as platform_name
@@ -22,6 +22,7 @@ from app.platform_table import name as platform_name
 VIEW, CLICK, SIGN_IN, PRESAVE, REMINDER, STREAM, DELIVERED = (
     "page_view", "platform_click", "authorization_started", "presave_completed",
     "reminder_signup", "stream_click", "delivered")
+LINK_VISIT = "link_visit"
 FUNNEL = [(VIEW, "Page views"), (CLICK, "Platform clicks"), (SIGN_IN, "Sign-ins started"),
           (PRESAVE, "Pre-saves"), (DELIVERED, "Delivered")]
 SERIES_KINDS = [VIEW, PRESAVE, REMINDER, DELIVERED]
@@ -52,6 +53,17 @@ class Period:
             conditions.append(model.day >= self.start)
         if self.end:
             conditions.append(model.day <= self.end)
+        return conditions
+
+    def where_instant(self, model):
+        """The same days, on a model's ``occurred_at`` instant."""
+        def midnight(day):
+            return datetime.combine(day, time(), tzinfo=timezone.utc)
+        conditions = []
+        if self.start:
+            conditions.append(model.occurred_at >= midnight(self.start))
+        if self.end:
+            conditions.append(model.occurred_at < midnight(self.end + timedelta(days=1)))
         return conditions
 
     @property
@@ -106,6 +118,7 @@ def release_report(release, period=Period()):
             "totals": dict(totals), "funnel": funnel(totals),
             "platforms": platforms(release.id, period), "cities": cities(release.id, period),
             "referrers": referrers(release.id, period), "campaigns": campaigns(release.id, period),
+            "short_links": short_links(release.id, period),
             "daily": series(daily, period), "ab_test": ab_report.report(release)}
 
 
@@ -194,6 +207,25 @@ def campaigns(release_id, period):
     return [{"utm_source": s, "utm_medium": m, "utm_campaign": c, "views": v, "presaves": p,
              "conversion": _rate(p, v)}
             for s, m, c, v, p in _by_source(source, release_id, period, columns, tagged)]
+
+
+def short_links(release_id, period=Period()):
+    """The release's short links (the fan page's own first, then by visits) with their visits
+    (a visitor a day) and the pre-saves of visits that came through them."""
+    visits = func.sum(case((Event.kind == LINK_VISIT, 1), else_=0))
+    presaves = func.sum(case((Event.kind == PRESAVE, 1), else_=0))
+    counted = (select(Event.link_id, visits.label("visits"), presaves.label("presaves"))
+               .where(Event.release_id == release_id, Event.link_id.is_not(None),
+                      Event.kind.in_([LINK_VISIT, PRESAVE]), *period.where_instant(Event))
+               .group_by(Event.link_id).subquery())
+    stmt = (select(ShortLink.id, ShortLink.name, ShortLink.code, ShortLink.main,
+                   func.coalesce(counted.c.visits, 0), func.coalesce(counted.c.presaves, 0))
+            .outerjoin(counted, counted.c.link_id == ShortLink.id)
+            .where(ShortLink.release_id == release_id))
+    rows = [{"id": pk, "name": name, "code": code, "main": main, "visits": int(v),
+             "presaves": int(p), "conversion": _rate(p, v)}
+            for pk, name, code, main, v, p in db.session.execute(stmt)]
+    return sorted(rows, key=lambda r: (not r["main"], -r["visits"], -r["presaves"], r["name"]))
 
 
 def _by_source(source, release_id, period, columns, *conditions):

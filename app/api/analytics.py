@@ -105,6 +105,16 @@ class AbTestReportSchema(Schema):
         "description": "each variant against A, at a 5 % error rate shared between them"})
 
 
+class ShortLinkCountsSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    code = fields.String(metadata={"description": "the link is /r/<code>"})
+    main = fields.Boolean(metadata={"description": "the fan page's own short link"})
+    visits = fields.Integer(metadata={"description": "a visitor through the link a day"})
+    presaves = fields.Integer(metadata={"description": "pre-saves of visits through the link"})
+    conversion = fields.Float(allow_none=True)
+
+
 class ReleaseAnalyticsSchema(Schema):
     release_id = fields.Integer()
     from_ = fields.Date(data_key="from", attribute="from", allow_none=True)
@@ -117,6 +127,7 @@ class ReleaseAnalyticsSchema(Schema):
         "description": "by pre-saves, then views; at most 100"})
     referrers = fields.List(fields.Nested(ReferrerSchema))
     campaigns = fields.List(fields.Nested(CampaignSchema))
+    short_links = fields.List(fields.Nested(ShortLinkCountsSchema))
     daily = fields.List(fields.Nested(DaySchema), metadata={
         "description": "every day of the period, days without events included"})
     ab_test = fields.Nested(AbTestReportSchema, allow_none=True, metadata={

@@ -23,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from app.analytics import capture
 from app.extensions import db, redis_connection
 from app.jobs.runtime import tenant_job
-from app.models import Event, Fan, PreSave, Release, ab_test
+from app.models import Event, Fan, PreSave, Release, ShortLink, ab_test
 from app.models.event import KINDS
+from app.validation import MAX_ID
 from app.models.presave import DELIVERED
 
 GROUP = "ingest"
@@ -167,13 +168,26 @@ def _new_events(entries):
     payloads = [(entry_id, payload) for entry_id, payload in entries
                 if payload is not None and entry_id not in stored]
     owners = _release_owners({p.get("release_id") for _, p in payloads})
+    links = _short_links({p.get("link") for _, p in payloads if type(p.get("link")) is int})
     events = []
     for entry_id, payload in payloads:
         owner = owners.get(payload.get("release_id"))
         if owner is None or payload.get("kind") not in KINDS:
             continue  # the release was deleted since (or a malformed entry): nothing to count
-        events.append(_event(entry_id, payload, *owner))
+        event = _event(entry_id, payload, *owner)
+        if type(event.link_id) is not int or links.get(event.link_id) != event.release_id:
+            event.link_id = None  # removed since, or not this release's: a cookie is no proof
+        events.append(event)
     return events
+
+
+def _short_links(link_ids):
+    """short link id -> its release id, for the links that still exist."""
+    ids = [i for i in link_ids if 0 < i <= MAX_ID]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(ShortLink.id, ShortLink.release_id)
+                                   .where(ShortLink.id.in_(ids))).all())
 
 
 def _release_owners(release_ids):
@@ -197,7 +211,8 @@ def _event(entry_id, p, label_id, artist_id):
         timezone=p.get("tz"), referrer=p.get("referrer"), utm_source=p.get("utm_source"),
         utm_medium=p.get("utm_medium"), utm_campaign=p.get("utm_campaign"),
         device_class=p.get("device"), in_app_browser=bool(p.get("in_app")),
-        variant=p.get("variant") if p.get("variant") in VARIANT_KEYS else None)
+        variant=p.get("variant") if p.get("variant") in VARIANT_KEYS else None,
+        link_id=p.get("link"))
 
 
 def insert_events(events):

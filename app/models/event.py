@@ -4,7 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import ArtistOwned, Model, UTCDateTime, utcnow
 
 KINDS = ["page_view", "platform_click", "authorization_started", "presave_completed",
-         "reminder_signup", "stream_click", "delivered"]
+         "reminder_signup", "stream_click", "delivered", "link_visit"]
 
 
 class Event(ArtistOwned, Model):
@@ -12,6 +12,7 @@ class Event(ArtistOwned, Model):
 
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_release_kind_time", "release_id", "kind", "occurred_at"),
+                      Index("ix_event_link_kind", "link_id", "kind"),
                       UniqueConstraint("stream_id", name="uq_event_stream_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     release_id: Mapped[int | None] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
@@ -32,6 +33,9 @@ class Event(ArtistOwned, Model):
     device_class: Mapped[str | None] = mapped_column(String(20))
     in_app_browser: Mapped[bool] = mapped_column(Boolean, default=False)
     variant: Mapped[str | None] = mapped_column(String(1))  # of the page's A/B test, if one ran
+    # The short link the visit came through, if any (app.releases.share_links).
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("short_link.id", ondelete="SET NULL", name="fk_event_link_id"))
     # Where the event came from, so it is stored once however often it is read: the Redis
     # stream entry id, or "presave:<id>" for a delivery taken from the ledger.
     stream_id: Mapped[str | None] = mapped_column(String(40))

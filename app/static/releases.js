@@ -98,12 +98,28 @@
     });
   }
 
+  // The share kit's builder: the chosen preset's tags show in the fields left blank.
+  function sharePresets() {
+    var select = document.querySelector(".share-form select[name=preset]");
+    if (!select) return;
+    var show = function () {
+      var option = select.options[select.selectedIndex];
+      ["source", "medium", "content"].forEach(function (tag) {
+        var field = document.querySelector(".share-form input[name=utm_" + tag + "]");
+        if (field) field.placeholder = option.getAttribute("data-" + tag) || "";
+      });
+    };
+    select.addEventListener("change", show);
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector(".release-wizard");
     if (form) wizard(form);
     zoneFollowsArtist();
     artworkPreview();
     copyButtons();
+    sharePresets();
     countdowns();
     confirmations();
   });

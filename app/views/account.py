@@ -1,10 +1,7 @@
 """A person's own account: accepting an invitation, resetting a forgotten password (both by a
 single-use emailed link) and turning two-factor sign-in on or off."""
-import io
 import logging
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
@@ -14,6 +11,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 from werkzeug.security import check_password_hash
 
+from app import qr_codes
 from app.crypto import keyring
 from app.extensions import db, limiter
 from app.localtime import now_utc
@@ -212,10 +210,5 @@ class TwoFactorView(BaseView):
 
 
 def _qr_svg(text):
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    out = io.BytesIO()
-    image.save(out)
-    svg = out.getvalue().decode()
-    svg = svg[svg.index("<svg"):]  # without the XML declaration, to sit inside the page
-    return Markup(svg.replace("<svg ", '<svg class="account-qr" role="img" '
-                                       'aria-label="QR code of your two-factor secret" ', 1))
+    return Markup(qr_codes.svg(text, border=2, css_class="account-qr",
+                               label="QR code of your two-factor secret"))

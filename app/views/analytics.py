@@ -49,7 +49,8 @@ class AnalyticsView(BaseView):
                   "platforms": figures.platforms(report["platforms"]),
                   "map": figures.city_map(report["cities"]),
                   "trend": figures.trend(series, grain),
-                  "referrers": figures.sources(report["referrers"])}
+                  "referrers": figures.sources(report["referrers"]),
+                  "short_links": figures.short_links(report["short_links"])}
         ab = report["ab_test"]
         if ab is not None:
             charts["ab_test"] = figures.ab_conversion(

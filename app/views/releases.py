@@ -35,6 +35,7 @@ from app.views.deliveries import DeliveryRoutes, panel_context
 from app.views.fields import ActionForm, ImageUpload, require_csrf, rule
 from app.views.release_ab_panel import AbPanelRoutes, ab_context
 from app.views.release_links import LinkPanelRoutes, links_context
+from app.views.release_share_panel import SharePanelRoutes, share_context
 
 STORED_NAME_RE = re.compile(r"^[0-9a-f]{40}\.(jpg|png|webp)$")
 STATUS_CLASSES = {"draft": "default", "announced": "info", "presave_active": "primary",
@@ -214,7 +215,8 @@ def utc_text(value):
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
-class ReleaseView(LinkPanelRoutes, AbPanelRoutes, DeliveryRoutes, PresaveModelView):
+class ReleaseView(LinkPanelRoutes, SharePanelRoutes, AbPanelRoutes, DeliveryRoutes,
+                  PresaveModelView):
     """Releases of the label's roster."""
 
     datamodel = SQLAInterface(Release)
@@ -300,7 +302,8 @@ class ReleaseView(LinkPanelRoutes, AbPanelRoutes, DeliveryRoutes, PresaveModelVi
         release = _release_or_404(pk)
         return self._show_page(release, ScheduleForm.for_release(release))
 
-    def _show_page(self, release, dates_form, status=200, link_form=None, variant_form=None):
+    def _show_page(self, release, dates_form, status=200, link_form=None, variant_form=None,
+                   share_form=None):
         allowed = {name: self.appbuilder.sm.has_access(f"can_{name}", self.class_permission_name)
                    for name in ("edit", "announce", "archive", "change_dates", "export",
                                 "release_now")}
@@ -315,6 +318,7 @@ class ReleaseView(LinkPanelRoutes, AbPanelRoutes, DeliveryRoutes, PresaveModelVi
                           **_messages_context(release, self.appbuilder.sm),
                           **panel_context(release, request.args),
                           **links_context(release, link_form),
+                          **share_context(release, share_form),
                           **ab_context(release, variant_form))
 
     @expose("/announce/<int:pk>", methods=["POST"])

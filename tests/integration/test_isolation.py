@@ -13,7 +13,7 @@ import pytest
 from flask_appbuilder import ModelView
 from sqlalchemy import func, inspect, select
 
-from app.releases import ab_tests, rules as release_rules
+from app.releases import ab_tests, rules as release_rules, share_links
 from app.crypto import keyring
 from app.extensions import db
 from app.models import (Artist, Authorization, Consent, Fan, Label, LabelOwned, PreSave,
@@ -365,6 +365,47 @@ def test_admin_keeps_harbor_variants_out(app, login, harbor, email, route):
     assert response.status_code in DENIED, response.status_code
     assert leaked(response.get_data(as_text=True), harbor.secrets) == []
     assert changed_tables(before, snapshot(app)) == []
+
+
+SHARE_ROUTES = {  # the release page's share kit: /releases/<id>/share-links…
+    "add": ("POST", "", {"name": "Forged", "preset": "email"}),
+    "remove": ("POST", "/{link}/remove", {}),
+    "qr-svg": ("GET", "/{link}/qr.svg", None),
+    "qr-png": ("GET", "/{link}/qr.png?download=1", None),
+}
+
+
+@pytest.mark.parametrize("route", SHARE_ROUTES)
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_admin_keeps_harbor_short_links_out(app, login, harbor, email, route):
+    method, path, form = SHARE_ROUTES[route]
+    with app.app_context(), scoped(Scope.label(harbor.label_id)):
+        release = db.session.get(Release, harbor.ids[Release])
+        link = share_links.create(release, f"{harbor.secrets[-1]} link", "email")
+        db.session.commit()
+        link_id, code = link.id, link.code
+    before = snapshot(app)
+    url = f"/releases/{harbor.ids[Release]}/share-links" + path.format(link=link_id)
+    response = login(email).open(url, method=method, data=form)
+    assert response.status_code in DENIED, response.status_code
+    body = response.get_data(as_text=True)
+    assert leaked(body, harbor.secrets + [code]) == []
+    assert changed_tables(before, snapshot(app)) == []
+
+
+def test_analytics_keeps_harbor_short_links_out(app, login, api, harbor):
+    with app.app_context(), scoped(Scope.label(harbor.label_id)):
+        release = db.session.get(Release, harbor.ids[Release])
+        code = share_links.create(release, f"{harbor.secrets[-1]} link", "email").code
+        db.session.commit()
+    for email in NORTHWIND_ROLES:
+        page = login(email).get(f"/analytics/release/{harbor.ids[Release]}")
+        assert page.status_code in DENIED
+        client, headers = api(email)
+        answer = client.get(f"/api/v1/releases/{harbor.ids[Release]}/analytics", headers=headers)
+        assert answer.status_code in DENIED
+        for body in (page.get_data(as_text=True), answer.get_data(as_text=True)):
+            assert leaked(body, harbor.secrets + [code]) == []
 
 
 @pytest.mark.parametrize("resource", ["artists", "releases"])

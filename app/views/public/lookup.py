@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
-from app.models import Artist, Release
+from app.models import Artist, Release, ShortLink
 from app.models.release import PUBLIC_STATUSES
 from app.tenants.context import Scope, set_request_scope
 from app.views.public import language
@@ -50,6 +50,22 @@ def _release_by_slugs():
     return (select(Release).join(Release.artist).options(contains_eager(Release.artist))
             .where(Artist.slug == bindparam("artist"), Release.slug == bindparam("release"),
                    Release.status.in_(PUBLIC_STATUSES)).limit(1))
+
+
+def public_short_link(code):
+    """The short link with this code, of a public release, or a 404; the request is scoped to
+    the release's artist."""
+    if not (isinstance(code, str) and 0 < len(code) <= 16):
+        abort(404)
+    link = db.session.scalars(
+        select(ShortLink).join(ShortLink.release).join(Release.artist)
+        .options(contains_eager(ShortLink.release).contains_eager(Release.artist))
+        .where(ShortLink.code == code, Release.status.in_(PUBLIC_STATUSES)),
+        execution_options=ALL_TENANTS).first()
+    if link is None:
+        abort(404)
+    _act_as(link.release.artist)
+    return link
 
 
 def public_releases(artist):
