@@ -100,7 +100,11 @@ class Config:
     MIN_ARTWORK_PIXELS = env_int("MIN_ARTWORK_PIXELS", 640)
     ARCHIVE_AFTER_DAYS = env_int("ARCHIVE_AFTER_DAYS", 90)
     DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", "UTC")
-    RQ_QUEUES = ["default", "release", "delivery", "messages", "links", "analytics"]
+    RQ_QUEUES = ["default", "release", "delivery", "messages", "links", "analytics", "webhooks"]
+    # Webhooks (app/webhooks/): endpoints must be https in production, and no request goes to
+    # a private, loopback or link-local address outside development (SSRF).
+    WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", PRESAVE_ENV == "production")
+    WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", PRESAVE_ENV != "production")
     PUBLIC_SIGNUP_LIMITS = env("PUBLIC_SIGNUP_LIMITS", "10 per minute;100 per hour")
     # A fan asking for their data or its erasure: each ask may send an email
     FAN_REQUEST_LIMITS = env("FAN_REQUEST_LIMITS", "5 per hour")

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from app.crypto import keyring
 from app.extensions import db
-from app.models import Authorization, PlatformCredential, PresaveUser
+from app.models import Authorization, PlatformCredential, PresaveUser, WebhookEndpoint
 from app.tenants.context import Scope, scoped
 
 BATCH = 500
@@ -13,6 +13,7 @@ SEALED = [
     (Authorization, [("access_token_sealed", "access"), ("refresh_token_sealed", "refresh")]),
     (PlatformCredential, [("client_secret_sealed", "client_secret"), ("extra_sealed", "extra")]),
     (PresaveUser, [("totp_secret_sealed", "totp")]),
+    (WebhookEndpoint, [("secret_sealed", "secret")]),
 ]
 
 

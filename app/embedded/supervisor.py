@@ -66,7 +66,7 @@ def commands(url, host, port, quiet=False, mail=None):
     """The command lines; ``quiet``: the access log to a file, warnings only from RQ;
     ``mail``: the mail catcher's port, when it runs."""
     bin_dir = Path(sys.executable).parent
-    queues = ["release", "delivery", "messages", "default", "links", "analytics"]
+    queues = ["release", "delivery", "messages", "default", "links", "analytics", "webhooks"]
     access_log = str(LOG_DIR / "access.log") if quiet else "-"
     level = "WARNING" if quiet else "INFO"
     lines = {

@@ -1,8 +1,9 @@
 """`rq cron app/jobs/cron.py`: periodic work. Run exactly one, with TZ=UTC."""
 from rq import cron
 
-from app.jobs import ab_looks, analytics
+from app.jobs import ab_looks, analytics, webhooks
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
+from app.webhooks import events
 
 cron.register(reconcile, LIFECYCLE_QUEUE, args=(None,), interval=60)
 # Fan page events are drained as they come (capture queues a drain); this is the safety net.
@@ -10,3 +11,5 @@ cron.register(analytics.drain, "analytics", args=(None,), interval=60)
 cron.register(analytics.record_deliveries, "analytics", args=(None,), interval=60)
 # Running A/B tests: the readout's evidence kept, and a test set to stop by itself stopped.
 cron.register(ab_looks.look_all, ab_looks.QUEUE, args=(None,), interval=ab_looks.EVERY)
+# Webhooks: retries that came due, and what no job was queued for.
+cron.register(webhooks.sweep, events.QUEUE, args=(None,), interval=60)

@@ -14,6 +14,7 @@ from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
 from app.models import Release
 from app.models.release import ANNOUNCED, PRESAVE_ACTIVE, RELEASED
+from app.webhooks import events as webhook_events, payloads
 
 LIFECYCLE_QUEUE = "release"
 log = logging.getLogger(__name__)
@@ -85,8 +86,11 @@ def _advance(release):
 
 def on_released(release):
     """The release is out: hand it to release day (app.jobs.release_day), once; a test of its
-    page still running stops (app.releases.ab_tests)."""
-    if ab_tests.stop_at_release(release) is not None:
+    page still running stops (app.releases.ab_tests); the label's endpoints hear of it."""
+    stopped = ab_tests.stop_at_release(release) is not None
+    announced = webhook_events.emit(release.label_id, "release.released",
+                                    lambda: payloads.released(release))
+    if stopped or announced:
         db.session.commit()
     schedule.put(release_day.DELIVERY_QUEUE, release_day.start_release_day, release.label_id,
                  release.id, job_id=schedule.release_day_id(release.id))

@@ -8,7 +8,7 @@ Reasons are short phrases a person can read in the ledger.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.jobs import leases, throttle
@@ -16,6 +16,7 @@ from app.localtime import now_utc
 from app.models import Authorization, PreSave
 from app.models.authorization import ACTIVE, REVOKED
 from app.models.presave import CANCELLED, DELIVERED, FAILED, PENDING, SAVE
+from app.webhooks import events as webhook_events, payloads
 
 REVOKED_REASON = "authorization_expired_or_revoked"
 
@@ -81,7 +82,24 @@ def write_many(pairs, token):
         for name, count in ((kind, written), ("lease_lost", len(ids) - written)):
             if count:
                 counts[name] = counts.get(name, 0) + count
+    _announce([i for ids in groups.values() for i in ids], now)
     return counts
+
+
+def _announce(presave_ids, now):
+    """presave.delivered and presave.failed for the rows this write settled (the ones still
+    ours: written at ``now``), where an endpoint of their label wants them. A release night
+    writes thousands of outcomes and most labels have no endpoint: they pay one query."""
+    for state, event_type in ((DELIVERED, "presave.delivered"), (FAILED, "presave.failed")):
+        rows = None
+        for label_id in webhook_events.labels_subscribed(event_type):
+            if rows is None:
+                rows = db.session.scalars(select(PreSave).where(
+                    PreSave.id.in_(presave_ids), PreSave.state == state,
+                    PreSave.updated_at == now).execution_options(populate_existing=True)).all()
+            mine = [row for row in rows if row.label_id == label_id]
+            webhook_events.emit_many(label_id, event_type,
+                                     lambda mine=mine: [payloads.presave(r) for r in mine])
 
 
 def _values(outcome, attempts, now):

@@ -17,7 +17,8 @@ from app.extensions import db
 from app.localtime import now_utc
 from app.models import Consent, Suppression
 from app.models.fan import EMAIL_MARKETING, PRESAVE_OPENS, RELEASE_REMINDER, SMS_MARKETING
-from app.models.message import EMAIL
+from app.models.message import EMAIL, SMS
+from app.webhooks import events, payloads
 
 # What a fan reached on a channel agreed to: withdrawing the channel takes these back. The
 # release's own messages (a reminder, the opening notice) go by email when the fan left one,
@@ -77,7 +78,18 @@ def withdraw_channel(fan, channel, via, now=None):
         if consent.purpose in purposes and consent.withdrawn_at is None:
             consent.withdrawn_at, consent.withdrawn_via = now, via
             taken.append(consent.purpose)
+    if taken:
+        announce(fan, channel, via, taken)
     return taken
+
+
+MARKETING_CHANNELS = {EMAIL_MARKETING: EMAIL, SMS_MARKETING: SMS}
+
+
+def announce(fan, channel, via, purposes):
+    """fan.unsubscribed to the label's endpoints that want it."""
+    events.emit(fan.label_id, "fan.unsubscribed", lambda: payloads.fan(
+        fan, channel=channel, via=via, purposes=list(purposes)))
 
 
 def restore_channel(fan, channel, withdrawn_via, again):

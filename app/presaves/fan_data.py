@@ -18,6 +18,7 @@ from app.models.presave import CANCELLED, PENDING
 from app.platform_table import name
 from app.platforms.errors import PlatformError
 from app.platforms.registry import platform_for
+from app.webhooks import events, payloads
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def erase(fan):
         setattr(fan, column, None)
     fan.erased_at = now_utc()
     db.session.expire(fan, ["consents"])
+    events.emit(fan.label_id, "fan.erased",
+                lambda: payloads.fan(fan, erased_at=fan.erased_at.isoformat()))
     return revoked, yours
 
 

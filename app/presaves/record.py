@@ -14,6 +14,7 @@ from app.models import Authorization, Consent, Fan, PreSave
 from app.models.authorization import ACTIVE
 from app.models.presave import PENDING, REMIND, SAVE
 from app.platform_table import descriptor
+from app.webhooks import events, payloads
 
 
 
@@ -123,7 +124,13 @@ def record_presave(release, fan, platform, grant=None):
                       authorization=grant, action=SAVE if grant else REMIND, state=PENDING,
                       next_attempt_at=delivery_instant(release, fan.timezone))
     db.session.add(presave)
+    events.emit(release.label_id, "presave.created", lambda: _created(presave))
     return presave, True
+
+
+def _created(presave):
+    db.session.flush()  # its id and creation time
+    return payloads.presave(presave)
 
 
 def delivery_instant(release, fan_zone):

@@ -41,7 +41,8 @@ FAB_ROLES = {
         ["LabelUserView", "can_(list|show|add|edit|resend|revoke)"],
         ["PlatformCredentialView", "can_(list|show|add|edit|delete|test)"],
         ["LabelPrivacyView", "can_(list|show|edit)"],
-        ["(Account|Label Users|Platform credentials|Privacy)", "menu_access"],
+        ["WebhooksView", "can_(index|add|show|edit|act|replay)"],
+        ["(Account|Label Users|Platform credentials|Privacy|Webhooks)", "menu_access"],
     ],
     ROLE_LABEL_STAFF: _OWN_ACCOUNT + _STAFF,
     ROLE_ARTIST: _OWN_ACCOUNT + [

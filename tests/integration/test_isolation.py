@@ -17,8 +17,9 @@ from app.releases import ab_tests, rules as release_rules, share_links
 from app.crypto import keyring
 from app.extensions import db
 from app.models import (Artist, Authorization, Consent, Fan, Label, LabelOwned, PreSave,
-                        PlatformCredential, PresaveUser, Release)
+                        PlatformCredential, PresaveUser, Release, WebhookEndpoint)
 from app.tenants.context import Scope, scoped
+from app.webhooks import endpoints as webhook_endpoints, events as webhook_events
 
 NORTHWIND_ROLES = ["owner@northwind.test", "staff@northwind.test", "artist@northwind.test"]
 HARBOR_FIXED_SECRETS = ["Harbor Lights Music", "Marlow Shore", "Neon Tide", "marlow-shore",
@@ -406,6 +407,56 @@ def test_analytics_keeps_harbor_short_links_out(app, login, api, harbor):
         assert answer.status_code in DENIED
         for body in (page.get_data(as_text=True), answer.get_data(as_text=True)):
             assert leaked(body, harbor.secrets + [code]) == []
+
+
+WEBHOOK_ROUTES = {  # Account → Webhooks: /webhooks/<id>…
+    "show": ("GET", "/{endpoint}", None),
+    "edit": ("POST", "/{endpoint}/edit", {"url": "https://forged.example/h",
+                                          "events": ["fan.erased"]}),
+    "test": ("POST", "/{endpoint}/test", {}),
+    "off": ("POST", "/{endpoint}/off", {}),
+    "delete": ("POST", "/{endpoint}/delete", {}),
+    "replay": ("POST", "/{endpoint}/deliveries/{delivery}/replay", {}),
+}
+
+
+@pytest.fixture
+def harbor_endpoint(app, harbor):
+    """A Harbor endpoint with one delivery; (endpoint id, delivery id, its URL and secret)."""
+    with app.app_context(), scoped(Scope.label(harbor.label_id)):
+        endpoint = webhook_endpoints.create(harbor.label_id,
+                                            f"https://{harbor.secrets[-1]}.example/hook",
+                                            ["fan.erased"], actor="test")
+        delivery = webhook_events.test_event(endpoint, "test")
+        db.session.commit()
+        found = (endpoint.id, delivery.id, endpoint.url, endpoint.secret(keyring()))
+    yield found
+    with app.app_context(), scoped(Scope.platform()):
+        db.session.delete(db.session.get(WebhookEndpoint, found[0]))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("route", WEBHOOK_ROUTES)
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_admin_keeps_harbor_webhooks_out(app, login, harbor, harbor_endpoint, email, route):
+    endpoint_id, delivery_id, url, secret = harbor_endpoint
+    method, path, form = WEBHOOK_ROUTES[route]
+    before = snapshot(app)
+    response = login(email).open(
+        "/webhooks" + path.format(endpoint=endpoint_id, delivery=delivery_id), method=method,
+        data=form)
+    assert response.status_code in DENIED | {302}, response.status_code
+    if response.status_code == 302:  # the roles without the page go to the login page
+        assert is_login_redirect(response) or "/webhooks" not in response.headers["Location"]
+    assert leaked(response.get_data(as_text=True), harbor.secrets + [url, secret]) == []
+    assert changed_tables(before, snapshot(app)) == []
+
+
+def test_the_webhook_list_shows_only_own_endpoints(app, login, harbor, harbor_endpoint):
+    _, _, url, secret = harbor_endpoint
+    page = login("owner@northwind.test").get("/webhooks/")
+    assert page.status_code == 200
+    assert leaked(page.get_data(as_text=True), harbor.secrets + [url, secret]) == []
 
 
 @pytest.mark.parametrize("resource", ["artists", "releases"])

@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.languages import gettext as _
 from app.localtime import now_utc
+from app.messaging import suppression
 from app.models.fan import FOLLOW_PREFIX, FUTURE_SAVE_PREFIX, ON_FAN_PAGE
 from app.models import Authorization, Consent, PreSave, Release
 from app.models.authorization import ACTIVE, REVOKED
@@ -59,6 +60,9 @@ def withdraw_consent(artist_slug, consent_id):
         consent.withdrawn_at, consent.withdrawn_via = now_utc(), ON_FAN_PAGE
         if consent.purpose.startswith(FUTURE_SAVE_PREFIX):
             _cancel_future_saves(fan, consent.purpose.removeprefix(FUTURE_SAVE_PREFIX))
+        if consent.purpose in suppression.MARKETING_CHANNELS:
+            suppression.announce(fan, suppression.MARKETING_CHANNELS[consent.purpose],
+                                 ON_FAN_PAGE, [consent.purpose])
         db.session.commit()
     if consent.purpose.startswith(FUTURE_SAVE_PREFIX):
         flash(_("Done: the next releases won't be saved for you any more, and those waiting to "
