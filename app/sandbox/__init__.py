@@ -10,7 +10,9 @@ from importlib import import_module
 
 from app.platform_table import PLATFORM_KEYS
 
-STAND_INS = ("odesli", "sms")  # services that are not platforms: the link resolver, SMS
+# the services that are not platforms: the link resolver (odesli), SMS, the ad platforms'
+# conversion APIs (meta, tiktok) and the email audience tools (mailchimp, klaviyo)
+STAND_INS = ("odesli", "sms", "meta", "tiktok", "mailchimp", "klaviyo")
 
 
 def register_sandbox(app):

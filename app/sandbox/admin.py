@@ -42,7 +42,8 @@ def _body():
     return body if isinstance(body, dict) else None
 
 
-FAULTED = (*PLATFORM_KEYS, "sms")  # what faults may be injected into: the platforms, SMS
+# what faults may be injected into: the platforms, SMS, the ad and email marketing services
+FAULTED = (*PLATFORM_KEYS, "sms", "meta", "tiktok", "mailchimp", "klaviyo")
 
 
 @blueprint.url_value_preprocessor
