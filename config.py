@@ -132,6 +132,12 @@ class Config:
     # The external link resolver (Odesli / song.link): off unless a key is configured.
     ODESLI_API_KEY = env("ODESLI_API_KEY")
     ODESLI_API_URL = env("ODESLI_API_URL", "https://api.song.link/v1-alpha.1")
+    # The ad platforms' conversion APIs and the email tools (app/integrations/): unset, the
+    # real services, or the built-in sandbox's stand-ins while the sandbox is on.
+    META_GRAPH_URL = env("META_GRAPH_URL")
+    TIKTOK_EVENTS_URL = env("TIKTOK_EVENTS_URL")
+    MAILCHIMP_API_URL = env("MAILCHIMP_API_URL")
+    KLAVIYO_API_URL = env("KLAVIYO_API_URL")
     # Signs the sandbox's Apple developer tokens, so its flow is the real one.
     APPLE_SANDBOX_PRIVATE_KEY = instance_secret("apple_sandbox_key.pem", new_ec_private_key)
     # Sandbox calls go through WSGI inside this process (see app/platforms/registry.py).

@@ -198,3 +198,8 @@ def moment(local, tz_name):
 def one_of(names):
     """"Spotify or Deezer", "Spotify ou Deezer": names joined as the language says "or"."""
     return format_list(list(names), style="or", locale=_format_locale())
+
+
+def all_of(names):
+    """"Meta and TikTok", "Meta et TikTok": names joined as the language says "and"."""
+    return format_list(list(names), style="standard", locale=_format_locale())

@@ -3,7 +3,8 @@ from sqlalchemy import select
 
 from app.crypto import keyring
 from app.extensions import db
-from app.models import Authorization, PlatformCredential, PresaveUser, WebhookEndpoint
+from app.models import (AdPixels, Authorization, PlatformCredential, PresaveUser,
+                        WebhookEndpoint)
 from app.tenants.context import Scope, scoped
 
 BATCH = 500
@@ -14,6 +15,7 @@ SEALED = [
     (PlatformCredential, [("client_secret_sealed", "client_secret"), ("extra_sealed", "extra")]),
     (PresaveUser, [("totp_secret_sealed", "totp")]),
     (WebhookEndpoint, [("secret_sealed", "secret")]),
+    (AdPixels, [("meta_token_sealed", "meta"), ("tiktok_token_sealed", "tiktok")]),
 ]
 
 

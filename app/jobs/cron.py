@@ -1,7 +1,7 @@
 """`rq cron app/jobs/cron.py`: periodic work. Run exactly one, with TZ=UTC."""
 from rq import cron
 
-from app.jobs import ab_looks, analytics, webhooks
+from app.jobs import ab_looks, analytics, conversions, webhooks
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
 from app.webhooks import events
 
@@ -11,5 +11,6 @@ cron.register(analytics.drain, "analytics", args=(None,), interval=60)
 cron.register(analytics.record_deliveries, "analytics", args=(None,), interval=60)
 # Running A/B tests: the readout's evidence kept, and a test set to stop by itself stopped.
 cron.register(ab_looks.look_all, ab_looks.QUEUE, args=(None,), interval=ab_looks.EVERY)
-# Webhooks: retries that came due, and what no job was queued for.
+# Webhooks and ad conversions: retries that came due, and what no job was queued for.
 cron.register(webhooks.sweep, events.QUEUE, args=(None,), interval=60)
+cron.register(conversions.sweep, conversions.QUEUE, args=(None,), interval=60)

@@ -42,7 +42,8 @@ FAB_ROLES = {
         ["PlatformCredentialView", "can_(list|show|add|edit|delete|test)"],
         ["LabelPrivacyView", "can_(list|show|edit)"],
         ["WebhooksView", "can_(index|add|show|edit|act|replay)"],
-        ["(Account|Label Users|Platform credentials|Privacy|Webhooks)", "menu_access"],
+        ["AdPixelsView", "can_(index|save)"],
+        ["(Account|Label Users|Platform credentials|Privacy|Webhooks|Ad pixels)", "menu_access"],
     ],
     ROLE_LABEL_STAFF: _OWN_ACCOUNT + _STAFF,
     ROLE_ARTIST: _OWN_ACCOUNT + [

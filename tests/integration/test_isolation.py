@@ -16,7 +16,7 @@ from sqlalchemy import func, inspect, select
 from app.releases import ab_tests, rules as release_rules, share_links
 from app.crypto import keyring
 from app.extensions import db
-from app.models import (Artist, Authorization, Consent, Fan, Label, LabelOwned, PreSave,
+from app.models import (AdPixels, Artist, Authorization, Consent, Fan, Label, LabelOwned, PreSave,
                         PlatformCredential, PresaveUser, Release, WebhookEndpoint)
 from app.tenants.context import Scope, scoped
 from app.webhooks import endpoints as webhook_endpoints, events as webhook_events
@@ -457,6 +457,39 @@ def test_the_webhook_list_shows_only_own_endpoints(app, login, harbor, harbor_en
     page = login("owner@northwind.test").get("/webhooks/")
     assert page.status_code == 200
     assert leaked(page.get_data(as_text=True), harbor.secrets + [url, secret]) == []
+
+
+@pytest.fixture
+def harbor_pixels(app, harbor):
+    """Harbor's label pixels with a sealed token; (meta id, token)."""
+    with app.app_context(), scoped(Scope.label(harbor.label_id)):
+        row = AdPixels(label_id=harbor.label_id, meta_pixel_id="9876543210987654")
+        db.session.add(row)
+        db.session.flush()
+        row.set_token(keyring(), "meta", f"{harbor.secrets[-1]}-capi-token")
+        db.session.commit()
+        found = (row.id, row.meta_pixel_id, f"{harbor.secrets[-1]}-capi-token")
+    yield found[1:]
+    with app.app_context(), scoped(Scope.platform()):
+        db.session.delete(db.session.get(AdPixels, found[0]))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/ad-pixels/?label={label}"), ("GET", "/ad-pixels/?label={label}&artist={artist}"),
+    ("POST", "/ad-pixels/save?label={label}&artist={artist}"),
+])
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_ad_pixels_keep_harbor_out(app, login, harbor, harbor_pixels, email, method, path):
+    pixel, token = harbor_pixels
+    before = snapshot(app)
+    response = login(email).open(path.format(label=harbor.label_id, artist=harbor.artist_id),
+                                 method=method, data={"meta_pixel_id": "1111111111111111"})
+    assert response.status_code in DENIED | {200, 302}, response.status_code
+    assert leaked(response.get_data(as_text=True), harbor.secrets + [pixel, token]) == []
+    if response.status_code == 302:
+        assert "/ad-pixels" not in response.headers["Location"] or email == NORTHWIND_ROLES[0]
+    assert changed_tables(before, snapshot(app)) == []
 
 
 @pytest.mark.parametrize("resource", ["artists", "releases"])

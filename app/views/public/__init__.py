@@ -1,6 +1,6 @@
 """Public routes: fan pages (/s/...), short links (/r/...), uploaded media, the health check,
 the SMS provider's webhooks."""
-from app.views.public import (fan_me, fan_pages, fan_requests, follow,  # noqa: F401
+from app.views.public import (ads, fan_me, fan_pages, fan_requests, follow,  # noqa: F401
                               future_save, message_links, notify, presave, privacy,
                               unsubscribe)  # (routes of fan_bp)
 from app.views.public.blueprint import fan_bp

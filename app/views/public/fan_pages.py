@@ -5,7 +5,7 @@ from app.analytics import ab_assign, capture
 from app.languages import gettext as _
 from app.localtime import now_utc
 from app.releases.rules import artwork_url
-from app.views.public import links, page
+from app.views.public import ads, links, page
 from app.views.public.visitor import csrf as fan_csrf
 from app.views.public.speed import fast_lane
 from app.views.public import language
@@ -75,8 +75,11 @@ def render_release_page(artist, release):
         if context["done"]:  # the page itself now says what the message said
             messages = [(c, text) for c, text in messages if c != "fan-success"]
         _allow_musickit(setup, context["buttons"])
+        leads = [text for _, text in get_flashed_messages(with_categories=True,
+                                                           category_filter=[ads.LEAD_FLASH])]
         return render_template(PAGE_TEMPLATE, action=presave_action(artist, release),
-                               messages=messages, **context)
+                               messages=messages, ad_block=lambda: ads.block(
+                                   artist, release, setup.pixels, leads), **context)
     fast_lane.keep(artist, release, setup)
     return _cached_page(artist, release, setup, in_app, state, variant)
 
@@ -106,7 +109,7 @@ def kept_page(artist, release, setup, rows):
     if entry is None:
         return None
     page_cache.signal_page(release)
-    return _filled(entry, setup, now)
+    return _filled(entry, artist, release, setup, now)
 
 
 def _cached_page(artist, release, setup, in_app, state, variant=None):
@@ -116,7 +119,7 @@ def _cached_page(artist, release, setup, in_app, state, variant=None):
         page_cache.cache().put(key, entry)
     else:
         page_cache.signal_page(release)
-    return _filled(entry, setup, now)
+    return _filled(entry, artist, release, setup, now)
 
 
 def _lookup(artist, release, setup, in_app, state, rows=None, variant=None):
@@ -127,12 +130,14 @@ def _lookup(artist, release, setup, in_app, state, rows=None, variant=None):
     return key, page_cache.cache().get(key, now), now
 
 
-def _filled(entry, setup, now):
-    """The kept body with this request's nonce, CSRF token, countdown and clock."""
+def _filled(entry, artist, release, setup, now):
+    """The kept body with this request's nonce, CSRF token, countdown, clock and ad cookie
+    block."""
     if entry.musickit:
         headers.allow_musickit(setup.apple.script, setup.apple.sandbox)
     parts = page.countdown_parts(entry.target) if entry.target else []
-    return page_cache.body(entry, headers.csp_nonce(), fan_csrf.token, parts, now.isoformat())
+    return page_cache.body(entry, headers.csp_nonce(), fan_csrf.token, parts, now.isoformat(),
+                           ads.block(artist, release, setup.pixels))
 
 
 def _marked_page(artist, release, setup, in_app, state, variant=None):
@@ -144,7 +149,8 @@ def _marked_page(artist, release, setup, in_app, state, variant=None):
         countdown.now = page_cache.NOW
     body = render_template(PAGE_TEMPLATE, action=presave_action(artist, release), messages=[],
                            csp_nonce=lambda: page_cache.NONCE,
-                           csrf_token=lambda: page_cache.CSRF, **context)
+                           csrf_token=lambda: page_cache.CSRF, ad_block=lambda: page_cache.ADS,
+                           **context)
     return page_cache.new_entry(body, countdown, _allow_musickit(setup, context["buttons"]))
 
 

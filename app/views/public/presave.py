@@ -28,7 +28,7 @@ from app.platform_table import APPLE_MUSIC, PLATFORM_NAMES
 from app.platforms import app_users, registry
 from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
-from app.views.public import language
+from app.views.public import ads, language
 from app.views.public.blueprint import fan_bp
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 from app.views.public.fan_pages import render_details_step
@@ -173,7 +173,7 @@ def _record_now(artist, release, platform, wrapper, place, page, grant=None, mod
         grant = _apple_grant(fan, storefront)
     presave, created = _record(release, fan, platform, grant)
     db.session.commit()
-    _count(release, platform, grant, created)
+    _count(artist, release, presave, grant, created)
     if pre_adds.wanted(release, platform, grant):  # new, or a reminder that became a save
         pre_adds.enqueue(release, presave.id)
     return remember_fan(redirect(page), artist, fan)
@@ -188,10 +188,15 @@ def _thank(release, fan, platform):
         message_jobs.put_at(release.label_id, row.message_id, row.next_attempt_at)
 
 
-def _count(release, platform, grant, created):
-    """A new pre-save counts once: completed with a grant, else a reminder sign-up."""
+def _count(artist, release, presave, grant, created):
+    """A new pre-save counts once: completed with a grant (and then, for a visitor who
+    accepted ad cookies, a Lead for the pixels and the conversion APIs), else a reminder
+    sign-up."""
     if created:
-        capture.record("presave_completed" if grant else "reminder_signup", release, platform)
+        capture.record("presave_completed" if grant else "reminder_signup", release,
+                       presave.platform)
+        if grant:
+            ads.converted(artist, release, presave)
 
 
 def _apple_storefront(artist):
@@ -329,11 +334,11 @@ def _keep(artist, release, platform, payload, page, setup, tokens, account, gran
                               fan_id=payload["fan_id"], account=(platform, account))
     presaves.add_consents(fan, wrapper.consents, payload["ip_hash"])
     grant = presaves.store_grant(fan, platform, replace(tokens, scope=granted), account)
-    created = _record(release, fan, platform, grant)[1]
+    presave, created = _record(release, fan, platform, grant)
     db.session.commit()
     if app_users.full(artist.label_id, setup):  # that was the last place: pages offer reminders
         page_version.bump()
-    _count(release, platform, grant, created)
+    _count(artist, release, presave, grant, created)
     return remember_fan(redirect(page), artist, fan)
 
 

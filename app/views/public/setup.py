@@ -4,7 +4,7 @@ The modes come from app.platforms.registry (resolve(), with the label's
 credentials read once). Until a label's setup changes they
 are the same for every visitor, so they are cached in Redis for a short while,
 keyed by the release's id, last change and status and by the fan page version, which
-every credential change moves: the page and the pre-save handler read the same modes.
+every credential or pixel change moves: the page and the pre-save handler read the same modes.
 """
 import json
 import logging
@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass, field
 
 import redis
 
+from app.analytics import ad_pixels
 from app.extensions import redis_connection
 from app.platforms import app_users, registry
 from app.platforms.registry import DIRECT, MODES, REMIND
 from app.views.public.speed import page_version
 
-CACHE_PREFIX = "fanpage:setup:v3:"  # v3: with full
+CACHE_PREFIX = "fanpage:setup:v4:"  # v4: with pixels
 log = logging.getLogger(__name__)
 
 
@@ -35,6 +36,8 @@ class PageSetup:
     apple: AppleDirect | None = None
     # platform key -> the user limit of an app that has reached it: its fans get reminders
     full: dict = field(default_factory=dict)
+    # ad service key -> pixel id, loaded only for a visitor who accepts (app.views.public.ads)
+    pixels: dict = field(default_factory=dict)
 
     def mode(self, key):
         return self.modes.get(key, REMIND)
@@ -47,7 +50,7 @@ def setup_for(release):
     cached = _cache_get(key)
     if cached is not None:
         return cached
-    setup = build(release.label_id, list(release.platforms or []))
+    setup = build(release.label_id, list(release.platforms or []), release.artist_id)
     _cache_set(key, setup)
     return setup
 
@@ -59,8 +62,8 @@ def forget_setups():
         conn.delete(key)
 
 
-def build(label_id, platforms):
-    """The setup of ``platforms`` for the label, uncached."""
+def build(label_id, platforms, artist_id=None):
+    """The setup of ``platforms`` for the label (and the artist's pixels), uncached."""
     stored = registry.label_credentials(label_id)  # one query for all the release's platforms
     resolved = {key: registry.resolve(label_id, key, stored) for key in platforms}
     full = {key: app_users.limit(found) for key, found in resolved.items()
@@ -71,7 +74,8 @@ def build(label_id, platforms):
     return PageSetup(modes={key: REMIND if key in full else _known(found.mode)
                             for key, found in resolved.items()},
                      sandbox=any(found.sandbox for found in direct.values()),
-                     apple=_apple(label_id, apple) if apple else None, full=full)
+                     apple=_apple(label_id, apple) if apple else None, full=full,
+                     pixels=ad_pixels.effective(label_id, artist_id) if artist_id else {})
 
 
 def _known(mode):

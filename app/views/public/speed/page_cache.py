@@ -2,7 +2,8 @@
 
 Rendering the page is most of its cost, and until something changes every visitor
 in the same state gets the same HTML but for a few per-request parts: the CSP
-nonce, the CSRF token, the countdown's numbers and the server's clock. A body is
+nonce, the CSRF token, the countdown's numbers, the server's clock and the ad cookie question
+or pixels (which depend on the visitor's answer). A body is
 rendered with markers in their places and kept in this process; each request
 swaps its own values in.
 
@@ -35,7 +36,7 @@ PAGE_TEMPLATE = "fan/release.html"
 # Letters and digits only, so escaping leaves them as they are; random per process, so no
 # artist's text can contain one.
 _MARK = f"Zq{secrets.token_hex(8)}"
-NONCE, CSRF, NOW = (f"{_MARK}{name}" for name in ("nonce", "csrf", "now"))
+NONCE, CSRF, NOW, ADS = (f"{_MARK}{name}" for name in ("nonce", "csrf", "now", "ads"))
 PARTS = tuple(f"{_MARK}part{i}" for i in range(4))
 
 
@@ -106,12 +107,13 @@ def _columns(model):
     return tuple(attr.key for attr in sa_inspect(model).column_attrs)
 
 
-def body(entry, nonce, csrf_token, parts, now):
+def body(entry, nonce, csrf_token, parts, now, ads=""):
     """The entry's page with this request's values in place of the markers.
 
     ``csrf_token`` is called only when the page has a form: a visitor's first token sends
-    them a cookie, which a page without a form need not."""
-    page = entry.body.replace(NONCE, nonce).replace(NOW, now)
+    them a cookie, which a page without a form need not. ``ads``: the visitor's own ad cookie
+    block (app.views.public.ads), which goes in after the nonce is in place."""
+    page = entry.body.replace(NONCE, nonce).replace(NOW, now).replace(ADS, ads)
     for marker, (number, _) in zip(PARTS, parts):
         page = page.replace(marker, number)
     return page.replace(CSRF, csrf_token()) if CSRF in page else page

@@ -34,15 +34,25 @@ def allow_musickit(url, sandbox):
     g.csp_apple = not sandbox
 
 
+def allow_pixels(scripts, beacons):
+    """Let this response load the ad pixels a visitor accepted: their script hosts, and the
+    hosts they report to (app.views.public.ads)."""
+    g.setdefault("csp_script_origins", set()).update(scripts)
+    g.setdefault("csp_beacons", set()).update(beacons)
+
+
 def content_security_policy(frame_ancestors="'none'"):
     origins = sorted(g.get("csp_script_origins", ()))
+    beacons = sorted(g.get("csp_beacons", ()))
     nonce = f"'nonce-{csp_nonce()}'"
-    # MusicKit talks to Apple's API and opens Apple's sign-in; nothing else leaves the origin.
+    # MusicKit talks to Apple's API and opens Apple's sign-in; accepted pixels report to their
+    # own hosts; nothing else leaves the origin.
     apple = ["https://*.apple.com"] if g.get("csp_apple") else []
     return "; ".join([
         "default-src 'self'", " ".join(["script-src 'self'", nonce, *origins]),
-        f"style-src 'self' {nonce}", "img-src 'self' data:", "font-src 'self'",
-        " ".join(["connect-src 'self'", *apple]), " ".join(["frame-src", *(apple or ["'none'"])]),
+        f"style-src 'self' {nonce}", " ".join(["img-src 'self' data:", *beacons]),
+        "font-src 'self'", " ".join(["connect-src 'self'", *apple, *beacons]),
+        " ".join(["frame-src", *(apple or ["'none'"])]),
         "object-src 'none'", "base-uri 'none'", f"frame-ancestors {frame_ancestors}"])
 
 

@@ -1,0 +1,109 @@
+"""Ad cookies on an artist's release pages: asked first, loaded only after a yes.
+
+Where the artist (or its label) set up a pixel, every visitor is asked, wherever they are,
+in a banner whose two answers are one tap each and look alike. The answer is kept per
+artist (a cookie, half a year) and recorded with the words shown (app.models.CookieChoice).
+After a yes the page loads the pixels through /static/pixels.js, and its
+Content-Security-Policy allows their hosts for that response only; after a no, or before an
+answer, the page loads nothing from anywhere else. A completed pre-save fires a Lead whose
+event id is the one the conversion APIs get (app.jobs.conversions), so the platforms count
+it once.
+"""
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, render_template, request
+from markupsafe import Markup
+
+from app import languages
+from app.analytics import ad_pixels, visitors
+from app.extensions import db
+from app.languages import gettext as _
+from app.localtime import now_utc
+from app.jobs import conversions
+from app.models import ConversionEvent, CookieChoice
+from app.models.ad_pixels import ACCEPTED, PENDING, REFUSED
+from app.views.public.blueprint import fan_bp
+from app.views.public.lookup import public_artist
+from app.views.public.visitor import headers
+
+COOKIE_PREFIX = "presave_ads_"  # then the artist's id
+KEEP = timedelta(days=180)
+ANSWERS = {"accept": ACCEPTED, "refuse": REFUSED}
+LEAD_FLASH = "ads-lead"  # a flashed message's category: the Lead's event id, never shown
+
+
+def event_id(presave_id):
+    """The one id a pre-save's Lead has, in the browser and at the conversion APIs."""
+    return f"presave-{presave_id}"
+
+
+def answer(artist):
+    """ACCEPTED, REFUSED, or None before the visitor answered."""
+    value = request.cookies.get(f"{COOKIE_PREFIX}{artist.id}")
+    return value if value in (ACCEPTED, REFUSED) else None
+
+
+def wording(artist, pixels):
+    names = languages.all_of([ad_pixels.BY_KEY[key].company for key in pixels])
+    return _(ad_pixels.QUESTION, artist=artist.name, services=names)
+
+
+def block(artist, release, pixels, leads=()):
+    """What the page adds for ad cookies: the question, the pixels, or nothing."""
+    if not pixels:
+        return Markup("")
+    said = answer(artist)
+    if said is None:
+        return Markup(render_template("fan/_ads_question.html", artist=artist, release=release,
+                                      question=wording(artist, pixels)))
+    if said == REFUSED:
+        return Markup("")
+    scripts, beacons = ad_pixels.hosts(pixels)
+    headers.allow_pixels(scripts, beacons)
+    return Markup(render_template("fan/_ads_pixels.html", data={**pixels, "leads": list(leads)}))
+
+
+def converted(artist, release, presave):
+    """A pre-save completed: for a visitor who accepted ad cookies, the page's pixels fire a
+    Lead (flashed for the page it returns to) and, where the label gave the conversion APIs'
+    tokens, the same Lead goes to each from a worker."""
+    if answer(artist) != ACCEPTED:
+        return
+    flash(event_id(presave.id), LEAD_FLASH)
+    access = ad_pixels.conversion_access(artist.label_id, artist.id)
+    if not access:
+        return
+    now = now_utc()
+    url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/s/{artist.slug}/{release.slug}"
+    db.session.add_all([ConversionEvent(
+        label_id=artist.label_id, artist_id=artist.id, presave_id=presave.id, service=service,
+        event_id=event_id(presave.id), event_name="Lead", event_time=now, source_url=url,
+        user_agent=request.user_agent.string[:400] or None, state=PENDING, attempts=0,
+        next_attempt_at=now, created_at=now, updated_at=now) for service in access])
+    db.session.commit()
+    conversions.enqueue(artist.label_id)
+
+
+@fan_bp.post("/<artist_slug>/cookies")
+def choose(artist_slug):
+    """The banner's answer: recorded with its words, kept in a cookie, then back to the page."""
+    artist = public_artist(artist_slug)
+    choice = ANSWERS.get(request.form.get("choice", ""))
+    back = request.form.get("back", "")
+    if not back.startswith(f"/s/{artist.slug}/") or "//" in back or "\\" in back:
+        back = f"/s/{artist.slug}"
+    pixels = ad_pixels.effective(artist.label_id, artist.id)
+    if choice is None or not pixels:
+        return redirect(back, 303)
+    now = now_utc()
+    db.session.add(CookieChoice(
+        label_id=artist.label_id, artist_id=artist.id, choice=choice,
+        visitor_hash=visitors.visitor_hash(request.remote_addr, request.user_agent.string,
+                                           now.date()),
+        wording=wording(artist, pixels), language=languages.current().code))
+    db.session.commit()
+    response = redirect(back, 303)
+    response.set_cookie(f"{COOKIE_PREFIX}{artist.id}", choice, max_age=int(KEEP.total_seconds()),
+                        path="/s/", httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
