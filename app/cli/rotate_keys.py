@@ -3,8 +3,8 @@ from sqlalchemy import select
 
 from app.crypto import keyring
 from app.extensions import db
-from app.models import (AdPixels, Authorization, PlatformCredential, PresaveUser,
-                        WebhookEndpoint)
+from app.models import (AdPixels, AudienceChange, AudienceConnection, Authorization,
+                        PlatformCredential, PresaveUser, WebhookEndpoint)
 from app.tenants.context import Scope, scoped
 
 BATCH = 500
@@ -16,6 +16,8 @@ SEALED = [
     (PresaveUser, [("totp_secret_sealed", "totp")]),
     (WebhookEndpoint, [("secret_sealed", "secret")]),
     (AdPixels, [("meta_token_sealed", "meta"), ("tiktok_token_sealed", "tiktok")]),
+    (AudienceConnection, [("api_key_sealed", "api_key")]),
+    (AudienceChange, [("email_sealed", "email")]),
 ]
 
 

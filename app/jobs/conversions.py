@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app import after_commit
 from app.analytics import ad_pixels
 from app.extensions import db
 from app.integrations import meta_capi, tiktok_events
 from app.integrations.conversions import Conversion, ConversionError
-from app.jobs import schedule
 from app.jobs.leases import Leases
 from app.jobs.runtime import tenant_job
 from app.localtime import now_utc
@@ -30,25 +30,24 @@ LEASES = Leases(ConversionEvent, PENDING)
 log = logging.getLogger(__name__)
 
 
+SEND_JOB = "app.jobs.conversions.send"
+
+
 def enqueue(label_id):
     """The label's sending job, now (the minute sweep is the safety net)."""
-    second = int(now_utc().timestamp())
-    schedule.put(QUEUE, send, label_id, job_id=f"conversions-{label_id}-{second}", result_ttl=0)
+    after_commit.enqueue(QUEUE, SEND_JOB, label_id)
 
 
 @tenant_job
 def send(label_id):
     """Send the label's due conversions; how many were tried."""
     done = 0
-    while True:
-        token, ids, _ = LEASES.claim([ConversionEvent.label_id == label_id], BATCH)
-        db.session.commit()
-        if not ids:
-            return done
+    for token, ids in LEASES.claimed_batches(label_id, BATCH):
         for row_id in ids:
             _attempt(db.session.get(ConversionEvent, row_id), token)
             db.session.commit()
             done += 1
+    return done
 
 
 def _attempt(row, token):
@@ -99,11 +98,4 @@ def _refused(row, token, exc, attempts, now):
 def sweep(label_id=None):
     """The minute cron: the sending job of every label with a due conversion; leases of dead
     workers returned."""
-    now = now_utc()
-    LEASES.recover(now)
-    labels = db.session.scalars(select(ConversionEvent.label_id).where(LEASES.due(now))
-                                .group_by(ConversionEvent.label_id)).all()
-    db.session.commit()
-    for label in labels:
-        enqueue(label)
-    return len(labels)
+    return LEASES.sweep(QUEUE, SEND_JOB)

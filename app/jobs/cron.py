@@ -1,7 +1,7 @@
 """`rq cron app/jobs/cron.py`: periodic work. Run exactly one, with TZ=UTC."""
 from rq import cron
 
-from app.jobs import ab_looks, analytics, conversions, webhooks
+from app.jobs import ab_looks, analytics, audience_sync, conversions, webhooks
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
 from app.webhooks import events
 
@@ -11,6 +11,9 @@ cron.register(analytics.drain, "analytics", args=(None,), interval=60)
 cron.register(analytics.record_deliveries, "analytics", args=(None,), interval=60)
 # Running A/B tests: the readout's evidence kept, and a test set to stop by itself stopped.
 cron.register(ab_looks.look_all, ab_looks.QUEUE, args=(None,), interval=ab_looks.EVERY)
-# Webhooks and ad conversions: retries that came due, and what no job was queued for.
+# Webhooks, ad conversions and email tools: retries that came due, what no job was queued for.
 cron.register(webhooks.sweep, events.QUEUE, args=(None,), interval=60)
 cron.register(conversions.sweep, conversions.QUEUE, args=(None,), interval=60)
+cron.register(audience_sync.sweep, audience_sync.QUEUE, args=(None,), interval=60)
+# Each connected email tool's audiences against the fans' consents, once a night.
+cron.register(audience_sync.reconcile, audience_sync.QUEUE, args=(None,), cron="17 3 * * *")

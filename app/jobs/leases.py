@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
 
+from app import after_commit
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import PreSave
@@ -85,6 +86,28 @@ class Leases:
             {"row_id": change["id"], **{f"new_{name}": change[name] for name in columns}}
             for change in changes])
         return result.rowcount
+
+    def claimed_batches(self, label_id, limit):
+        """(token, ids) of the label's due rows, ``limit`` at a time, each batch committed
+        as claimed, until none is left: a label's sending job works through them."""
+        while True:
+            token, ids, _ = self.claim([self.model.label_id == label_id], limit)
+            db.session.commit()
+            if not ids:
+                return
+            yield token, ids
+
+    def sweep(self, queue_name, job_path):
+        """The minute cron of an outbound ledger: leases of dead workers returned, and the
+        sending job of every label with a due row queued; how many labels."""
+        now = now_utc()
+        self.recover(now)
+        labels = db.session.scalars(select(self.model.label_id).where(self.due(now))
+                                    .group_by(self.model.label_id)).all()
+        db.session.commit()
+        for label in labels:
+            after_commit.enqueue(queue_name, job_path, label)
+        return len(labels)
 
     def recover(self, now=None):
         """Rows in progress whose lease ran out (a dead worker) wait again; the count."""

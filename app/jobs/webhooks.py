@@ -37,15 +37,12 @@ log = logging.getLogger(__name__)
 def send(label_id):
     """Send the label's due deliveries until none is left; how many were attempted."""
     done = 0
-    while True:
-        token, ids, _ = LEASES.claim([WebhookDelivery.label_id == label_id], BATCH)
-        db.session.commit()
-        if not ids:
-            return done
+    for token, ids in LEASES.claimed_batches(label_id, BATCH):
         for delivery_id in ids:
             _attempt(db.session.get(WebhookDelivery, delivery_id), token)
             db.session.commit()
             done += 1
+    return done
 
 
 def _attempt(delivery, token):
@@ -108,12 +105,4 @@ def _tell_admins(endpoint):
 def sweep(label_id=None):
     """The minute cron: queue the sending job of every label with a due delivery, and put
     back deliveries whose lease ran out (a worker died mid-send)."""
-    now = now_utc()
-    LEASES.recover(now)
-    labels = db.session.scalars(select(WebhookDelivery.label_id).where(LEASES.due(now))
-                                .group_by(WebhookDelivery.label_id)).all()
-    db.session.commit()
-    for label in labels:
-        events.enqueue_send(label)
-    return len(labels)
-
+    return LEASES.sweep(events.QUEUE, events.SEND_JOB)

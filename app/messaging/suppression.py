@@ -17,7 +17,9 @@ from app.extensions import db
 from app.localtime import now_utc
 from app.models import Consent, Suppression
 from app.models.fan import EMAIL_MARKETING, PRESAVE_OPENS, RELEASE_REMINDER, SMS_MARKETING
+from app.models.audience import UNSUBSCRIBE
 from app.models.message import EMAIL, SMS
+from app.audience_sync import changes as audience_changes
 from app.webhooks import events, payloads
 
 # What a fan reached on a channel agreed to: withdrawing the channel takes these back. The
@@ -87,9 +89,12 @@ MARKETING_CHANNELS = {EMAIL_MARKETING: EMAIL, SMS_MARKETING: SMS}
 
 
 def announce(fan, channel, via, purposes):
-    """fan.unsubscribed to the label's endpoints that want it."""
+    """fan.unsubscribed to the label's endpoints that want it; an email unsubscribe to its
+    email tools too."""
     events.emit(fan.label_id, "fan.unsubscribed", lambda: payloads.fan(
         fan, channel=channel, via=via, purposes=list(purposes)))
+    if channel == EMAIL and EMAIL_MARKETING in purposes:
+        audience_changes.fan_changed(fan, UNSUBSCRIBE)
 
 
 def restore_channel(fan, channel, withdrawn_via, again):

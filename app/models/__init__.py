@@ -21,6 +21,7 @@ from app.models.message import (Automation, AutomationDay, Message,  # noqa: F40
 from app.models.ab_test import AbTest, AbVariant  # noqa: F401
 from app.models.short_link import ShortLink  # noqa: F401
 from app.models.ad_pixels import AdPixels, ConversionEvent, CookieChoice  # noqa: F401
+from app.models.audience import AudienceChange, AudienceConnection  # noqa: F401
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401
 
 

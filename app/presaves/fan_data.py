@@ -11,6 +11,7 @@ from app.languages import gettext as _
 from app.localtime import now_utc
 from app.models import (Authorization, Consent, FanSource, MessageRecipient, OpeningNotice,
                         PreSave, Release)
+from app.models.audience import DELETE
 from app.models.authorization import ACTIVE
 from app.models.fan import ERASED
 from app.models.message import QUEUED
@@ -18,6 +19,7 @@ from app.models.presave import CANCELLED, PENDING
 from app.platform_table import name
 from app.platforms.errors import PlatformError
 from app.platforms.registry import platform_for
+from app.audience_sync import changes as audience_changes
 from app.webhooks import events, payloads
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ def erase(fan):
     consents and where they came from deleted; pending pre-saves cancelled; the row emptied.
     Returns (platforms revoked, platforms whose access the fan removes in their settings)."""
     revoked, yours = [], []
+    audience_changes.fan_changed(fan, DELETE)  # while the address is still known
     grants = db.session.scalars(select(Authorization).where(Authorization.fan_id == fan.id)).all()
     for grant in grants:
         if grant.state != ACTIVE:

@@ -11,9 +11,12 @@ from app.crypto import keyring
 from app.extensions import db
 from app.localtime import now_utc, to_utc
 from app.models import Authorization, Consent, Fan, PreSave
+from app.models.audience import UPSERT
 from app.models.authorization import ACTIVE
+from app.models.fan import EMAIL_MARKETING
 from app.models.presave import PENDING, REMIND, SAVE
 from app.platform_table import descriptor
+from app.audience_sync import changes as audience_changes
 from app.webhooks import events, payloads
 
 
@@ -68,12 +71,16 @@ def upsert_fan(artist, wrapper, place, fan_id=None, account=None):
 def add_consents(fan, consents, address):
     """Each consent with the exact words the fan saw and the language of the page they saw them
     on."""
+    live = {c.purpose for c in fan.consents if c.withdrawn_at is None}
     given = {(c.purpose, c.wording) for c in fan.consents if c.withdrawn_at is None}
     for purpose, wording in consents.items():
         if (purpose, wording) not in given:
             db.session.add(Consent(fan=fan, fan_id=fan.id, label_id=fan.label_id,
                                    artist_id=fan.artist_id, purpose=purpose, wording=wording,
                                    language=languages.current().code, ip_hash=ip_hash(address)))
+    if EMAIL_MARKETING in consents and EMAIL_MARKETING not in live:
+        db.session.flush()  # the fan's id, for its change at the label's email tools
+        audience_changes.fan_changed(fan, UPSERT)
 
 
 def store_grant(fan, platform, tokens, account_id):

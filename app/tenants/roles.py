@@ -43,7 +43,9 @@ FAB_ROLES = {
         ["LabelPrivacyView", "can_(list|show|edit)"],
         ["WebhooksView", "can_(index|add|show|edit|act|replay)"],
         ["AdPixelsView", "can_(index|save)"],
-        ["(Account|Label Users|Platform credentials|Privacy|Webhooks|Ad pixels)", "menu_access"],
+        ["EmailToolsView", "can_(index|save|act)"],
+        ["(Account|Label Users|Platform credentials|Privacy|Webhooks|Ad pixels|Email tools)",
+         "menu_access"],
     ],
     ROLE_LABEL_STAFF: _OWN_ACCOUNT + _STAFF,
     ROLE_ARTIST: _OWN_ACCOUNT + [

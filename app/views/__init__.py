@@ -8,6 +8,7 @@ from app.views.base import mark_rejected_forms
 from app.views.credentials import PlatformCredentialView
 from app.views.webhooks import WebhooksView
 from app.views.ad_pixels import AdPixelsView
+from app.views.email_tools import EmailToolsView
 from app.views.dashboard import ArtistDashboardView
 from app.views.fans import ConsentView, FanView, PreSaveView
 from app.views.headers import admin_headers
@@ -36,6 +37,7 @@ def register_views(appbuilder):
     appbuilder.add_view(LabelPrivacyView, "Privacy", icon="fa-user-shield", category="Account")
     appbuilder.add_view(WebhooksView, "Webhooks", icon="fa-plug", category="Account")
     appbuilder.add_view(AdPixelsView, "Ad pixels", icon="fa-bullseye", category="Account")
+    appbuilder.add_view(EmailToolsView, "Email tools", icon="fa-address-book", category="Account")
     appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
     appbuilder.add_view(AnalyticsView, "Analytics", icon="fa-chart-line")
     appbuilder.add_view(MessagesView, "Messages", icon="fa-envelope", category="Fan messages")

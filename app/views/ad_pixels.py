@@ -12,9 +12,8 @@ from wtforms import BooleanField, PasswordField, StringField
 from app.analytics import ad_pixels
 from app.crypto import keyring
 from app.extensions import db
-from app.models import AdPixels, Artist, ConversionEvent, Label
-from app.tenants.context import current_scope
-from app.validation import MAX_ID
+from app.models import AdPixels, Artist, ConversionEvent
+from app.views.label_pages import label_choices, page_label, whole
 from app.views.public.speed import page_version
 
 WRITE_ONLY = "Write-only: leave blank to keep the stored one."
@@ -81,12 +80,8 @@ class AdPixelsView(BaseView):
     def _owner(self):
         """(label, artist or None) the page is about: the user's label (the platform admin
         chooses one), and the artist asked for, of that label."""
-        label_id = current_scope().label_id or _whole(request.values.get("label"))
-        label = db.session.scalar(select(Label).where(Label.id == label_id)) if label_id \
-            else db.session.scalars(select(Label).order_by(Label.name)).first()
-        if label is None:
-            abort(404)
-        artist_id = _whole(request.values.get("artist"))
+        label = page_label()
+        artist_id = whole(request.values.get("artist"))
         artist = None
         if artist_id:
             artist = db.session.scalar(select(Artist).where(Artist.id == artist_id,
@@ -104,8 +99,7 @@ class AdPixelsView(BaseView):
     def _page(self, label, artist, row, form, status=200):
         artists = db.session.scalars(select(Artist).where(Artist.label_id == label.id)
                                      .order_by(Artist.name)).all()
-        labels = db.session.scalars(select(Label).order_by(Label.name)).all() \
-            if current_scope().label_id is None else []
+        labels = label_choices()
         sent = db.session.scalars(select(ConversionEvent).where(
             ConversionEvent.label_id == label.id).order_by(ConversionEvent.id.desc())
             .limit(50)).all()
@@ -117,7 +111,3 @@ class AdPixelsView(BaseView):
             labels=labels, form=form, stored=stored, inherited=inherited, sent=sent,
             services=ad_pixels.SERVICES), status, {"Cache-Control": "private, no-store"}
 
-
-def _whole(text):
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None

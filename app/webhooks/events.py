@@ -2,16 +2,12 @@
 and endpoint, written in the transaction of what happened (so an event is sent if and only
 if it happened) and sent once that transaction commits (app.jobs.webhooks)."""
 import json
-import logging
 import secrets
-import time
 
-from redis.exceptions import RedisError
-from rq.exceptions import DuplicateJobError
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from app.extensions import db, queue
+from app import after_commit
+from app.extensions import db
 from app.localtime import now_utc
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.models.webhook import PENDING
@@ -27,8 +23,6 @@ TYPES = {
 TEST = "webhook.test"  # sent by "Send test event"; no endpoint subscribes to it
 QUEUE = "webhooks"
 SEND_JOB = "app.jobs.webhooks.send"
-_PENDING_LABELS = "webhooks_pending_labels"
-log = logging.getLogger(__name__)
 
 
 def message_id():
@@ -107,32 +101,11 @@ def _active_endpoints(label_id):
 
 def _queue(rows):
     """Add the rows; once the transaction commits, their label's sending job is queued."""
-    if not rows:
-        return
     db.session.add_all(rows)
-    pending = db.session.info.setdefault(_PENDING_LABELS, set())
-    pending.update(row.label_id for row in rows)
-
-
-@event.listens_for(Session, "after_commit")
-def _send_committed(session):
-    labels = session.info.pop(_PENDING_LABELS, None)
-    for label_id in labels or ():
-        enqueue_send(label_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session):
-    session.info.pop(_PENDING_LABELS, None)
+    for label_id in {row.label_id for row in rows}:
+        after_commit.send_for(QUEUE, SEND_JOB, label_id)
 
 
 def enqueue_send(label_id):
-    """Queue the label's sending job (at most one a second per label); never raises: the
-    minute sweep sends what is due anyway."""
-    job_id = f"webhooks-{label_id}-{int(time.time())}"
-    try:
-        queue(QUEUE).enqueue(SEND_JOB, label_id, job_id=job_id, unique=True, result_ttl=0,
-                             description=f"webhooks: send label {label_id}'s due events")
-    except (DuplicateJobError, RedisError) as exc:  # one this second already, or Redis away
-        log.debug("webhooks: send for label %s not queued (%s)", label_id,
-                  type(exc).__name__)
+    """Queue the label's sending job now (the minute sweep's way)."""
+    after_commit.enqueue(QUEUE, SEND_JOB, label_id)

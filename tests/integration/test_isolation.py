@@ -16,8 +16,9 @@ from sqlalchemy import func, inspect, select
 from app.releases import ab_tests, rules as release_rules, share_links
 from app.crypto import keyring
 from app.extensions import db
-from app.models import (AdPixels, Artist, Authorization, Consent, Fan, Label, LabelOwned, PreSave,
-                        PlatformCredential, PresaveUser, Release, WebhookEndpoint)
+from app.models import (AdPixels, Artist, AudienceConnection, Authorization, Consent, Fan,
+                        Label, LabelOwned, PreSave, PlatformCredential, PresaveUser, Release,
+                        WebhookEndpoint)
 from app.tenants.context import Scope, scoped
 from app.webhooks import endpoints as webhook_endpoints, events as webhook_events
 
@@ -490,6 +491,53 @@ def test_ad_pixels_keep_harbor_out(app, login, harbor, harbor_pixels, email, met
     if response.status_code == 302:
         assert "/ad-pixels" not in response.headers["Location"] or email == NORTHWIND_ROLES[0]
     assert changed_tables(before, snapshot(app)) == []
+
+
+@pytest.fixture
+def harbor_tools(app, harbor):
+    """Harbor's Mailchimp connection with a sealed key; (list id, key)."""
+    key = f"{harbor.secrets[-1]}-key-us0"
+    with app.app_context(), scoped(Scope.label(harbor.label_id)):
+        row = AudienceConnection(label_id=harbor.label_id, provider="mailchimp",
+                                 lists={str(harbor.artist_id): f"{harbor.secrets[-1]}list"})
+        db.session.add(row)
+        db.session.flush()
+        row.set_key(keyring(), key)
+        db.session.commit()
+        row_id = row.id
+    yield f"{harbor.secrets[-1]}list", key
+    with app.app_context(), scoped(Scope.platform()):
+        db.session.delete(db.session.get(AudienceConnection, row_id))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/email-tools/?label={label}"), ("POST", "/email-tools/mailchimp/check?label={label}"),
+    ("POST", "/email-tools/mailchimp/sync?label={label}"),
+    ("POST", "/email-tools/mailchimp/disconnect?label={label}"),
+    ("POST", "/email-tools/mailchimp/save?label={label}"),
+])
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_email_tools_keep_harbor_out(app, login, harbor, harbor_tools, email, method, path):
+    list_id, key = harbor_tools
+
+    def harbor_rows():
+        with app.app_context(), scoped(Scope.platform()):
+            return [(r.provider, r.lists, r.api_key_sealed, r.last_error) for r in
+                    db.session.scalars(select(AudienceConnection).where(
+                        AudienceConnection.label_id == harbor.label_id))]
+
+    before = harbor_rows()
+    response = login(email).open(path.format(label=harbor.label_id), method=method,
+                                 data={f"list_{harbor.artist_id}": "forged"})
+    assert response.status_code in DENIED | {200, 302}, response.status_code
+    assert leaked(response.get_data(as_text=True), harbor.secrets + [list_id, key]) == []
+    assert harbor_rows() == before
+    with app.app_context(), scoped(Scope.platform()):  # the owner may set up its own label
+        for row in db.session.scalars(select(AudienceConnection).join(Label).where(
+                Label.slug == "northwind")):
+            db.session.delete(row)
+        db.session.commit()
 
 
 @pytest.mark.parametrize("resource", ["artists", "releases"])
