@@ -41,13 +41,7 @@ def enqueue(label_id):
 @tenant_job
 def send(label_id):
     """Send the label's due conversions; how many were tried."""
-    done = 0
-    for token, ids in LEASES.claimed_batches(label_id, BATCH):
-        for row_id in ids:
-            _attempt(db.session.get(ConversionEvent, row_id), token)
-            db.session.commit()
-            done += 1
-    return done
+    return LEASES.work_through(label_id, BATCH, _attempt)
 
 
 def _attempt(row, token):

@@ -97,6 +97,17 @@ class Leases:
                 return
             yield token, ids
 
+    def work_through(self, label_id, limit, attempt):
+        """``attempt(row, token)`` for each of the label's due rows, one commit each; how
+        many."""
+        done = 0
+        for token, ids in self.claimed_batches(label_id, limit):
+            for row_id in ids:
+                attempt(db.session.get(self.model, row_id), token)
+                db.session.commit()
+                done += 1
+        return done
+
     def sweep(self, queue_name, job_path):
         """The minute cron of an outbound ledger: leases of dead workers returned, and the
         sending job of every label with a due row queued; how many labels."""

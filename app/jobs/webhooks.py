@@ -36,13 +36,7 @@ log = logging.getLogger(__name__)
 @tenant_job
 def send(label_id):
     """Send the label's due deliveries until none is left; how many were attempted."""
-    done = 0
-    for token, ids in LEASES.claimed_batches(label_id, BATCH):
-        for delivery_id in ids:
-            _attempt(db.session.get(WebhookDelivery, delivery_id), token)
-            db.session.commit()
-            done += 1
-    return done
+    return LEASES.work_through(label_id, BATCH, _attempt)
 
 
 def _attempt(delivery, token):

@@ -5,7 +5,7 @@ ledger of conversions sent to the ad platforms' APIs."""
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import ArtistOwned, LabelOwned, Model, UTCDateTime, utcnow
+from app.models.base import OutboundRow, ArtistOwned, LabelOwned, Model, UTCDateTime, utcnow
 
 ACCEPTED, REFUSED = "accepted", "refused"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -53,7 +53,7 @@ class CookieChoice(ArtistOwned, Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-class ConversionEvent(ArtistOwned, Model):
+class ConversionEvent(OutboundRow, ArtistOwned, Model):
     """One server-side conversion (a pre-save's Lead) for one ad platform: the ledger of what
     was sent, retried like a pre-save (pending → in_progress → sent | failed)."""
 
@@ -68,14 +68,6 @@ class ConversionEvent(ArtistOwned, Model):
     event_time = mapped_column(UTCDateTime, nullable=False)
     source_url: Mapped[str] = mapped_column(String(500))
     user_agent: Mapped[str | None] = mapped_column(String(400))
-    state: Mapped[str] = mapped_column(String(16), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at = mapped_column(UTCDateTime)
-    leased_until = mapped_column(UTCDateTime)
-    lease_token: Mapped[str | None] = mapped_column(String(32))
     sent_fields: Mapped[str | None] = mapped_column(String(60))  # e.g. "em,ph": hashed only
-    last_error: Mapped[str | None] = mapped_column(String(300))
     answer: Mapped[str | None] = mapped_column(String(300))
     sent_at = mapped_column(UTCDateTime)
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

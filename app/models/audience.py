@@ -4,7 +4,7 @@ and which audience (list) each artist's fans go to; and each fan's change on its
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
+from app.models.base import OutboundRow, LabelOwned, Model, UTCDateTime, utcnow
 
 PROVIDERS = {"mailchimp": "Mailchimp", "klaviyo": "Klaviyo"}
 UPSERT, UNSUBSCRIBE, DELETE = "upsert", "unsubscribe", "delete"
@@ -43,7 +43,7 @@ class AudienceConnection(LabelOwned, Model):
             if self.api_key_sealed else None
 
 
-class AudienceChange(LabelOwned, Model):
+class AudienceChange(OutboundRow, LabelOwned, Model):
     """One fan's change for one connection. The fan's details are read when it is sent; only a
     deletion keeps the address (sealed), as the fan's own row is empty by then, and the row
     goes once the tool has deleted it."""
@@ -57,14 +57,6 @@ class AudienceChange(LabelOwned, Model):
     fan_id: Mapped[int | None] = mapped_column(ForeignKey("fan.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(12))
     email_sealed: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at = mapped_column(UTCDateTime)
-    leased_until = mapped_column(UTCDateTime)
-    lease_token: Mapped[str | None] = mapped_column(String(32))
-    last_error: Mapped[str | None] = mapped_column(String(300))
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     connection = relationship("AudienceConnection")
 

@@ -2,12 +2,12 @@
 from datetime import timezone
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, TypeDecorator
+from sqlalchemy import DateTime, ForeignKey, Integer, String, TypeDecorator
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.localtime import now_utc
 
-__all__ = ["Model", "UTCDateTime", "LabelOwned", "ArtistOwned", "utcnow"]
+__all__ = ["Model", "UTCDateTime", "LabelOwned", "ArtistOwned", "OutboundRow", "utcnow"]
 
 
 def utcnow():
@@ -49,3 +49,17 @@ class ArtistOwned(LabelOwned):
     def artist_id(cls) -> Mapped[int]:
         return mapped_column(Integer, ForeignKey("artist.id", ondelete="CASCADE"),
                              nullable=False, index=True)
+
+
+class OutboundRow:
+    """A row of an outbound ledger (a webhook delivery, a conversion, an email tool's change):
+    waiting, leased by a worker, done or failed, with its attempts and why (app.jobs.leases)."""
+
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at = mapped_column(UTCDateTime)
+    leased_until = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

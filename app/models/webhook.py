@@ -3,7 +3,7 @@ pre-save) and every attempt at it, with what the receiver answered."""
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
+from app.models.base import OutboundRow, LabelOwned, Model, UTCDateTime, utcnow
 
 PENDING, IN_PROGRESS, DELIVERED, FAILED = "pending", "in_progress", "delivered", "failed"
 EXCERPT = 500  # characters of a receiver's answer kept per attempt
@@ -42,7 +42,7 @@ class WebhookEndpoint(LabelOwned, Model):
         return self.url
 
 
-class WebhookDelivery(LabelOwned, Model):
+class WebhookDelivery(OutboundRow, LabelOwned, Model):
     """One event for one endpoint: the body as signed, its ``webhook-id`` (the same through
     retries and replays), and where it stands."""
 
@@ -55,14 +55,6 @@ class WebhookDelivery(LabelOwned, Model):
     message_id: Mapped[str] = mapped_column(String(40))
     event_type: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at = mapped_column(UTCDateTime)
-    leased_until = mapped_column(UTCDateTime)
-    lease_token: Mapped[str | None] = mapped_column(String(32))
-    last_error: Mapped[str | None] = mapped_column(String(300))
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     delivered_at = mapped_column(UTCDateTime)
 
     endpoint = relationship("WebhookEndpoint")

@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.ad_pixel_setup import set_pixels
-from tests.e2e.accessibility import blocking_violations
-from tests.e2e.screens import shoot
+from tests.e2e.accessibility import checked_screen
 from tests.own_label import new_release, own_label  # noqa: F401
 
 LOOK_HERE = Path("/tmp/presave-screens")
@@ -25,9 +24,7 @@ def hosts_asked(page, visit, own):
 
 
 def check(page, name):
-    shoot(page, name, LOOK_HERE)
-    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") <= 0, name
-    assert blocking_violations(page) == [], (name, blocking_violations(page))
+    checked_screen(page, name, LOOK_HERE)
 
 
 @pytest.mark.parametrize("size", ["iphone-13", "wide"])

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Artist, Consent, Fan
-from tests.e2e.accessibility import blocking_violations
-from tests.e2e.screens import SCREENS, shoot
+from tests.e2e.accessibility import checked_screen
+from tests.e2e.screens import SCREENS
 from tests.e2e.signin import sign_in
 from tests.message_runs import work
 from tests.release_day_runs import ctx
@@ -33,9 +33,7 @@ def fan_in(app, city):
 
 
 def _check(page, name):
-    shoot(page, name, SCREENS / "messages")
-    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") <= 0, name
-    assert blocking_violations(page) == [], name
+    checked_screen(page, name, SCREENS / "messages")
 
 
 @pytest.mark.parametrize("size", SIZES)
