@@ -28,6 +28,7 @@ from app.platform_table import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, SPOTIFY, TIDA
                                 YOUTUBE_MUSIC)
 from app.platforms.registry import client_class
 from app.presaves.record import delivery_instant
+from app.releases import share_links
 from app.releases.ledger import RETRYING
 
 SEED = 2026
@@ -44,6 +45,9 @@ SOURCES = [(28, "instagram.com", "instagram", "social", "teaser-reel"),
            (9, "youtube.com", "youtube", "video", "lyric-video"), (8, "google.com", None, None, None),
            (7, None, "newsletter", "email", "release-week"), (4, "linktr.ee", None, None, None),
            (18, None, None, None, None)]
+# The share kit's links the tagged visits came through: utm_source -> (name, preset)
+LINKED = {"instagram": ("Instagram bio", "instagram_bio"),
+          "newsletter": ("Email newsletter", "email")}
 DEVICES = [("mobile", 78), ("desktop", 18), ("tablet", 4)]
 # Of the saves on a release night: (weight, state, attempts, last error)
 NIGHT = [(88, DELIVERED, 1, None),
@@ -138,6 +142,7 @@ class _Audience:
         self.rng.shuffle(self.weights)
         self.fans_left, self.events, self.made = fans, [], []
         self.ring = keyring()
+        self.links = {}  # (release id, utm_source) -> short link id
 
     def build(self):
         """Fans of the archived release (a tenth), of the one out now (over half) and of the
@@ -202,6 +207,8 @@ class _Audience:
                      self._pick(DEVICES), self.rng.random() < IN_APP)
 
     def _view(self, release, visit):
+        if self._link(release, visit) is not None:
+            self._event(release, "link_visit", visit)
         self._event(release, "page_view", visit)
         if self.rng.random() < TWICE:
             self._event(release, "page_view", visit)
@@ -215,7 +222,22 @@ class _Audience:
             city=place.city, region=place.region, country=place.country,
             latitude=place.latitude, longitude=place.longitude, timezone=place.timezone,
             referrer=referrer, utm_source=utm_source, utm_medium=utm_medium,
-            utm_campaign=utm_campaign, device_class=visit.device, in_app_browser=visit.in_app))
+            utm_campaign=utm_campaign, device_class=visit.device, in_app_browser=visit.in_app,
+            link_id=self._link(release, visit)))
+
+    def _link(self, release, visit):
+        """The id of the short link a tagged visit came through, made on first use with the
+        visit's own tags."""
+        _, _, utm_source, utm_medium, utm_campaign = visit.source
+        if utm_source not in LINKED:
+            return None
+        key = (release.id, utm_source)
+        if key not in self.links:
+            name, preset = LINKED[utm_source]
+            self.links[key] = share_links.create(
+                release, name, preset, actor="demo", utm_source=utm_source,
+                utm_medium=utm_medium, utm_campaign=utm_campaign).id
+        return self.links[key]
 
     def _fan(self, visit, returning=0.0):
         if self.made and self.rng.random() < returning:
