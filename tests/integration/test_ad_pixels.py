@@ -95,6 +95,10 @@ def test_a_no_loads_nothing_and_is_remembered(app, own_label):
         assert not VENDOR.search(csp(response))
     with app.app_context(), scoped(Scope.label(label_id)):
         assert db.session.scalars(select(CookieChoice.choice)).all() == ["refused"]
+    body = client.get(page).get_data(as_text=True)
+    assert 'name="choice" value="reset"' in body  # "Cookie choices": one tap to ask again
+    assert answer(client, artist, page, "reset").status_code == 303
+    assert 'class="ads-question"' in client.get(page).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/x", "/admin",

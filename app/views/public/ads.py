@@ -29,6 +29,7 @@ from app.views.public.visitor import headers
 COOKIE_PREFIX = "presave_ads_"  # then the artist's id
 KEEP = timedelta(days=180)
 ANSWERS = {"accept": ACCEPTED, "refuse": REFUSED}
+ASK_AGAIN = "reset"  # "Cookie choices": forget the answer, so the question comes back
 LEAD_FLASH = "ads-lead"  # a flashed message's category: the Lead's event id, never shown
 
 
@@ -56,11 +57,13 @@ def block(artist, release, pixels, leads=()):
     if said is None:
         return Markup(render_template("fan/_ads_question.html", artist=artist, release=release,
                                       question=wording(artist, pixels)))
+    change = render_template("fan/_ads_change.html", artist=artist)
     if said == REFUSED:
-        return Markup("")
+        return Markup(change)
     scripts, beacons = ad_pixels.hosts(pixels)
     headers.allow_pixels(scripts, beacons)
-    return Markup(render_template("fan/_ads_pixels.html", data={**pixels, "leads": list(leads)}))
+    return Markup(change + render_template("fan/_ads_pixels.html",
+                                           data={**pixels, "leads": list(leads)}))
 
 
 def converted(artist, release, presave):
@@ -92,6 +95,11 @@ def choose(artist_slug):
     back = request.form.get("back", "")
     if not back.startswith(f"/s/{artist.slug}/") or "//" in back or "\\" in back:
         back = f"/s/{artist.slug}"
+    name = f"{COOKIE_PREFIX}{artist.id}"
+    if request.form.get("choice") == ASK_AGAIN:
+        response = redirect(back, 303)
+        response.delete_cookie(name, path="/s/")
+        return response
     pixels = ad_pixels.effective(artist.label_id, artist.id)
     if choice is None or not pixels:
         return redirect(back, 303)
@@ -103,7 +111,7 @@ def choose(artist_slug):
         wording=wording(artist, pixels), language=languages.current().code))
     db.session.commit()
     response = redirect(back, 303)
-    response.set_cookie(f"{COOKIE_PREFIX}{artist.id}", choice, max_age=int(KEEP.total_seconds()),
+    response.set_cookie(name, choice, max_age=int(KEEP.total_seconds()),
                         path="/s/", httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
