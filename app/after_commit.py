@@ -23,13 +23,16 @@ def send_for(queue_name, job_path, label_id):
 
 @event.listens_for(Session, "after_commit")
 def _committed(session):
+    if session.in_nested_transaction():  # a savepoint released: the rows are not saved yet
+        return
     for queue_name, job_path, label_id in session.info.pop(_KEY, ()):
         enqueue(queue_name, job_path, label_id)
 
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session):
-    session.info.pop(_KEY, None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the outer work
+        session.info.pop(_KEY, None)
 
 
 def enqueue(queue_name, job_path, label_id):

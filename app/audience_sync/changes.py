@@ -8,7 +8,8 @@ from app.crypto import keyring
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import AudienceChange, AudienceConnection
-from app.models.audience import DELETE, PENDING
+from app.models.audience import DELETE, PENDING, UNSUBSCRIBE, UPSERT
+from app.models.fan import EMAIL_MARKETING
 
 QUEUE = "webhooks"  # the label's outbound calls share one queue
 SEND_JOB = "app.jobs.audience_sync.send"
@@ -22,10 +23,12 @@ def connections_for(fan):
     return [c for c in found if c.list_for(fan.artist_id)]
 
 
-def fan_changed(fan, action):
-    """Queue ``action`` (upsert, unsubscribe, delete) for the fan at each connected tool; a
-    deletion keeps the address sealed, as the fan's row is about to be emptied."""
-    if not fan.email:
+def fan_changed(fan, action, address=None):
+    """Queue ``action`` (upsert, unsubscribe, delete) for the fan at each connected tool. A
+    deletion keeps the address sealed, as the fan's row is about to be emptied; so does an
+    unsubscribe of an ``address`` the fan no longer has."""
+    address = address or (fan.email if action == DELETE else None)
+    if not (fan.email or address):
         return 0
     now = now_utc()
     made = 0
@@ -35,10 +38,18 @@ def fan_changed(fan, action):
                                 state=PENDING, attempts=0, next_attempt_at=now,
                                 created_at=now, updated_at=now)
         db.session.add(change)
-        if action == DELETE:
+        if address:
             db.session.flush()  # the seal is bound to the row's id
-            change.seal_email(keyring(), fan.email)
+            change.seal_email(keyring(), address)
         made += 1
     if made:
         after_commit.send_for(QUEUE, SEND_JOB, fan.label_id)
     return made
+
+
+def address_changed(fan, old):
+    """A consenting fan gave a new email: the old address leaves, the new one joins."""
+    if old and fan.email and old.lower() != fan.email.lower() and any(
+            c.purpose == EMAIL_MARKETING and c.withdrawn_at is None for c in fan.consents):
+        fan_changed(fan, UNSUBSCRIBE, address=old)
+        fan_changed(fan, UPSERT)

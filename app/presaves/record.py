@@ -57,12 +57,15 @@ def upsert_fan(artist, wrapper, place, fan_id=None, account=None):
         fan = Fan(artist=artist, label_id=artist.label_id, artist_id=artist.id,
                   city=place.city, country=place.country, timezone=place.timezone)
         db.session.add(fan)
+    old_email = fan.email
     for name in ("name", "email", "phone"):
         if wrapper.values.get(name):
             setattr(fan, name, wrapper.values[name])
     fan.language = languages.current().code  # their messages speak the page's language
     fan.timezone = fan.timezone or place.timezone  # local mode runs the fan's pre-saves there
     db.session.flush()
+    if not new:
+        audience_changes.address_changed(fan, old_email)
     if new:
         first_touch.remember(fan)
     return fan

@@ -111,8 +111,7 @@ def _add(release, name, main=False, **values):
 def remove(release, link_id):
     """Remove a named link (its code stops working; its events stay, unattributed). The fan
     page's own cannot be removed. Returns the removed link's name, or None if there is none."""
-    link = db.session.scalars(select(ShortLink).where(ShortLink.release_id == release.id,
-                                                      ShortLink.id == link_id)).first()
+    link = find(release, link_id)
     if link is None:
         return None
     if link.main:
@@ -123,6 +122,9 @@ def remove(release, link_id):
 
 
 def find(release, link_id):
+    """The release's link with this id, or None (an id no row can have included)."""
+    if not 0 < link_id <= validation.MAX_ID:
+        return None
     return db.session.scalars(select(ShortLink).where(ShortLink.release_id == release.id,
                                                       ShortLink.id == link_id)).first()
 

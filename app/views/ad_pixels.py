@@ -13,6 +13,7 @@ from app.analytics import ad_pixels
 from app.crypto import keyring
 from app.extensions import db
 from app.models import AdPixels, Artist, ConversionEvent
+from app.views.fields import require_csrf
 from app.views.label_pages import label_choices, page_label, whole
 from app.views.public.speed import page_version
 
@@ -46,6 +47,7 @@ class AdPixelsView(BaseView):
     @expose("/save", methods=["POST"])
     @has_access
     def save(self):
+        require_csrf()
         label, artist = self._owner()
         row = self._row(label, artist)
         form = PixelForm()

@@ -80,6 +80,7 @@ class SharePanelRoutes:
     @permission_name("edit")
     def add_share_link(self, pk):
         release = self._release_or_404(pk)
+        self._require_csrf()
         form = ShareLinkForm()
         if form.validate():
             try:

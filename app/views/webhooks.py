@@ -44,9 +44,10 @@ class WebhooksView(BaseView):
     @expose("/add", methods=["POST"])
     @has_access
     def add(self):
+        require_csrf()
         form = EndpointForm()
         label_id = current_scope().label_id or form.label.data
-        if not label_id or db.session.get(Label, label_id) is None:
+        if not (label_id and 0 < label_id <= MAX_ID and db.session.get(Label, label_id)):
             form.label.errors = ["Choose the label"]
             return self._list(form, 422)
         try:
@@ -71,6 +72,7 @@ class WebhooksView(BaseView):
     @has_access
     def edit(self, pk):
         endpoint = self._endpoint(pk)
+        require_csrf()
         form = EndpointForm()
         try:
             endpoints.change(endpoint, *form.values())

@@ -102,7 +102,8 @@ def test_a_no_loads_nothing_and_is_remembered(app, own_label):
 
 
 @pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/x", "/admin",
-                                  "/s/someone-else/x", "/s/{artist}/..\\..\\x"])
+                                  "/s/someone-else/x", "/s/{artist}/..\\..\\x",
+                                  "/s/{artist}/\nSet-Cookie: x=1", "/s/{artist}/caf\u00e9"])
 def test_the_answer_goes_back_only_to_the_artists_pages(app, own_label, back):
     label_id, artist = own_label
     set_pixels(app, label_id)
@@ -191,3 +192,24 @@ def test_the_label_admin_sets_pixels_and_tokens_stay_sealed(app, login):
                 db.session.delete(row)
             db.session.commit()
             page_version.bump()
+
+
+def test_a_service_added_after_a_yes_is_asked_about_first(app, own_label):
+    label_id, artist = own_label
+    set_pixels(app, label_id, google=None)
+    with app.app_context(), scoped(Scope.label(label_id)):
+        row = db.session.scalars(select(AdPixels)).one()
+        tiktok_code, row.tiktok_pixel_code = row.tiktok_pixel_code, None
+        db.session.commit()
+        page_version.bump()
+    _, page = new_release(app, artist)
+    client = app.test_client()
+    answer(client, artist, page, "accept")  # to Meta only
+    assert "ad-pixels" in client.get(page).get_data(as_text=True)
+    with app.app_context(), scoped(Scope.label(label_id)):
+        db.session.scalars(select(AdPixels)).one().tiktok_pixel_code = tiktok_code
+        db.session.commit()
+        page_version.bump()
+    body = client.get(page).get_data(as_text=True)
+    assert 'class="ads-question"' in body and "ad-pixels" not in body
+    assert "cookies from Meta and TikTok" in body

@@ -15,12 +15,14 @@ from app.extensions import db, queue, redis_connection
 from app.jobs import audience_sync
 from app.localtime import frozen, now_utc
 from app.integrations import mailchimp
+from app.integrations.audiences import Member
 from app.messaging import suppression
 from app.models import Artist, AudienceChange, AudienceConnection, Consent, Fan, Label
 from app.models.message import EMAIL
 from app.presaves.fan_data import erase
 from app.sandbox import klaviyo as klaviyo_sandbox, mailchimp as mailchimp_sandbox, state
 from app.tenants.context import Scope, scoped
+from tests.fan_journey import sandbox_decision
 from tests.own_label import begin, finish, new_release, own_label  # noqa: F401
 
 OWNER = "owner@northwind.test"
@@ -48,6 +50,21 @@ def tools(app, own_label):
     with app.app_context():
         for provider in ("mailchimp", "klaviyo"):
             state.clear_faults(provider)
+
+
+@pytest.fixture
+def own_label_two(app):
+    """A second label of the test's own (another tenant); (label id, artist slug)."""
+    tag = uuid.uuid4().hex[:8]
+    with app.app_context(), scoped(Scope.platform("test")):
+        label = Label(name=f"Other {tag}", slug=f"other-{tag}", timezone="UTC")
+        db.session.add(label)
+        db.session.flush()
+        artist = Artist(label_id=label.id, name="Stranger", slug=f"stranger-{tag}",
+                        timezone="UTC")
+        db.session.add(artist)
+        db.session.commit()
+        return label.id, artist.slug
 
 
 def sync(app):
@@ -225,3 +242,92 @@ def test_the_admin_page_connects_checks_and_keeps_the_key_sealed(app, login):
                     AudienceConnection.label_id == label_id)):
                 db.session.delete(row)
             db.session.commit()
+
+
+def test_another_labels_artist_id_never_fills_an_audience(app, tools, own_label_two):
+    label_id, artist, mailchimp_list, klaviyo_list = tools
+    other_label, other_artist = own_label_two
+    with app.app_context(), scoped(Scope.platform("test")):
+        stranger = db.session.scalars(select(Artist.id).where(Artist.slug == other_artist)).one()
+        connection = db.session.scalars(select(AudienceConnection).where(
+            AudienceConnection.label_id == label_id,
+            AudienceConnection.provider == "mailchimp")).one()
+        connection.lists = {str(stranger): mailchimp_list}  # e.g. an id reused after a delete
+        db.session.commit()
+        connection_id = connection.id
+    _, page = new_release(app, other_artist)
+    consenting_fan(app, page)
+    with app.app_context():
+        queue(audience_sync.QUEUE).enqueue(audience_sync.reconcile, None)
+    sync(app)
+    chimp, _ = audiences(app, mailchimp_list, klaviyo_list)
+    assert chimp == {}
+    with app.app_context(), scoped(Scope.platform("test")):
+        assert db.session.get(AudienceConnection, connection_id).lists == {}
+
+
+def test_an_erasure_waits_for_a_working_key_and_then_deletes(app, tools):
+    label_id, artist, mailchimp_list, klaviyo_list = tools
+    _, page = new_release(app, artist)
+    _, email = consenting_fan(app, page)
+    sync(app)
+    with app.app_context(), scoped(Scope.label(label_id)):
+        connection = db.session.scalars(select(AudienceConnection).where(
+            AudienceConnection.provider == "mailchimp")).one()
+        connection.set_key(keyring(), "wrong0000000000000000000000000000-us0")
+        erase(db.session.scalars(select(Fan).where(Fan.email == email)).one())
+        db.session.commit()
+        connection_id = connection.id
+    start = now_utc()
+    with frozen(start):
+        sync(app)
+    with app.app_context(), scoped(Scope.label(label_id)):
+        waiting = db.session.scalars(select(AudienceChange).where(
+            AudienceChange.action == "delete",
+            AudienceChange.connection_id == connection_id)).one()
+        assert waiting.state == "pending" and waiting.email_sealed  # kept until it is done
+        connection = db.session.get(AudienceConnection, connection_id)
+        assert "refused the API key" in connection.last_error
+        connection.set_key(keyring(), mailchimp_sandbox.SANDBOX_KEY)
+        db.session.commit()
+    with frozen(start + timedelta(hours=7)), app.app_context():
+        queue(audience_sync.QUEUE).enqueue(audience_sync.sweep, None)
+    with frozen(start + timedelta(hours=7)):
+        sync(app)
+    chimp, _ = audiences(app, mailchimp_list, klaviyo_list)
+    assert email not in chimp
+
+
+def test_a_new_address_joins_and_the_old_one_leaves(app, tools):
+    label_id, artist, mailchimp_list, klaviyo_list = tools
+    _, first = new_release(app, artist)
+    fan, old = consenting_fan(app, first)
+    sync(app)
+    _, second = new_release(app, artist, title="Second Song")
+    new = f"new-{uuid.uuid4().hex[:8]}@example.com"
+    going = fan.post(second + "/presave", data={"platform": "spotify", "email": new,
+                                                "name": "", "phone": "",
+                                                "consent_email_marketing": "1"})
+    if "/sandbox/spotify/authorize" in going.headers["Location"]:
+        fan.get(sandbox_decision(fan, going.headers["Location"]))
+    sync(app)
+    chimp, _ = audiences(app, mailchimp_list, klaviyo_list)
+    assert chimp[old]["status"] == "unsubscribed" and chimp[new]["status"] == "subscribed"
+
+
+def test_a_member_mailchimp_refuses_is_a_failed_change_with_its_reason(app, tools):
+    label_id, artist, mailchimp_list, klaviyo_list = tools
+    _, page = new_release(app, artist)
+    email = f"gone-{uuid.uuid4().hex[:8]}@example.com"
+    with app.app_context():
+        mailchimp.ensure_merge_fields(mailchimp_sandbox.SANDBOX_KEY, mailchimp_list)
+        mailchimp.upsert(mailchimp_sandbox.SANDBOX_KEY, mailchimp_list,
+                         [Member(email=email, artist="Allow List")])
+        mailchimp.delete_permanently(mailchimp_sandbox.SANDBOX_KEY, mailchimp_list, email)
+    consenting_fan(app, page, email=email)
+    sync(app)
+    with app.app_context(), scoped(Scope.label(label_id)):
+        rows = db.session.scalars(select(AudienceChange).join(AudienceConnection).where(
+            AudienceConnection.provider == "mailchimp")).all()
+        assert [(r.action, r.state) for r in rows] == [("upsert", "failed")]
+        assert "permanently deleted" in rows[0].last_error

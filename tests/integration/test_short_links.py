@@ -185,6 +185,9 @@ def test_qr_codes_read_back_as_the_short_link(app, campaign, login):
     assert artist.get(f"/releases/{pk}/share-links/{ids['Fan page']}/qr.png").status_code == 200
     assert staff.get(f"/releases/{pk}/share-links/{ids['Fan page']}/qr.gif").status_code == 404
     assert staff.get(f"/releases/{pk}/share-links/999999/qr.png").status_code == 404
+    huge = 10 ** 20  # no key holds it: a 404, not a database error
+    assert staff.get(f"/releases/{pk}/share-links/{huge}/qr.png").status_code == 404
+    assert staff.post(f"/releases/{pk}/share-links/{huge}/remove").status_code == 302
 
 
 @pytest.mark.parametrize("primary, accent, ink", [

@@ -38,10 +38,16 @@ def event_id(presave_id):
     return f"presave-{presave_id}"
 
 
-def answer(artist):
-    """ACCEPTED, REFUSED, or None before the visitor answered."""
-    value = request.cookies.get(f"{COOKIE_PREFIX}{artist.id}")
-    return value if value in (ACCEPTED, REFUSED) else None
+def agreed(artist):
+    """The services this visitor accepted on the artist's pages (empty after a no), or None
+    before an answer. A yes names its services, so a service added later is asked about."""
+    raw = request.cookies.get(f"{COOKIE_PREFIX}{artist.id}", "")
+    if raw == REFUSED:
+        return frozenset()
+    said, _, services = raw.partition(":")
+    if said != ACCEPTED:
+        return None
+    return frozenset(services.split(".")) & set(ad_pixels.BY_KEY) or None
 
 
 def wording(artist, pixels):
@@ -53,12 +59,12 @@ def block(artist, release, pixels, leads=()):
     """What the page adds for ad cookies: the question, the pixels, or nothing."""
     if not pixels:
         return Markup("")
-    said = answer(artist)
-    if said is None:
+    said = agreed(artist)
+    if said is None or (said and not set(pixels) <= said):
         return Markup(render_template("fan/_ads_question.html", artist=artist, release=release,
                                       question=wording(artist, pixels)))
     change = render_template("fan/_ads_change.html", artist=artist)
-    if said == REFUSED:
+    if not said:
         return Markup(change)
     scripts, beacons = ad_pixels.hosts(pixels)
     headers.allow_pixels(scripts, beacons)
@@ -70,10 +76,13 @@ def converted(artist, release, presave):
     """A pre-save completed: for a visitor who accepted ad cookies, the page's pixels fire a
     Lead (flashed for the page it returns to) and, where the label gave the conversion APIs'
     tokens, the same Lead goes to each from a worker."""
-    if answer(artist) != ACCEPTED:
+    said = agreed(artist)
+    if not said:
         return
     flash(event_id(presave.id), LEAD_FLASH)
-    access = ad_pixels.conversion_access(artist.label_id, artist.id)
+    access = {service: found for service, found
+              in ad_pixels.conversion_access(artist.label_id, artist.id).items()
+              if service in said}
     if not access:
         return
     now = now_utc()
@@ -93,7 +102,8 @@ def choose(artist_slug):
     artist = public_artist(artist_slug)
     choice = ANSWERS.get(request.form.get("choice", ""))
     back = request.form.get("back", "")
-    if not back.startswith(f"/s/{artist.slug}/") or "//" in back or "\\" in back:
+    if not (back.startswith(f"/s/{artist.slug}/") and back.isascii() and back.isprintable()) \
+            or "//" in back or "\\" in back:
         back = f"/s/{artist.slug}"
     name = f"{COOKIE_PREFIX}{artist.id}"
     if request.form.get("choice") == ASK_AGAIN:
@@ -111,7 +121,8 @@ def choose(artist_slug):
         wording=wording(artist, pixels), language=languages.current().code))
     db.session.commit()
     response = redirect(back, 303)
-    response.set_cookie(name, choice, max_age=int(KEEP.total_seconds()),
+    kept = f"{ACCEPTED}:{'.'.join(sorted(pixels))}" if choice == ACCEPTED else REFUSED
+    response.set_cookie(name, kept, max_age=int(KEEP.total_seconds()),
                         path="/s/", httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
