@@ -11,7 +11,10 @@ never counted twice.
 Core statements bypass the tenant hook: every caller names the release or message (and so
 the label) explicitly.
 """
+import logging
+import os
 import secrets
+import traceback
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
@@ -23,6 +26,8 @@ from app.models import PreSave
 from app.models.presave import IN_PROGRESS, PENDING, SAVE
 
 LEASE_SECONDS = 300  # longer than a batch may run (its RQ job_timeout is shorter)
+SET_ASIDE = timedelta(hours=1)  # how long a row whose attempt raised waits for another go
+log = logging.getLogger(__name__)
 
 
 class Leases:
@@ -103,10 +108,25 @@ class Leases:
         done = 0
         for token, ids in self.claimed_batches(label_id, limit):
             for row_id in ids:
-                attempt(db.session.get(self.model, row_id), token)
-                db.session.commit()
+                self._attempt_one(row_id, token, attempt)
                 done += 1
         return done
+
+    def _attempt_one(self, row_id, token, attempt):
+        """One row's attempt, committed. An attempt that raises (a bug, a row it cannot read)
+        is undone and the row set aside, so it neither stops the label's other rows nor is
+        retried at once, nor sits in progress until its lease runs out."""
+        try:
+            attempt(db.session.get(self.model, row_id), token)
+        except Exception as exc:  # noqa: BLE001 (one row's failure, not the batch's)
+            db.session.rollback()
+            log.error("%s %s: attempt raised %s at %s", self.model.__tablename__, row_id,
+                      type(exc).__name__, _where(exc))  # no message: it may quote a secret
+            self.settle_many([row_id], token, state=self.waiting,
+                             attempts=self.model.attempts + 1,
+                             next_attempt_at=now_utc() + SET_ASIDE,
+                             last_error=f"internal error: {type(exc).__name__}")
+        db.session.commit()
 
     def sweep(self, queue_name, job_path):
         """The minute cron of an outbound ledger: leases of dead workers returned, and the
@@ -130,6 +150,12 @@ class Leases:
                     **{_error_column(model): "lease_expired"})
             .execution_options(synchronize_session=False))
         return result.rowcount
+
+
+def _where(exc):
+    """file:line in function, where an exception was raised: enough to find the bug."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}"
 
 
 def _error_column(model):

@@ -1,14 +1,15 @@
 """Sending webhooks: each label's due deliveries, claimed under a lease, POSTed one by one
-(app.webhooks.sending); a failure waits its turn in RETRY_AFTER (about a day in all), then
-the delivery fails for good. An endpoint that has failed for a whole day without a success
-is disabled, and the label's admins are told by email. The minute sweep sends what no job
-was queued for (a lost enqueue, a retry that came due)."""
+(app.webhooks.sending); a failure waits its turn in RETRY_AFTER (25 h 41 min in all, so one
+event's retries outlast DISABLE_AFTER), then the delivery fails for good. An endpoint that has
+failed for a whole day without a success is disabled, and the label's admins are told by
+email. The minute sweep sends what no job was queued for (a lost enqueue, a retry that came
+due)."""
 import logging
 import random
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.crypto import keyring
 from app.extensions import db
@@ -23,10 +24,10 @@ from app.models.webhook import DELIVERED, FAILED, PENDING
 from app.tenants.roles import ROLE_LABEL_ADMIN
 from app.webhooks import endpoints, events, sending
 
-# The waits before the 2nd, 3rd, ... attempt: 23 h 41 min in all, then it has failed.
+# The waits before the 2nd, 3rd, ... attempt: 25 h 41 min in all, then it has failed.
 RETRY_AFTER = [timedelta(seconds=5), timedelta(minutes=1), timedelta(minutes=5),
                timedelta(minutes=30), timedelta(hours=2), timedelta(hours=5),
-               timedelta(hours=8), timedelta(hours=8)]
+               timedelta(hours=8), timedelta(hours=10)]
 DISABLE_AFTER = timedelta(days=1)
 BATCH = 50
 LEASES = Leases(WebhookDelivery, PENDING)
@@ -63,12 +64,27 @@ def _attempt(delivery, token):
                            last_error=f"gave up after {attempts} attempts: {reason}"[:300],
                            next_attempt_at=None)
     else:
-        wait = RETRY_AFTER[attempts - 1] * random.uniform(0.9, 1.1)
+        wait = RETRY_AFTER[attempts - 1] * random.uniform(1.0, 1.2)  # only longer: a day is a day
         LEASES.settle_many([delivery.id], token, state=PENDING, attempts=attempts,
                            last_error=reason[:300], next_attempt_at=now + wait)
-    endpoint.failing_since = endpoint.failing_since or now
+    endpoint.failing_since = _streak_start(endpoint, now)
     if now - endpoint.failing_since >= DISABLE_AFTER:
         _disable(endpoint, reason)
+
+
+def _streak_start(endpoint, now):
+    """When the endpoint's failures began, counting the one at ``now``. A streak whose last
+    attempt is more than DISABLE_AFTER old is over (its deliveries gave up and nothing was
+    sent since), so a failure days later starts a new one instead of disabling at once."""
+    if endpoint.failing_since is None:
+        return now
+    previous = db.session.scalar(
+        select(func.max(WebhookAttempt.at))
+        .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookAttempt.at < now))
+    if previous is None or now - previous > DISABLE_AFTER:
+        return now
+    return endpoint.failing_since
 
 
 def _disable(endpoint, reason):

@@ -4,7 +4,14 @@ RQ worker sends each event to a real HTTP receiver on 127.0.0.1, which checks ev
 with the convention's algorithm; failures are retried, logged, replayed and, after a day,
 turn the endpoint off and tell the label's admins."""
 import json
+import socket
+import threading
+import time
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
 
 import pytest
 from rq import SimpleWorker
@@ -14,12 +21,12 @@ from app.crypto import keyring
 from app.extensions import db, queue, redis_connection
 from app.jobs import webhooks as webhook_jobs
 from app.localtime import frozen, now_utc
-from app.models import (Consent, Fan, Label, PreSave, Release, WebhookDelivery,
-                        WebhookEndpoint)
+from app.models import (Consent, Fan, Label, PreSave, Release, WebhookAttempt,
+                        WebhookDelivery, WebhookEndpoint)
 from app.models.fan import ON_FAN_PAGE
 from app.releases import rules
 from app.tenants.context import Scope, scoped
-from app.webhooks import endpoints, events
+from app.webhooks import endpoints, events, sending
 from tests.own_label import begin, finish, new_release, own_label  # noqa: F401
 from tests.release_day_runs import (manual_link, on_platform, over_http,  # noqa: F401
                                     release_now, run_release_day)
@@ -36,6 +43,14 @@ def add_endpoint(app, label_id, url, wanted=tuple(events.TYPES)):
         endpoint = endpoints.create(label_id, url, list(wanted), actor="test")
         db.session.commit()
         return endpoint.id, endpoint.secret(keyring())
+
+
+def queue_test_event(app, label_id, endpoint_id, at=None, actor="test"):
+    """A "webhook.test" event for the endpoint, as its page's button makes it (at ``at``)."""
+    with frozen(at) if at else nullcontext(), app.app_context(), \
+            scoped(Scope.label(label_id)):
+        events.test_event(db.session.get(WebhookEndpoint, endpoint_id), actor)
+        db.session.commit()
 
 
 def send(app):
@@ -147,9 +162,7 @@ def test_a_failing_receiver_gets_the_event_exactly_once_more(app, own_label, rec
     endpoint_id, secret = add_endpoint(app, label_id, receiver.url)
     receiver.script = [500, 500, 500, 200]
     start = now_utc()
-    with frozen(start), app.app_context(), scoped(Scope.label(label_id)):
-        events.test_event(db.session.get(WebhookEndpoint, endpoint_id), "test")
-        db.session.commit()
+    queue_test_event(app, label_id, endpoint_id, at=start)
     moments = [start, start + timedelta(seconds=10), start + timedelta(minutes=3),
                start + timedelta(minutes=15), start + timedelta(hours=1),
                start + timedelta(hours=3)]
@@ -177,9 +190,7 @@ def test_a_day_of_failures_turns_the_endpoint_off_and_tells_the_admins(
     try:
         receiver.script = [503] * 20
         start = now_utc()
-        with frozen(start), app.app_context(), scoped(Scope.label(label_id)):
-            events.test_event(db.session.get(WebhookEndpoint, endpoint_id), "test")
-            db.session.commit()
+        queue_test_event(app, label_id, endpoint_id, at=start)
         for hours in (0, 0.01, 0.1, 0.5, 2, 5, 12, 25):
             with frozen(start + timedelta(hours=hours)):
                 sweep(app)
@@ -250,6 +261,12 @@ def test_replay_sends_the_same_id_with_a_new_timestamp(app, login, receiver):
     ("https://10.1.2.3/hook", "not a public address"),
     ("https://169.254.169.254/latest/meta-data", "not a public address"),
     ("https://[::1]/hook", "not a public address"),
+    # IPv6 forms that carry an IPv4 address: NAT64, 6to4, IPv4-compatible, Teredo, mapped
+    ("https://[64:ff9b::a9fe:a9fe]/hook", "not a public address"),
+    ("https://[2002:a9fe:a9fe::1]/hook", "not a public address"),
+    ("https://[::127.0.0.1]/hook", "not a public address"),
+    ("https://[2001:0:4136:e378:8000:63bf:5601:5601]/hook", "not a public address"),
+    ("https://[::ffff:10.0.0.1]/hook", "not a public address"),
     ("https://localhost/hook", "not a public address"),
     ("ftp://example.com/hook", "starting with https://"),
     ("https://user:pw@example.com/hook", "without a user name"),
@@ -273,9 +290,7 @@ def test_production_never_connects_to_a_loopback_receiver(app, own_label, receiv
     label_id, _ = own_label
     endpoint_id, _ = add_endpoint(app, label_id, receiver.url)  # stored under development
     monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_PRIVATE", False)
-    with app.app_context(), scoped(Scope.label(label_id)):
-        events.test_event(db.session.get(WebhookEndpoint, endpoint_id), "test")
-        db.session.commit()
+    queue_test_event(app, label_id, endpoint_id)
     send(app)
     assert receiver.requests == []
     with app.app_context(), scoped(Scope.platform("test")):
@@ -310,9 +325,198 @@ def test_only_label_admins_manage_webhooks(app, login, email):
 def test_a_body_is_the_json_it_says(app, own_label, receiver):
     label_id, _ = own_label
     endpoint_id, _ = add_endpoint(app, label_id, receiver.url)
-    with app.app_context(), scoped(Scope.label(label_id)):
-        events.test_event(db.session.get(WebhookEndpoint, endpoint_id), "ops@label.test")
-        db.session.commit()
+    queue_test_event(app, label_id, endpoint_id, actor="ops@label.test")
     send(app)
     body = json.loads(receiver.requests[0].body)
     assert body["type"] == "webhook.test" and body["data"]["sent_by"] == "ops@label.test"
+
+
+def last_attempt(app, endpoint_id):
+    """The endpoint's newest attempt: (status, error, excerpt, answer_ms)."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        attempt = db.session.scalars(
+            select(WebhookAttempt).join(WebhookDelivery,
+                                        WebhookDelivery.id == WebhookAttempt.delivery_id)
+            .where(WebhookDelivery.endpoint_id == endpoint_id)
+            .order_by(WebhookAttempt.id.desc()).limit(1)).one()
+        return attempt.status, attempt.error, attempt.excerpt, attempt.answer_ms
+
+
+def endpoint_state(app, endpoint_id):
+    """(active, failing_since) of the endpoint."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+        return endpoint.active, endpoint.failing_since
+
+
+def test_a_row_whose_attempt_raises_does_not_hold_up_the_others(app, own_label, receiver):
+    label_id, _ = own_label
+    broken_id, _ = add_endpoint(app, label_id, receiver.url)
+    working_id, _ = add_endpoint(app, label_id, receiver.url)
+    with app.app_context(), scoped(Scope.platform("test")):
+        db.session.get(WebhookEndpoint, broken_id).secret_sealed = "v1.gone.AAAA"  # key lost
+        db.session.commit()
+    start = now_utc()
+    queue_test_event(app, label_id, broken_id, at=start)  # claimed first: due first
+    queue_test_event(app, label_id, working_id, at=start + timedelta(seconds=1))
+    with frozen(start + timedelta(minutes=1)):
+        send(app)
+    assert deliveries(app, working_id) == [("webhook.test", "delivered", 1, 1)]
+    assert len(receiver.requests) == 1
+    with app.app_context(), scoped(Scope.platform("test")):
+        broken = db.session.scalars(select(WebhookDelivery).where(
+            WebhookDelivery.endpoint_id == broken_id)).one()
+        assert (broken.state, broken.attempts, broken.lease_token) == ("pending", 1, None)
+        assert broken.last_error == "internal error: DecryptError"
+        assert broken.next_attempt_at == start + timedelta(minutes=1, hours=1)
+        assert broken.tries == []  # what the attempt wrote was undone
+
+
+def test_a_host_in_another_script_is_sent_in_punycode(app, own_label, receiver, monkeypatch):
+    label_id, _ = own_label
+    port = receiver.server.server_port
+    resolve = socket.getaddrinfo
+
+    def as_dns_would(host, *args, **kwargs):
+        return resolve("127.0.0.1" if host == "xn--bcher-kva.example" else host, *args,
+                       **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", as_dns_would)
+    endpoint_id, secret = add_endpoint(app, label_id, f"http://bücher.example:{port}/hook")
+    queue_test_event(app, label_id, endpoint_id)
+    send(app)
+    (got,) = receiver.requests
+    assert got.headers["host"] == f"xn--bcher-kva.example:{port}" and signature_ok(secret, got)
+    assert deliveries(app, endpoint_id) == [("webhook.test", "delivered", 1, 1)]
+
+
+def test_an_unexpected_error_while_sending_is_a_failed_attempt_naming_only_its_type(
+        app, own_label, receiver, monkeypatch):
+    label_id, _ = own_label
+    endpoint_id, _ = add_endpoint(app, label_id, receiver.url + "?token=hunter2")
+
+    def broken_send(client, request, **kwargs):
+        raise RuntimeError(f"cannot send to {request.url}")
+
+    monkeypatch.setattr(httpx.Client, "send", broken_send)
+    queue_test_event(app, label_id, endpoint_id)
+    send(app)
+    assert deliveries(app, endpoint_id) == [("webhook.test", "pending", 1, 1)]
+    status, error, _, _ = last_attempt(app, endpoint_id)
+    assert status is None and error == "could not send: RuntimeError"
+
+
+def test_a_failure_days_after_the_last_starts_a_new_streak(app, own_label, receiver):
+    label_id, _ = own_label
+    endpoint_id, _ = add_endpoint(app, label_id, receiver.url)
+    receiver.script = [503, 503, 503]
+    start = now_utc()
+    queue_test_event(app, label_id, endpoint_id, at=start)
+    with frozen(start):
+        send(app)
+    assert endpoint_state(app, endpoint_id) == (True, start)
+    later = start + timedelta(days=3)  # nothing was attempted in between (a worker outage)
+    with frozen(later):
+        sweep(app)
+    assert endpoint_state(app, endpoint_id) == (True, later)
+    with frozen(later + timedelta(minutes=2)):
+        sweep(app)
+    assert endpoint_state(app, endpoint_id) == (True, later)  # the new streak goes on
+    assert len(receiver.requests) == 3
+
+
+def test_one_event_failing_every_attempt_turns_the_endpoint_off(app, own_label, receiver,
+                                                                  monkeypatch):
+    label_id, _ = own_label
+    endpoint_id, _ = add_endpoint(app, label_id, receiver.url)
+    receiver.script = [503] * 20
+    monkeypatch.setattr(webhook_jobs.random, "uniform", lambda low, high: 1.0)  # no jitter
+    at = now_utc()
+    queue_test_event(app, label_id, endpoint_id, at=at)
+    while at is not None:  # every retry exactly when it is due
+        with frozen(at):
+            sweep(app)
+        with app.app_context(), scoped(Scope.platform("test")):
+            at = db.session.scalars(select(WebhookDelivery.next_attempt_at).where(
+                WebhookDelivery.endpoint_id == endpoint_id)).one()
+    assert sum(webhook_jobs.RETRY_AFTER, timedelta()) > webhook_jobs.DISABLE_AFTER
+    assert deliveries(app, endpoint_id) == [("webhook.test", "failed", 9, 9)]
+    assert endpoint_state(app, endpoint_id)[0] is False  # turned off by its 9th failure
+
+
+@contextmanager
+def raw_receiver(answer):
+    """A receiver on 127.0.0.1 whose whole answer, head included, ``answer(write)`` writes,
+    until the client hangs up; yields (its URL, an Event set once it stopped writing)."""
+    stopped = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            try:
+                answer(self.wfile.write)
+            except OSError:
+                pass  # the client hung up
+            finally:
+                stopped.set()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", stopped
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def dripping(where):
+    """An answer of 200 that comes a byte every 0.25 s (10 s in all), from the start of its
+    head or of its body."""
+    head, body = b"HTTP/1.1 200 OK\r\ncontent-length: 30\r\n\r\n", b"x" * 30
+    steady, slow = (b"", head + body) if where == "head" else (head, body)
+
+    def answer(write):
+        write(steady)
+        for byte in slow:
+            write(bytes([byte]))
+            time.sleep(0.25)
+    return answer
+
+
+@pytest.mark.parametrize("where", ["head", "body"])
+def test_a_dripping_answer_is_cut_at_the_deadline(app, own_label, monkeypatch, where):
+    label_id, _ = own_label
+    monkeypatch.setattr(sending, "DEADLINE", 1.0)
+    with raw_receiver(dripping(where)) as (url, stopped):
+        endpoint_id, _ = add_endpoint(app, label_id, url)
+        queue_test_event(app, label_id, endpoint_id)
+        began = time.monotonic()
+        send(app)
+        assert time.monotonic() - began < 5
+        assert stopped.wait(5)  # its next byte found the connection closed
+    status, error, _, answer_ms = last_attempt(app, endpoint_id)
+    assert status is None and error == "no answer within 1 s" and answer_ms < 3000
+    assert deliveries(app, endpoint_id) == [("webhook.test", "pending", 1, 1)]
+
+
+def test_a_huge_answer_is_read_no_further_than_its_start(app, own_label):
+    label_id, _ = own_label
+    size, piece, written = 64 * 2**20, 2**16, []
+
+    def huge(write):
+        write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % size)
+        for _ in range(size // piece):
+            written.append(write("é".encode() * (piece // 2)))
+
+    with raw_receiver(huge) as (url, stopped):
+        endpoint_id, _ = add_endpoint(app, label_id, url)
+        queue_test_event(app, label_id, endpoint_id)
+        send(app)
+        assert stopped.wait(5)
+    assert sum(written) < size  # the connection was closed long before the end
+    status, error, excerpt, _ = last_attempt(app, endpoint_id)
+    assert (status, error, excerpt) == (200, None, "é" * 500)
+    assert deliveries(app, endpoint_id) == [("webhook.test", "delivered", 1, 1)]
