@@ -124,4 +124,5 @@ class EmailToolsView(BaseView):
             "email_tools/index.html", label=label, labels=label_choices(),
             providers=PROVIDERS, connections=connections, artists=self._artists(label),
             states=states, recent=recent, action_form=ActionForm(),
-            stored={p: bool(c.api_key_sealed) for p, c in connections.items()}), status, {"Cache-Control": "private, no-store"}
+            stored={p: bool(c.api_key_sealed) for p, c in connections.items()}), status, \
+            {"Cache-Control": "private, no-store"}
