@@ -17,13 +17,19 @@ from tests.fan_journey import flashes, sandbox_decision
 @pytest.fixture
 def own_label(app):
     """(label id, artist slug): a new label with one artist, no fans."""
+    return make_label(app)
+
+
+def make_label(app, label_name="Own", artist_name="Allow List"):
+    """A new label with one artist, no fans; (label id, artist slug)."""
     tag = uuid.uuid4().hex[:8]
     with app.app_context(), scoped(Scope.platform("test")):
-        label = Label(name=f"Own {tag}", slug=f"own-{tag}", timezone="UTC")
+        label = Label(name=f"{label_name} {tag}", slug=f"{label_name.lower()}-{tag}",
+                      timezone="UTC")
         db.session.add(label)
         db.session.flush()
-        artist = Artist(label_id=label.id, name="Allow List", slug=f"allow-{tag}",
-                        timezone="UTC")
+        artist = Artist(label_id=label.id, name=artist_name,
+                        slug=f"{artist_name.split()[0].lower()}-{tag}", timezone="UTC")
         db.session.add(artist)
         db.session.commit()
         return label.id, artist.slug

@@ -104,8 +104,3 @@ def _queue(rows):
     db.session.add_all(rows)
     for label_id in {row.label_id for row in rows}:
         after_commit.send_for(QUEUE, SEND_JOB, label_id)
-
-
-def enqueue_send(label_id):
-    """Queue the label's sending job now (the minute sweep's way)."""
-    after_commit.enqueue(QUEUE, SEND_JOB, label_id)

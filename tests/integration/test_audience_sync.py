@@ -23,7 +23,7 @@ from app.presaves.fan_data import erase
 from app.sandbox import klaviyo as klaviyo_sandbox, mailchimp as mailchimp_sandbox, state
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import sandbox_decision
-from tests.own_label import begin, finish, new_release, own_label  # noqa: F401
+from tests.own_label import begin, finish, make_label, new_release, own_label  # noqa: F401
 
 OWNER = "owner@northwind.test"
 
@@ -55,16 +55,7 @@ def tools(app, own_label):
 @pytest.fixture
 def own_label_two(app):
     """A second label of the test's own (another tenant); (label id, artist slug)."""
-    tag = uuid.uuid4().hex[:8]
-    with app.app_context(), scoped(Scope.platform("test")):
-        label = Label(name=f"Other {tag}", slug=f"other-{tag}", timezone="UTC")
-        db.session.add(label)
-        db.session.flush()
-        artist = Artist(label_id=label.id, name="Stranger", slug=f"stranger-{tag}",
-                        timezone="UTC")
-        db.session.add(artist)
-        db.session.commit()
-        return label.id, artist.slug
+    return make_label(app, "Other", "Stranger")
 
 
 def sync(app):
