@@ -31,12 +31,15 @@ def create_app(config_object="config.Config", **overrides):
         app.config.setdefault(key, value)
     compress.init_app(app)  # first after_request registered, so the last to run: on the final body
 
+    from app.audit import logins, trail
     from app.jobs import lifecycle
     from app.views.public.speed import page_version
     from app.tenants import scoping
     from app.tenants.security import resolve_request_scope
 
     scoping.install()
+    trail.install()  # every process: whoever commits a change commits its entry
+    logins.listen()
     page_version.install()  # every process: a worker's commit moves the fan page version too
     lifecycle.listen()
     from app.views.home import HomeView

@@ -2,7 +2,7 @@
 
 The variant is drawn from a hash of the test and the visitor: a fan this browser is known as
 (the fan cookie, for as long as it lasts), anyone else by the day's visitor hash
-(app.analytics.visitors), so the same all day without a cookie of its own. The weights split
+(app.visitors), so the same all day without a cookie of its own. The weights split
 the visitors (equal weights: evenly). Crawlers and link-preview bots see the release as it
 is and are counted nowhere. Nothing is looked up when no test runs (release.ab_test_id).
 """
@@ -12,7 +12,8 @@ from collections import namedtuple
 from flask import g, request
 from sqlalchemy import select
 
-from app.analytics import useragents, visitors
+from app import visitors
+from app.analytics import useragents
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import AbVariant

@@ -20,7 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import current_app, g, request
 from redis.exceptions import RedisError
 
-from app.analytics import ab_assign, outbox, useragents, visitors
+from app import visitors
+from app.analytics import ab_assign, outbox, useragents
 from app.analytics.geoip import locate
 from app.extensions import redis_connection
 from app.localtime import now_utc

@@ -4,6 +4,7 @@ a time. Creating one puts a ledger row per fan and channel, due at its time; the
 wait (scheduled, or still going out)."""
 from sqlalchemy import insert, update
 
+from app import audit
 from app.extensions import db
 from app.localtime import now_utc
 from app.messaging import segments
@@ -35,6 +36,9 @@ def create(label_id, segment, name, subject, body, sms_body, send_at=None):
                 queued += _insert(rows)
                 rows = []
         queued += _insert(rows)
+    audit.record("blast.sent", label_id=label_id, object_type="message", object_id=message.id,
+                 name=name, detail={"recipients": queued, "channels": list(segment.channels),
+                                    "send_at": send_at.isoformat()})
     return message, queued
 
 
@@ -42,11 +46,14 @@ def stop(message, who):
     """The blast's rows still queued are cancelled, saying who stopped it; how many. Those a
     worker holds at this moment go out (they may be on the wire already)."""
     now = now_utc()
-    return db.session.execute(
+    stopped = db.session.execute(
         update(MessageRecipient).where(MessageRecipient.message_id == message.id,
                                        MessageRecipient.state == QUEUED)
         .values(state=CANCELLED, reason=f"not sent: {who} stopped the blast", updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
+    audit.record("blast.stopped", label_id=message.label_id, object_type="message",
+                 object_id=message.id, name=message.name, detail={"not_sent": stopped})
+    return stopped
 
 
 def _insert(rows):

@@ -5,6 +5,7 @@ import logging
 
 from sqlalchemy import delete, select, update
 
+from app import audit
 from app.crypto import keyring
 from app.extensions import db
 from app.languages import gettext as _
@@ -71,10 +72,14 @@ def export(fan):
     }
 
 
-def erase(fan):
+def erase(fan, reason=ERASED):
     """Erase ``fan``: grants ended at the platform where its API allows it, then deleted;
     consents and where they came from deleted; pending pre-saves cancelled; the row emptied.
-    Returns (platforms revoked, platforms whose access the fan removes in their settings)."""
+    The trail keeps who asked and ``reason`` (the fan's own request, staff's words, a
+    retention rule), never who the fan was. Returns (platforms revoked, platforms whose access
+    the fan removes in their settings)."""
+    audit.record("fan.erased", label_id=fan.label_id, object_type="fan", object_id=fan.id,
+                 name=f"Fan #{fan.id}", detail={"reason": reason})
     revoked, yours = [], []
     audience_changes.fan_changed(fan, DELETE)  # while the address is still known
     grants = db.session.scalars(select(Authorization).where(Authorization.fan_id == fan.id)).all()

@@ -13,7 +13,7 @@ from app.models import PreSave, Release
 from app.models.presave import PENDING
 from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, KINDS, PRESAVE_ACTIVE, RELEASED,
                                 SINGLE, ReleaseStatusChange)
-from app import validation
+from app import audit, validation
 from app.releases import links as streaming_links
 from app.releases import signals
 from app.releases.state import state_for
@@ -126,6 +126,7 @@ def create(release, artist, actor):
     release.artist = artist
     release.status = None  # before the first line of history
     db.session.add(release)
+    audit.record("release.created", release)
     record(release, DRAFT, actor)
     return release
 
@@ -133,6 +134,7 @@ def create(release, artist, actor):
 def record(release, to_status, actor, note=None):
     """Change status and keep who or what did it (``note``: what else changed, in words)."""
     artist = release.artist
+    audit.record("release.status_changed", release)  # unless the action has a name of its own
     change = ReleaseStatusChange(release=release, label_id=artist.label_id, artist_id=artist.id,
                                  from_status=release.status,
                                  to_status=to_status, actor=actor, at=now_utc(), note=note)
@@ -175,6 +177,7 @@ def next_attempt(release):
 def announce(release, actor):
     if release.status != DRAFT:
         raise TransitionError(f"Only a draft can be announced; this release is {release.status_label}")
+    audit.record("release.announced", release)
     record(release, ANNOUNCED, actor)
     advance(release, "clock")
     _schedule(release)
@@ -195,6 +198,7 @@ def advance(release, actor):
 def archive(release, actor):
     if release.status == ARCHIVED:
         raise TransitionError("This release is already archived")
+    audit.record("release.archived", release)
     record(release, ARCHIVED, actor)
     return release
 
@@ -203,6 +207,7 @@ def change_dates(release, presave_opens_local, release_local, tz_name, actor, re
     """New dates, zone or mode: the lifecycle job and the pending pre-saves follow."""
     if release.status in (RELEASED, ARCHIVED):
         raise TransitionError("The dates of a released or archived release cannot change")
+    audit.record("release.dates_changed", release)
     previous = (release.presave_opens_at, release.release_at)
     schedule(release, presave_opens_local, release_local, tz_name)
     release.release_mode = release_mode or release.release_mode
@@ -244,6 +249,7 @@ def release_now(release, actor):
     the release-day job reads the released status."""
     if release.status in NOT_RELEASABLE:
         raise TransitionError(NOT_RELEASABLE[release.status])
+    audit.record("release.released_now", release)
     previous = (release.presave_opens_at, release.release_at)
     _move_release_to(release, now_utc().replace(second=0, microsecond=0))
     advance(release, actor)

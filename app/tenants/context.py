@@ -19,19 +19,22 @@ class Scope:
     label_id: int | None = None
     artist_id: int | None = None
     everything: bool = False
-    actor: str = "system"
+    actor: str = "system"  # a user's name, "fan", "cli:<command>", "job:<name>", ...
+    user_id: int | None = None  # the signed-in user acting, with their role and way in
+    role: str | None = None
+    via: str | None = None  # "web" or "api"
 
     @classmethod
-    def platform(cls, actor="system"):
-        return cls(everything=True, actor=actor)
+    def platform(cls, actor="system", **user):
+        return cls(everything=True, actor=actor, **user)
 
     @classmethod
-    def label(cls, label_id, actor="system"):
-        return cls(label_id=label_id, actor=actor)
+    def label(cls, label_id, actor="system", **user):
+        return cls(label_id=label_id, actor=actor, **user)
 
     @classmethod
-    def artist(cls, label_id, artist_id, actor="system"):
-        return cls(label_id=label_id, artist_id=artist_id, actor=actor)
+    def artist(cls, label_id, artist_id, actor="system", **user):
+        return cls(label_id=label_id, artist_id=artist_id, actor=actor, **user)
 
 
 _explicit: ContextVar[Scope | None] = ContextVar("presave_scope", default=None)

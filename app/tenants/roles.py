@@ -41,6 +41,7 @@ FAB_ROLES = {
         ["LabelUserView", "can_(list|show|add|edit|resend|revoke)"],
         ["PlatformCredentialView", "can_(list|show|add|edit|delete|test)"],
         ["LabelPrivacyView", "can_(list|show|edit)"],
+        ["FanView", "can_erase"],
         ["WebhooksView", "can_(index|add|show|edit|act|replay)"],
         ["AdPixelsView", "can_(index|save)"],
         ["EmailToolsView", "can_(index|save|act)"],

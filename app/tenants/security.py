@@ -7,6 +7,7 @@ sign in, and a user with two-factor sign-in gives a code after the password, on 
 """
 import time
 
+from blinker import Namespace
 from flask import current_app, flash, g, make_response, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.api import SecurityApi
@@ -27,6 +28,13 @@ from app.models import PresaveUser
 from app.tenants import accounts
 from app.tenants.context import Scope, set_request_scope
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF, TASKS
+
+
+_signals = Namespace()
+# sender: the user (None: no account of that name); reason: why, in words. Sent before the
+# sign-in's bookkeeping commits (app.audit.logins records them).
+signed_in = _signals.signal("user-signed-in")
+sign_in_failed = _signals.signal("user-sign-in-failed")
 
 
 class PresaveUserDBModelView(UserDBModelView):
@@ -124,6 +132,7 @@ class PresaveAuthDBView(AuthDBView):
                 login_user(user, remember=False)
                 return redirect(pending.get("next") or self.appbuilder.get_url_for_index)
             accounts.record_failure(user)
+            sign_in_failed.send(user, reason="wrong two-factor code")
             db.session.commit()
             error, status = "That code is not right. Enter the 6 digits your app shows now.", 422
         elif form.errors:
@@ -218,6 +227,13 @@ class PresaveSecurityManager(SecurityManager):
     def auth_user_db(self, username, password):
         g.login_locked = None
         user = self._login_user_named(username)
+        refused = ("no such account" if user is None and username else
+                   "account locked" if user is not None and accounts.is_locked(user) else
+                   "invitation not accepted" if user is not None and not user.password else
+                   "account disabled" if user is not None and not user.is_active else None)
+        if refused:
+            sign_in_failed.send(user, reason=refused)
+            db.session.commit()
         if user is not None and accounts.is_locked(user):
             g.login_locked = user  # the password is not even looked at
             return None
@@ -229,6 +245,7 @@ class PresaveSecurityManager(SecurityManager):
         if user is not None and user.two_factor_on and "api_login_code" in g:
             if not accounts.check_totp(user, g.api_login_code):
                 accounts.record_failure(user)
+                sign_in_failed.send(user, reason="wrong two-factor code")
                 db.session.commit()
                 return None
             self.second_factor_passed(user)
@@ -244,33 +261,47 @@ class PresaveSecurityManager(SecurityManager):
             return  # the password alone is half a sign-in: counted once the code is right
         if success:
             accounts.record_success(user)
+            signed_in.send(user)
             return super().update_user_auth_stat(user, True)
         accounts.record_failure(user)
+        sign_in_failed.send(user, reason="wrong password")
         self.update_user(user)
         self.on_user_login_failed(user)
 
     def second_factor_passed(self, user):
         accounts.record_success(user)
+        signed_in.send(user)
         super().update_user_auth_stat(user, True)
 
 
-def scope_for_user(user):
+def scope_for_user(user, via="web"):
     """The scope a logged-in user acts in; None for anonymous or unassigned users."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     names = {role.name for role in user.roles}
+    who = {"actor": user.username, "user_id": user.id, "role": role_of(names), "via": via}
     if ROLE_ADMIN in names:
-        return Scope.platform(actor=user.username)
+        return Scope.platform(**who)
     if user.label_id is None:
         return None
     if ROLE_ARTIST in names and not names & {ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF}:
-        return Scope.artist(user.label_id, user.artist_id or 0, actor=user.username)
-    return Scope.label(user.label_id, actor=user.username)
+        return Scope.artist(user.label_id, user.artist_id or 0, **who)
+    return Scope.label(user.label_id, **who)
+
+
+def role_of(names):
+    """The role a user acts in: the widest of theirs."""
+    return next((role for role in (ROLE_ADMIN, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF, ROLE_ARTIST)
+                 if role in names), None)
+
+
+def _bearer():
+    return request.headers.get("Authorization", "").startswith("Bearer ")
 
 
 def request_user():
     """The user behind this request: a bearer token (API) or the session cookie."""
-    if request.headers.get("Authorization", "").startswith("Bearer "):
+    if _bearer():
         try:
             verify_jwt_in_request(optional=True)
             return get_current_user()
@@ -280,7 +311,7 @@ def request_user():
 
 
 def resolve_request_scope():
-    set_request_scope(scope_for_user(request_user()))
+    set_request_scope(scope_for_user(request_user(), via="api" if _bearer() else "web"))
 
 
 def may_do(task):

@@ -14,7 +14,7 @@ from app.releases.state import state_for
 from app.analytics import ab_report, exports, figures, queries
 from app.tenants.context import current_scope
 from app.views import assets
-from app.views.base import csv_response
+from app.views.base import exported_csv, filters_of
 
 GRAINS = {"day": "Daily", "week": "Weekly"}
 
@@ -74,7 +74,8 @@ class AnalyticsView(BaseView):
             abort(400, str(exc))
         days = queries.series(queries.daily_counts(release.id, period), period,
                               kinds=exports.DAILY_KINDS)
-        return csv_response(exports.daily_lines(days), f"funnel-release-{release.id}-daily.csv")
+        return exported_csv(exports.daily_lines(days), f"funnel-release-{release.id}-daily.csv",
+                            "export.funnel", release, detail=filters_of(request.args))
 
     @expose("/artist/<int:pk>")
     @has_access
@@ -106,7 +107,9 @@ class AnalyticsView(BaseView):
             filters = exports.FanFilter.from_args(request.args)
         except ValueError as exc:
             abort(400, str(exc))
-        return csv_response(exports.fan_lines(filters), "fans.csv")
+        return exported_csv(exports.fan_lines(filters), "fans.csv", "export.fans",
+                            label_id=current_scope().label_id,
+                            detail=filters_of(request.args))
 
     @expose("/plotly.min.js")
     @expose("/plotly.<digest>.min.js")

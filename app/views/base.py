@@ -1,11 +1,14 @@
 """What every Presave admin view shares: human titles, values that read as words, and rejected
 forms that answer 422 instead of a silent 200."""
+import tempfile
 from datetime import date, datetime, timezone
 
-from flask import Response, g, request, stream_with_context
+from flask import Response, g, request
 from flask_appbuilder import ModelView
 from markupsafe import Markup
 
+from app import audit
+from app.extensions import db
 from app.localtime import zone
 from app.platform_table import PLATFORM_NAMES
 from app.views.public.brands import brand
@@ -107,7 +110,28 @@ def mark_rejected_forms(response):
     return response
 
 
-def csv_response(lines, filename):
-    """A CSV download streamed from ``lines`` (app.csv_export.lines)."""
-    return Response(stream_with_context(lines), mimetype="text/csv",
+def filters_of(args):
+    """The query's filters, as an export's entry in the trail keeps them."""
+    return {"filters": {key: value[:100] for key, value in list(args.items())[:12]}}
+
+
+def exported_csv(lines, filename, action, obj=None, detail=None, **about):
+    """A CSV export of data (app.csv_export.lines: a header, then a line per row), recorded in
+    the trail with its row count and committed before the first byte leaves: written to a
+    temporary file first (in memory up to 1 MB)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8",
+                                          newline="")
+    rows = -1  # the header is not a row
+    for line in lines:
+        spool.write(line)
+        rows += 1
+    audit.record(action, obj, detail={"rows": max(rows, 0), **(detail or {})}, **about)
+    db.session.commit()
+    spool.seek(0)
+
+    def chunks():
+        with spool:
+            while chunk := spool.read(1 << 16):
+                yield chunk
+    return Response(chunks(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -12,7 +12,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms import PasswordField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
+from app import audit
 from app.crypto import keyring
+from app.extensions import db
 from app.models import PlatformCredential
 from app.platform_table import DEVELOPMENT, EXTENDED, PLATFORM_CHOICES, PLATFORM_KEYS, TABLE
 from app.platforms import connection, registry
@@ -118,6 +120,8 @@ class PlatformCredentialView(PresaveModelView):
         if row.platform not in PLATFORM_KEYS:
             abort(400, f"“{row.platform}” is not a platform fans connect: nothing to test")
         answer = connection.test(row.platform, registry.opened(row), row.label_id)
+        audit.record("credentials.tested", row, detail={"outcome": answer.outcome})
+        db.session.commit()
         return self.render_template(self.show_template, pk=pk, title=self.show_title,
                                     widgets=self._show(pk), related_views=self._related_views,
                                     answer=answer)

@@ -4,13 +4,14 @@ Mixed into ReleaseView, so its routes share the view's permissions: the JSON the
 panel polls needs can_show; the CSV download needs can_export, which Artist
 users do not have (and they never see fans, whatever their permissions).
 """
-from flask import Response, abort, jsonify, request, stream_with_context
+from flask import abort, jsonify, request
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
 from app.releases import ledger, ledger_csv, readiness
 from app.releases.rules import next_attempt
 from app.tenants.security import may_do
+from app.views.base import exported_csv, filters_of
 
 POLL_SECONDS = 5
 
@@ -62,7 +63,6 @@ class DeliveryRoutes:
             abort(403)
         release = self._release_or_404(pk)
         entries = ledger_query(request.args).every_entry(release)
-        return Response(stream_with_context(ledger_csv.lines(entries)),
-                        mimetype="text/csv", headers={
-                            "Content-Disposition":
-                                f'attachment; filename="deliveries-{release.id}.csv"'})
+        return exported_csv(ledger_csv.lines(entries), f"deliveries-{release.id}.csv",
+                            "export.deliveries", release,
+                            detail=filters_of(request.args))

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
 
+from app import audit
 from app.crypto import keyring
 from app.extensions import db, queue
 from app.integrations import klaviyo, mailchimp
@@ -62,13 +63,16 @@ class EmailToolsView(BaseView):
         label, connection = self._connection(provider)
         require_csrf()
         if action == "check":
-            self._check(connection)
+            audit.record("email_tool.checked", connection,
+                         detail={"outcome": self._check(connection)})
         elif action == "sync":
+            audit.record("email_tool.sync_started", connection)
             queue(audience_sync.QUEUE).enqueue(audience_sync.reconcile, label.id,
                                                description=f"email tools: sync {label.name}")
             flash(f"{connection.name} is being brought in step with your fans' consents",
                   "success")
         elif action == "disconnect":
+            audit.record("email_tool.deleted", connection)
             db.session.delete(connection)
             flash(f"{connection.name} was disconnected: nothing more is sent there", "success")
         else:
@@ -77,10 +81,11 @@ class EmailToolsView(BaseView):
         return redirect(url_for(".index", label=label.id))
 
     def _check(self, connection):
+        """Ask the tool about each audience; what came of it, in words."""
         api_key = connection.key(keyring())
         if not api_key or not connection.lists:
             flash("Give the API key and at least one audience first", "warning")
-            return
+            return "not checked: no API key or audience"
         said = []
         try:
             for list_id in sorted(set(connection.lists.values())):
@@ -88,9 +93,10 @@ class EmailToolsView(BaseView):
         except SyncError as exc:
             connection.last_error = str(exc)[:300]
             flash(f"{connection.name} answered: {exc}", "danger")
-            return
+            return connection.last_error
         connection.checked_at, connection.last_error = now_utc(), None
         flash(f"{connection.name} works: {', '.join(said)}", "success")
+        return "works"
 
     def _connection(self, provider, create=False):
         label = page_label()

@@ -1,9 +1,17 @@
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from markupsafe import Markup
 
+from app.extensions import db
 from app.models import Consent, Fan, PreSave
+from app.presaves import fan_data
 from app.releases.ledger import STATE_LABELS
+from app.validation import MAX_ID
 from app.views.base import EMPTY, PresaveModelView, words
+from app.views.fields import ActionForm, require_csrf
+
+REASON_MIN, REASON_MAX = 3, 300
 
 # The ledger's states as Bootstrap badges, in the release page's colours.
 STATE_BADGES = {"pending": "default", "retrying": "warning", "in_progress": "info",
@@ -75,5 +83,49 @@ class FanView(PresaveModelView):
     formatters_columns = {"consents": agreed_to, "source": came_from}
     search_columns = ["name", "email", "artist", "country"]
     related_views = [ConsentView, PreSaveView]
-    base_permissions = READ_ONLY
+    base_permissions = READ_ONLY + ["can_erase"]
     base_order = ("created_at", "desc")
+    show_template = "fans/show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        return self._show_page(self._fan(pk))
+
+    @expose("/erase/<pk>", methods=["POST"])
+    @has_access
+    def erase(self, pk):
+        """A fan's erasure asked of the label (by email, by letter): the same path as the
+        fan's own, with the reason in the audit trail."""
+        fan = self._fan(pk)
+        require_csrf()
+        reason = " ".join((request.form.get("reason") or "").split())
+        if fan.erased_at is not None:
+            flash("This fan was already erased", "info")
+        elif not REASON_MIN <= len(reason) <= REASON_MAX:
+            return self._show_page(fan, error=f"Say why, in {REASON_MIN} to {REASON_MAX} "
+                                              "characters (for example: “asked by email on "
+                                              "3 March”)", reason=reason[:REASON_MAX]), 422
+        else:
+            revoked, yours = fan_data.erase(fan, reason=f"Erased by staff: {reason}")
+            db.session.commit()
+            flash("The fan is erased: contact details, consents and platform connections are "
+                  "deleted, pending pre-saves cancelled"
+                  + (f"; access ended at {', '.join(revoked)}" if revoked else "")
+                  + (f". {', '.join(yours)} keep no more tokens of ours" if yours else ""),
+                  "success")
+        return redirect(url_for(".show", pk=fan.id))
+
+    def _fan(self, pk):
+        fan = self.datamodel.get(int(pk), self._base_filters) \
+            if str(pk).isdigit() and 0 < int(pk) <= MAX_ID else None
+        if fan is None:
+            abort(404)
+        return fan
+
+    def _show_page(self, fan, error=None, reason=""):
+        return self.render_template(
+            self.show_template, pk=fan.id, item=fan, title=self.show_title,
+            widgets=self._show(fan.id), related_views=self._related_views,
+            action_form=ActionForm(), error=error, reason=reason,
+            can_erase=self.appbuilder.sm.has_access("can_erase", self.class_permission_name))

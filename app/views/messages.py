@@ -13,7 +13,7 @@ from app.messaging.automations import NAMES
 from app.models import Message
 from app.models.message import AUTOMATIONS, BLAST, QUEUED
 from app.validation import MAX_ID
-from app.views.base import csv_response, moment
+from app.views.base import exported_csv, moment
 from app.views.fields import ActionForm, require_csrf
 
 
@@ -79,8 +79,10 @@ class MessagesView(BaseView):
     @permission_name("csv")
     def csv(self, pk):
         message = _message(pk)
-        return csv_response(lines(ledger.csv_entries(message.id), ledger.CSV_COLUMNS),
-                            f"message-{message.id}-recipients.csv")
+        return exported_csv(lines(ledger.csv_entries(message.id), ledger.CSV_COLUMNS),
+                            f"message-{message.id}-recipients.csv", "export.recipients",
+                            label_id=message.label_id, object_type="message",
+                            object_id=message.id, name=message.name)
 
 
 def _page():

@@ -9,6 +9,7 @@ from wtforms import SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from app import audit
 from app.extensions import db
 from app.messaging.account import invitation_for
 from app.models import Artist, Label, PresaveUser
@@ -147,6 +148,7 @@ class LabelUserView(PresaveModelView):
         item.email = item.email.strip()
         item.username, item.password, item.active = item.email, None, True
         self._assign_role(item)
+        audit.record("user.invited", item)
 
     def post_add(self, item):
         self._send_invitation(item, "Invitation sent")
@@ -170,6 +172,7 @@ class LabelUserView(PresaveModelView):
     def resend(self, pk):
         user = self._own(pk)
         if DynamicForm().validate_on_submit() and not user.password:
+            audit.record("user.invitation_resent", user)
             self._send_invitation(user, "A new invitation was sent (the earlier link no longer "
                                         "works)")
         return redirect(url_for(f"{type(self).__name__}.show", pk=pk))
@@ -180,6 +183,7 @@ class LabelUserView(PresaveModelView):
         user = self._own(pk)
         if DynamicForm().validate_on_submit() and not user.password:
             accounts.void(user, INVITE)
+            audit.record("user.invitation_revoked", user)
             db.session.commit()
             flash(f"The invitation of {user.email} is revoked: its link no longer works.", "info")
         return redirect(url_for(f"{type(self).__name__}.show", pk=pk))

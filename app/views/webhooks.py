@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import audit
 from app.crypto import keyring
 from app.extensions import db
 from app.models import Label, WebhookDelivery, WebhookEndpoint
@@ -90,12 +91,15 @@ class WebhooksView(BaseView):
         endpoint = self._endpoint(pk)
         require_csrf()
         if action == "test":
+            audit.record("webhook.tested", endpoint)
             events.test_event(endpoint, g.user.username)
             done = "A test event is on its way: its answer shows in the log below"
         elif action == "on":
+            audit.record("webhook.turned_on", endpoint)
             endpoints.turn_on(endpoint)
             done = "The endpoint is on again"
         elif action == "off":
+            audit.record("webhook.turned_off", endpoint)
             endpoints.turn_off(endpoint, f"Turned off by {g.user.username}")
             done = "The endpoint is off: nothing is sent to it"
         elif action == "delete":
@@ -124,6 +128,8 @@ class WebhooksView(BaseView):
                   "warning")
         else:
             events.replay(delivery)
+            audit.record("webhook.replayed", endpoint, detail={"event": delivery.event_type,
+                                                              "webhook_id": delivery.message_id})
             db.session.commit()
             flash(f"{delivery.event_type} ({delivery.message_id}) is sent again, with the "
                   "same webhook-id", "success")

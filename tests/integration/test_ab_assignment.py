@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.analytics import visitors
-from app.analytics.visitors import SALT_KEY
+from app import visitors
+from app.visitors import SALT_KEY
 from app.extensions import redis_connection
 from app.localtime import frozen, now_utc
 from app.models import Release

@@ -4,7 +4,8 @@ from datetime import timedelta
 import pytest
 
 from app import create_app
-from app.analytics import capture, visitors
+from app import visitors
+from app.analytics import capture
 from app.extensions import queue, redis_connection
 from app.localtime import frozen, now_utc
 from tests.event_stream import (AMSTERDAM, ANDROID_TABLET, BOTS, DESKTOP, INSTAGRAM, IPHONE,

@@ -15,7 +15,8 @@ from flask import current_app, flash, redirect, render_template, request
 from markupsafe import Markup
 
 from app import languages
-from app.analytics import ad_pixels, visitors
+from app import visitors
+from app.analytics import ad_pixels
 from app.extensions import db
 from app.languages import gettext as _
 from app.localtime import now_utc
