@@ -106,7 +106,7 @@ def visit_link(release):
     ingest drops an id that is not one of the release's links."""
     raw = request.cookies.get(LINK_COOKIE, "")
     release_part, _, link_part = raw.partition(".")
-    if release_part == str(release.id) and link_part.isdigit() and len(link_part) < 10:
+    if release_part == str(release.id) and link_part.isdecimal() and len(link_part) < 10:
         return int(link_part)
     return None
 

@@ -65,7 +65,7 @@ def _id(args, name):
     value = (args.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+    if not value.isdecimal() or not 0 < int(value) <= MAX_ID:
         raise ValueError(f"'{name}' must be an id (a positive whole number)")
     return int(value)
 

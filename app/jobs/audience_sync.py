@@ -217,11 +217,11 @@ def reconcile(label_id=None):
 def _forget_gone_artists(connection):
     """Only the connection's own label's artists keep an audience (an artist deleted since
     could share its id with another label's artist, on a database that reuses ids)."""
-    ids = [int(key) for key in (connection.lists or {}) if key.isdigit()]
+    ids = [int(key) for key in (connection.lists or {}) if key.isdecimal()]
     own = set(db.session.scalars(select(Artist.id).where(
         Artist.id.in_(ids), Artist.label_id == connection.label_id)))
     kept = {key: value for key, value in (connection.lists or {}).items()
-            if key.isdigit() and int(key) in own}
+            if key.isdecimal() and int(key) in own}
     if kept != connection.lists:
         connection.lists = kept
 

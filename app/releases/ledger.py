@@ -155,7 +155,7 @@ class LedgerQuery:
 
 def _number(args, name, default, largest):
     text = args.get(name) or str(default)
-    if not text.isdigit() or not 1 <= int(text) <= largest:
+    if not text.isdecimal() or not 1 <= int(text) <= largest:
         raise ValueError(f"{name} is a whole number from 1 to {largest}")
     return int(text)
 

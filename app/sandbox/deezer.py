@@ -131,7 +131,7 @@ def user_artists(grant):
     artist_id = request.values.get("artist_id", "").strip()
     if not artist_id:
         return dialect.error(400, "Missing parameters: artist_id", code=501)
-    if not (artist_id.isdigit() and len(artist_id) <= 12):
+    if not (artist_id.isdecimal() and len(artist_id) <= 12):
         return dialect.error(404, "no data")
     state.record_save(PLATFORM, grant["user"], artist_id, "artist", grant["client_id"])
     return jsonify(True)
@@ -177,4 +177,4 @@ def _album(item):
 
 
 def _number(item_id):
-    return int(item_id) if str(item_id).isdigit() else item_id
+    return int(item_id) if str(item_id).isdecimal() else item_id

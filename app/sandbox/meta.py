@@ -91,7 +91,7 @@ def events(pixel_id):
 
 
 def _check_pixel(pixel_id):
-    if not pixel_id.isdigit():
+    if not pixel_id.isdecimal():
         raise Invalid(f"Unsupported post request. Object with ID '{pixel_id}' does not exist, "
                       "cannot be loaded due to missing permissions, or does not support this "
                       "operation.", subcode=NO_OBJECT)

@@ -52,7 +52,7 @@ oauth.register(api)
 
 
 def _number(value):
-    return int(value) if value.isdigit() else value
+    return int(value) if value.isdecimal() else value
 
 
 def document(body, status=200):
@@ -224,7 +224,7 @@ def _save(grant, ids, kind):
 
 
 def _skip_reason(user, item_id, one):
-    exists = (item_id.isdigit() and len(item_id) <= 12 if one == "artist"
+    exists = (item_id.isdecimal() and len(item_id) <= 12 if one == "artist"
               else state.catalog_item(PLATFORM, item_id, one))
     if not exists:
         return "NOT_FOUND"

@@ -92,7 +92,7 @@ def search():
         return dialect.error(400, "Required parameter: part", reason="required",
                              location="part", locationType="parameter")
     limit = request.args.get("maxResults", "5")
-    if not limit.isdigit() or not 0 <= int(limit) <= 50:
+    if not limit.isdecimal() or not 0 <= int(limit) <= 50:
         return dialect.error(400, "Invalid value for maxResults", reason="invalidParameter")
     hits = state.search_catalog(PLATFORM, request.args.get("q", ""))[:int(limit)]
     items = [{"kind": "youtube#searchResult", "etag": "sandbox",

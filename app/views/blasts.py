@@ -130,7 +130,7 @@ def _read(form, artists, releases, problems):
 def _pick(value, allowed, what, problems):
     if value in (ANY, None):
         return None
-    if not value.isdigit() or int(value) not in allowed:
+    if not value.isdecimal() or int(value) not in allowed:
         problems.append(f"Choose the {what} from the list.")
         return None
     return int(value)

@@ -118,7 +118,7 @@ class FanView(PresaveModelView):
 
     def _fan(self, pk):
         fan = self.datamodel.get(int(pk), self._base_filters) \
-            if str(pk).isdigit() and 0 < int(pk) <= MAX_ID else None
+            if str(pk).isdecimal() and 0 < int(pk) <= MAX_ID else None
         if fan is None:
             abort(404)
         return fan

@@ -13,7 +13,7 @@ from app.validation import MAX_ID
 def whole(text):
     """A positive id typed in a query or form, or None."""
     text = (text or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
+    return int(text) if text.isdecimal() and 0 < int(text) <= MAX_ID else None
 
 
 def page_label():

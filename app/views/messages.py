@@ -87,7 +87,7 @@ class MessagesView(BaseView):
 
 def _page():
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 0 < int(page) <= 10**6:
+    if not page.isdecimal() or not 0 < int(page) <= 10**6:
         abort(400, "page is a number from 1")
     return int(page)
 

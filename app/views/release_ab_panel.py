@@ -125,6 +125,6 @@ def _whole(text):
     text = text.strip().replace(",", "")
     if not text:
         return None
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:
         raise ValueError("The pre-savers each variant needs is a whole number, such as 200")
     return int(text)

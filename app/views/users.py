@@ -17,7 +17,7 @@ from app.tenants import accounts
 from app.tenants.accounts import INVITE
 from app.tenants.context import current_scope
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
-from app.validation import email_address
+from app.validation import MAX_ID, email_address
 from app.views.account import account_link, send
 from app.views.base import PresaveModelView
 
@@ -190,7 +190,8 @@ class LabelUserView(PresaveModelView):
 
     def _own(self, pk):
         """The user ``pk`` as this person's scope sees it; anyone else's is a 404."""
-        item = self.datamodel.get(pk, self._base_filters) if str(pk).isdigit() else None
+        item = self.datamodel.get(int(pk), self._base_filters) \
+            if str(pk).isdecimal() and 0 < int(pk) <= MAX_ID else None
         if item is None:
             abort(404)
         return item

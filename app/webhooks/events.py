@@ -18,7 +18,7 @@ TYPES = {
     "presave.failed": "A pre-save failed for good (the reason says why)",
     "release.released": "A release is out",
     "fan.unsubscribed": "A fan stopped a channel (email or SMS) of an artist",
-    "fan.erased": "A fan's data was erased at their request",
+    "fan.erased": "A fan's data was erased (their own request, staff on request, or retention)",
 }
 TEST = "webhook.test"  # sent by "Send test event"; no endpoint subscribes to it
 QUEUE = "webhooks"

@@ -271,3 +271,22 @@ def test_no_view_or_api_writes_entries(app, login, api):
     client, headers = api("admin@presave.test")
     assert client.post("/api/v1/auditentry/", headers=headers, json={}).status_code == 404
     assert owner.post("/auditentry/delete/1").status_code == 404
+
+
+def test_a_deleted_label_s_id_is_never_given_again(app):
+    """Its entries outlive it: a new label with its id would read them."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        gone = Label(name=f"Gone {last_id(app)}", slug=f"gone-{last_id(app)}", timezone="UTC")
+        db.session.add(gone)
+        db.session.commit()
+        gone_id = gone.id
+        db.session.delete(gone)
+        db.session.commit()
+        assert only(entries_after(app, 0, object_type="label", object_id=gone_id),
+                    "label.deleted").label_id == gone_id
+        new = Label(name=f"New {gone_id}", slug=f"new-{gone_id}", timezone="UTC")
+        db.session.add(new)
+        db.session.commit()
+        assert new.id > gone_id
+        db.session.delete(new)
+        db.session.commit()

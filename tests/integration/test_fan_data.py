@@ -9,6 +9,7 @@ from sqlalchemy import String, Text, func, or_, select
 
 from app.crypto import keyring
 from app.extensions import db
+from app.models.base import Model
 from app.models import Authorization, Consent, Event, Fan, FanSource, PreSave, Release
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import local, page, sandbox_decision
@@ -56,7 +57,7 @@ def everything_text(app):
     """Every value of every text column of every table, as one list."""
     found = []
     with app.app_context(), scoped(Scope.platform()):
-        for table in db.metadata.sorted_tables:
+        for table in Model.metadata.sorted_tables:
             columns = [c for c in table.c if isinstance(c.type, (String, Text))]
             if columns:
                 for row in db.session.execute(select(*columns)):

@@ -290,3 +290,15 @@ def test_the_automation_form(app, login, field, value):
     with app.app_context(), scoped(Scope.platform()):  # the defaults again for other tests
         db.session.execute(delete(Automation))
         db.session.commit()
+
+
+@pytest.mark.parametrize("path", [
+    "/ad-pixels/?label={}", "/email-tools/?label={}", "/webhooks/?label={}",
+    "/messages/?page={}", "/label-users/show/{}", "/fans/show/{}", "/analytics/fans.csv?artist={}",
+])
+@pytest.mark.parametrize("number", ["²", "١٢٣٤٥٦٧٨٩٠١٢", "9" * 40])
+def test_digits_that_are_not_numbers_never_break_a_page(login, path, number):
+    """"²" is a digit to Python's str.isdigit but no number to int(): every id and page number
+    is read as a decimal (and a huge one is out of range)."""
+    answer = login("admin@presave.test").get(path.format(quote(number)))
+    assert answer.status_code < 500, (path, number, answer.status_code)
