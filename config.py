@@ -171,6 +171,9 @@ class Config:
     PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60)
     LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 10)
     LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
+    # How long the audit entries of no label (the operator's own actions) are kept; each
+    # label sets its own (Account → Data retention). Never below a year (app.retention).
+    AUDIT_KEEP_DAYS = env_int("AUDIT_KEEP_DAYS", 1095)
 
     # Flask-AppBuilder
     APP_NAME = env("APP_NAME", "Presave")

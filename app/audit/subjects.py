@@ -12,8 +12,8 @@ from typing import Callable
 from sqlalchemy import inspect
 
 from app.models import (AbTest, AbVariant, AdPixels, Artist, AudienceConnection, Automation,
-                        Label, PlatformCredential, PresaveUser, Release, ShortLink,
-                        StreamingLink, WebhookEndpoint)
+                        Label, PlatformCredential, PresaveUser, Release, RetentionPolicy,
+                        ShortLink, StreamingLink, WebhookEndpoint)
 
 MASK = "••••"  # a masked value that is set; None stays None ("not set")
 
@@ -74,6 +74,7 @@ SUBJECTS = {
     AudienceConnection: Subject("email_tool", lambda o: o.provider,
                                 ignore=frozenset({"checked_at", "reconciled_at", "last_error"})),
     Automation: Subject("automation", lambda o: o.kind),
+    RetentionPolicy: Subject("retention", lambda o: "data retention"),
 }
 
 

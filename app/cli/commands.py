@@ -4,6 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
+from app.cli.retention import retention_command
 from app.localtime import iso_utc
 
 # `flask --app run release <command> <id>`; add a command with @release_cli.command("name").
@@ -17,6 +18,7 @@ def register(app):
     app.cli.add_command(rotate_keys_command)
     app.cli.add_command(release_cli)
     app.cli.add_command(analytics_cli)
+    app.cli.add_command(retention_command)
 
 
 def sync_roles_and_permissions():

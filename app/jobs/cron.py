@@ -1,7 +1,7 @@
 """`rq cron app/jobs/cron.py`: periodic work. Run exactly one, with TZ=UTC."""
 from rq import cron
 
-from app.jobs import ab_looks, analytics, audience_sync, conversions, webhooks
+from app.jobs import ab_looks, analytics, audience_sync, conversions, retention, webhooks
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
 from app.webhooks import events
 
@@ -17,3 +17,6 @@ cron.register(conversions.sweep, conversions.QUEUE, args=(None,), interval=60)
 cron.register(audience_sync.sweep, audience_sync.QUEUE, args=(None,), interval=60)
 # Each connected email tool's audiences against the fans' consents, once a night.
 cron.register(audience_sync.reconcile, audience_sync.QUEUE, args=(None,), cron="17 3 * * *")
+# Data retention: each label's policy applied, one label at a time, at a quiet hour.
+cron.register(retention.nightly, retention.QUEUE, args=(None,), cron=retention.CRON,
+              job_timeout=retention.TIMEOUT)

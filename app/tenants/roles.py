@@ -22,7 +22,7 @@ _STAFF = [
     ["ReleaseView", "can_(list|show|add|edit|delete|download|announce|archive|change_dates|export"
                     "|release_now)"],
     ["(FanView|PreSaveView|ConsentView)", "can_(list|show)"],
-    ["(Artists|Releases|Fans|Pre-saves|Consents|Label Users)", "menu_access"],
+    ["(Artists|Releases|Fans|Pre-saves|Consents)", "menu_access"],
     ["ArtistApi", "can_(get|post|put|delete|info)"],
     ["ReleaseApi", "can_(get|post|put|delete|info)"],
     ["(FanApi|PreSaveApi)", "can_(get|info)"],
@@ -35,6 +35,8 @@ _STAFF = [
     ["BlastView", "can_new"],
     ["OutboxView", "can_(index|show|html)"],
     ["(Fan messages|Messages|Automations|New blast|Outbox \\(development\\))", "menu_access"],
+    ["ActivityView", "can_(index|csv)"],  # staff: their own entries only (app.views.activity)
+    ["(Account|Activity)", "menu_access"],
 ]
 FAB_ROLES = {
     ROLE_LABEL_ADMIN: _OWN_ACCOUNT + _STAFF + [
@@ -45,8 +47,9 @@ FAB_ROLES = {
         ["WebhooksView", "can_(index|add|show|edit|act|replay)"],
         ["AdPixelsView", "can_(index|save)"],
         ["EmailToolsView", "can_(index|save|act)"],
-        ["(Account|Label Users|Platform credentials|Privacy|Webhooks|Ad pixels|Email tools)",
-         "menu_access"],
+        ["RetentionView", "can_(index|save)"],
+        ["(Account|Label Users|Platform credentials|Privacy|Webhooks|Ad pixels|Email tools"
+         "|Data retention)", "menu_access"],
     ],
     ROLE_LABEL_STAFF: _OWN_ACCOUNT + _STAFF,
     ROLE_ARTIST: _OWN_ACCOUNT + [

@@ -2,6 +2,7 @@
 from flask import current_app
 
 from app.views.account import AccountView, TwoFactorView
+from app.views.activity import ActivityView
 from app.views.analytics import AnalyticsView
 from app.views.artists import ArtistView
 from app.views.base import mark_rejected_forms
@@ -20,6 +21,7 @@ from app.views.messages import MessagesView
 from app.views.outbox import OutboxView
 from app.views.overview import OverviewView
 from app.views.releases import ReleaseView
+from app.views.retention import RetentionView
 from app.views.users import LabelUserView
 
 
@@ -38,6 +40,9 @@ def register_views(appbuilder):
     appbuilder.add_view(WebhooksView, "Webhooks", icon="fa-plug", category="Account")
     appbuilder.add_view(AdPixelsView, "Ad pixels", icon="fa-bullseye", category="Account")
     appbuilder.add_view(EmailToolsView, "Email tools", icon="fa-address-book", category="Account")
+    appbuilder.add_view(RetentionView, "Data retention", icon="fa-hourglass-half",
+                        category="Account")
+    appbuilder.add_view(ActivityView, "Activity", icon="fa-history", category="Account")
     appbuilder.add_view(ArtistDashboardView, "My releases", icon="fa-music")
     appbuilder.add_view(AnalyticsView, "Analytics", icon="fa-chart-line")
     appbuilder.add_view(MessagesView, "Messages", icon="fa-envelope", category="Fan messages")

@@ -20,6 +20,7 @@ from wtforms.fields import DateField, DateTimeLocalField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app.audit import reading as audit_reading
 from app.messaging import ledger as message_ledger
 from app.releases import rules
 from app import platform_table, validation
@@ -30,7 +31,7 @@ from app.models.release import (DESCRIPTION_MAX, HEADLINE_MAX, KINDS, RELEASE_MO
                                 STATUS_LABELS)
 from app.platform_table import DEFAULT_PLATFORMS, PLATFORM_CHOICES
 from app.uploads import store_image
-from app.views.base import PresaveModelView
+from app.views.base import PresaveModelView, moment
 from app.views.deliveries import DeliveryRoutes, panel_context
 from app.views.fields import ActionForm, ImageUpload, require_csrf, rule
 from app.views.release_ab_panel import AbPanelRoutes, ab_context
@@ -315,6 +316,7 @@ class ReleaseView(LinkPanelRoutes, SharePanelRoutes, AbPanelRoutes, DeliveryRout
                           artwork_url=rules.artwork_url(release),
                           next_instant=rules.next_instant(release),
                           platform_name=platform_table.name,
+                          **_history_context(release),
                           **_messages_context(release, self.appbuilder.sm),
                           **panel_context(release, request.args),
                           **links_context(release, link_form),
@@ -387,3 +389,13 @@ def _messages_context(release, sm):
             "message_states": message_ledger.SHOWN_STATES,
             "message_labels": message_ledger.STATE_LABELS,
             "can_open_messages": sm.has_access("can_show", "MessagesView")}
+
+
+HISTORY_SHOWN = 50  # the newest lines; "Show all" for the rest
+
+
+def _history_context(release):
+    """The History panel: the release's entries in the trail, with its status changes from
+    before the trail (app.audit.reading.release_history)."""
+    return {"history": audit_reading.release_history(release), "history_shown": HISTORY_SHOWN,
+            "moment": moment}

@@ -5,7 +5,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import Artist, AuditEntry, Fan
 from tests.e2e.accessibility import checked_screen
@@ -25,6 +25,7 @@ def test_a_label_admin_erases_a_fan_with_the_reason(app, open_page, live_server,
         session.add(fan)
         session.commit()
         fan_id = fan.id
+        start = session.scalar(select(func.max(AuditEntry.id))) or 0  # SQLite reuses fan ids
     page = sign_in(open_page(size), live_server, "owner@northwind.test")
     page.goto(f"{live_server}/fans/show/{fan_id}")
     checked_screen(page, f"fan-erase-{size}", LOOK_HERE)
@@ -37,6 +38,7 @@ def test_a_label_admin_erases_a_fan_with_the_reason(app, open_page, live_server,
         erased = session.get(Fan, fan_id)
         assert erased.erased_at is not None and (erased.email, erased.name) == (None, None)
         entry = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "fan.erased", AuditEntry.object_id == fan_id)).one()
+            AuditEntry.id > start, AuditEntry.action == "fan.erased",
+            AuditEntry.object_id == fan_id)).one()
         assert entry.detail["reason"] == "Erased by staff: Asked by email on 3 March"
         assert entry.actor_name == "owner@northwind.test"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-from flask_appbuilder import ModelView
+from flask_appbuilder import Model, ModelView
 from sqlalchemy import func, inspect, select
 
 from app.releases import ab_tests, rules as release_rules, share_links
@@ -18,7 +18,7 @@ from app.crypto import keyring
 from app.extensions import db
 from app.models import (AdPixels, Artist, AudienceConnection, Authorization, Consent, Fan,
                         Label, LabelOwned, PreSave, PlatformCredential, PresaveUser, Release,
-                        WebhookEndpoint)
+                        RetentionPolicy, WebhookEndpoint)
 from app.tenants.context import Scope, scoped
 from app.webhooks import endpoints as webhook_endpoints, events as webhook_events
 
@@ -49,7 +49,7 @@ def snapshot(app):
     """Every row of every table, read as the platform: a write anywhere changes it."""
     with app.app_context(), scoped(Scope.platform()):
         return {name: sorted(map(repr, db.session.execute(select(table)).all()))
-                for name, table in db.metadata.tables.items()}
+                for name, table in Model.metadata.tables.items()}
 
 
 def changed_tables(before, after):
@@ -362,8 +362,9 @@ ADMIN_VARIANT_ROUTES = {  # the release page's A/B test panel: /releases/<id>/va
 @pytest.mark.parametrize("email", NORTHWIND_ROLES)
 def test_admin_keeps_harbor_variants_out(app, login, harbor, email, route):
     path, form = ADMIN_VARIANT_ROUTES[route]
+    client = login(email)  # signing in writes (the user's bookkeeping, the trail): before
     before = snapshot(app)
-    response = login(email).post(f"/releases/{harbor.ids[Release]}/variants{path}", data=form)
+    response = client.post(f"/releases/{harbor.ids[Release]}/variants{path}", data=form)
     assert response.status_code in DENIED, response.status_code
     assert leaked(response.get_data(as_text=True), harbor.secrets) == []
     assert changed_tables(before, snapshot(app)) == []
@@ -386,9 +387,10 @@ def test_admin_keeps_harbor_short_links_out(app, login, harbor, email, route):
         link = share_links.create(release, f"{harbor.secrets[-1]} link", "email")
         db.session.commit()
         link_id, code = link.id, link.code
+    client = login(email)
     before = snapshot(app)
     url = f"/releases/{harbor.ids[Release]}/share-links" + path.format(link=link_id)
-    response = login(email).open(url, method=method, data=form)
+    response = client.open(url, method=method, data=form)
     assert response.status_code in DENIED, response.status_code
     body = response.get_data(as_text=True)
     assert leaked(body, harbor.secrets + [code]) == []
@@ -442,8 +444,9 @@ def harbor_endpoint(app, harbor):
 def test_admin_keeps_harbor_webhooks_out(app, login, harbor, harbor_endpoint, email, route):
     endpoint_id, delivery_id, url, secret = harbor_endpoint
     method, path, form = WEBHOOK_ROUTES[route]
+    client = login(email)
     before = snapshot(app)
-    response = login(email).open(
+    response = client.open(
         "/webhooks" + path.format(endpoint=endpoint_id, delivery=delivery_id), method=method,
         data=form)
     assert response.status_code in DENIED | {302}, response.status_code
@@ -483,8 +486,9 @@ def harbor_pixels(app, harbor):
 @pytest.mark.parametrize("email", NORTHWIND_ROLES)
 def test_ad_pixels_keep_harbor_out(app, login, harbor, harbor_pixels, email, method, path):
     pixel, token = harbor_pixels
+    client = login(email)
     before = snapshot(app)
-    response = login(email).open(path.format(label=harbor.label_id, artist=harbor.artist_id),
+    response = client.open(path.format(label=harbor.label_id, artist=harbor.artist_id),
                                  method=method, data={"meta_pixel_id": "1111111111111111"})
     assert response.status_code in DENIED | {200, 302}, response.status_code
     assert leaked(response.get_data(as_text=True), harbor.secrets + [pixel, token]) == []
@@ -540,6 +544,37 @@ def test_email_tools_keep_harbor_out(app, login, harbor, harbor_tools, email, me
         db.session.commit()
 
 
+@pytest.fixture
+def harbor_retention(app, harbor):
+    """Harbor's own limits, values no other label has; the fields as the page shows them."""
+    limits = {"unfinished_fan_days": 3137, "withdrawn_fan_days": 3131, "ledger_months": 113,
+              "outbound_days": 3119, "cookie_choice_days": 3109, "audit_days": 3089}
+    with app.app_context(), scoped(Scope.label(harbor.label_id)):
+        row = RetentionPolicy(label_id=harbor.label_id, **limits)
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+    yield [f'value="{value}"' for value in limits.values()]
+    with app.app_context(), scoped(Scope.platform()):
+        db.session.delete(db.session.get(RetentionPolicy, row_id))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/retention/?label={label}"), ("POST", "/retention/save?label={label}"),
+])
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_data_retention_keeps_harbor_out(app, login, harbor, harbor_retention, email, method,
+                                         path):
+    client = login(email)
+    before = snapshot(app)
+    response = client.open(path.format(label=harbor.label_id), method=method,
+                           data={"audit_days": "400"})  # the other limits missing: refused
+    assert response.status_code in DENIED | {200, 302, 422}, response.status_code
+    assert leaked(response.get_data(as_text=True), harbor.secrets + harbor_retention) == []
+    assert changed_tables(before, snapshot(app)) == []
+
+
 @pytest.mark.parametrize("resource", ["artists", "releases"])
 def test_api_accepts_the_same_body_with_own_ids(app, api, api_route, northwind, resource,
                                                 unique):
@@ -555,3 +590,45 @@ def test_api_accepts_the_same_body_with_own_ids(app, api, api_route, northwind, 
         assert row.label_id == northwind.label_id
         db.session.delete(row)
         db.session.commit()
+
+
+ACTIVITY_PATHS = [  # Account → Activity, its filters and its CSV, aimed at Harbor
+    "/activity/", "/activity/?label={label}", "/activity/?person={user}",
+    "/activity/?kind=release&label={label}", "/activity/?kind=user.signed_in&person={user}",
+    "/activity/activity.csv", "/activity/activity.csv?label={label}&person={user}",
+]
+
+
+@pytest.fixture
+def harbor_activity(app, login, harbor):
+    """Harbor's entries name it: its release was made (harbor's rows) and its staff signed in."""
+    login("staff@harbor.test")
+    return harbor
+
+
+def test_harbor_activity_is_there_to_leak(login, harbor_activity):
+    """Control for the activity rows below: the operator reads Harbor's names."""
+    page = login("admin@presave.test").get(f"/activity/?label={harbor_activity.label_id}")
+    assert harbor_activity.secrets[-1] in page.text and "staff@harbor.test" in page.text
+
+
+@pytest.mark.parametrize("path", ACTIVITY_PATHS)
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_activity_keeps_harbor_out(app, login, harbor_activity, email, path):
+    client = login(email)
+    before = snapshot(app)
+    response = client.get(path.format(label=harbor_activity.label_id,
+                                      user=harbor_activity.ids[PresaveUser]))
+    assert response.status_code in DENIED | {200, 302}, response.status_code
+    assert leaked(response.get_data(as_text=True), harbor_activity.secrets) == []
+    downloaded = response.status_code == 200 and ".csv" in path
+    assert changed_tables(before, snapshot(app)) == (["audit_entry"] if downloaded else [])
+
+
+@pytest.mark.parametrize("path", ACTIVITY_PATHS)
+def test_harbor_staff_cannot_read_northwind_activity(app, login, northwind, path):
+    login("owner@northwind.test")  # an entry naming Northwind's owner
+    response = login("staff@harbor.test").get(path.format(label=northwind.label_id,
+                                                          user=northwind.ids[PresaveUser]))
+    assert response.status_code == 200
+    assert leaked(response.get_data(as_text=True), northwind.secrets) == []
