@@ -12,19 +12,15 @@ from sqlalchemy import func, select
 from app import audit
 from app.extensions import db
 from app.localtime import frozen, now_utc
-from app.models import AuditEntry, PresaveUser, Release, ReleaseStatusChange
+from app.models import AuditEntry, Release, ReleaseStatusChange
 from app.tenants.context import Scope, scoped
+from tests.audit_entries import user_id
 from tests.own_label import make_label, new_release
 
 OWNER, STAFF, ARTIST = "owner@northwind.test", "staff@northwind.test", "artist@northwind.test"
 OPERATOR = "admin@presave.test"
 JANUARY = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
 FEBRUARY = datetime(2026, 2, 20, 12, 0, tzinfo=timezone.utc)
-
-
-def user_id(app, email):
-    with app.app_context(), scoped(Scope.platform("test")):
-        return db.session.scalar(select(PresaveUser.id).where(PresaveUser.email == email))
 
 
 def export_entries(app, label_id):

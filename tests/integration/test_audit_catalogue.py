@@ -11,11 +11,12 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import (AdPixels, Artist, AuditEntry, AudienceConnection, Automation, Consent,
+from app.models import (AdPixels, Artist, AudienceConnection, Automation, Consent,
                         Fan, Label, PresaveUser, Release, ShortLink, StreamingLink,
                         WebhookDelivery, WebhookEndpoint)
 from app.presaves.record import record_presave
 from app.tenants.context import Scope, scoped
+from tests.audit_entries import entries_after, last_id, northwind, user_id
 from tests.own_label import new_release
 
 OWNER, STAFF = "owner@northwind.test", "staff@northwind.test"
@@ -23,33 +24,6 @@ ADMIN_ROLE, STAFF_ROLE = "Label Admin", "Label Staff"
 MASK = "••••"
 HOOK_URL = "http://127.0.0.1:9/hook"  # loopback: allowed outside production, never reached
 META_ID = "1234567890123456"
-
-
-# -- helpers (as in test_audit_trail) ------------------------------------------------------------
-
-def entries_after(app, start, **where):
-    with app.app_context(), scoped(Scope.platform("test")):
-        stmt = select(AuditEntry).where(AuditEntry.id > start).order_by(AuditEntry.id)
-        for key, value in where.items():
-            stmt = stmt.where(getattr(AuditEntry, key) == value)
-        found = db.session.scalars(stmt).all()
-        db.session.expunge_all()
-        return found
-
-
-def last_id(app):
-    with app.app_context(), scoped(Scope.platform("test")):
-        return db.session.scalar(select(db.func.max(AuditEntry.id))) or 0
-
-
-def northwind(app):
-    with app.app_context(), scoped(Scope.platform("test")):
-        return db.session.scalars(select(Label.id).where(Label.slug == "northwind")).one()
-
-
-def user_id(app, email):
-    with app.app_context(), scoped(Scope.platform("test")):
-        return db.session.scalars(select(PresaveUser.id).where(PresaveUser.email == email)).one()
 
 
 def shown(found):

@@ -11,37 +11,13 @@ from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import AuditEntry, Fan, Label, PlatformCredential, PresaveUser, Release
+from app.models import AuditEntry, Fan, Label, PlatformCredential, Release
 from app.models.audit import AppendOnly
 from app.tenants.context import Scope, scoped
+from tests.audit_entries import entries_after, last_id, northwind, user_id
 from tests.own_label import new_release
 
 OWNER, STAFF, ARTIST = "owner@northwind.test", "staff@northwind.test", "artist@northwind.test"
-
-
-def entries_after(app, start, **where):
-    with app.app_context(), scoped(Scope.platform("test")):
-        stmt = select(AuditEntry).where(AuditEntry.id > start).order_by(AuditEntry.id)
-        for key, value in where.items():
-            stmt = stmt.where(getattr(AuditEntry, key) == value)
-        found = db.session.scalars(stmt).all()
-        db.session.expunge_all()
-        return found
-
-
-def last_id(app):
-    with app.app_context(), scoped(Scope.platform("test")):
-        return db.session.scalar(select(db.func.max(AuditEntry.id))) or 0
-
-
-def northwind(app):
-    with app.app_context(), scoped(Scope.platform("test")):
-        return db.session.scalars(select(Label.id).where(Label.slug == "northwind")).one()
-
-
-def user_id(app, email):
-    with app.app_context(), scoped(Scope.platform("test")):
-        return db.session.scalars(select(PresaveUser.id).where(PresaveUser.email == email)).one()
 
 
 def only(found, action):
