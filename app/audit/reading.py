@@ -70,6 +70,9 @@ PHRASES = {
     "retention.run": "applied the data retention limits",
     "retention.created": "set the data retention limits",
     "retention.changed": "changed the data retention limits",
+    "blast.sent": "sent the blast[ {name}]",
+    "blast.scheduled": "scheduled the blast[ {name}]",
+    "blast.stopped": "stopped the blast[ {name}]",
     "export.activity": "downloaded the activity",
     "export.fans": "downloaded the fans",
     "export.deliveries": "downloaded the deliveries[ of {name}]",
@@ -275,7 +278,7 @@ def _did(entry, with_object):
 
 
 def _generic(action, obj):
-    """An action no phrase names: "blast.sent" → "sent the blast “Spring news”"."""
+    """An action no phrase names: "webhook.turned_off" → "turned off the webhook “…”"."""
     kind, _, verb = action.partition(".")
     if kind == "export":
         return f"downloaded the {verb.replace('_', ' ')}"
@@ -432,7 +435,8 @@ def release_history(release):
     (release.history) no entry was written with, kept from before the trail existed. A
     status line's note (an A/B test's winner) joins the entry written with it."""
     found = db.session.scalars(select(AuditEntry).where(
-        AuditEntry.object_type == "release", AuditEntry.object_id == release.id)
+        AuditEntry.object_type == "release", AuditEntry.object_id == release.id,
+        AuditEntry.at >= release.created_at)  # never a deleted release's of the same id
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())).all()
     lines = [(as_utc(entry.at), Line(as_utc(entry.at), sentence(entry, actor=False, obj=False),
                                      who(entry), how(entry, unsaid=True), entry.actor_role,

@@ -8,8 +8,9 @@ entry however many rows it touches."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
+from urllib.parse import urlsplit
 
-from sqlalchemy import inspect
+from sqlalchemy import Column, inspect
 
 from app.models import (AbTest, AbVariant, AdPixels, Artist, AudienceConnection, Automation,
                         Label, PlatformCredential, PresaveUser, Release, RetentionPolicy,
@@ -60,15 +61,16 @@ SUBJECTS = {
                        when=lambda o: not o.main, ignore=_PART_KEYS | {"main"}),
     AbTest: Subject("release", owner=lambda o, session: _release(o, session),
                     part=lambda o: "A/B test", part_kind="ab_test",
-                    ignore=_PART_KEYS | {"peaks"}),
+                    ignore=_PART_KEYS | {"peaks", "looked_at"}),  # the hourly look's own
     AbVariant: Subject("release", owner=lambda o, session: _release(
                            o.test or session.get(AbTest, o.test_id), session),
                        part=lambda o: f"A/B variant {o.key}", part_kind="ab_variant",
                        ignore=_PART_KEYS),
     PlatformCredential: Subject("credentials", lambda o: o.platform),
-    WebhookEndpoint: Subject("webhook", lambda o: o.url,
+    # A receiver's path and query can be its credential (Slack, Zapier): only the host is told.
+    WebhookEndpoint: Subject("webhook", lambda o: urlsplit(o.url).netloc or "webhook",
                              ignore=frozenset({"failing_since"}),
-                             masked=frozenset({"secret_sealed"})),
+                             masked=frozenset({"secret_sealed", "url"})),
     AdPixels: Subject("ad_pixels", lambda o: "label" if o.artist_id is None else
                       f"artist #{o.artist_id}"),
     AudienceConnection: Subject("email_tool", lambda o: o.provider,
@@ -95,6 +97,8 @@ def values(obj, subject, changed_only):
     state = inspect(obj)
     found = {}
     for attr in state.mapper.column_attrs:
+        if not isinstance(attr.expression, Column):
+            continue  # a computed count (Artist.fan_count): no field of the row
         key = attr.key
         if key in _STAMPS or key in subject.ignore:
             continue

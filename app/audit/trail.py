@@ -8,17 +8,19 @@ the changes of the same object in the same transaction join that entry. Actions 
 no audited row (an export, a sign-in, a retention run) are recorded the same way without an
 object. Entries go in with a plain INSERT and nothing here can change or delete one.
 """
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.audit import subjects
 from app.localtime import now_utc
-from app.models import AuditEntry
+from app.models import AuditEntry, Label, PresaveUser
 from app.tenants.context import current_scope
 
 _KEY = "audit_pending"
+_SAVED = "audit_saved"  # savepoint -> what was pending when it began
 
 
 @dataclass
@@ -54,6 +56,16 @@ class _Pending:
             entry = self.by_object[id(obj)] = _Entry(obj=obj, subject=subject)
         return entry
 
+    def copy(self):
+        """The same entries, their changes and detail copied (the rows stay the same)."""
+        def again(entry):
+            return replace(entry, changes=copy.deepcopy(entry.changes),
+                           detail=copy.deepcopy(entry.detail))
+        kept = _Pending()
+        kept.by_object = {key: again(entry) for key, entry in self.by_object.items()}
+        kept.loose = [again(entry) for entry in self.loose]
+        return kept
+
 
 def _pending(session):
     return session.info.setdefault(_KEY, _Pending())
@@ -66,7 +78,9 @@ def record(action, obj=None, *, session=None, label_id=None, detail=None, name=N
     where the scope does not say (a sign-in before there is one)."""
     from app.extensions import db
 
-    session = session or db.session
+    session = session or db.session()
+    if not session.in_transaction():
+        session.begin()  # the entry belongs to a transaction: a rollback takes it back
     pending = _pending(session)
     subject = subjects.subject_of(obj) if obj is not None else None
     if subject is not None:
@@ -87,7 +101,29 @@ def install():
     if not event.contains(Session, "before_flush", _gather):
         event.listen(Session, "before_flush", _gather)
         event.listen(Session, "before_commit", _write)
-        event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_transaction_create", _savepoint_begun)
+        event.listen(Session, "after_soft_rollback", _rolled_back)
+        event.listen(Session, "after_commit", _committed)
+        for model, subject in subjects.SUBJECTS.items():
+            if subject.owner is None:
+                event.listen(model, "before_insert", _fresh_id)
+
+
+def _fresh_id(mapper, connection, obj):
+    """An audited row's id is never one the trail already names: a new row with a deleted
+    one's id would read its entries (a new user a former colleague's, a new release another
+    artist's). PostgreSQL's sequences never give an id twice; SQLite gives the largest again
+    once that row is deleted, so there the id is taken past every id the trail knows."""
+    if obj.id is not None or connection.dialect.name != "sqlite":
+        return
+    table, kind = mapper.local_table, subjects.subject_of(obj).kind
+    known = [select(func.max(table.c.id)),
+             select(func.max(AuditEntry.object_id)).where(AuditEntry.object_type == kind)]
+    if isinstance(obj, Label):
+        known.append(select(func.max(AuditEntry.label_id)))
+    if isinstance(obj, PresaveUser):
+        known.append(select(func.max(AuditEntry.actor_user_id)))
+    obj.id = max(connection.scalar(query) or 0 for query in known) + 1
 
 
 def _gather(session, flush_context, instances):
@@ -126,6 +162,8 @@ def _note(session, pending, obj, subject, verb):
 
 
 def _write(session):
+    if session.in_nested_transaction():
+        return  # a savepoint released: its work is written, or not, with the transaction's
     session.flush()  # commit would flush next: done first, the changes join their entries
     pending = session.info.pop(_KEY, None)
     if pending is None:
@@ -136,9 +174,28 @@ def _write(session):
         session.execute(insert(AuditEntry.__table__), rows)
 
 
-def _forget(session):
+def _savepoint_begun(session, transaction):
+    if transaction.nested and _KEY in session.info:
+        session.info.setdefault(_SAVED, {})[transaction] = session.info[_KEY].copy()
+
+
+def _rolled_back(session, previous):
+    """A savepoint rolled back takes back what it added; a transaction, everything."""
+    saved = session.info.get(_SAVED, {})
+    if previous.nested:
+        before = saved.pop(previous, None)
+        if before is None:
+            session.info.pop(_KEY, None)  # nothing was pending when the savepoint began
+        else:
+            session.info[_KEY] = before
+        return
+    session.info.pop(_KEY, None)
+    session.info.pop(_SAVED, None)
+
+
+def _committed(session):
     if not session.in_nested_transaction():
-        session.info.pop(_KEY, None)
+        session.info.pop(_SAVED, None)
 
 
 def _row(entry):

@@ -2,6 +2,8 @@
 a time. Creating one puts a ledger row per fan and channel, due at its time; the send job
 (app.jobs.messages) does the rest, as for every message. Staff may stop a blast while rows
 wait (scheduled, or still going out)."""
+from datetime import timedelta
+
 from sqlalchemy import insert, update
 
 from app import audit
@@ -36,7 +38,8 @@ def create(label_id, segment, name, subject, body, sms_body, send_at=None):
                 queued += _insert(rows)
                 rows = []
         queued += _insert(rows)
-    audit.record("blast.sent", label_id=label_id, object_type="message", object_id=message.id,
+    later = send_at > now_utc() + timedelta(minutes=1)
+    audit.record("blast.scheduled" if later else "blast.sent", label_id=label_id, object_type="message", object_id=message.id,
                  name=name, detail={"recipients": queued, "channels": list(segment.channels),
                                     "send_at": send_at.isoformat()})
     return message, queued

@@ -1,11 +1,10 @@
 """The audit trail: who did what, when, to which object. Rows are only ever added: the
 application never changes or deletes one, and on PostgreSQL (and SQLite) a trigger refuses
 UPDATE, and DELETE of any entry younger than a year (the shortest retention allowed)."""
-from sqlalchemy import JSON, Index, Integer, String, event, func, select
+from sqlalchemy import JSON, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
-from app.models.label import Label
 
 KEEP_AT_LEAST_DAYS = 365  # the triggers' floor (migration 0032): nothing younger can be deleted
 
@@ -43,13 +42,3 @@ class AppendOnly(RuntimeError):
 def _refuse(mapper, connection, entry):
     raise AppendOnly("audit entries are never changed or deleted by the application")
 
-
-@event.listens_for(Label, "before_insert")
-def _fresh_label_id(mapper, connection, label):
-    """A deleted label's entries stay, under its id: a new label must never get that id.
-    PostgreSQL's sequences never give one twice; SQLite gives the largest id again once that
-    row is deleted, so there the id is taken past every id the trail knows."""
-    if label.id is None and connection.dialect.name == "sqlite":
-        largest = connection.scalar(select(func.max(Label.id))) or 0
-        known = connection.scalar(select(func.max(AuditEntry.label_id))) or 0
-        label.id = max(largest, known) + 1

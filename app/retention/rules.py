@@ -54,8 +54,8 @@ from sqlalchemy import and_, delete, literal, or_, select, update
 
 from app.extensions import db
 from app.models import (AuditEntry, Authorization, AudienceChange, Consent, ConversionEvent,
-                        CookieChoice, Fan, Message, MessageRecipient, OpeningNotice, PreSave,
-                        Release, WebhookDelivery)
+                        CookieChoice, Fan, Label, Message, MessageRecipient, OpeningNotice,
+                        PreSave, Release, WebhookDelivery)
 from app.models.ad_pixels import FAILED as CONVERSION_FAILED, SENT as CONVERSION_SENT
 from app.models.audience import DONE as CHANGE_DONE, FAILED as CHANGE_FAILED
 from app.models.authorization import ACTIVE, REVOKED
@@ -155,11 +155,14 @@ def unfinished(ctx):
 
 def withdrawn(ctx):
     """Completed a pre-save, every one settled, withdrew a consent and holds no keeping one,
-    the last withdrawal before the limit."""
+    the last withdrawal before the limit, and quiet since: no consent given, pre-save made or
+    delivered after it."""
     since = ctx.before("withdrawn_fan_days")
     return and_(_nothing_keeps(ctx), _fan_has(PreSave),
                 _fan_has(Consent, Consent.withdrawn_at.is_not(None)),
-                ~_fan_has(Consent, Consent.withdrawn_at >= since))
+                ~_fan_has(Consent, or_(Consent.withdrawn_at >= since, Consent.given_at >= since)),
+                ~_fan_has(PreSave, or_(PreSave.created_at >= since,
+                                       PreSave.delivered_at >= since)))
 
 
 def ledger_done(ctx):
@@ -179,14 +182,20 @@ def _fans_going(ctx):
     return select(Fan.id).where(or_(unfinished(ctx), withdrawn(ctx), ledger_done(ctx)))
 
 
-def _erase_fans(ctx, ids):
+def _erasing(reason):
+    def act(ctx, ids):
+        return _erase_fans(ids, f"Data retention: {reason}")
+    return act
+
+
+def _erase_fans(ids, reason):
     """Each fan erased in a savepoint of its own: one that cannot be (a token sealed with a
     key since removed) is logged and left for the next run, and the others are erased."""
     erased = 0
     for fan in db.session.scalars(select(Fan).where(Fan.id.in_(ids))).all():
         try:
             with db.session.begin_nested():
-                fan_data.erase(fan)
+                fan_data.erase(fan, reason=reason)
             erased += 1
         except Exception:
             log.exception("retention: fan %s of label %s could not be erased", fan.id,
@@ -208,13 +217,13 @@ FAN_RULES = [
     Rule("unfinished_messaged_fans", Fan, "Fans who never completed a pre-save but were "
          "messaged or once agreed to marketing", "erased (the empty row keeps the counts)",
          "unfinished_fan_days", lambda ctx: and_(unfinished(ctx), _known_elsewhere()),
-         _erase_fans),
+         _erasing("never completed a pre-save")),
     Rule("withdrawn_fans", Fan, "Fans who withdrew their consents, every pre-save settled",
          "erased (contact data, consents, grants)", "withdrawn_fan_days", withdrawn,
-         _erase_fans),
+         _erasing("withdrew their consents")),
     Rule("ledger_fans", Fan, "Fans whose every pre-saved release is out",
          "erased; their ledger rows stay, anonymous", "ledger_months", ledger_done,
-         _erase_fans),
+         _erasing("every pre-saved release out past the ledger limit")),
 ]
 
 
@@ -336,6 +345,13 @@ COOKIE_RULES = [
 AUDIT_RULE = Rule("audit_entries", AuditEntry, "Audit trail entries", "deleted", "audit_days",
                   _older(AuditEntry, "at", "audit_days"),
                   _deleting(AuditEntry))
+# A deleted label's entries outlive it, under the instance's limit (the run of no label).
+GONE_LABELS_AUDIT_RULE = Rule(
+    "gone_labels_audit_entries", AuditEntry, "Audit trail entries of deleted labels", "deleted",
+    "audit_days", lambda ctx: and_(AuditEntry.label_id.is_not(None),
+                                   AuditEntry.label_id.not_in(select(Label.id)),
+                                   AuditEntry.at < ctx.before("audit_days")),
+    _deleting(AuditEntry))
 
 # In the order the run applies them: the fans first, so the rules after see who is going.
 RULES = [*FAN_RULES, *ANSWER_RULES, *GRANT_RULES, *OUTBOUND_RULES, *COOKIE_RULES, AUDIT_RULE]

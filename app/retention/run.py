@@ -17,10 +17,11 @@ from app import audit
 from app.extensions import db
 from app.localtime import iso_utc, now_utc
 from app.retention import policy
-from app.retention.rules import AUDIT_RULE, RULES, Context
+from app.retention.rules import AUDIT_RULE, GONE_LABELS_AUDIT_RULE, RULES, Context
 
 BATCH = 200  # rows per transaction: a long run holds no lock for long
-INSTANCE_RULES = [AUDIT_RULE]  # the rows of no label: the operator's audit entries
+# The rows of no label: the operator's audit entries, and those of labels deleted since.
+INSTANCE_RULES = [AUDIT_RULE, GONE_LABELS_AUDIT_RULE]
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """What every Presave admin view shares: human titles, values that read as words, and rejected
 forms that answer 422 instead of a silent 200."""
+import re
 import tempfile
 from datetime import date, datetime, timezone
 
@@ -110,9 +111,16 @@ def mark_rejected_forms(response):
     return response
 
 
+SEARCHES = frozenset({"q", "search"})  # free text: a fan's name or address, never kept
+FILTER_KEY = re.compile(r"^[a-z_]{1,30}$")
+
+
 def filters_of(args):
-    """The query's filters, as an export's entry in the trail keeps them."""
-    return {"filters": {key: value[:100] for key, value in list(args.items())[:12]}}
+    """The query's filters, as an export's entry in the trail keeps them: a search only as
+    the fact that there was one, keys that name no filter not at all."""
+    return {"filters": {key: "(a search)" if key in SEARCHES else value[:100]
+                        for key, value in list(args.items())[:12]
+                        if FILTER_KEY.match(key) and value}}
 
 
 def exported_csv(lines, filename, action, obj=None, detail=None, **about):

@@ -1,3 +1,5 @@
+import re
+
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -12,6 +14,10 @@ from app.views.base import EMPTY, PresaveModelView, words
 from app.views.fields import ActionForm, require_csrf
 
 REASON_MIN, REASON_MAX = 3, 300
+# The reason is kept in the activity log for years: an address or a number would bring back
+# what the erasure takes away.
+CONTACT_LIKE = re.compile(r"\S@\S+\.\S|\+?\d(?:[\s().-]*\d){8}")
+DATES_AND_TIMES = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
 
 # The ledger's states as Bootstrap badges, in the release page's colours.
 STATE_BADGES = {"pending": "default", "retrying": "warning", "in_progress": "info",
@@ -106,6 +112,10 @@ class FanView(PresaveModelView):
             return self._show_page(fan, error=f"Say why, in {REASON_MIN} to {REASON_MAX} "
                                               "characters (for example: “asked by email on "
                                               "3 March”)", reason=reason[:REASON_MAX]), 422
+        elif CONTACT_LIKE.search(DATES_AND_TIMES.sub(" ", reason)):
+            return self._show_page(fan, error="Leave the fan's email address and phone number "
+                                              "out of the reason: the activity log keeps it "
+                                              "for years", reason=reason), 422
         else:
             revoked, yours = fan_data.erase(fan, reason=f"Erased by staff: {reason}")
             db.session.commit()

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from app import audit
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import AuditEntry, Fan, Label, PlatformCredential, Release
+from app.models import AuditEntry, Fan, Label, PlatformCredential, PresaveUser, Release
 from app.models.audit import AppendOnly
 from app.tenants.context import Scope, scoped
 from tests.audit_entries import entries_after, last_id, northwind, user_id
@@ -176,6 +177,9 @@ def test_staff_erase_a_fan_with_a_reason(app, login, unique):
     start = last_id(app)
     refused = owner.post(f"/fans/erase/{fan_id}", data={"reason": " "})
     assert refused.status_code == 422 and "Say why" in refused.get_data(as_text=True)
+    for contact in ("jane@fans.example asked", "rang from +44 7700 900123"):
+        refused = owner.post(f"/fans/erase/{fan_id}", data={"reason": contact})
+        assert refused.status_code == 422 and "out of the reason" in refused.get_data(as_text=True)
     assert entries_after(app, start) == []
     assert owner.post(f"/fans/erase/{fan_id}",
                       data={"reason": "Asked by email on 3 March"}).status_code == 302
@@ -249,6 +253,39 @@ def test_no_view_or_api_writes_entries(app, login, api):
     assert owner.post("/auditentry/delete/1").status_code == 404
 
 
+def test_a_deleted_user_s_id_is_never_given_again(app, unique):
+    """A new colleague would read a former one's entries as their own."""
+    label_id = northwind(app)
+
+    def user(tag):
+        return PresaveUser(first_name="Gone", last_name="Soon", username=f"{tag}@x.test",
+                           email=f"{tag}@x.test", active=True, label_id=label_id)
+    with app.app_context(), scoped(Scope.platform("test")):
+        gone = user(unique("gone"))
+        db.session.add(gone)
+        db.session.commit()
+        gone_id = gone.id
+        db.session.delete(gone)
+        db.session.commit()
+        new = user(unique("new"))
+        db.session.add(new)
+        db.session.commit()
+        assert new.id > gone_id
+        db.session.delete(new)
+        db.session.commit()
+
+
+def test_a_search_in_an_export_is_kept_only_as_a_search(app, login):
+    release_id, _ = new_release(app, "aurora-vale")
+    staff = login(STAFF)
+    start = last_id(app)
+    answer = staff.get(f"/releases/{release_id}/deliveries.csv?q=jane.doe@example.com"
+                       "&state=failed&%3Cx%3E=1")
+    assert answer.status_code == 200
+    entry = only(entries_after(app, start), "export.deliveries")
+    assert entry.detail["filters"] == {"q": "(a search)", "state": "failed"}
+
+
 def test_a_deleted_label_s_id_is_never_given_again(app):
     """Its entries outlive it: a new label with its id would read them."""
     with app.app_context(), scoped(Scope.platform("test")):
@@ -266,3 +303,43 @@ def test_a_deleted_label_s_id_is_never_given_again(app):
         assert new.id > gone_id
         db.session.delete(new)
         db.session.commit()
+
+
+def test_a_savepoint_rolled_back_takes_its_entries_back(app):
+    release_id, _ = new_release(app, "aurora-vale", title="SP Before")
+    start = last_id(app)
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.get(Release, release_id)
+        release.headline = "Kept"
+        db.session.flush()
+        savepoint = db.session.begin_nested()
+        release.title = "SP Rolled Back"
+        db.session.flush()
+        savepoint.rollback()
+        db.session.commit()
+    entry = only(entries_after(app, start), "release.changed")
+    assert entry.changes == {"headline": [None, "Kept"]}
+
+
+def test_a_savepoint_released_is_written_with_its_transaction_as_one_entry(app):
+    release_id, _ = new_release(app, "aurora-vale")
+    start = last_id(app)
+    with app.app_context(), scoped(Scope.platform("test")):
+        release = db.session.get(Release, release_id)
+        with db.session.begin_nested():
+            audit.record("release.archived", release)
+            release.status = "archived"
+        release.headline = "After the savepoint"
+        db.session.commit()
+    entry = only(entries_after(app, start), "release.archived")
+    assert set(entry.changes) == {"status", "headline"}
+    assert len(entries_after(app, start)) == 1
+
+
+def test_a_record_rolled_back_before_any_sql_is_gone(app):
+    start = last_id(app)
+    with app.app_context(), scoped(Scope.platform("test")):
+        audit.record("export.fans", label_id=None, detail={"rows": 1})
+        db.session.rollback()
+        db.session.commit()
+    assert entries_after(app, start) == []
