@@ -123,7 +123,9 @@ def _fresh_id(mapper, connection, obj):
         known.append(select(func.max(AuditEntry.label_id)))
     if isinstance(obj, PresaveUser):
         known.append(select(func.max(AuditEntry.actor_user_id)))
-    obj.id = max(connection.scalar(query) or 0 for query in known) + 1
+    fresh = max(connection.scalar(query) or 0 for query in known) + 1
+    given = connection.info.setdefault("audit_fresh_ids", {})  # rows of this same flush
+    obj.id = given[table.name] = max(fresh, given.get(table.name, 0) + 1)
 
 
 def _gather(session, flush_context, instances):

@@ -343,3 +343,16 @@ def test_a_record_rolled_back_before_any_sql_is_gone(app):
         db.session.rollback()
         db.session.commit()
     assert entries_after(app, start) == []
+
+
+def test_rows_made_in_one_flush_get_ids_of_their_own(app, unique):
+    """Each new audited row takes an id past the trail's: two in one flush, two ids."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        labels = [Label(name=unique("Twin"), slug=unique("twin"), timezone="UTC")
+                  for _ in range(3)]
+        db.session.add_all(labels)
+        db.session.commit()
+        assert len({label.id for label in labels}) == 3
+        for label in labels:
+            db.session.delete(label)
+        db.session.commit()

@@ -524,6 +524,13 @@ def test_a_fan_who_cannot_be_erased_is_left_for_the_next_run(app, own_label):
         entry = db.session.scalars(select(AuditEntry).where(
             AuditEntry.id > last_entry, AuditEntry.action == "retention.run")).one()
         assert entry.detail["counts"]["withdrawn_fans"] == 1
+        erased = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.id > last_entry, AuditEntry.action == "fan.erased")).one()
+        assert (erased.object_id, erased.detail["reason"]) == (
+            ids[1], "Data retention: withdrew their consents")
+        # The grant no key opens would stop any later reading of every secret (rotate-keys).
+        db.session.execute(delete(Authorization).where(Authorization.fan_id == ids[0]))
+        db.session.commit()
 
 
 def test_the_instance_audit_entries_follow_their_own_limit(app):
