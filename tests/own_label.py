@@ -4,11 +4,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.localtime import now_utc
-from app.models import Artist, Label, Release
+from app.models import Artist, Label, PresaveUser, Release
 from app.releases import rules as release_rules
 from app.tenants.context import Scope, scoped
 from tests.fan_journey import flashes, sandbox_decision
@@ -33,6 +33,16 @@ def make_label(app, label_name="Own", artist_name="Allow List"):
         db.session.add(artist)
         db.session.commit()
         return label.id, artist.slug
+
+
+def purge_artist(app, pk):
+    """Remove a test artist and every row it owns (plain deletes)."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        for table in reversed(Artist.metadata.sorted_tables):
+            if "artist_id" in table.c and table is not PresaveUser.__table__:
+                db.session.execute(delete(table).where(table.c.artist_id == pk))
+        db.session.execute(delete(Artist.__table__).where(Artist.__table__.c.id == pk))
+        db.session.commit()
 
 
 def new_release(app, artist_slug, title="Five Places", opens_in=timedelta(hours=-1),

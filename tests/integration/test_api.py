@@ -4,13 +4,14 @@ from datetime import date, timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Artist, Consent, Fan, Label, PresaveUser, Release
+from app.models import Artist, Consent, Fan, Label, Release
 from app.models.release import ReleaseStatusChange
 from app.tenants.context import Scope, scoped
 from tests.images import png_claiming
+from tests.own_label import purge_artist
 
 STAFF, OWNER, HARBOR, ADMIN, ARTIST = ("staff@northwind.test", "owner@northwind.test",
                                        "staff@harbor.test", "admin@presave.test",
@@ -64,16 +65,6 @@ def ids(client, headers, resource):
 @pytest.fixture
 def staff(api):
     return api(STAFF)
-
-
-def purge_artist(app, pk):
-    """Remove a test artist and every row it owns."""
-    with app.app_context(), scoped(Scope.platform()):
-        for table in reversed(Artist.metadata.sorted_tables):
-            if "artist_id" in table.c and table is not PresaveUser.__table__:
-                db.session.execute(delete(table).where(table.c.artist_id == pk))
-        db.session.execute(delete(Artist.__table__).where(Artist.__table__.c.id == pk))
-        db.session.commit()
 
 
 @pytest.fixture

@@ -7,17 +7,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.localtime import now_utc
 from app.models import (AdPixels, Artist, AudienceConnection, Automation, Consent,
-                        Fan, Label, PresaveUser, Release, ShortLink, StreamingLink,
+                        Fan, Label, Release, ShortLink, StreamingLink,
                         WebhookDelivery, WebhookEndpoint)
 from app.presaves.record import record_presave
 from app.tenants.context import Scope, scoped
 from tests.audit_entries import entries_after, last_id, northwind, user_id
-from tests.own_label import new_release
+from tests.own_label import new_release, purge_artist
 
 OWNER, STAFF = "owner@northwind.test", "staff@northwind.test"
 ADMIN_ROLE, STAFF_ROLE = "Label Admin", "Label Staff"
@@ -58,16 +58,6 @@ def pk_from(response):
 
 
 # -- a Northwind artist of the test's own ----------------------------------------------------------
-
-def purge_artist(app, pk):
-    """The artist and every row it owns (plain deletes: no entries)."""
-    with app.app_context(), scoped(Scope.platform("test")):
-        for table in reversed(Artist.metadata.sorted_tables):
-            if "artist_id" in table.c and table is not PresaveUser.__table__:
-                db.session.execute(delete(table).where(table.c.artist_id == pk))
-        db.session.execute(delete(Artist.__table__).where(Artist.__table__.c.id == pk))
-        db.session.commit()
-
 
 @pytest.fixture
 def artist(app, unique):
