@@ -13,7 +13,7 @@ from app.cli import demo_audience, demo_messages
 from app.cli.demo_artwork import cover, portrait
 from app.extensions import db
 from app.jobs.links import AFTER_RELEASE
-from app.localtime import now_utc, zone
+from app.localtime import now_utc, to_utc, zone
 from app.models import Artist, Label, PresaveUser, Release
 from app.models.release import ANNOUNCED, ARCHIVED, DRAFT, EP, PRESAVE_ACTIVE, RELEASED, SINGLE
 from app.platform_table import (AMAZON_MUSIC, APPLE_MUSIC, DEEZER, DESCRIPTORS, PLATFORM_KEYS,
@@ -54,6 +54,9 @@ RELEASES = [
     ("vault", "Old Flame", ARCHIVED, timedelta(days=-200), -150),
 ]
 KINDS = {"coming-soon": EP}  # the others are singles
+# A release due sooner than this when the demo is made moves a night later, so "tonight" does
+# not come out minutes after a demo (or a test run) started just before midnight.
+UPCOMING_AT_LEAST = timedelta(hours=3)
 EP_TRACKS = ("Aurora", "Polar Night", "Snowline")  # after the focus track, the release's title
 
 
@@ -202,6 +205,8 @@ def _release(artist, suffix, title, status, opens_delta, release_days):
     tz_name = artist.timezone
     today = now_utc().astimezone(zone(tz_name)).date()
     release_local = datetime.combine(today + timedelta(days=release_days), time(0, 0))
+    if release_days > 0 and to_utc(release_local, tz_name).utc - now_utc() < UPCOMING_AT_LEAST:
+        release_local += timedelta(days=1)
     opens_local = (now_utc().astimezone(zone(tz_name)) + opens_delta).replace(
         tzinfo=None, second=0, microsecond=0)
     kind = KINDS.get(suffix, SINGLE)

@@ -78,3 +78,32 @@ def test_the_demo_ep_is_in_the_catalogue_as_an_album_with_its_tracks(app, tmp_pa
             assert focus == {"youtube_music": ("track", "manual"),
                              "amazon_music": ("track", "manual")}  # its focus track there
             db.engine.dispose()
+
+
+def test_a_demo_made_just_before_midnight_brings_tonight_out_the_night_after(app, tmp_path):
+    """A demo (or a test run) started at 23:30 in London would otherwise see its pre-save
+    flip to "Stream now" half an hour later; in New York, 18:30, midnight is still tonight."""
+    from datetime import datetime, timezone
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.cli.commands import sync_roles_and_permissions
+    from app.cli.demo import load_demo
+    from app.localtime import frozen
+    from tests.support import fresh_database
+
+    with fresh_database(app, tmp_path) as uri:
+        fresh = create_app("config.TestConfig", REDIS_URL=app.config["REDIS_URL"],
+                           SQLALCHEMY_DATABASE_URI=uri)
+        with fresh.app_context(), scoped(Scope.platform("test")), \
+                frozen(datetime(2026, 12, 7, 23, 30, tzinfo=timezone.utc)):
+            upgrade()
+            sync_roles_and_permissions()
+            load_demo(echo=lambda *_: None, fans=0)
+            due = {artist: db.session.scalars(select(Release).join(Release.artist).where(
+                       Artist.slug == artist, Release.slug == "tonight")).one().release_at
+                   for artist in ("aurora-vale", "marlow-shore")}
+            assert due == {"aurora-vale": datetime(2026, 12, 9, 0, 0, tzinfo=timezone.utc),
+                           "marlow-shore": datetime(2026, 12, 8, 5, 0, tzinfo=timezone.utc)}
+            db.engine.dispose()
