@@ -4,7 +4,7 @@ import re
 import tempfile
 from datetime import date, datetime, timezone
 
-from flask import Response, g, request
+from flask import Response, abort, g, request
 from flask_appbuilder import ModelView
 from markupsafe import Markup
 
@@ -12,6 +12,7 @@ from app import audit
 from app.extensions import db
 from app.localtime import zone
 from app.platform_table import PLATFORM_NAMES
+from app.validation import MAX_ID
 from app.views.public.brands import brand
 
 EMPTY = "—"
@@ -91,6 +92,15 @@ class PresaveModelView(ModelView):
         cls.formatters_columns = {
             **{column: (platform if column == "platform" else humane) for column in shown},
             **own}
+
+    def _visible(self, pk):
+        """The row ``pk`` as this person's scope sees it; anyone else's, or a number no row
+        can have, is a 404."""
+        item = self.datamodel.get(int(pk), self._base_filters) \
+            if str(pk).isdecimal() and 0 < int(pk) <= MAX_ID else None
+        if item is None:
+            abort(404)
+        return item
 
     def _add(self):
         widgets = super()._add()

@@ -1,6 +1,6 @@
 import re
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from markupsafe import Markup
@@ -9,7 +9,6 @@ from app.extensions import db
 from app.models import Consent, Fan, PreSave
 from app.presaves import fan_data
 from app.releases.ledger import STATE_LABELS
-from app.validation import MAX_ID
 from app.views.base import EMPTY, PresaveModelView, words
 from app.views.fields import ActionForm, require_csrf
 
@@ -96,14 +95,14 @@ class FanView(PresaveModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        return self._show_page(self._fan(pk))
+        return self._show_page(self._visible(pk))
 
     @expose("/erase/<pk>", methods=["POST"])
     @has_access
     def erase(self, pk):
         """A fan's erasure asked of the label (by email, by letter): the same path as the
         fan's own, with the reason in the audit trail."""
-        fan = self._fan(pk)
+        fan = self._visible(pk)
         require_csrf()
         reason = " ".join((request.form.get("reason") or "").split())
         if fan.erased_at is not None:
@@ -126,12 +125,6 @@ class FanView(PresaveModelView):
                   "success")
         return redirect(url_for(".show", pk=fan.id))
 
-    def _fan(self, pk):
-        fan = self.datamodel.get(int(pk), self._base_filters) \
-            if str(pk).isdecimal() and 0 < int(pk) <= MAX_ID else None
-        if fan is None:
-            abort(404)
-        return fan
 
     def _show_page(self, fan, error=None, reason=""):
         return self.render_template(

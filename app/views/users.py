@@ -17,7 +17,7 @@ from app.tenants import accounts
 from app.tenants.accounts import INVITE
 from app.tenants.context import current_scope
 from app.tenants.roles import ROLE_ADMIN, ROLE_ARTIST, ROLE_LABEL_ADMIN, ROLE_LABEL_STAFF
-from app.validation import MAX_ID, email_address
+from app.validation import email_address
 from app.views.account import account_link, send
 from app.views.base import PresaveModelView
 
@@ -130,14 +130,14 @@ class LabelUserView(PresaveModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self._own(pk)
+        item = self._visible(pk)
         widgets = self._show(pk)
         return self.render_template(self.show_template, pk=pk, item=item, title=self.show_title,
                                     widgets=widgets, related_views=self._related_views,
                                     action_form=DynamicForm())
 
     def prefill_form(self, form, pk):
-        item = self._own(pk)
+        item = self._visible(pk)
         names = [r.name for r in item.roles if r.name in assignable_roles()]
         form.role.data = names[0] if names else None
 
@@ -170,7 +170,7 @@ class LabelUserView(PresaveModelView):
     @expose("/resend/<int:pk>", methods=["POST"])
     @has_access
     def resend(self, pk):
-        user = self._own(pk)
+        user = self._visible(pk)
         if DynamicForm().validate_on_submit() and not user.password:
             audit.record("user.invitation_resent", user)
             self._send_invitation(user, "A new invitation was sent (the earlier link no longer "
@@ -180,7 +180,7 @@ class LabelUserView(PresaveModelView):
     @expose("/revoke/<int:pk>", methods=["POST"])
     @has_access
     def revoke(self, pk):
-        user = self._own(pk)
+        user = self._visible(pk)
         if DynamicForm().validate_on_submit() and not user.password:
             accounts.void(user, INVITE)
             audit.record("user.invitation_revoked", user)
@@ -188,13 +188,6 @@ class LabelUserView(PresaveModelView):
             flash(f"The invitation of {user.email} is revoked: its link no longer works.", "info")
         return redirect(url_for(f"{type(self).__name__}.show", pk=pk))
 
-    def _own(self, pk):
-        """The user ``pk`` as this person's scope sees it; anyone else's is a 404."""
-        item = self.datamodel.get(int(pk), self._base_filters) \
-            if str(pk).isdecimal() and 0 < int(pk) <= MAX_ID else None
-        if item is None:
-            abort(404)
-        return item
 
     def _send_invitation(self, user, done):
         token, _ = accounts.issue(user, INVITE, actor=g.user.username)
