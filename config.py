@@ -78,6 +78,14 @@ class Config:
     # How many proxies in front append to X-Forwarded-For; 0: the header is ignored
     # (anyone could write it), the client is the connecting address.
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Lets the TLS proxy ask /internal/tls-ask from another machine (?key=); unset: loopback only.
+    TLS_ASK_SECRET = env("TLS_ASK_SECRET")
+    # Where the domain check connects instead of resolving the label's hostname ("127.0.0.1:8443",
+    # as curl's --resolve): for a proxy the instance cannot reach by its public address.
+    DOMAIN_CHECK_ADDRESS = env("DOMAIN_CHECK_ADDRESS")
+    # The DNS server ("host:port") the domain check asks for _presave.<hostname> TXT records;
+    # unset: the system's resolvers.
+    DOMAIN_DNS_SERVER = env("DOMAIN_DNS_SERVER")
     # Mixed into the daily visitor hashes (app/analytics/visitors.py); unset: SECRET_KEY.
     VISITOR_SALT = env("VISITOR_SALT")
     # Keys the hashes of the artists' suppression lists: unlike SECRET_KEY, never rotated (the

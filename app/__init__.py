@@ -7,13 +7,20 @@ from flask_appbuilder import AppBuilder
 from app import errors, languages
 from app.extensions import compress, db, limiter, migrate
 from app.tenants.roles import FAB_ROLES, ROLE_ADMIN
+from app.views.public.custom_hosts import public_url
 from app.views.public.speed.sessions import CookieSessions
 from config import BASE_DIR
 
 
+class PresaveFlask(Flask):
+    def url_for(self, endpoint, /, **values):
+        """On a label's own domain, fan page URLs lose their /s/ (app.views.public.custom_hosts)."""
+        return public_url(super().url_for(endpoint, **values))
+
+
 def create_app(config_object="config.Config", **overrides):
-    app = Flask(__name__, instance_path=None, static_folder="static",
-                template_folder="templates")
+    app = PresaveFlask(__name__, instance_path=None, static_folder="static",
+                       template_folder="templates")
     app.config.from_object(config_object)
     app.config.update(overrides)
     # The roles are code, not settings: config.py imports nothing of app/.
@@ -32,6 +39,7 @@ def create_app(config_object="config.Config", **overrides):
     compress.init_app(app)  # first after_request registered, so the last to run: on the final body
 
     from app.audit import logins, trail
+    from app.domains import directory
     from app.jobs import lifecycle
     from app.views.public.speed import page_version
     from app.tenants import scoping
@@ -41,6 +49,7 @@ def create_app(config_object="config.Config", **overrides):
     trail.install()  # every process: whoever commits a change commits its entry
     logins.listen()
     page_version.install()  # every process: a worker's commit moves the fan page version too
+    directory.install()  # a domain changed by this process serves (or stops) at once
     lifecycle.listen()
     from app.views.home import HomeView
 
@@ -74,10 +83,12 @@ def create_app(config_object="config.Config", **overrides):
 
 
 def _middleware(app):
+    from app.views.public import custom_hosts
     from app.views.public.fan_pages import kept_page
     from app.views.public.speed.fast_lane import FastLane
 
     app.wsgi_app = FastLane(app, app.wsgi_app, render=kept_page)
+    custom_hosts.install(app)  # in front of the fast lane: the host decides first
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

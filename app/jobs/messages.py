@@ -329,11 +329,11 @@ def compose_for(row):
         page = fan_page_url(release) if release is not None else None
         saved = _saved_on(row) if message.kind == ITS_OUT else None
         fields = merge_fields(artist, release, fan, saved or row.platform, page,
-                              unsubscribe_link(artist.slug, row.id),
+                              unsubscribe_link(artist, row.id),
                               in_library=saved is not None)
         if release is not None and row.channel == EMAIL:  # texts keep their links short
-            fields["fan_page_url"] = tracking.link(artist.slug, row.id, tracking.PAGE)
-            fields["stream_url"] = tracking.link(artist.slug, row.id, tracking.STREAM)
+            fields["fan_page_url"] = tracking.link(artist, row.id, tracking.PAGE)
+            fields["stream_url"] = tracking.link(artist, row.id, tracking.STREAM)
         action = None
         if release is not None:
             action = ((_("Listen now"), fields["stream_url"]) if message.kind == ITS_OUT

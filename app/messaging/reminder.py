@@ -2,8 +2,7 @@
 they took a consent back."""
 from dataclasses import dataclass
 
-from flask import current_app
-
+from app.domains.urls import fan_url
 
 EMAIL, SMS = "email", "sms"
 
@@ -21,7 +20,7 @@ class Message:
 
 def fan_me_url(artist):
     """Where a fan sees what they shared with the artist and withdraws it."""
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/s/{artist.slug}/me"
+    return fan_url(artist, "/me")
 
 
 def withdrawn(fan, purpose):

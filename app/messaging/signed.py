@@ -5,6 +5,7 @@ from functools import lru_cache
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.domains.urls import fan_url
 from app.validation import MAX_ID
 
 
@@ -17,10 +18,9 @@ def _serializer(secret, salt):
     return URLSafeSerializer(secret, salt=salt)
 
 
-def fan_link(artist_slug, part, salt, value):
-    """``PUBLIC_BASE_URL/s/<artist>/<part>/<token of value>``."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/s/{artist_slug}/{part}/{_signer(salt).dumps(value)}"
+def fan_link(artist, part, salt, value):
+    """``<the artist's fan page>/<part>/<token of value>`` (app.domains.urls)."""
+    return fan_url(artist, f"/{part}/{_signer(salt).dumps(value)}")
 
 
 def value_of(salt, token):

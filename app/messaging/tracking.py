@@ -10,8 +10,8 @@ PAGE, STREAM = "page", "stream"
 SALT = "presave-message-link"
 
 
-def link(artist_slug, recipient_id, target):
-    return signed.fan_link(artist_slug, "m", SALT, [recipient_id, target])
+def link(artist, recipient_id, target):
+    return signed.fan_link(artist, "m", SALT, [recipient_id, target])
 
 
 def read(token):

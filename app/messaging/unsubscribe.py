@@ -15,8 +15,8 @@ from app.models.message import UNSUBSCRIBED
 SALT = "presave-unsubscribe"
 
 
-def link(artist_slug, recipient_id):
-    return signed.fan_link(artist_slug, "unsubscribe", SALT, recipient_id)
+def link(artist, recipient_id):
+    return signed.fan_link(artist, "unsubscribe", SALT, recipient_id)
 
 
 def recipient_for(token):

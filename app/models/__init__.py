@@ -25,6 +25,7 @@ from app.models.audience import AudienceChange, AudienceConnection  # noqa: F401
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401
 from app.models.audit import AuditEntry  # noqa: F401
 from app.models.retention import RetentionPolicy  # noqa: F401
+from app.models.domain import CustomDomain  # noqa: F401
 
 
 def _count_of(model):

@@ -4,7 +4,7 @@ Shared by the admin, the API and the CLI so the rules live in one place.
 """
 from datetime import datetime, time, timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import case, func, select
 
 from app.extensions import db
@@ -14,6 +14,7 @@ from app.models.presave import PENDING
 from app.models.release import (ANNOUNCED, ARCHIVED, DRAFT, KINDS, PRESAVE_ACTIVE, RELEASED,
                                 SINGLE, ReleaseStatusChange)
 from app import audit, validation
+from app.domains.urls import fan_url
 from app.releases import links as streaming_links
 from app.releases import signals
 from app.releases.state import state_for
@@ -225,8 +226,7 @@ def _schedule(release, replacing=()):
 
 
 def fan_page_url(release):
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/s/{release.artist.slug}/{release.slug}"
+    return fan_url(release.artist, f"/{release.slug}")
 
 
 def artwork_url(release):

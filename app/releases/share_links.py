@@ -12,10 +12,10 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app import qr_codes, validation
+from app.domains.urls import site_base
 from app.extensions import db
 from app.models import ShortLink
 from app.models.short_link import NAME_MAX, UTM_FIELDS, UTM_MAX
@@ -134,8 +134,8 @@ def path(code):
 
 
 def short_url(link):
-    """The link as fans get it. The host is the instance's public one."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path(link.code)
+    """The link as fans get it: on the label's domain when it has one."""
+    return site_base(link.label_id) + path(link.code)
 
 
 def destination(link):

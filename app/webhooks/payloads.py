@@ -1,6 +1,6 @@
 """What an event says, the same shape wherever it is emitted. Fans appear by id and country
 only: a receiver that needs more asks the API, where the label's own rules apply."""
-from flask import current_app
+from app.domains.urls import fan_url
 
 
 def _when(moment):
@@ -8,10 +8,9 @@ def _when(moment):
 
 
 def release(row):
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return {"id": row.id, "title": row.title, "slug": row.slug, "kind": row.kind,
             "isrc": row.isrc, "upc": row.upc, "release_at": _when(row.release_at),
-            "status": row.status, "url": f"{base}/s/{row.artist.slug}/{row.slug}"}
+            "status": row.status, "url": fan_url(row.artist, f"/{row.slug}")}
 
 
 def artist(row):

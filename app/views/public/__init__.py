@@ -1,5 +1,5 @@
 """Public routes: fan pages (/s/...), short links (/r/...), uploaded media, the health check,
-the SMS provider's webhooks."""
+the SMS provider's webhooks, the TLS proxy's question (/internal/tls-ask)."""
 from app.views.public import (ads, fan_me, fan_pages, fan_requests, follow,  # noqa: F401
                               future_save, message_links, notify, presave, privacy,
                               unsubscribe)  # (routes of fan_bp)
@@ -8,6 +8,7 @@ from app.views.public.health import health_bp
 from app.views.public.media import media_bp
 from app.views.public.short_links import short_bp
 from app.views.public.sms_webhooks import sms_bp
+from app.views.public.tls_ask import internal_bp
 
 
 def register_public(app):
@@ -16,3 +17,4 @@ def register_public(app):
     app.register_blueprint(short_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(internal_bp)

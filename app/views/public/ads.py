@@ -17,6 +17,7 @@ from markupsafe import Markup
 from app import languages
 from app import visitors
 from app.analytics import ad_pixels
+from app.releases.rules import fan_page_url
 from app.extensions import db
 from app.languages import gettext as _
 from app.localtime import now_utc
@@ -24,6 +25,7 @@ from app.jobs import conversions
 from app.models import ConversionEvent, CookieChoice
 from app.models.ad_pixels import ACCEPTED, PENDING, REFUSED
 from app.views.public.blueprint import fan_bp
+from app.views.public.custom_hosts import public_url
 from app.views.public.lookup import public_artist
 from app.views.public.visitor import headers
 
@@ -87,7 +89,7 @@ def converted(artist, release, presave):
     if not access:
         return
     now = now_utc()
-    url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/s/{artist.slug}/{release.slug}"
+    url = fan_page_url(release)
     db.session.add_all([ConversionEvent(
         label_id=artist.label_id, artist_id=artist.id, presave_id=presave.id, service=service,
         event_id=event_id(presave.id), event_name="Lead", event_time=now, source_url=url,
@@ -103,9 +105,10 @@ def choose(artist_slug):
     artist = public_artist(artist_slug)
     choice = ANSWERS.get(request.form.get("choice", ""))
     back = request.form.get("back", "")
-    if not (back.startswith(f"/s/{artist.slug}/") and back.isascii() and back.isprintable()) \
+    page = public_url(f"/s/{artist.slug}")  # as the fan's browser has it
+    if not (back.startswith(page + "/") and back.isascii() and back.isprintable()) \
             or "//" in back or "\\" in back:
-        back = f"/s/{artist.slug}"
+        back = page
     name = f"{COOKIE_PREFIX}{artist.id}"
     if request.form.get("choice") == ASK_AGAIN:
         response = redirect(back, 303)

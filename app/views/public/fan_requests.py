@@ -6,6 +6,8 @@ import json
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app.domains.urls import fan_url
+
 from app.extensions import db, limiter
 from app.languages import gettext as _, ngettext
 from app.messaging import MessagingError, NotConfigured
@@ -15,6 +17,7 @@ from app.models import Fan
 from app.presaves import fan_data
 from app.views.public import page
 from app.views.public.blueprint import fan_bp
+from app.views.public.custom_hosts import here
 from app.views.public.fan_me import own_fan
 from app.views.public.lookup import public_artist
 from app.views.public.visitor.fan_cookie import forget_fan
@@ -78,13 +81,12 @@ def confirm(artist_slug, token):
     if request.method == "POST":
         return _erased(artist, fan)
     return render_template("fan/erase_confirm.html", artist=artist, theme=page.theme(artist),
-                           action=request.path)
+                           action=here())
 
 
 def _send_link(artist, fan, do):
     token = _signer().dumps({"artist": artist.id, "fan": fan.id, "do": do})
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-        "fan.confirm", artist_slug=artist.slug, token=token)
+    link = fan_url(artist, f"/me/confirm/{token}")
     message = Message(EMAIL, fan.email, _("%(artist)s: confirm your request", artist=artist.name),
                       _email_text(artist, fan, do, link), fan_me_url(artist))
     try:

@@ -11,6 +11,7 @@ from flask import current_app, request
 
 from app import languages
 from app.views.public.blueprint import fan_bp
+from app.views.public.custom_hosts import here
 
 COOKIE = "presave_lang"  # not the fan cookie's prefix: a chosen language keeps the fast lane
 CHOICE = "lang"  # the menu's query argument
@@ -52,11 +53,11 @@ def menu(page=None):
     posted step names no page."""
     if page is None and request.method != "GET":
         return []
-    here, path = languages.current(), page or f"{request.script_root}{request.path}"
+    shown, path = languages.current(), page or here()
     # The path and the choice only: a kept page serves every visitor, so nothing of this
     # visitor's query (their UTM tags) goes into it.
     return [(lang, f"{path}?{urlencode({CHOICE: lang.tag})}") for lang in languages.offered()
-            if lang != here]
+            if lang != shown]
 
 
 @fan_bp.context_processor

@@ -14,6 +14,7 @@ from app.models import Artist, Release, ShortLink
 from app.models.release import PUBLIC_STATUSES
 from app.tenants.context import Scope, set_request_scope
 from app.views.public import language
+from app.views.public.custom_hosts import custom_domain
 
 ALL_TENANTS = {"all_tenants": True}
 MAX_SLUG = 80  # the column width: anything longer cannot exist
@@ -81,5 +82,8 @@ def _plausible(slug):
 
 
 def _act_as(artist):
+    on = custom_domain()
+    if on is not None and on.label_id != artist.label_id:
+        abort(404)  # a label's domain serves its own artists only
     set_request_scope(Scope.artist(artist.label_id, artist.id, actor="fan"))
     language.adopt(artist)

@@ -14,6 +14,7 @@ from app.releases.rules import artwork_url
 from app.releases.state import SOON, state_for
 from app.views.public import page
 from app.views.public.blueprint import fan_bp
+from app.views.public.custom_hosts import here
 from app.views.public.presave import fan_form, signup_limits
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 
@@ -64,6 +65,6 @@ def _step(artist, release, values, errors, status=200):
         "fan/notify.html", artist=artist, release=release, values=values, errors=errors,
         fields=page.notify_fields(artist), consent=(CONSENT_FIELD, wording(release)),
         opens=page.countdown(release, SOON, release.timezone).when,
-        artwork=artwork_url(release), theme=page.theme(artist), action=request.path,
+        artwork=artwork_url(release), theme=page.theme(artist), action=here(),
         page_url=url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
     ), status

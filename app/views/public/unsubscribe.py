@@ -11,6 +11,7 @@ from app.extensions import db
 from app.messaging import unsubscribe as links
 from app.models.message import EMAIL
 from app.views.public.blueprint import fan_bp
+from app.views.public.custom_hosts import here
 from app.views.public.lookup import public_artist
 
 def one_click():
@@ -27,7 +28,7 @@ def unsubscribe(artist_slug, token):
     by_email = recipient.channel == EMAIL
     if request.method == "GET":
         return render_template("fan/unsubscribe.html", artist=artist, by_email=by_email,
-                               action=request.path, done=False)
+                               action=here(), done=False)
     links.unsubscribe(recipient)
     db.session.commit()
     if one_click():

@@ -105,7 +105,8 @@ def keep(artist, release, setup):
 
 
 def _slugs():
-    return request.view_args["artist_slug"], request.view_args["release_slug"]
+    """The kept page's key: the host too, since a label's domain makes its links its own way."""
+    return request.host, request.view_args["artist_slug"], request.view_args["release_slug"]
 
 
 def _store():

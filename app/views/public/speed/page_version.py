@@ -1,7 +1,7 @@
 """One counter in Redis that moves whenever anything a fan page shows may have changed.
 
-Every committed change to a release, an artist, a label or a label's platform
-credentials moves it, from any process (web, worker, CLI). A fan page kept in a
+Every committed change to a release, an artist, a label, a label's platform
+credentials or its domains moves it, from any process (web, worker, CLI). A fan page kept in a
 web process (app.views.public.speed.fast_lane) is served only while the counter still
 reads what it read when the page was kept, so an edit shows on the next view (or,
 from another process, within FAN_PAGE_RECHECK_MS).
@@ -67,9 +67,9 @@ def install():
 
 @lru_cache(maxsize=1)
 def _watched():
-    from app.models import Artist, Label, PlatformCredential, Release
+    from app.models import Artist, CustomDomain, Label, PlatformCredential, Release
 
-    return (Artist, Label, PlatformCredential, Release)
+    return (Artist, CustomDomain, Label, PlatformCredential, Release)
 
 
 def _note_changes(session, flush_context):

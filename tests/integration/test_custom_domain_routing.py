@@ -1,0 +1,134 @@
+"""A label's active domain serves that label's fan pages at the domain's own paths, and
+nothing else: not another label's artists, not the admin, the API or the sign-in callbacks."""
+import uuid
+
+import pytest
+from sqlalchemy import delete
+
+from app.extensions import db
+from app.models import CustomDomain
+from app.tenants.context import Scope, scoped
+from tests.own_label import make_label, new_release
+
+
+def _domain(app, label_id, state="active", host=None):
+    host = host or f"music-{uuid.uuid4().hex[:8]}.example.test"
+    with app.app_context(), scoped(Scope.platform("test")):
+        row = CustomDomain(label_id=label_id, hostname=host, token=uuid.uuid4().hex, state=state)
+        db.session.add(row)
+        db.session.commit()
+        return host, row.token
+
+
+def _remove(app, host):
+    with app.app_context(), scoped(Scope.platform("test")):
+        db.session.execute(delete(CustomDomain).where(CustomDomain.hostname == host))
+        db.session.commit()
+
+
+@pytest.fixture
+def two_labels(app):
+    """Each label with an artist, an open release and an active domain."""
+    labels = []
+    for name in ("Northern", "Southern"):
+        label_id, artist = make_label(app, name, f"{name} Artist")
+        _, page = new_release(app, artist)
+        host, _ = _domain(app, label_id)
+        labels.append((label_id, artist, page, host))
+    return labels
+
+
+def test_a_domain_serves_its_labels_pages_at_its_own_paths(app, two_labels):
+    _, artist, page, host = two_labels[0]
+    fan = app.test_client()
+    on_domain = page.removeprefix("/s")
+    response = fan.get(on_domain, base_url=f"https://{host}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'action="{on_domain}/presave"' in body and "/s/" not in body.replace("/static/", "")
+    assert fan.get(f"/{artist}", base_url=f"https://{host}").status_code == 200
+    assert fan.get(f"/{artist}/me", base_url=f"https://{host}").status_code == 200
+
+
+def test_another_labels_artist_is_not_found_on_a_domain(app, two_labels):
+    (_, _, _, north_host), (_, south_artist, south_page, _) = two_labels
+    fan = app.test_client()
+    assert fan.get(south_page.removeprefix("/s"), base_url=f"https://{north_host}").status_code \
+        == 404
+    assert fan.get(f"/{south_artist}", base_url=f"https://{north_host}").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/login/", "/api/v1/releases/", "/sandbox/",
+                                  "/_auth/spotify/callback", "/internal/tls-ask?domain=x.test",
+                                  "/s/anything", "/health", "/"])
+def test_nothing_but_fan_pages_on_a_domain(app, two_labels, path):
+    host = two_labels[0][3]
+    assert app.test_client().get(path, base_url=f"https://{host}").status_code == 404
+
+
+def test_a_domain_not_yet_active_serves_only_its_token(app, two_labels):
+    label_id, _, page, _ = two_labels[0]
+    host, token = _domain(app, label_id, state="pending")
+    fan = app.test_client()
+    proof = fan.get(f"/.well-known/presave-verify/{token}", base_url=f"http://{host}")
+    assert (proof.status_code, proof.get_data(as_text=True)) == (200, token)
+    assert fan.get("/.well-known/presave-verify/wrong", base_url=f"http://{host}").status_code \
+        == 404
+    assert fan.get(page.removeprefix("/s"), base_url=f"https://{host}").status_code == 404
+
+
+def test_a_removed_domain_stops_serving_at_once(app, two_labels):
+    _, _, page, host = two_labels[0]
+    fan = app.test_client()
+    assert fan.get(page.removeprefix("/s"), base_url=f"https://{host}").status_code == 200
+    _remove(app, host)
+    assert fan.get(page.removeprefix("/s"), base_url=f"https://{host}").status_code == 404
+
+
+def test_the_fan_cookie_and_redirects_keep_to_the_domains_paths(app, two_labels):
+    _, artist, page, host = two_labels[0]
+    fan = app.test_client()
+    on_domain = page.removeprefix("/s")
+    going = fan.post(on_domain + "/presave", base_url=f"https://{host}",
+                     data={"platform": "spotify", "email": "", "name": "", "phone": ""})
+    assert going.status_code == 302
+    for cookie in going.headers.getlist("Set-Cookie"):
+        assert "Path=/s" not in cookie, cookie
+
+
+def test_the_instance_host_still_serves_every_label(app, two_labels):
+    fan = app.test_client()
+    for _, _, page, _ in two_labels:
+        assert fan.get(page).status_code == 200
+
+
+def test_the_tls_proxy_hears_yes_for_active_domains_only(app, two_labels):
+    label_id, _, _, host = two_labels[0]
+    pending, _ = _domain(app, label_id, state="pending")
+    proxy = app.test_client()
+    ask = lambda domain: proxy.get(f"/internal/tls-ask?domain={domain}",  # noqa: E731
+                                   environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code
+    assert ask(host) == 200 and ask(host.upper() + ".") == 200
+    assert (ask(pending), ask("nobody.example.test"), ask("not a host"), ask("")) == \
+        (404, 404, 404, 404)
+
+
+@pytest.mark.parametrize("remote, headers", [("203.0.113.9", {}),
+                                              ("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"})])
+def test_the_tls_question_is_refused_to_anyone_but_the_proxy(app, two_labels, remote, headers):
+    host = two_labels[0][3]
+    asked = app.test_client().get(f"/internal/tls-ask?domain={host}", headers=headers,
+                                  environ_base={"REMOTE_ADDR": remote})
+    assert asked.status_code == 403
+
+
+def test_a_proxy_elsewhere_asks_with_the_shared_secret(app, two_labels):
+    host = two_labels[0][3]
+    app.config["TLS_ASK_SECRET"] = "s3cret-of-the-proxy"
+    try:
+        ask = lambda key: app.test_client().get(  # noqa: E731
+            f"/internal/tls-ask?domain={host}&key={key}",
+            environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code
+        assert (ask("s3cret-of-the-proxy"), ask("wrong")) == (200, 403)
+    finally:
+        app.config["TLS_ASK_SECRET"] = None
