@@ -132,3 +132,39 @@ def test_a_proxy_elsewhere_asks_with_the_shared_secret(app, two_labels):
         assert (ask("s3cret-of-the-proxy"), ask("wrong")) == (200, 403)
     finally:
         app.config["TLS_ASK_SECRET"] = None
+
+
+def test_a_sign_in_begun_on_a_domain_ends_back_on_it(app, two_labels):
+    """Out through the instance's host (the platform's callback address), back on the domain
+    with the outcome and the fan cookie; the sign-in still works only in this browser."""
+    from urllib.parse import urlsplit
+
+    from tests.fan_journey import sandbox_decision
+
+    _, artist, page, host = two_labels[0]
+    on_domain = page.removeprefix("/s")
+    fan = app.test_client()
+    going = fan.post(on_domain + "/presave", base_url=f"https://{host}",
+                     data={"platform": "spotify", "email": "", "name": "", "phone": ""})
+    hop = going.headers["Location"]
+    assert hop.startswith(app.config["PUBLIC_BASE_URL"].rstrip("/") + "/s/_hop/")
+    stranger = app.test_client()
+    authorize = fan.get(urlsplit(hop).path).headers["Location"]
+    assert stranger.get(urlsplit(hop).path).status_code == 400  # used once
+    back = fan.get(sandbox_decision(fan, authorize))
+    assert back.status_code == 302
+    home = urlsplit(back.headers["Location"])
+    assert (home.scheme, home.hostname) == ("https", host)
+    assert home.path.startswith(f"/{artist}/_back/")
+    landed = fan.get(home.path, base_url=f"https://{host}")
+    assert landed.status_code == 302 and landed.headers["Location"] == on_domain
+    assert any("presave_fan_" in cookie and f"Path=/{artist};" in cookie
+               for cookie in landed.headers.getlist("Set-Cookie"))
+    with fan.session_transaction(base_url=f"https://{host}") as session:  # the domain's own
+        assert [text for _, text in session["_flashes"]] == [
+            "Pre-Save Successful! “Five Places” will be added to your Spotify library when it "
+            "comes out."]
+    shown = fan.get(on_domain, base_url=f"https://{host}").get_data(as_text=True)
+    assert "You're set" in shown  # the page itself says it, with the fan cookie
+    again = fan.get(home.path, base_url=f"https://{host}")  # a reload: just the artist's page
+    assert again.status_code == 302 and again.headers["Location"] == f"/{artist}"

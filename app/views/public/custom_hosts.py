@@ -11,7 +11,7 @@ fan only ever sees the domain's own paths. Fan cookies stay host-only on each do
 A domain that is not (or no longer) active answers 404 to everything but its verification
 token. A host that is no label's domain is the instance itself, as before.
 """
-from flask import has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -24,7 +24,8 @@ VERIFY_PREFIX = "/.well-known/presave-verify/"
 FAN_PREFIX = "/s"
 INSTANCE_HOST = "instance_host"  # (PUBLIC_BASE_URL, its hostname), in app.extensions
 KEPT_PATHS = ("/static/", "/media/", "/r/")  # the same on every host
-NEVER = ("/_auth/",)  # sign-ins come back to the instance's own host, which the platforms know
+# Sign-ins come back to the instance's own host, which the platforms know; its hops are there.
+NEVER = ("/_auth/", "/_hop/")
 
 
 class CustomHosts:
@@ -76,6 +77,12 @@ def public_url(url):
         if url.startswith(start + FAN_PREFIX + "/"):
             return start + url[len(start) + len(FAN_PREFIX):]
     return url
+
+
+def instance_url(endpoint, **values):
+    """An address on the instance's own host (PUBLIC_BASE_URL), whichever host asked."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + Flask.url_for(
+        current_app._get_current_object(), endpoint, **values)
 
 
 def here():

@@ -28,7 +28,8 @@ from app.platform_table import APPLE_MUSIC, PLATFORM_NAMES
 from app.platforms import app_users, registry
 from app.platforms.registry import fan_mode, platform_for
 from app.tenants.context import Scope, set_request_scope
-from app.views.public import ads, language
+from app.views.public import across_hosts, ads, language
+from app.views.public.custom_hosts import custom_domain, instance_url
 from app.views.public.blueprint import fan_bp
 from app.views.public.visitor.fan_cookie import fan_from_cookie, remember_fan
 from app.views.public.fan_pages import render_details_step
@@ -251,6 +252,7 @@ def _outcome_message(release, platform, presave, created, grant):
 def _send_to_platform(artist, release, platform, wrapper, place):
     client = platform_for(artist.label_id, platform)
     cookie_fan = fan_from_cookie(artist)
+    domain = custom_domain()
     # Following needs its scope asked now (Spotify's); the fan chooses on the success step.
     scopes = client.scopes(follow=artist.offer_follow
                            and bool((artist.platform_ids or {}).get(platform)))
@@ -260,14 +262,15 @@ def _send_to_platform(artist, release, platform, wrapper, place):
         "fan_id": cookie_fan.id if cookie_fan else None,
         "ip_hash": presaves.ip_hash(request.remote_addr), "place": place.__dict__,
         "language": languages.current().code,  # the consents' words are in it
+        "host": domain.hostname if domain is not None else None,  # to come back to
     })
     capture.record("authorization_started", release, platform)
-    return redirect(client.authorization_url(callback_url(platform), state, challenge, scopes))
+    authorize = client.authorization_url(callback_url(platform), state, challenge, scopes)
+    return redirect(across_hosts.out(authorize) if domain is not None else authorize)
 
 
 def callback_url(platform):
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return base + url_for("fan.callback", platform=platform)
+    return instance_url("fan.callback", platform=platform)
 
 
 @fan_bp.get("/_auth/<platform>/callback")
@@ -278,6 +281,13 @@ def callback(platform):
                      "browser. Go back to the page and try again."))
     payload, verifier = found
     artist, release = _release_by_id(payload["release_id"])
+    answer = _answer(platform, payload, verifier, artist, release)
+    host = payload.get("host")
+    return across_hosts.back(answer, host, artist) if host and answer.status_code == 302 \
+        else answer
+
+
+def _answer(platform, payload, verifier, artist, release):
     language.adopt(artist, payload.get("language"))  # the page's, where the fan agreed
     page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
     name = PLATFORM_NAMES[platform]
