@@ -32,12 +32,12 @@ KINDS = {"release": "Releases", "artist": "Artists", "user": "Users and sign-ins
          "label": "Label settings", "credentials": "Platform credentials",
          "webhook": "Webhooks", "ad_pixels": "Ad pixels", "email_tool": "Email tools",
          "automation": "Automations", "blast": "Blasts", "export": "Downloads",
-         "retention": "Data retention", "fan": "Fans"}
+         "retention": "Data retention", "fan": "Fans", "domain": "Custom domains"}
 NOUNS = {"release": "the release", "artist": "the artist", "user": "the user",
          "label": "the label", "credentials": "the platform credentials for",
          "webhook": "the webhook", "ad_pixels": "the ad pixels of", "email_tool": "the email tool",
          "automation": "the automation", "blast": "the blast", "message": "the message",
-         "retention": "the data retention limits"}
+         "retention": "the data retention limits", "domain": "the domain"}
 # What an action says, after who did it. "[...]" is the part about the object: a release's
 # own page leaves it out ("Archived"), the Activity page keeps it ("archived “Five Places”").
 # {obj}: the object's noun and name; {name}: its name alone; {before}/{after}: a status.
@@ -67,6 +67,13 @@ PHRASES = {
     "webhook.tested": "sent a test event[ to {obj}]",
     "webhook.replayed": "sent a delivery again[ to {obj}]",
     "email_tool.sync_started": "started a sync[ of {obj}]",
+    "domain.created": "added[ {obj}]",
+    "domain.deleted": "removed[ {obj}]",
+    "domain.checked": "checked[ {obj}]",
+    "domain.verified": "proved[ {obj}] is the label's",
+    "domain.turned_on": "began serving the fan pages[ at {name}]",
+    "domain.turned_off": "stopped serving the fan pages[ at {name}]",
+    "domain.lapsed": "stopped serving the fan pages[ at {name}]: its proof was missing for 3 days",
     "retention.run": "applied the data retention limits",
     "retention.created": "set the data retention limits",
     "retention.changed": "changed the data retention limits",

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Column, inspect
 
 from app.models import (AbTest, AbVariant, AdPixels, Artist, AudienceConnection, Automation,
-                        Label, PlatformCredential, PresaveUser, Release, RetentionPolicy,
+                        CustomDomain, Label, PlatformCredential, PresaveUser, Release, RetentionPolicy,
                         ShortLink, StreamingLink, WebhookEndpoint)
 
 MASK = "••••"  # a masked value that is set; None stays None ("not set")
@@ -77,6 +77,10 @@ SUBJECTS = {
                                 ignore=frozenset({"checked_at", "reconciled_at", "last_error"})),
     Automation: Subject("automation", lambda o: o.kind),
     RetentionPolicy: Subject("retention", lambda o: "data retention"),
+    # The token is public (anyone may fetch it from the domain); each check's own bookkeeping
+    # is no entry: a check that changes the state is ("domain.verified", "domain.lapsed").
+    CustomDomain: Subject("domain", lambda o: o.hostname, ignore=frozenset({
+        "checked_at", "failing_since", "last_error", "verified_at", "verified_by"})),
 }
 
 

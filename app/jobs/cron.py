@@ -1,7 +1,8 @@
 """`rq cron app/jobs/cron.py`: periodic work. Run exactly one, with TZ=UTC."""
 from rq import cron
 
-from app.jobs import ab_looks, analytics, audience_sync, conversions, retention, webhooks
+from app.jobs import (ab_looks, analytics, audience_sync, conversions, domains, retention,
+                      webhooks)
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
 from app.webhooks import events
 
@@ -20,3 +21,8 @@ cron.register(audience_sync.reconcile, audience_sync.QUEUE, args=(None,), cron="
 # Data retention: each label's policy applied, one label at a time, at a quiet hour.
 cron.register(retention.nightly, retention.QUEUE, args=(None,), cron=retention.CRON,
               job_timeout=retention.TIMEOUT)
+# Custom domains: each proven one checked again daily, each new one hourly in its first week.
+cron.register(domains.recheck_proven, domains.QUEUE, args=(None,), cron=domains.DAILY,
+              job_timeout=domains.TIMEOUT)
+cron.register(domains.recheck_new, domains.QUEUE, args=(None,), cron=domains.HOURLY,
+              job_timeout=domains.TIMEOUT)

@@ -48,8 +48,9 @@ FAB_ROLES = {
         ["AdPixelsView", "can_(index|save)"],
         ["EmailToolsView", "can_(index|save|act)"],
         ["RetentionView", "can_(index|save)"],
-        ["(Account|Label Users|Platform credentials|Privacy|Webhooks|Ad pixels|Email tools"
-         "|Data retention)", "menu_access"],
+        ["DomainsView", "can_(index|add|act)"],
+        ["(Account|Label Users|Platform credentials|Privacy|Webhooks|Custom domains|Ad pixels"
+         "|Email tools|Data retention)", "menu_access"],
     ],
     ROLE_LABEL_STAFF: _OWN_ACCOUNT + _STAFF,
     ROLE_ARTIST: _OWN_ACCOUNT + [

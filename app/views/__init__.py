@@ -11,6 +11,7 @@ from app.views.webhooks import WebhooksView
 from app.views.ad_pixels import AdPixelsView
 from app.views.email_tools import EmailToolsView
 from app.views.dashboard import ArtistDashboardView
+from app.views.domains import DomainsView
 from app.views.fans import ConsentView, FanView, PreSaveView
 from app.views.headers import admin_headers
 from app.views.labels import LabelPrivacyView, LabelView
@@ -38,6 +39,7 @@ def register_views(appbuilder):
                         category="Account")
     appbuilder.add_view(LabelPrivacyView, "Privacy", icon="fa-user-shield", category="Account")
     appbuilder.add_view(WebhooksView, "Webhooks", icon="fa-plug", category="Account")
+    appbuilder.add_view(DomainsView, "Custom domains", icon="fa-globe", category="Account")
     appbuilder.add_view(AdPixelsView, "Ad pixels", icon="fa-bullseye", category="Account")
     appbuilder.add_view(EmailToolsView, "Email tools", icon="fa-address-book", category="Account")
     appbuilder.add_view(RetentionView, "Data retention", icon="fa-hourglass-half",

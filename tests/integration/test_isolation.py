@@ -16,8 +16,8 @@ from sqlalchemy import func, inspect, select
 from app.releases import ab_tests, rules as release_rules, share_links
 from app.crypto import keyring
 from app.extensions import db
-from app.models import (AdPixels, Artist, AudienceConnection, Authorization, Consent, Fan,
-                        Label, LabelOwned, PreSave, PlatformCredential, PresaveUser, Release,
+from app.models import (AdPixels, Artist, AudienceConnection, Authorization, Consent,
+                        CustomDomain, Fan, Label, LabelOwned, PreSave, PlatformCredential, PresaveUser, Release,
                         RetentionPolicy, WebhookEndpoint)
 from app.tenants.context import Scope, scoped
 from app.webhooks import endpoints as webhook_endpoints, events as webhook_events
@@ -461,6 +461,59 @@ def test_the_webhook_list_shows_only_own_endpoints(app, login, harbor, harbor_en
     page = login("owner@northwind.test").get("/webhooks/")
     assert page.status_code == 200
     assert leaked(page.get_data(as_text=True), harbor.secrets + [url, secret]) == []
+
+
+DOMAIN_ROUTES = {  # Account → Custom domains: /domains/…
+    "list": ("GET", "/?label={label}", None),
+    "add": ("POST", "/add?label={label}", {"hostname": "forged.example.test"}),
+    "check": ("POST", "/{domain}/check", {}),
+    "on": ("POST", "/{domain}/on", {}),
+    "off": ("POST", "/{domain}/off", {}),
+    "remove": ("POST", "/{domain}/remove", {}),
+}
+
+
+@pytest.fixture
+def harbor_domain(app, harbor):
+    """Harbor's serving domain; (id, hostname, token)."""
+    with app.app_context(), scoped(Scope.label(harbor.label_id)):
+        row = CustomDomain(label_id=harbor.label_id, hostname=f"{harbor.secrets[-1]}.example.test",
+                           token=f"{harbor.secrets[-1]}-token", state="active")
+        db.session.add(row)
+        db.session.commit()
+        found = (row.id, row.hostname, row.token)
+    yield found
+    with app.app_context(), scoped(Scope.platform()):
+        db.session.delete(db.session.get(CustomDomain, found[0]))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("route", DOMAIN_ROUTES)
+@pytest.mark.parametrize("email", NORTHWIND_ROLES)
+def test_custom_domains_keep_harbor_out(app, login, harbor, harbor_domain, email, route):
+    domain_id, hostname, token = harbor_domain
+    method, path, form = DOMAIN_ROUTES[route]
+    client = login(email)
+    before = snapshot(app)
+    response = client.open("/domains" + path.format(domain=domain_id, label=harbor.label_id),
+                           method=method, data=form)
+    assert response.status_code in DENIED | {200, 302}, response.status_code
+    owner_adds = route == "add" and email == NORTHWIND_ROLES[0]  # to its own label: allowed
+    if response.status_code == 302 and not owner_adds:  # the others go to the login page
+        assert is_login_redirect(response) or "/domains" not in response.headers["Location"]
+    assert str(harbor.label_id) not in re.findall(r"label=(\d+)",
+                                                  response.headers.get("Location", ""))
+    assert leaked(response.get_data(as_text=True), harbor.secrets + [hostname, token]) == []
+    if not owner_adds:
+        assert changed_tables(before, snapshot(app)) == []
+    with app.app_context(), scoped(Scope.platform()):
+        assert db.session.get(CustomDomain, domain_id).state == "active"
+        own = db.session.scalars(select(CustomDomain).where(
+            CustomDomain.hostname == "forged.example.test")).all()
+        assert harbor.label_id not in [row.label_id for row in own]
+        for row in own:
+            db.session.delete(row)
+        db.session.commit()
 
 
 @pytest.fixture
