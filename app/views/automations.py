@@ -8,6 +8,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.domains.urls import fan_url
 from app.extensions import db
 from app import languages
 from app.messaging import automations
@@ -141,9 +142,9 @@ def _preview(artist, form):
         "release_title": release.title if release else "Your next release",
         "release_date_local": (languages.moment(release.release_local, release.timezone)
                                if release else "Friday 1 January, 00:00"),
-        "fan_page_url": f"/s/{artist.slug}/{release.slug}" if release else f"/s/{artist.slug}",
-        "stream_url": f"/s/{artist.slug}/{release.slug}/go/spotify" if release else "",
-        "platform_name": "Spotify", "unsubscribe_url": f"/s/{artist.slug}/unsubscribe/…",
+        "fan_page_url": fan_url(artist, f"/{release.slug}" if release else ""),
+        "stream_url": fan_url(artist, f"/{release.slug}/go/spotify") if release else "",
+        "platform_name": "Spotify", "unsubscribe_url": fan_url(artist, "/unsubscribe/…"),
         "in_library": True}
     try:
         subject, body = render(form.subject.data or "", sample), render(form.body.data or "",

@@ -1,0 +1,66 @@
+"""Once a label's domain serves, the links the label hands out are made with it: the staff
+release page's fan page address and share kit, the API's fan_page_url, the words an
+automation's preview shows; the instance's own /s/ pages keep working for links already out."""
+import uuid
+
+import pytest
+from sqlalchemy import delete
+
+from app.extensions import db
+from app.models import CustomDomain
+from app.tenants.context import Scope, scoped
+from tests.analytics_data import PASSWORD, new_user
+from tests.own_label import make_label, new_release
+
+
+@pytest.fixture
+def label_on_its_domain(app):
+    """(label admin's email, artist slug, release id, release path, host)."""
+    label_id, artist = make_label(app, "Linked", "Linked Artist")
+    release_id, page = new_release(app, artist)
+    host = f"music-{uuid.uuid4().hex[:8]}.linked.test"
+    with app.app_context(), scoped(Scope.platform("test")):
+        email = new_user("Label Admin", label_id)
+        db.session.add(CustomDomain(label_id=label_id, hostname=host, token=uuid.uuid4().hex,
+                                    state="active"))
+        db.session.commit()
+    yield email, artist, release_id, page, host
+    with app.app_context(), scoped(Scope.platform("test")):
+        db.session.execute(delete(CustomDomain).where(CustomDomain.hostname == host))
+        db.session.commit()
+
+
+def _staff(app, email):
+    client = app.test_client()
+    assert client.post("/login/", data={"username": email, "password": PASSWORD}).status_code \
+        == 302
+    return client
+
+
+def test_the_staff_release_page_hands_out_the_domains_addresses(app, label_on_its_domain):
+    email, artist, release_id, page, host = label_on_its_domain
+    shown = _staff(app, email).get(f"/releases/show/{release_id}").get_data(as_text=True)
+    assert f'value="https://{host}{page.removeprefix("/s")}"' in shown
+    assert f"https://{host}/r/" in shown  # the share kit's short link (and its QR code)
+    assert app.config["PUBLIC_BASE_URL"].rstrip("/") + "/r/" not in shown
+
+
+def test_the_api_names_the_fan_page_on_the_domain(app, label_on_its_domain):
+    email, _, release_id, page, host = label_on_its_domain
+    client = app.test_client()
+    token = client.post("/api/v1/security/login", json={
+        "username": email, "password": PASSWORD, "provider": "db"}).get_json()["access_token"]
+    read = client.get(f"/api/v1/releases/{release_id}",
+                      headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert read["result"]["fan_page_url"] == f"https://{host}{page.removeprefix('/s')}"
+
+
+def test_a_short_link_and_the_old_address_still_lead_to_the_page(app, label_on_its_domain):
+    email, artist, release_id, page, host = label_on_its_domain
+    shown = _staff(app, email).get(f"/releases/show/{release_id}").get_data(as_text=True)
+    code = shown.split(f"https://{host}/r/", 1)[1].split('"', 1)[0].split("<", 1)[0]
+    fan = app.test_client()
+    through = fan.get(f"/r/{code}", base_url=f"https://{host}")
+    assert through.status_code == 302
+    assert through.headers["Location"].startswith(page.removeprefix("/s"))
+    assert fan.get(page).status_code == 200  # links handed out before: the instance's /s/
