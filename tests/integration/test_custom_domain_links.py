@@ -1,15 +1,11 @@
 """Once a label's domain serves, the links the label hands out are made with it: the staff
 release page's fan page address and share kit, the API's fan_page_url, the words an
 automation's preview shows; the instance's own /s/ pages keep working for links already out."""
-import uuid
-
 import pytest
-from sqlalchemy import delete
 
-from app.extensions import db
-from app.models import CustomDomain
 from app.tenants.context import Scope, scoped
 from tests.analytics_data import PASSWORD, new_user
+from tests.custom_domains import add_domain, remove_domain
 from tests.own_label import make_label, new_release
 
 
@@ -18,16 +14,11 @@ def label_on_its_domain(app):
     """(label admin's email, artist slug, release id, release path, host)."""
     label_id, artist = make_label(app, "Linked", "Linked Artist")
     release_id, page = new_release(app, artist)
-    host = f"music-{uuid.uuid4().hex[:8]}.linked.test"
+    host, _ = add_domain(app, label_id)
     with app.app_context(), scoped(Scope.platform("test")):
         email = new_user("Label Admin", label_id)
-        db.session.add(CustomDomain(label_id=label_id, hostname=host, token=uuid.uuid4().hex,
-                                    state="active"))
-        db.session.commit()
     yield email, artist, release_id, page, host
-    with app.app_context(), scoped(Scope.platform("test")):
-        db.session.execute(delete(CustomDomain).where(CustomDomain.hostname == host))
-        db.session.commit()
+    remove_domain(app, host)
 
 
 def _staff(app, email):

@@ -1,29 +1,9 @@
 """A label's active domain serves that label's fan pages at the domain's own paths, and
 nothing else: not another label's artists, not the admin, the API or the sign-in callbacks."""
-import uuid
-
 import pytest
-from sqlalchemy import delete
 
-from app.extensions import db
-from app.models import CustomDomain
-from app.tenants.context import Scope, scoped
+from tests.custom_domains import add_domain, remove_domain
 from tests.own_label import make_label, new_release
-
-
-def _domain(app, label_id, state="active", host=None):
-    host = host or f"music-{uuid.uuid4().hex[:8]}.example.test"
-    with app.app_context(), scoped(Scope.platform("test")):
-        row = CustomDomain(label_id=label_id, hostname=host, token=uuid.uuid4().hex, state=state)
-        db.session.add(row)
-        db.session.commit()
-        return host, row.token
-
-
-def _remove(app, host):
-    with app.app_context(), scoped(Scope.platform("test")):
-        db.session.execute(delete(CustomDomain).where(CustomDomain.hostname == host))
-        db.session.commit()
 
 
 @pytest.fixture
@@ -33,7 +13,7 @@ def two_labels(app):
     for name in ("Northern", "Southern"):
         label_id, artist = make_label(app, name, f"{name} Artist")
         _, page = new_release(app, artist)
-        host, _ = _domain(app, label_id)
+        host, _ = add_domain(app, label_id)
         labels.append((label_id, artist, page, host))
     return labels
 
@@ -68,7 +48,7 @@ def test_nothing_but_fan_pages_on_a_domain(app, two_labels, path):
 
 def test_a_domain_not_yet_active_serves_only_its_token(app, two_labels):
     label_id, _, page, _ = two_labels[0]
-    host, token = _domain(app, label_id, state="pending")
+    host, token = add_domain(app, label_id, state="pending")
     fan = app.test_client()
     proof = fan.get(f"/.well-known/presave-verify/{token}", base_url=f"http://{host}")
     assert (proof.status_code, proof.get_data(as_text=True)) == (200, token)
@@ -81,7 +61,7 @@ def test_a_removed_domain_stops_serving_at_once(app, two_labels):
     _, _, page, host = two_labels[0]
     fan = app.test_client()
     assert fan.get(page.removeprefix("/s"), base_url=f"https://{host}").status_code == 200
-    _remove(app, host)
+    remove_domain(app, host)
     assert fan.get(page.removeprefix("/s"), base_url=f"https://{host}").status_code == 404
 
 
@@ -104,7 +84,7 @@ def test_the_instance_host_still_serves_every_label(app, two_labels):
 
 def test_the_tls_proxy_hears_yes_for_active_domains_only(app, two_labels):
     label_id, _, _, host = two_labels[0]
-    pending, _ = _domain(app, label_id, state="pending")
+    pending, _ = add_domain(app, label_id, state="pending")
     proxy = app.test_client()
     ask = lambda domain: proxy.get(f"/internal/tls-ask?domain={domain}",  # noqa: E731
                                    environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code
