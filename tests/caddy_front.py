@@ -5,13 +5,54 @@ import socket
 import ssl
 import subprocess
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.custom_domains import add_domain
+from tests.own_label import make_label, new_release
+
 ROOT = Path(__file__).resolve().parents[1]
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
+INSTANCE_HOST = "presave.test"  # PUBLIC_BASE_URL's host while Caddy is in front
+
+
+@contextmanager
+def caddy_before(app, live_server, home):
+    """A Caddy (its files in ``home``) in front of the live server, PUBLIC_BASE_URL naming the
+    instance's host behind it; page setups made with another base URL are forgotten."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.config, "PUBLIC_BASE_URL", f"https://{INSTANCE_HOST}")
+        _forget_setups(app)
+        front = Caddy(home, int(live_server.rsplit(":", 1)[1]), INSTANCE_HOST).start()
+        try:
+            yield front
+        finally:
+            front.stop()
+    _forget_setups(app)
+
+
+def _forget_setups(app):
+    from app.views.public.setup import forget_setups
+
+    with app.app_context():
+        forget_setups()
+
+
+def labels_with_domains(app):
+    """North and South, each with an artist, an open release and an active domain:
+    {name: {label_id, artist, release_id, page (the domain's path), host}}."""
+    made = {}
+    for name in ("North", "South"):
+        label_id, artist = make_label(app, name, f"{name} Artist")
+        release_id, page = new_release(app, artist)
+        host, _ = add_domain(app, label_id, f"music-{uuid.uuid4().hex[:8]}.{name.lower()}.test")
+        made[name] = dict(label_id=label_id, artist=artist, release_id=release_id,
+                          page=page.removeprefix("/s"), host=host)
+    return made
 
 
 def free_port():

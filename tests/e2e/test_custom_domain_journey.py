@@ -10,7 +10,7 @@ is the domain's own, under /<artist>.
 Caddy listens on a free loopback port, not 443: this browser maps every hostname to it
 (--host-resolver-rules with a port), so the URLs, the app's redirects and the hop back all stay
 portless, as in production. The certificates themselves are checked by the curl-based test;
-here the browser is told to accept Caddy's local CA.
+here the browser's context ignores HTTPS errors (Caddy's local CA is not in its store).
 """
 import re
 import uuid
@@ -22,69 +22,36 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import CustomDomain, Fan, PreSave, Release
+from app.models import Fan, PreSave
 from app.tenants.context import Scope, scoped
-from tests.caddy_front import Caddy
+from tests.caddy_front import INSTANCE_HOST, caddy_before, labels_with_domains
 from tests.e2e.accessibility import checked_screen
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.screens import VIEWPORTS
-from tests.own_label import make_label, new_release
 
-INSTANCE_HOST = "presave.test"
-INSTANCE = f"https://{INSTANCE_HOST}"
 SPOTIFY = "Pre-Save on Spotify"
 LOOK_HERE = Path("/tmp/presave-screens")
 
 
-def _forget_setups(app):
-    """Page setups cached with another base URL (the sandbox's addresses) are dropped."""
-    from app.views.public.setup import forget_setups
-
-    with app.app_context():
-        forget_setups()
-
-
 @pytest.fixture(scope="module")
 def caddy(app, live_server, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(app.config, "PUBLIC_BASE_URL", INSTANCE)
-        _forget_setups(app)
-        front = Caddy(tmp_path_factory.mktemp("caddy"), int(live_server.rsplit(":", 1)[1]),
-                      INSTANCE_HOST).start()
+    with caddy_before(app, live_server, tmp_path_factory.mktemp("caddy")) as front:
         yield front
-        front.stop()
-    _forget_setups(app)
 
 
 @pytest.fixture(scope="module")
 def labels(app, caddy):
-    """North and South, each with an artist, an open release and an active domain."""
-    made = {}
-    for name in ("North", "South"):
-        label_id, artist = make_label(app, name, f"{name} Artist")
-        release_id, page = new_release(app, artist)
-        host = f"music-{uuid.uuid4().hex[:8]}.{name.lower()}.test"
-        with app.app_context(), scoped(Scope.platform("test")):
-            db.session.add(CustomDomain(label_id=label_id, hostname=host,
-                                        token=uuid.uuid4().hex, state="active"))
-            db.session.commit()
-        made[name] = dict(artist=artist, release_id=release_id, host=host,
-                          page=page.removeprefix("/s"))
-    return made
+    return labels_with_domains(app)
 
 
 @pytest.fixture(scope="module")
-def browser_to_caddy(caddy):
-    """A Chromium of its own that reaches every hostname's port 443 at Caddy's HTTPS port."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def browser_to_caddy(browser, caddy):
+    """A Chromium of its own that reaches every hostname's port 443 at Caddy's HTTPS port,
+    launched by the session's Playwright (a second sync_playwright() in one process fails)."""
     rules = f"--host-resolver-rules=MAP * 127.0.0.1:{caddy.https_port}"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=[*CHROMIUM_ARGS, rules])
-        yield browser
-        browser.close()
+    own = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules])
+    yield own
+    own.close()
 
 
 @pytest.fixture

@@ -9,55 +9,19 @@ import ssl
 import uuid
 
 import pytest
-from sqlalchemy import select
-
-from app.extensions import db
-from app.models import CustomDomain
-from app.tenants.context import Scope, scoped
-from tests.caddy_front import Caddy
+from tests.caddy_front import INSTANCE_HOST, caddy_before, labels_with_domains
+from tests.custom_domains import add_domain, remove_domain
 from tests.own_label import make_label, new_release
-
-INSTANCE_HOST = "presave.test"
-
-
-def _domain(app, label_id, host, state="active"):
-    with app.app_context(), scoped(Scope.platform("test")):
-        row = CustomDomain(label_id=label_id, hostname=host, token=uuid.uuid4().hex, state=state)
-        db.session.add(row)
-        db.session.commit()
-        return row.token
-
-
-def _remove(app, host):
-    """As the admin's Remove does: the row itself, deleted through the session."""
-    with app.app_context(), scoped(Scope.platform("test")):
-        db.session.delete(db.session.scalars(
-            select(CustomDomain).where(CustomDomain.hostname == host)).one())
-        db.session.commit()
-
 
 @pytest.fixture(scope="module")
 def caddy(app, live_server, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(app.config, "PUBLIC_BASE_URL", f"https://{INSTANCE_HOST}")
-        front = Caddy(tmp_path_factory.mktemp("caddy"), int(live_server.rsplit(":", 1)[1]),
-                      INSTANCE_HOST).start()
+    with caddy_before(app, live_server, tmp_path_factory.mktemp("caddy")) as front:
         yield front
-        front.stop()
 
 
 @pytest.fixture(scope="module")
 def labels(app, caddy):
-    """North and South, each with an artist, an open release and an active domain."""
-    made = {}
-    for name in ("North", "South"):
-        label_id, artist = make_label(app, name, f"{name} Artist")
-        _, page = new_release(app, artist)
-        host = f"music-{uuid.uuid4().hex[:8]}.{name.lower()}.test"
-        _domain(app, label_id, host)
-        made[name] = dict(label_id=label_id, artist=artist, page=page.removeprefix("/s"),
-                          host=host)
-    return made
+    return labels_with_domains(app)
 
 
 def _no_certificate(caddy, host):
@@ -91,8 +55,7 @@ def test_the_admin_and_the_api_are_not_on_a_domain(caddy, labels, path):
 
 def test_a_hostname_that_is_no_active_domain_gets_no_certificate(app, caddy, labels, caplog):
     unknown = f"nobody-{uuid.uuid4().hex[:8]}.north.test"
-    pending = f"music-{uuid.uuid4().hex[:8]}.north.test"
-    _domain(app, labels["North"]["label_id"], pending, state="pending")
+    pending, _ = add_domain(app, labels["North"]["label_id"], state="pending")
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         _no_certificate(caddy, unknown)
         _no_certificate(caddy, pending)
@@ -101,8 +64,7 @@ def test_a_hostname_that_is_no_active_domain_gets_no_certificate(app, caddy, lab
 
 
 def test_the_domain_check_reads_its_token_over_plain_http(app, caddy, labels):
-    pending = f"music-{uuid.uuid4().hex[:8]}.south.test"
-    token = _domain(app, labels["South"]["label_id"], pending, state="pending")
+    pending, token = add_domain(app, labels["South"]["label_id"], state="pending")
     proof = caddy.get(pending, f"/.well-known/presave-verify/{token}", scheme="http")
     assert (proof.status, proof.text) == (200, token)
     assert caddy.get(pending, "/.well-known/presave-verify/wrong", scheme="http").status == 404
@@ -125,10 +87,9 @@ def test_the_tls_question_is_not_asked_from_outside(caddy, labels, host):
 def test_a_removed_domain_stops_serving_at_once(app, caddy, labels):
     label_id, artist = make_label(app, "Gone", "Gone Artist")
     _, page = new_release(app, artist)
-    host = f"music-{uuid.uuid4().hex[:8]}.gone.test"
-    _domain(app, label_id, host)
+    host, _ = add_domain(app, label_id)
     assert caddy.get(host, page.removeprefix("/s")).status == 200
-    _remove(app, host)
+    remove_domain(app, host)
     assert caddy.get(host, page.removeprefix("/s")).status == 404
 
 
