@@ -35,6 +35,18 @@ def caddy_before(app, live_server, home):
     _forget_setups(app)
 
 
+@pytest.fixture(scope="module")
+def caddy(app, live_server, tmp_path_factory):
+    """A test module's Caddy in front of the live server (import it with labels)."""
+    with caddy_before(app, live_server, tmp_path_factory.mktemp("caddy")) as front:
+        yield front
+
+
+@pytest.fixture(scope="module")
+def labels(app, caddy):
+    return labels_with_domains(app)
+
+
 def _forget_setups(app):
     from app.views.public.setup import forget_setups
 

@@ -24,24 +24,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Fan, PreSave
 from app.tenants.context import Scope, scoped
-from tests.caddy_front import INSTANCE_HOST, caddy_before, labels_with_domains
+from tests import caddy_front
+from tests.caddy_front import INSTANCE_HOST
 from tests.e2e.accessibility import checked_screen
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.screens import VIEWPORTS
 
+caddy, labels = caddy_front.caddy, caddy_front.labels  # the module's fixtures
 SPOTIFY = "Pre-Save on Spotify"
 LOOK_HERE = Path("/tmp/presave-screens")
-
-
-@pytest.fixture(scope="module")
-def caddy(app, live_server, tmp_path_factory):
-    with caddy_before(app, live_server, tmp_path_factory.mktemp("caddy")) as front:
-        yield front
-
-
-@pytest.fixture(scope="module")
-def labels(app, caddy):
-    return labels_with_domains(app)
 
 
 @pytest.fixture(scope="module")

@@ -9,19 +9,13 @@ import ssl
 import uuid
 
 import pytest
-from tests.caddy_front import INSTANCE_HOST, caddy_before, labels_with_domains
+
+from tests import caddy_front
+from tests.caddy_front import INSTANCE_HOST
 from tests.custom_domains import add_domain, remove_domain
 from tests.own_label import make_label, new_release
 
-@pytest.fixture(scope="module")
-def caddy(app, live_server, tmp_path_factory):
-    with caddy_before(app, live_server, tmp_path_factory.mktemp("caddy")) as front:
-        yield front
-
-
-@pytest.fixture(scope="module")
-def labels(app, caddy):
-    return labels_with_domains(app)
+caddy, labels = caddy_front.caddy, caddy_front.labels  # the module's fixtures
 
 
 def _no_certificate(caddy, host):
