@@ -148,3 +148,15 @@ def test_a_sign_in_begun_on_a_domain_ends_back_on_it(app, two_labels):
     assert "You're set" in shown  # the page itself says it, with the fan cookie
     again = fan.get(home.path, base_url=f"https://{host}")  # a reload: just the artist's page
     assert again.status_code == 302 and again.headers["Location"] == f"/{artist}"
+
+
+def test_the_instance_and_the_domain_each_keep_their_own_page(app, two_labels):
+    """The same release's page, kept for new visitors on both hosts, each with its own links."""
+    _, _, page, host = two_labels[0]
+    action = f'action="{page}/presave"'
+    for _ in range(2):  # the second round from what each host kept
+        on_instance = app.test_client().get(page).get_data(as_text=True)
+        on_domain = app.test_client().get(page.removeprefix("/s"),
+                                          base_url=f"https://{host}").get_data(as_text=True)
+        assert action in on_instance
+        assert action not in on_domain and action.replace('"/s/', '"/') in on_domain

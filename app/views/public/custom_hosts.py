@@ -68,6 +68,12 @@ def custom_domain():
     return request.environ.get(ENVIRON) if has_request_context() else None
 
 
+def domain_name():
+    """The hostname of the request's domain, or None on the instance's own host."""
+    known = custom_domain()
+    return known.hostname if known is not None else None
+
+
 def public_url(url):
     """A URL the app made, as the fan reaches it: without /s/ on a label's domain."""
     known = custom_domain()

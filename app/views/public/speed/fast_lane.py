@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import has_nul_character
 from app.localtime import now_utc
+from app.views.public.custom_hosts import domain_name
 from app.views.public.speed import page_version
 from app.views.public.speed.page_cache import PageCache, row_values
 from app.views.public.visitor.fan_cookie import COOKIE_PREFIX
@@ -105,8 +106,8 @@ def keep(artist, release, setup):
 
 
 def _slugs():
-    """The kept page's key: the host too, since a label's domain makes its links its own way."""
-    return request.host, request.view_args["artist_slug"], request.view_args["release_slug"]
+    """The kept page's key: the label's domain too, which makes its links its own way."""
+    return domain_name(), request.view_args["artist_slug"], request.view_args["release_slug"]
 
 
 def _store():

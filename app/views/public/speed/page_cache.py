@@ -10,8 +10,8 @@ swaps its own values in.
 What a body depends on is all in its key: every column of the release and of its
 artist as loaded by this request (a staff edit shows at once), the platform
 setup, the page state worked out for this request (so the page flips exactly at
-the instant), the visitor's zone in local mode, the language, the in-app browser and the host
-(a label's domain makes its links its own way). Only the
+the instant), the visitor's zone in local mode, the language, the in-app browser and the label's
+domain the page was asked on (it makes its links its own way). Only the
 states that are the same for every visitor are kept: Stream Now (the fan
 cookie's order, the country's clicks), flashed messages and a form put back with
 its errors are rendered afresh. Entries are dropped after a minute, or at the
@@ -29,6 +29,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from app import languages
 from app.localtime import now_utc
+from app.views.public.custom_hosts import domain_name
 
 MAX_ENTRIES = 512
 KEEP = timedelta(seconds=60)
@@ -91,7 +92,7 @@ def key(artist, release, setup, state, zone, in_app, rows=None, variant=None):
     local_zone = zone if release.release_mode == "local" else None
     return repr((rows or row_values(artist, release), setup, state, local_zone, in_app,
                  variant, languages.current().code, current_app.config.get("PUBLIC_BASE_URL"),
-                 request.script_root, request.host))
+                 request.script_root, domain_name()))
 
 
 def row_values(artist, release):
