@@ -1,15 +1,14 @@
 """The fan journey on a label's own domain, in a real browser through a real Caddy
 (deploy/Caddyfile with its internal CA, as tests/integration/test_caddy_front.py runs it).
 
-The fan opens https://<domain>/<artist>/<release>, taps Spotify, goes out through the one-time
-hop on the instance's host to the sandbox's sign-in there, agrees, and the callback (on the
-instance's host, the one address the platforms know) sends them back through the domain's
-/<artist>/_back/ hop to the page, which says "You're set" and keeps saying it: the fan cookie
-is the domain's own, under /<artist>.
+The fan opens https://<domain>/<artist>/<release>, taps Spotify, signs in on the sandbox (on
+the instance's host), agrees, and the callback (on the instance's host, the one address the
+platforms know) relays the answer to the domain, where the sign-in is finished: the page says
+"You're set" and keeps saying it, the fan cookie the domain's own, under /<artist>.
 
 Caddy listens on a free loopback port, not 443: this browser maps every hostname to it
-(--host-resolver-rules with a port), so the URLs, the app's redirects and the hop back all stay
-portless, as in production. The certificates themselves are checked by the curl-based test;
+(--host-resolver-rules with a port), so the URLs and the app's redirects all stay portless, as
+in production. The certificates themselves are checked by the curl-based test;
 here the browser's context ignores HTTPS errors (Caddy's local CA is not in its store).
 """
 import re
@@ -66,10 +65,9 @@ def _navigations(page):
 
 
 def _where(url):
-    """(host, path) of a URL, with the hop tokens and query strings left out."""
+    """(host, path) of a URL, its query left out."""
     parts = urlsplit(url)
-    path = re.sub(r"/(_hop|_back)/[^/]+$", r"/\1/<token>", parts.path)
-    return parts.hostname, path
+    return parts.hostname, parts.path
 
 
 def _presaves(app, release_id):
@@ -117,11 +115,10 @@ def test_a_fan_pre_saves_on_a_labels_domain_and_the_page_stays_theirs(app, caddy
     after_details = requested[requested.index((host, f"{north['page']}/presave"), 1):]
     assert after_details == [
         (host, f"{north['page']}/presave"),  # the details sent
-        (INSTANCE_HOST, "/s/_hop/<token>"),
         (INSTANCE_HOST, "/sandbox/spotify/authorize"),  # the sign-in page shown
         (INSTANCE_HOST, "/sandbox/spotify/authorize"),  # Agree
-        (INSTANCE_HOST, "/s/_auth/spotify/callback"),
-        (host, f"/{artist}/_back/<token>"),
+        (INSTANCE_HOST, "/s/_auth/spotify/callback"),  # the one address the platform knows
+        (host, f"/{artist}/signed-in/spotify"),  # relayed: finished where it began
         (host, north["page"]),
     ], navigations
     landed = [_where(url) for kind, _, url in navigations if kind == "landed"]

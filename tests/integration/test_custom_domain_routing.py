@@ -115,28 +115,27 @@ def test_a_proxy_elsewhere_asks_with_the_shared_secret(app, two_labels):
 
 
 def test_a_sign_in_begun_on_a_domain_ends_back_on_it(app, two_labels):
-    """Out through the instance's host (the platform's callback address), back on the domain
-    with the outcome and the fan cookie; the sign-in still works only in this browser."""
-    from urllib.parse import urlsplit
+    """The platform calls the instance back (the one address it knows), which relays the
+    answer to the domain, where the sign-in is finished for the browser that began it."""
+    from urllib.parse import parse_qs, urlsplit
 
-    from tests.fan_journey import sandbox_decision
+    from tests.fan_journey import local, sandbox_decision
 
     _, artist, page, host = two_labels[0]
     on_domain = page.removeprefix("/s")
     fan = app.test_client()
     going = fan.post(on_domain + "/presave", base_url=f"https://{host}",
                      data={"platform": "spotify", "email": "", "name": "", "phone": ""})
-    hop = going.headers["Location"]
-    assert hop.startswith(app.config["PUBLIC_BASE_URL"].rstrip("/") + "/s/_hop/")
-    stranger = app.test_client()
-    authorize = fan.get(urlsplit(hop).path).headers["Location"]
-    assert stranger.get(urlsplit(hop).path).status_code == 400  # used once
-    back = fan.get(sandbox_decision(fan, authorize))
-    assert back.status_code == 302
-    home = urlsplit(back.headers["Location"])
-    assert (home.scheme, home.hostname) == ("https", host)
-    assert home.path.startswith(f"/{artist}/_back/")
-    landed = fan.get(home.path, base_url=f"https://{host}")
+    authorize = going.headers["Location"]
+    redirect_uri = parse_qs(urlsplit(authorize).query)["redirect_uri"][0]
+    assert redirect_uri == app.config["PUBLIC_BASE_URL"].rstrip("/") + "/s/_auth/spotify/callback"
+    called_back = sandbox_decision(fan, authorize)
+    relayed = fan.get(called_back)
+    there = urlsplit(relayed.headers["Location"])
+    assert relayed.status_code == 302 and (there.scheme, there.hostname) == ("https", host)
+    assert there.path == f"/{artist}/signed-in/spotify"
+    assert parse_qs(there.query)["state"] == parse_qs(urlsplit(called_back).query)["state"]
+    landed = fan.get(local(relayed.headers["Location"]), base_url=f"https://{host}")
     assert landed.status_code == 302 and landed.headers["Location"] == on_domain
     assert any("presave_fan_" in cookie and f"Path=/{artist};" in cookie
                for cookie in landed.headers.getlist("Set-Cookie"))
@@ -146,8 +145,22 @@ def test_a_sign_in_begun_on_a_domain_ends_back_on_it(app, two_labels):
             "comes out."]
     shown = fan.get(on_domain, base_url=f"https://{host}").get_data(as_text=True)
     assert "You're set" in shown  # the page itself says it, with the fan cookie
-    again = fan.get(home.path, base_url=f"https://{host}")  # a reload: just the artist's page
-    assert again.status_code == 302 and again.headers["Location"] == f"/{artist}"
+
+
+def test_a_relayed_sign_in_finishes_only_in_the_browser_that_began_it(app, two_labels):
+    """Someone else's browser holding the relayed link (or the callback) gets nowhere, and
+    the fan's own sign-in is not burnt by it."""
+    from tests.fan_journey import local, sandbox_decision
+
+    _, _, page, host = two_labels[0]
+    fan = app.test_client()
+    going = fan.post(page.removeprefix("/s") + "/presave", base_url=f"https://{host}",
+                     data={"platform": "spotify", "email": "", "name": "", "phone": ""})
+    called_back = sandbox_decision(fan, going.headers["Location"])
+    relayed = local(fan.get(called_back).headers["Location"])
+    stranger = app.test_client()
+    assert stranger.get(relayed, base_url=f"https://{host}").status_code == 400
+    assert fan.get(relayed, base_url=f"https://{host}").status_code == 302
 
 
 def test_the_instance_and_the_domain_each_keep_their_own_page(app, two_labels):

@@ -24,8 +24,7 @@ VERIFY_PREFIX = "/.well-known/presave-verify/"
 FAN_PREFIX = "/s"
 INSTANCE_HOST = "instance_host"  # (PUBLIC_BASE_URL, its hostname), in app.extensions
 KEPT_PATHS = ("/static/", "/media/", "/r/")  # the same on every host
-# Sign-ins come back to the instance's own host, which the platforms know; its hops are there.
-NEVER = ("/_auth/", "/_hop/")
+NEVER = ("/_auth/",)  # sign-ins come back to the instance's own host, which the platforms know
 
 
 class CustomHosts:

@@ -37,7 +37,7 @@ from app.views.public.page import asks_details, full_note
 from app.views.public.speed import page_version
 from app.views.public.known_fan import known_fan, with_known_details
 from app.analytics.inapp import in_app_browser
-from app.views.public.lookup import public_release
+from app.views.public.lookup import public_artist, public_release
 from app.views.public.setup import setup_for
 from app.models.fan import RELEASE_REMINDER
 from app.jobs import messages as message_jobs, pre_add as pre_adds, reconsent
@@ -262,11 +262,11 @@ def _send_to_platform(artist, release, platform, wrapper, place):
         "fan_id": cookie_fan.id if cookie_fan else None,
         "ip_hash": presaves.ip_hash(request.remote_addr), "place": place.__dict__,
         "language": languages.current().code,  # the consents' words are in it
-        "host": domain.hostname if domain is not None else None,  # to come back to
     })
+    if domain is not None:
+        across_hosts.note(state, domain.hostname, artist.slug)
     capture.record("authorization_started", release, platform)
-    authorize = client.authorization_url(callback_url(platform), state, challenge, scopes)
-    return redirect(across_hosts.out(authorize) if domain is not None else authorize)
+    return redirect(client.authorization_url(callback_url(platform), state, challenge, scopes))
 
 
 def callback_url(platform):
@@ -275,19 +275,24 @@ def callback_url(platform):
 
 @fan_bp.get("/_auth/<platform>/callback")
 def callback(platform):
+    elsewhere = across_hosts.relay(platform)
+    return redirect(elsewhere) if elsewhere is not None else _signed_in(platform)
+
+
+@fan_bp.get("/<artist_slug>/signed-in/<platform>")
+def signed_in_on_domain(artist_slug, platform):
+    """The callback relayed to the label's domain where the sign-in began (across_hosts)."""
+    public_artist(artist_slug)  # another label's artist is not on this domain
+    return _signed_in(platform)
+
+
+def _signed_in(platform):
     found = oauth_state.consume(request.args.get("state"), platform)
     if found is None:
         abort(400, _("This sign-in has expired, was already used or was started in another "
                      "browser. Go back to the page and try again."))
     payload, verifier = found
     artist, release = _release_by_id(payload["release_id"])
-    answer = _answer(platform, payload, verifier, artist, release)
-    host = payload.get("host")
-    return across_hosts.back(answer, host, artist) if host and answer.status_code == 302 \
-        else answer
-
-
-def _answer(platform, payload, verifier, artist, release):
     language.adopt(artist, payload.get("language"))  # the page's, where the fan agreed
     page = url_for("fan.release", artist_slug=artist.slug, release_slug=release.slug)
     name = PLATFORM_NAMES[platform]

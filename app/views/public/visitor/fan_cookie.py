@@ -38,7 +38,6 @@ def fan_from_cookie(artist):
 
 
 def remember_fan(response, artist, fan):
-    g.remembered_fan = fan.id  # for a sign-in that goes back to a label's domain
     token = _serializer().dumps({"artist": artist.id, "fan": fan.id})
     response.set_cookie(cookie_name(artist), token, max_age=int(MAX_AGE.total_seconds()),
                         httponly=True, samesite="Lax",
