@@ -80,6 +80,11 @@ class Config:
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     # Lets the TLS proxy ask /internal/tls-ask from another machine (?key=); unset: loopback only.
     TLS_ASK_SECRET = env("TLS_ASK_SECRET")
+    # Lets Prometheus scrape /metrics from another machine (Authorization: Bearer ...); unset:
+    # loopback only. PROMETHEUS_MULTIPROC_DIR: where every process keeps its counts
+    # (prometheus_client's multiprocess mode; gunicorn and rq workers alike); unset: in memory.
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
     # Where the domain check connects instead of resolving the label's hostname ("127.0.0.1:8443",
     # as curl's --resolve): for a proxy the instance cannot reach by its public address.
     DOMAIN_CHECK_ADDRESS = env("DOMAIN_CHECK_ADDRESS")

@@ -83,11 +83,12 @@ def create_app(config_object="config.Config", **overrides):
 
 
 def _middleware(app):
-    from app.views.public import custom_hosts
+    from app.views.public import custom_hosts, fan_page_timing
     from app.views.public.fan_pages import kept_page
     from app.views.public.speed.fast_lane import FastLane
 
     app.wsgi_app = FastLane(app, app.wsgi_app, render=kept_page)
+    fan_page_timing.install(app)  # the fast lane's pages too, at the path the routes see
     custom_hosts.install(app)  # in front of the fast lane: the host decides first
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -298,6 +298,19 @@ def measure_ceiling(base_url, web, calls, track_id, in_flight):
 
 # --- release day ---------------------------------------------------------------------------
 
+def delivered_counter(base_url):
+    """presave_presaves_total{outcome="delivered"} as gunicorn's /metrics sums it over every
+    process (the work horses' counts included)."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{base_url}/metrics", timeout=30).raise_for_status().text
+    return sum(sample.value for family in text_string_to_metric_families(text)
+               for sample in family.samples
+               if sample.name == "presave_presaves_total"
+               and sample.labels.get("outcome") == "delivered")
+
+
 def counts(app, release_id):
     from sqlalchemy import func, select
 
@@ -367,7 +380,10 @@ def run(args, workdir, cleanups):
     web_workers = args.web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     web_threads = args.web_threads or (
         1 if args.latency_ms == 0 else max(1, math.ceil(in_flight * 1.25 / web_workers)))
-    env = {**os.environ, "WEB_CONCURRENCY": str(web_workers)}
+    metrics_dir = Path(workdir) / "metrics"  # every web and worker process counts here
+    metrics_dir.mkdir(exist_ok=True)
+    env = {**os.environ, "WEB_CONCURRENCY": str(web_workers),
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     if web_threads > 1:
         env["GUNICORN_CMD_ARGS"] = f"--threads {web_threads}"
     argv = commands(redis_url, "127.0.0.1", port)
@@ -425,6 +441,7 @@ def run(args, workdir, cleanups):
     if saves != args.n:
         say(f"NOT all delivered: {found}")
     say(f"sandbox accepted {accepted} saves of the release's track")
+    say(f"/metrics: delivered counter = {delivered_counter(base_url):.0f}, ledger = {saves}")
     say(f"release-day CPU per save: web {web_cpu / max(saves, 1) * 1000:.2f} ms, "
         f"rq workers {worker_cpu / max(saves, 1) * 1000:.2f} ms")
     say(f"release day over, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -20,6 +20,7 @@ from rq import get_current_job
 from sqlalchemy import String, cast, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from app import metrics
 from app.analytics import capture
 from app.extensions import db, redis_connection
 from app.jobs.runtime import tenant_job
@@ -67,7 +68,9 @@ def drain(label_id=None, claim_idle_ms=CLAIM_IDLE_MS, linger_ms=LINGER_MS):
         entries = reader.next_batch()
         if entries is None:
             break
-        stored += store(entries)
+        stored_now = store(entries)
+        metrics.add(metrics.ANALYTICS_INGESTED, stored_now)
+        stored += stored_now
         acknowledge(conn, [entry_id for entry_id, _ in entries])
         if time.monotonic() > deadline:
             capture.enqueue_drain()

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from app import metrics
 from app.extensions import db
 from app.jobs import outcomes, throttle
 from app.jobs.outcomes import REVOKED_REASON, Delivered, Failed, Retry, Revoked
@@ -45,8 +46,8 @@ class Writer:
     group is written in the background: no save waits for a commit (the next group
     gathers meanwhile)."""
 
-    def __init__(self, app, label_id):
-        self.app, self.label_id = app, label_id
+    def __init__(self, app, label_id, platform):
+        self.app, self.label_id, self.platform = app, label_id, platform
         self.pending, self.counts = [], {}
         self.lock, self.flushed_at = asyncio.Lock(), time.monotonic()
         self.writing = None
@@ -81,6 +82,7 @@ class Writer:
             counts = [outcomes.write_many(pairs, token) for token, pairs in by_lease.items()]
             db.session.commit()
         for found in counts:
+            metrics.presaves_settled(self.platform, found)
             for kind, count in found.items():
                 self.counts[kind] = self.counts.get(kind, 0) + count
 
@@ -99,7 +101,7 @@ class Batch:
         self.deadline, self.concurrency = deadline, concurrency
         self.grants, self.leased = {}, 0
         self.keeper = TokenKeeper(app, label_id, platform)
-        self.writer = Writer(app, label_id)
+        self.writer = Writer(app, label_id, platform)
         self.pauses = throttle.PauseWatch(throttle.pause_key(platform, client.credentials.client_id))
         self.paused_until = None  # the latest resume time this batch stopped or put rows back for
         self.http = None

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.releases import links as streaming_links
+from app import metrics
 from app.extensions import db
 from app.jobs.leases import due
 from app.localtime import now_utc
@@ -110,8 +111,10 @@ def park(release, platform, problem=None, now=None):
                   "last_error": f"{NOT_YET} (look-up failed: {problem.message})"}
     else:
         values = {"next_attempt_at": now + LINK_RETRY, "last_error": NOT_YET}
-    db.session.execute(update(PreSave).where(waiting).values(updated_at=now, **values)
-                       .execution_options(synchronize_session=False))
+    parked = db.session.execute(update(PreSave).where(waiting).values(updated_at=now, **values)
+                                .execution_options(synchronize_session=False))
+    if values.get("state") == FAILED:
+        metrics.add(metrics.PRESAVES, parked.rowcount, platform, FAILED)
     return values.get("next_attempt_at")
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta, timezone
 from flask import current_app
 from sqlalchemy import select
 
+from app import metrics
 from app.releases import ab_tests, rules as release_rules, signals as release_signals
 from app.releases.state import behind_the_clock
 from app.extensions import db
@@ -35,6 +36,8 @@ def reconcile(label_id=None):
     recovered = release_day.recover_stale_leases(now)
     messages_recovered = messages.RECIPIENTS.recover(now)
     db.session.commit()  # release-day jobs read the statuses and rows committed here
+    metrics.add(metrics.STRANDED_LEASES, recovered, "presaves")
+    metrics.add(metrics.STRANDED_LEASES, messages_recovered, "messages")
     for release in due:
         link_jobs.schedule_planned(release)
         if release.status == PRESAVE_ACTIVE:  # it was behind the clock: it just opened

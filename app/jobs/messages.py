@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import languages
+from app import languages, metrics
 from app.extensions import db
 from app.jobs import pacing, schedule, throttle
 from app.jobs.leases import Leases
@@ -162,7 +162,9 @@ def _settle_sent(sent, token):
          "language": spoken_by(row.fan).code, "attempts": (row.attempts or 0) + 1,
          "reason": None, "updated_at": now}
         for row, answer in plain])
-    yield from [SENT] * written + ["lease_lost"] * (len(plain) - written)
+    ends = [SENT] * written + ["lease_lost"] * (len(plain) - written)
+    metrics.messages_settled([row.channel for row, _answer in plain], ends)
+    yield from ends
     for row, answer in sent:
         if row.message.kind in (ITS_OUT, OPENS):
             yield _settle(row, token, SENT, provider_id=answer)
@@ -398,6 +400,7 @@ def _settle(row, token, outcome, reason=None, provider_id=None, at=None, counts=
             values.update(sent_at=now, provider_id=provider_id,
                           language=spoken_by(row.fan).code)
     written = RECIPIENTS.settle_many([row.id], token, updated_at=now, **values)
+    metrics.messages_settled([row.channel], [outcome if written else "lease_lost"])
     if not written:
         return "lease_lost"
     if row.message.kind == ITS_OUT:
@@ -438,7 +441,11 @@ def _settle_reminders(row, values, now):
     elif state != QUEUED:
         changes.update(state=REMINDER_ENDS.get(state, PRESAVE_FAILED),
                        attempts=PreSave.attempts + (1 if state != CANCELLED else 0))
-    db.session.execute(update(PreSave).where(
+    platforms = db.session.scalars(update(PreSave).where(
         PreSave.release_id == row.release_id, PreSave.fan_id == row.fan_id,
         PreSave.action == REMIND, PreSave.state == PENDING, PreSave.next_attempt_at.is_(None))
-        .values(**changes).execution_options(synchronize_session=False))
+        .values(**changes).returning(PreSave.platform)
+        .execution_options(synchronize_session=False)).all()
+    if "state" in changes:  # an end, not a wait
+        for platform in platforms:
+            metrics.add(metrics.PRESAVES, 1, platform, changes["state"])

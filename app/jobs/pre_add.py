@@ -11,6 +11,7 @@ import logging
 
 from sqlalchemy import update
 
+from app import metrics
 from app.crypto import DecryptError, keyring
 from app.extensions import db
 from app.jobs import schedule
@@ -63,6 +64,7 @@ def pre_add(label_id, presave_id):
         .values(state=DELIVERED, saved_as=PRE_ADD, delivered_at=now, updated_at=now,
                 attempts=PreSave.attempts + 1, last_error=None)
         .execution_options(synchronize_session=False)).rowcount
+    metrics.add(metrics.PRESAVES, done, APPLE_MUSIC, DELIVERED)
     return {"pre_added": bool(done), "album": album}
 
 

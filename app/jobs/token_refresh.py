@@ -17,13 +17,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app import metrics
 from app.crypto import keyring
 from app.extensions import db, redis_connection
 from app.jobs.runtime import job_context
 from app.localtime import now_utc
 from app.models import Authorization
 from app.models.authorization import ACTIVE
-from app.platforms.errors import GrantRevoked, NotSupported, TransientError
+from app.platforms.errors import GrantRevoked, NotSupported, PlatformError, TransientError
 from app.platforms.registry import platform_for
 
 REFRESH_MARGIN = timedelta(minutes=1)
@@ -139,6 +140,11 @@ class TokenKeeper:
                 tokens = client.refresh(grant.refresh_token(ring))
             except NotSupported:
                 return self._unrefreshable(grant, ring)
+            except PlatformError as exc:
+                metrics.add(metrics.TOKEN_REFRESHES, 1, self.platform,
+                            "revoked" if exc.revoked else "error")
+                raise
+        metrics.add(metrics.TOKEN_REFRESHES, 1, self.platform, "ok")
         grant.set_tokens(ring, tokens.access_token, tokens.refresh_token)  # None: keep the old
         grant.expires_at = tokens.expires_at
         grant.scopes = tokens.scope or grant.scopes

@@ -12,10 +12,11 @@ from datetime import date, datetime
 
 import httpx
 
+from app import metrics
 from app.platform_table import Endpoints, descriptor, user_limit
 from app.platforms.errors import (  # noqa: F401  (re-exported: the interface's errors)
     GrantRevoked, ItemsRejected, NotSupported, PlatformError, QuotaExceeded, RateLimited,
-    TokenRejected, TransientError, classify, error_details)
+    TokenRejected, TransientError, classify, error_details, retry_after)
 from app.platforms.http import Http
 
 
@@ -216,10 +217,14 @@ class Platform(ABC):
         return False
 
     def check_response(self, response: httpx.Response) -> None:
-        """Raise the PlatformError an answer means (Deezer also looks inside HTTP 200)."""
+        """Raise the PlatformError an answer means (Deezer also looks inside HTTP 200).
+        Every answer, sync or async, passes here: it is counted here."""
+        status = response.status_code
+        metrics.platform_answered(self.key, status,
+                                  retry_after(response) if status == 429 else None)
         if not response.is_success:
             code, message = error_details(response)
-            raise self.classify(response.status_code, code, message, response)
+            raise self.classify(status, code, message, response)
 
     def classify(self, status, code, message, response) -> PlatformError:
         return classify(self.name, status, code, message, response)

@@ -5,14 +5,12 @@ on a 200: this answers 200 for a label's active domain and 404 for anything else
 can make the proxy request certificates for names of their choosing. Only the proxy may ask:
 from loopback with no X-Forwarded-For (a request the proxy passed on from outside has one),
 or anywhere with TLS_ASK_SECRET as ``key``."""
-import hmac
-import ipaddress
-
 from flask import Blueprint, abort, current_app, request
 
 from app.domains import directory
 from app.domains.hostnames import BadHostname, normalise
 from app.models.domain import ACTIVE
+from app.views.public.internal_callers import from_this_machine, holds
 
 internal_bp = Blueprint("internal", __name__, url_prefix="/internal")
 
@@ -32,13 +30,5 @@ def tls_ask():
 
 
 def _from_the_proxy():
-    secret = current_app.config.get("TLS_ASK_SECRET")
-    given = request.args.get("key", "")
-    if secret and given and hmac.compare_digest(given.encode(), secret.encode()):
-        return True
-    if request.headers.get("X-Forwarded-For") is not None:
-        return False
-    try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        return False
+    return (holds(current_app.config.get("TLS_ASK_SECRET"), request.args.get("key", ""))
+            or from_this_machine())
