@@ -93,8 +93,10 @@ def _middleware(app):
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # The client address is the Nth from the right of X-Forwarded-For, as set by our proxies.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+        # The client address is the Nth from the right of X-Forwarded-For, as set by our proxies
+        # (and the scheme the visitor used, X-Forwarded-Proto: the app's own absolute URLs).
+        trusted = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
 
 def _embedded_services(app):

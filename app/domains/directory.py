@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db, redis_connection
 from app.models import CustomDomain, Label
-from app.models.domain import ACTIVE
+from app.models.domain import ACTIVE, serving_changed
 
 EXTENSION = "custom_domains"
 KEY = "domains:version"
@@ -80,8 +80,9 @@ def install():
 
 
 def _note(session, flush_context):
-    if any(isinstance(obj, CustomDomain) for obj in (*session.new, *session.dirty)) or any(
-            isinstance(obj, (CustomDomain, Label)) for obj in session.deleted):
+    if any(isinstance(obj, CustomDomain) for obj in session.new) or any(
+            isinstance(obj, CustomDomain) and serving_changed(obj) for obj in session.dirty) \
+            or any(isinstance(obj, (CustomDomain, Label)) for obj in session.deleted):
         session.info[_CHANGED] = True  # (a label's removal takes its domains with it)
 
 

@@ -17,7 +17,11 @@ def normalise(text):
     BadHostname saying what is wrong with it."""
     host = (text or "").strip().lower()
     if "://" in host:
-        host = urlsplit(host).hostname or ""
+        try:
+            host = urlsplit(host).hostname or ""
+        except ValueError:  # "http://[::1" and the like
+            raise BadHostname("That is not a hostname: use letters, digits, hyphens and dots") \
+                from None
     host = host.split("/", 1)[0].rstrip(".")
     if not host:
         raise BadHostname("Enter a hostname, such as music.yourlabel.com")

@@ -13,12 +13,17 @@ import dns.exception
 import dns.resolver
 import httpx
 from flask import current_app
+from sqlalchemy import select
 
 from app import audit
 from app.domains.hostnames import instance_host
+from app.extensions import db
+from app.models import AuditEntry
 from app.localtime import now_utc
 from app.models.domain import ACTIVE, PENDING, VERIFIED
 
+CLAIMED = ("Another label on this service used this hostname before, so its address alone "
+           "does not prove it: add the TXT record")
 VERIFY_PATH = "/.well-known/presave-verify/"
 TXT_PREFIX = "_presave."
 TIMEOUT = 5  # seconds: the HTTP connect and read, and the DNS query's whole lifetime
@@ -41,7 +46,8 @@ def txt_name(domain):
 def check(domain, now=None):
     """Look for the proof now and write what was found on the row; True when it was."""
     now = now or now_utc()
-    http_error = _by_http(domain)
+    http_error = _by_http(domain) if domain.state != PENDING or not _claimed_before(domain) \
+        else CLAIMED
     dns_error = _by_dns(domain) if http_error else None
     domain.checked_at = now
     if http_error is None or dns_error is None:
@@ -58,6 +64,16 @@ def check(domain, now=None):
                                                      "reason": domain.last_error})
         domain.state = PENDING
     return False
+
+
+def _claimed_before(domain):
+    """Whether another label proved this hostname before: the HTTP proof only shows that the
+    name points here (as the other label's DNS may still do), so the TXT record must show
+    whose it is now."""
+    return db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "domain.verified", AuditEntry.object_name == domain.hostname,
+        AuditEntry.label_id != domain.label_id).limit(1),
+        execution_options={"all_tenants": True}) is not None
 
 
 def _by_http(domain):

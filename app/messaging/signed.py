@@ -5,7 +5,7 @@ from functools import lru_cache
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.domains.urls import fan_url
+from app.domains.urls import fan_url, instance_fan_url
 from app.validation import MAX_ID
 
 
@@ -18,9 +18,11 @@ def _serializer(secret, salt):
     return URLSafeSerializer(secret, salt=salt)
 
 
-def fan_link(artist, part, salt, value):
-    """``<the artist's fan page>/<part>/<token of value>`` (app.domains.urls)."""
-    return fan_url(artist, f"/{part}/{_signer(salt).dumps(value)}")
+def fan_link(artist, part, salt, value, on_instance=False):
+    """``<the artist's fan page>/<part>/<token of value>``: on the label's domain, or on the
+    instance's own host (``on_instance``), whatever becomes of the domain (app.domains.urls)."""
+    return (instance_fan_url if on_instance else fan_url)(
+        artist, f"/{part}/{_signer(salt).dumps(value)}")
 
 
 def value_of(salt, token):

@@ -16,7 +16,9 @@ SALT = "presave-unsubscribe"
 
 
 def link(artist, recipient_id):
-    return signed.fan_link(artist, "unsubscribe", SALT, recipient_id)
+    """On the instance's host: it must work for as long as the message is kept, whatever
+    becomes of the label's domain (RFC 8058's one-click POST included)."""
+    return signed.fan_link(artist, "unsubscribe", SALT, recipient_id, on_instance=True)
 
 
 def recipient_for(token):

@@ -1,12 +1,13 @@
 """A label's own domains: hostnames its fan pages are served on (music.northwind.com), each
 proven to be the label's before it serves (app.domains)."""
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import LabelOwned, Model, UTCDateTime, utcnow
 
 PENDING, VERIFIED, ACTIVE = "pending", "verified", "active"
 STATES = (PENDING, VERIFIED, ACTIVE)
+SERVING = ("hostname", "label_id", "state")  # what decides who a hostname serves; not the checks
 
 
 class CustomDomain(LabelOwned, Model):
@@ -16,7 +17,11 @@ class CustomDomain(LabelOwned, Model):
 
     __tablename__ = "custom_domain"
     __table_args__ = (UniqueConstraint("hostname", name="uq_custom_domain_hostname"),
-                      Index("ix_custom_domain_state", "state"))
+                      Index("ix_custom_domain_state", "state"),
+                      # one active domain per label, whatever two admins press at once
+                      Index("uq_custom_domain_one_active", "label_id", unique=True,
+                            postgresql_where=text("state = 'active'"),
+                            sqlite_where=text("state = 'active'")))
     id: Mapped[int] = mapped_column(primary_key=True)
     hostname: Mapped[str] = mapped_column(String(253))  # lower case, no trailing dot
     token: Mapped[str] = mapped_column(String(64))
@@ -33,3 +38,11 @@ class CustomDomain(LabelOwned, Model):
 
     def __repr__(self):
         return self.hostname
+
+
+def serving_changed(domain):
+    """Whether a flush of ``domain`` changes who its hostname serves (a re-check that only
+    notes its time and finding does not)."""
+    state = inspect(domain)
+    return state.pending or state.deleted or any(
+        state.attrs[name].history.has_changes() for name in SERVING)

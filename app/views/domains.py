@@ -96,7 +96,12 @@ class DomainsView(BaseView):
             return redirect(url_for(".index", label=label_id))
         else:
             abort(404)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # another of the label's domains was turned on meanwhile
+            db.session.rollback()
+            done, category = ("Another of your domains was turned on meanwhile: look again, "
+                              "then choose", "warning")
         flash(done, category)
         return self._back(domain)
 

@@ -1,5 +1,5 @@
 """custom domains: hostnames a label's fan pages are served on, with the token that proves
-each is the label's and where its checks stand
+each is the label's and where its checks stand; one active domain per label
 
 Revision ID: 0034
 Revises: 0033
@@ -38,6 +38,9 @@ def upgrade():
         sa.UniqueConstraint('hostname', name='uq_custom_domain_hostname'),
         sa.Index('ix_custom_domain_state', 'state'),
     )
+    op.create_index('uq_custom_domain_one_active', 'custom_domain', ['label_id'], unique=True,
+                    postgresql_where=sa.text("state = 'active'"),
+                    sqlite_where=sa.text("state = 'active'"))
 
 
 def downgrade():

@@ -55,3 +55,22 @@ def test_a_short_link_and_the_old_address_still_lead_to_the_page(app, label_on_i
     assert through.status_code == 302
     assert through.headers["Location"].startswith(page.removeprefix("/s"))
     assert fan.get(page).status_code == 200  # links handed out before: the instance's /s/
+
+
+def test_a_messages_links_page_on_the_domain_unsubscribe_on_the_instance(app, label_on_its_domain):
+    """The tracked link to the page is the label's own; the unsubscribe link must keep working
+    for as long as the message is kept, whatever becomes of the domain."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.messaging import tracking, unsubscribe
+    from app.models import Artist
+
+    _, artist_slug, _, _, host = label_on_its_domain
+    with app.app_context(), scoped(Scope.platform("test")):
+        artist = db.session.scalars(select(Artist).where(Artist.slug == artist_slug)).one()
+        page_link = tracking.link(artist, 1, tracking.PAGE)
+        unsubscribe_link = unsubscribe.link(artist, 1)
+    assert page_link.startswith(f"https://{host}/{artist_slug}/m/")
+    assert unsubscribe_link.startswith(
+        f"{app.config['PUBLIC_BASE_URL'].rstrip('/')}/s/{artist_slug}/unsubscribe/")

@@ -173,3 +173,21 @@ def test_the_instance_and_the_domain_each_keep_their_own_page(app, two_labels):
                                           base_url=f"https://{host}").get_data(as_text=True)
         assert action in on_instance
         assert action not in on_domain and action.replace('"/s/', '"/') in on_domain
+
+
+@pytest.mark.parametrize("path", ["/login/", "/s/anything", "/health", "/"])
+def test_a_hostname_no_label_serves_on_reaches_nothing(app, two_labels, path):
+    """A domain removed, or a name someone else pointed here: not the instance either."""
+    _, _, page, host = two_labels[0]
+    remove_domain(app, host)
+    fan = app.test_client()
+    for asked in (path, page):
+        assert fan.get(asked, base_url=f"https://{host}").status_code == 404
+    assert fan.get(path, base_url="https://stranger.example.test").status_code == 404
+
+
+@pytest.mark.parametrize("text", ["http://[::1", "http://[x]/", "https://" + "a" * 300 + ".com"])
+def test_a_malformed_hostname_is_a_clear_no(app, text):
+    asked = app.test_client().get("/internal/tls-ask", query_string={"domain": text},
+                                  environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert asked.status_code == 404

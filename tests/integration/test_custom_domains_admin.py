@@ -414,3 +414,27 @@ def test_another_labels_admin_neither_sees_nor_touches_a_domain(app, login, owne
         assert rival.post(f"/domains/{domain.id}/{action}").status_code == 404
     assert row(app, hostname).checked_at is None
     assert entries_after(app, start, object_type="domain") == []
+
+
+def test_a_hostname_another_label_proved_needs_the_txt_record(app, owner, hosts, http_check_here,
+                                                               dns_server):
+    """Its DNS may still point here after the other label let it go: the address alone would
+    hand that label's old links to whoever added the name next."""
+    from app.domains import verify
+    from tests.own_label import make_label
+
+    hostname, (other_label, _) = hosts(), make_label(app, "Before", "Before Artist")
+    with app.app_context(), scoped(Scope.platform("test")):
+        theirs = CustomDomain(label_id=other_label, hostname=hostname, token="t" * 32)
+        db.session.add(theirs)
+        db.session.commit()  # the app on loopback answers its token from then on
+        assert verify.check(theirs) and theirs.verified_by == "http"
+        db.session.delete(theirs)
+        db.session.commit()
+    add(owner, hostname)
+    act(owner, hostname, app, "check")
+    domain = row(app, hostname)
+    assert domain.state == "pending" and "add the TXT record" in domain.last_error
+    dns_server.records[f"_presave.{hostname}"] = {"TXT": [domain.token]}
+    act(owner, hostname, app, "check")
+    assert (row(app, hostname).state, row(app, hostname).verified_by) == ("verified", "dns")

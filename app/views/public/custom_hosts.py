@@ -9,8 +9,11 @@ moved back, and the app's URLs are made without /s/ (public_url, for Flask's url
 fan only ever sees the domain's own paths. Fan cookies stay host-only on each domain.
 
 A domain that is not (or no longer) active answers 404 to everything but its verification
-token. A host that is no label's domain is the instance itself, as before.
+token. The instance itself answers only on its own hostname (PUBLIC_BASE_URL's), localhost and
+bare addresses: any other name (a domain removed, one pointed here by someone else) gets 404.
 """
+import ipaddress
+
 from flask import Flask, current_app, has_request_context, request
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -33,12 +36,12 @@ class CustomHosts:
 
     def __call__(self, environ, start_response):
         host = _host(environ)
-        known = None
-        if host and host != self._instance_host():
-            with self.app.app_context():
-                known = directory.find(host)
-        if known is None:
+        if host is None or host == self._instance_host() or _always_the_instance(host):
             return self.wsgi_app(environ, start_response)
+        with self.app.app_context():
+            known = directory.find(host)
+        if known is None:
+            return NotFound()(environ, start_response)
         path = environ.get("PATH_INFO") or "/"
         if path.startswith(VERIFY_PREFIX):
             return _verification(known, path[len(VERIFY_PREFIX):])(environ, start_response)
@@ -48,9 +51,11 @@ class CustomHosts:
             environ["PATH_INFO"] = FAN_PREFIX + path
         environ[ENVIRON] = known
 
+        asked = environ.get("HTTP_HOST", "")
+
         def start_on_domain(status, headers, exc_info=None):
-            return start_response(status, [_outward(name, value, host) for name, value in headers],
-                                  exc_info)
+            return start_response(status, [_outward(name, value, asked)
+                                           for name, value in headers], exc_info)
         return self.wsgi_app(environ, start_on_domain)
 
     def _instance_host(self):
@@ -123,7 +128,19 @@ def _verification(known, token):
 
 
 def _host(environ):
+    """The request's hostname, lower case, without port or trailing dot; None for none or an
+    IPv6 address (never a label's domain)."""
     host = (environ.get("HTTP_HOST") or "").lower()
     if host.startswith("["):
-        return None  # an IPv6 address: never a label's domain
+        return None
     return host.rsplit(":", 1)[0].rstrip(".") or None
+
+
+def _always_the_instance(host):
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False

@@ -78,8 +78,15 @@ def _note_changes(session, flush_context):
         return
     watched = _watched()
     changed = chain(session.new, session.dirty, session.deleted)
-    if any(isinstance(obj, watched) for obj in changed):
+    if any(isinstance(obj, watched) and _shown(obj) for obj in changed):
         session.info[_CHANGED] = True
+
+
+def _shown(obj):
+    """A domain's re-check, which only notes its time and finding, changes no page."""
+    from app.models.domain import CustomDomain, serving_changed
+
+    return not isinstance(obj, CustomDomain) or serving_changed(obj)
 
 
 def _note_bulk_changes(state):
