@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run
 
-.PHONY: run test fuzz setup dev-setup browser caddy init demo clean translations
+.PHONY: run test fuzz setup dev-setup browser caddy sentinel init demo clean translations
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
@@ -27,7 +27,7 @@ CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/fan.po)
 
 setup: $(VENV)/.req-stamp $(CATALOGUES:.po=.mo)
 
-dev-setup: setup $(VENV)/.dev-stamp browser caddy
+dev-setup: setup $(VENV)/.dev-stamp browser caddy sentinel
 
 # After changing fan-facing words: extract them into fan.pot and update every catalogue.
 # `make translations NEW=xx` starts the catalogue of a new language first.
@@ -49,6 +49,12 @@ caddy:
 	@command -v caddy >/dev/null 2>&1 || { \
 	  echo "Installing Debian's caddy for the TLS proxy test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null; }
+
+# The failover test runs a Redis Sentinel set-up with Debian's redis-sentinel; install it when missing.
+sentinel:
+	@command -v redis-sentinel >/dev/null 2>&1 || { \
+	  echo "Installing Debian's redis-sentinel for the failover test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-sentinel >/dev/null; }
 
 init: setup
 	LOG_LEVEL=WARNING $(BIN)/flask --app run init

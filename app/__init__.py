@@ -100,14 +100,22 @@ def _middleware(app):
 
 
 def _embedded_services(app):
-    if not app.config.get("REDIS_URL"):
+    if not app.config.get("REDIS_URL") and not app.config.get("REDIS_SENTINELS"):
         from app.embedded.redis_server import embedded_redis_url
 
         app.config["REDIS_URL"] = embedded_redis_url(app.config["INSTANCE_DIR"])
 
 
 def _init_limiter(app):
-    url = app.config["REDIS_URL"]
+    if app.config.get("REDIS_SENTINELS"):
+        from app.redis_ha import limiter_storage
+
+        uri, options = limiter_storage(app.config)
+        app.config.setdefault("RATELIMIT_STORAGE_URI", uri)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
+        # While Sentinel promotes a replica the limits go unchecked rather than answer 500s.
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    url = app.config["REDIS_URL"] or ""
     if url.startswith("unix://"):
         url = "redis+unix://" + url[len("unix://"):]
     app.config.setdefault("RATELIMIT_STORAGE_URI", url)

@@ -1,7 +1,6 @@
 """Unbound extensions; create_app() binds them. One AppBuilder per app, made there."""
 import sqlite3
 
-import redis
 from flask import current_app
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_compress import Compress
@@ -11,6 +10,8 @@ from flask_migrate import Migrate
 from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from app import redis_ha
 
 db = get_sqla_class()()
 
@@ -29,14 +30,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 compress = Compress()
 
 
-def redis_url():
-    return current_app.config["REDIS_URL"]
-
-
 def redis_connection():
     conn = current_app.extensions.get("presave_redis")
     if conn is None:
-        conn = current_app.extensions["presave_redis"] = redis.Redis.from_url(redis_url())
+        conn = current_app.extensions["presave_redis"] = redis_ha.connect(current_app.config)
     return conn
 
 

@@ -17,7 +17,7 @@ import app.jobs
 from app.extensions import db
 from app.jobs.runtime import job_app
 
-NOT_JOBS = {"cron", "worker"}  # cron.py registers schedules for `rq cron`
+NOT_JOBS = {"cron", "worker", "rq_settings"}  # cron.py registers schedules for `rq cron`
 
 
 def import_job_modules():

@@ -11,7 +11,7 @@ from dataclasses import replace
 import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 from sqlalchemy import select
 
 from app.presaves import record as presaves, oauth_state
@@ -63,6 +63,24 @@ def too_many(exc):
     wait = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
     page = render_template("fan/rate_limited.html", back_url=back, retry_after=wait)
     return page, 429, {"Retry-After": str(wait)}
+
+
+SIGN_IN_STEPS = {"fan.presave", "fan.callback", "fan.signed_in_on_domain"}
+
+
+@fan_bp.errorhandler(RedisError)
+def redis_unavailable(exc):
+    """Redis out of reach (while Sentinel promotes a replica, a few seconds): a page that says
+    so, never a 500. A sign-in begun on the old master may have lost its state: the fan starts
+    it again."""
+    log.warning("fan page %s: Redis unavailable (%s)", request.endpoint, type(exc).__name__)
+    back = request.path.rsplit("/presave", 1)[0] if request.path.endswith("/presave") else None
+    message = (_("We couldn't reach our sign-in service for a moment. Please go back to the "
+                 "page and try again.") if request.endpoint in SIGN_IN_STEPS
+               else _("This page is busy for a moment. Please try again in a few seconds."))
+    page = render_template("fan/message.html", title=_("Please try again"), message=message,
+                           back_url=back)
+    return page, 503, {"Retry-After": "5"}
 
 
 def fan_form(artist_slug, release_slug):
