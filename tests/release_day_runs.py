@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from rq import SimpleWorker
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db, queue, redis_connection
 from app.jobs.messages import QUEUE as MESSAGES_QUEUE, RECIPIENTS
@@ -176,3 +176,16 @@ def remind_me(app, slug, platform="spotify"):
     answer = start(app.test_client(), slug, platform=platform, email=email, intent="remind")
     assert answer.status_code == 302
     return email
+
+
+def ledger_counts(app, release_id):
+    """The release's pre-saves by state, with "final" (delivered or failed), "in_progress" and
+    "open" (pending or in progress) added up."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        found = dict(db.session.execute(
+            select(PreSave.state, func.count()).where(PreSave.release_id == release_id)
+            .group_by(PreSave.state)).all())
+        db.session.remove()
+    return {"final": found.get("delivered", 0) + found.get("failed", 0),
+            "in_progress": found.get("in_progress", 0),
+            "open": found.get("pending", 0) + found.get("in_progress", 0), **found}

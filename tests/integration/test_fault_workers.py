@@ -37,6 +37,7 @@ from app.tenants.context import Scope, scoped
 from bench.fleet import Fleet
 from bench.harness import free_port
 from bench.release_day import release_now, seed
+from tests.release_day_runs import ledger_counts
 from tests.support import claim_database_number
 
 N, WORKERS = 5000, 4
@@ -152,7 +153,7 @@ def _run_with_kills(app, fleet, label_id, release_id):
     deadline = started + GIVE_UP
     last_reconcile = last_said = 0.0
     while True:
-        ledger = _ledger(app, release_id)
+        ledger = ledger_counts(app, release_id)
         if time.monotonic() - last_said > 5:  # shown when the test fails
             print(f"{time.monotonic() - started:5.0f} s  {ledger}", flush=True)
             last_said = time.monotonic()
@@ -243,17 +244,6 @@ def _skip_idle_waits(app, release_id, parked):
             db.session.commit()
         db.session.remove()
     return not busy
-
-
-def _ledger(app, release_id):
-    with app.app_context(), scoped(Scope.platform("test")):
-        found = dict(db.session.execute(
-            select(PreSave.state, func.count()).where(PreSave.release_id == release_id)
-            .group_by(PreSave.state)).all())
-        db.session.remove()
-    return {"final": found.get(DELIVERED, 0) + found.get(FAILED, 0),
-            "in_progress": found.get(IN_PROGRESS, 0),
-            "open": found.get(PENDING, 0) + found.get(IN_PROGRESS, 0), **found}
 
 
 def _forget_label(label_id):

@@ -35,6 +35,7 @@ from bench.harness import free_port
 from bench.release_day import release_now, seed
 from tests.failover_probes import StreamWriter, WebProbe
 from tests.fan_journey import start
+from tests.release_day_runs import ledger_counts
 from tests.sentinel_set import MASTER_NAME, SentinelSet, wait_for
 
 N, WORKERS = 2000, 2
@@ -118,7 +119,7 @@ def _run(app, fleet, ha, label_id, release_id, isrc):
     last_reconcile = last_said = last_progress = 0.0
     final_before = -1
     while True:
-        ledger = _ledger(app, release_id)
+        ledger = ledger_counts(app, release_id)
         now = time.monotonic()
         if now - last_said > 5:
             print(f"{now - started:5.0f} s  {ledger}", flush=True)
@@ -232,17 +233,6 @@ def _skip_idle_waits(release_id):
                                                  PreSave.state == PENDING)
                            .values(next_attempt_at=now).execution_options(synchronize_session=False))
         db.session.commit()
-
-
-def _ledger(app, release_id):
-    with app.app_context(), scoped(Scope.platform("test")):
-        found = dict(db.session.execute(
-            select(PreSave.state, func.count()).where(PreSave.release_id == release_id)
-            .group_by(PreSave.state)).all())
-        db.session.remove()
-    return {"final": found.get(DELIVERED, 0) + found.get(FAILED, 0),
-            "in_progress": found.get(IN_PROGRESS, 0),
-            "open": found.get(PENDING, 0) + found.get(IN_PROGRESS, 0), **found}
 
 
 def _artist_slug(release_id):
