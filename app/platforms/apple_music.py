@@ -33,15 +33,16 @@ _cache_lock = threading.Lock()
 _dev_tokens = {}
 
 
-def developer_token(team_id, key_id, private_key_pem, origin=None, now=None,
+def developer_token(team_id, key_id, private_key_pem, origins=(), now=None,
                     lifetime=TOKEN_LIFETIME):
-    """An ES256 JWT: header alg + kid, claims iss (team), iat, exp, optional origin."""
+    """An ES256 JWT: header alg + kid, claims iss (team), iat, exp, and the origins MusicKit
+    may run on (none: any)."""
     if not 0 < lifetime <= MAX_TOKEN_LIFETIME:
         raise ValueError("an Apple developer token lives at most 15777000 s")
     issued = int(now if now is not None else time.time())
     claims = {"iss": team_id, "iat": issued, "exp": issued + lifetime}
-    if origin:
-        claims["origin"] = [origin]
+    if origins:
+        claims["origin"] = list(origins)
     header = {"alg": "ES256", "kid": key_id}
     return jwt.encode(header, claims, ECKey.import_key(private_key_pem), algorithms=["ES256"])
 
@@ -84,15 +85,18 @@ class AppleMusic(Platform):
         return {"storefront": config.get("APPLE_STOREFRONT", "us"),
                 "origin": f"{parts.scheme}://{parts.netloc}"}
 
-    def developer_token(self):
+    def developer_token(self, also_origins=()):
+        """``also_origins``: where else MusicKit runs with it (a label's own domain), beside
+        the instance's origin."""
         team_id, key_id = team_and_key(self.credentials.client_id)
         pem = self.credentials.extra or ""
-        cache_key = (team_id, key_id, hashlib.sha256(pem.encode()).hexdigest(), self.origin)
+        origins = tuple(filter(None, (self.origin, *also_origins)))
+        cache_key = (team_id, key_id, hashlib.sha256(pem.encode()).hexdigest(), origins)
         with _cache_lock:
             token, expires = _dev_tokens.get(cache_key, (None, 0))
         if token and expires > time.time() + 3600:
             return token
-        token = developer_token(team_id, key_id, pem, origin=self.origin)
+        token = developer_token(team_id, key_id, pem, origins=origins)
         with _cache_lock:
             _dev_tokens[cache_key] = (token, time.time() + TOKEN_LIFETIME)
         return token

@@ -74,3 +74,27 @@ def test_a_messages_links_page_on_the_domain_unsubscribe_on_the_instance(app, la
     assert page_link.startswith(f"https://{host}/{artist_slug}/m/")
     assert unsubscribe_link.startswith(
         f"{app.config['PUBLIC_BASE_URL'].rstrip('/')}/s/{artist_slug}/unsubscribe/")
+
+
+def test_musickit_may_run_on_the_domain(app):
+    """Apple checks where MusicKit runs against the developer token's origins: the label's
+    domain is one of them, beside the instance's."""
+    import base64
+    import json
+    import re
+
+    label_id, artist = make_label(app, "Apple", "Apple Artist")
+    _, page = new_release(app, artist, platforms=("apple_music", "spotify"))
+    host, _ = add_domain(app, label_id)
+    try:
+        fan = app.test_client()
+        shown = fan.get(page.removeprefix("/s"), base_url=f"https://{host}").get_data(as_text=True)
+        if "data-developer-token" not in shown:  # the artist asks for details first
+            shown = fan.post(page.removeprefix("/s") + "/presave", base_url=f"https://{host}",
+                             data={"platform": "apple_music"}).get_data(as_text=True)
+        token = re.search(r'data-developer-token="([^"]+)"', shown).group(1)
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        instance = app.config["PUBLIC_BASE_URL"].rstrip("/")
+        assert claims["origin"] == [instance, f"https://{host}"]
+    finally:
+        remove_domain(app, host)

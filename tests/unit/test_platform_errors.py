@@ -353,8 +353,8 @@ def apple_key():
 
 
 def test_apple_developer_token_shape(apple_key):
-    token = developer_token("TEAM123456", "KEY1234567", apple_key, origin="https://presave.test",
-                            now=1_800_000_000)
+    token = developer_token("TEAM123456", "KEY1234567", apple_key,
+                            origins=("https://presave.test",), now=1_800_000_000)
     decoded = jwt.decode(token, ECKey.import_key(apple_key), algorithms=["ES256"])
     assert decoded.header["alg"] == "ES256" and decoded.header["kid"] == "KEY1234567"
     assert decoded.claims["iss"] == "TEAM123456" and decoded.claims["iat"] == 1_800_000_000

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 import redis
 
 from app.analytics import ad_pixels
+from app.domains import directory
 from app.extensions import redis_connection
 from app.platforms import app_users, registry
 from app.platforms.registry import DIRECT, MODES, REMIND
@@ -87,12 +88,18 @@ def _apple(label_id, resolved):
     try:
         with registry.platform_for(label_id, "apple_music", setup=resolved) as client:
             return AppleDirect(script=client.endpoints.script,
-                               developer_token=client.developer_token(),
+                               developer_token=client.developer_token(
+                                   also_origins=_domain_origins(label_id)),
                                sandbox=client.endpoints.sandbox)
     except Exception as exc:  # a broken Apple key must not take the whole page down
         log.warning("Apple Music developer token unavailable for label %s: %s",
                     label_id, type(exc).__name__)
         return None
+
+
+def _domain_origins(label_id):
+    host = directory.active_host(label_id)
+    return (f"https://{host}",) if host else ()
 
 
 def _cache_get(key):
