@@ -37,7 +37,7 @@ sys.path.insert(0, str(BASE_DIR))
 
 from bench.harness import (Children, bench_app, free_port, new_artist, run_in_workdir,  # noqa: E402
                           say, start_rq_workers)
-from bench.release_day import RssWatch  # noqa: E402
+from bench.release_day import RssWatch, cpu_seconds  # noqa: E402
 
 CHUNK = 5000
 POLL = 2.0  # seconds between two looks at the rows left (each look is a query of its own)
@@ -250,6 +250,7 @@ def run(args, workdir, cleanups):
                             args.workers, os.environ.copy())
     watch = RssWatch(pids)
     watch.start()
+    worker_cpu = cpu_seconds(pids, True)
     t0, rounds = datetime.now(timezone.utc), 0
     deadline = time.monotonic() + args.timeout
     while True:
@@ -272,11 +273,13 @@ def run(args, workdir, cleanups):
         time.sleep(POLL)
     watch.running = False
     watch.join()
+    worker_cpu = cpu_seconds(pids, True) - worker_cpu
     found, last = states(app, message_id)
     seconds = (last - t0).total_seconds() if last else elapsed
     sent = found.get("sent", 0)
     if sent != args.n:
         say(f"NOT all sent: {found}")
+    say(f"blast CPU per message: rq workers {worker_cpu / max(sent, 1) * 1000:.2f} ms")
     baselines.append(measure_baseline(sink_port, words, args.n, connections))
     baseline = sum(baselines) / len(baselines)
     rate = sent / seconds

@@ -2,7 +2,7 @@
 
     python bench/landing.py [--seconds 30] [--rounds 3] [--connections 32]
                             [--db sqlite|postgres] [--web-workers K] [--unrecorded]
-                            [--ab-test] [--languages]
+                            [--ab-test] [--languages] [--full-path]
 
 What it does, in one run:
 
@@ -92,6 +92,9 @@ def parse_args():
                         help="the page runs an A/B test of two variants (A and B, evenly)")
     parser.add_argument("--languages", action="store_true",
                         help="each visitor's browser asks for a language from LANGUAGE_MIX")
+    parser.add_argument("--full-path", action="store_true",
+                        help="every visitor sends a fan cookie (one the app does not know), so "
+                             "the page takes the full path instead of the fast lane")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
     return parser.parse_args()
 
@@ -166,11 +169,13 @@ async def load(url, seconds, connections, headers_for):
     return statuses, latencies, elapsed
 
 
-def fan_headers(page, addresses, user_agent=PHONE, languages=()):
+def fan_headers(page, addresses, user_agent=PHONE, languages=(), cookie=None):
     counter = iter(range(10 ** 12))
 
     def make():
         headers = {"User-Agent": user_agent, "X-Forwarded-For": next(addresses)}
+        if cookie:
+            headers["Cookie"] = cookie
         number = next(counter)
         if languages:
             headers["Accept-Language"] = languages[number % len(languages)]
@@ -179,6 +184,20 @@ def fan_headers(page, addresses, user_agent=PHONE, languages=()):
             return page + "?utm_source=instagram&utm_medium=social&utm_campaign=bench", headers
         return page, headers
     return make
+
+
+def full_path_cookie(app, page):
+    """A fan cookie for the page's artist that the app never issued: the fast lane steps
+    aside for any fan cookie, and the full path treats this one as a new visitor."""
+    from app.extensions import db
+    from app.models import Artist
+    from app.tenants.context import Scope, scoped
+    from app.views.public.visitor.fan_cookie import COOKIE_PREFIX
+
+    with app.app_context(), scoped(Scope.platform("bench:cookie")):
+        artist_id = db.session.query(Artist.id).filter_by(slug=page.split("/")[2]).scalar()
+        db.session.remove()
+    return f"{COOKIE_PREFIX}{artist_id}=bench-unknown"
 
 
 def _limited(count, path):
@@ -327,9 +346,11 @@ def run(args, workdir, cleanups):
     ceiling = Target(f"ceiling (bare Flask page, {body_bytes} bytes)", bare_url,
                      "/s/bare/page", fan_headers("/s/bare/page", public_addresses(11)),
                      web_pids(bare.pid))
-    fan = Target("fan page" + (" (mixed languages)" if args.languages else ""), base_url, page,
+    fan = Target("fan page" + (" (mixed languages)" if args.languages else "")
+                 + (" (full path)" if args.full_path else ""), base_url, page,
                  fan_headers(page, public_addresses(),
-                             languages=LANGUAGE_MIX if args.languages else ()),
+                             languages=LANGUAGE_MIX if args.languages else (),
+                             cookie=full_path_cookie(app, page) if args.full_path else None),
                  web_pids(web.pid))
     crawler = Target("fan page as a crawler (the same page, nothing recorded)", base_url, page,
                      fan_headers(page, public_addresses(13), CRAWLER), web_pids(web.pid))
