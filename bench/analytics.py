@@ -56,6 +56,8 @@ def parse_args():
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--runs", type=int, default=40, help="timed runs of each dashboard")
     parser.add_argument("--baseline-runs", type=int, default=10, help="timed baseline runs")
+    parser.add_argument("--ingest", type=int, default=20000,
+                        help="stream entries timed through the ingest job (0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and schema")
     args = parser.parse_args()
     args.n = args.n or (100000 if args.quick else 1000000)
@@ -190,6 +192,54 @@ def baseline_release_report(db, release_id):
     return daily, platforms, places, [(referrer_host(s), v, p) for s, v, p in sites], tags
 
 
+# --- the ingest: stream entries into events and rollups, as one worker does it ---------------
+
+def stream_payloads(releases, n, rng):
+    """n stream entries as the fan pages write them (app.analytics.capture), now."""
+    from app.localtime import now_utc
+
+    at = now_utc().isoformat()
+    for rows in event_rows(releases, n, rng):
+        for row in rows:
+            yield {"kind": row["kind"], "release_id": row["release_id"],
+                   "artist_id": row["artist_id"], "label_id": row["label_id"],
+                   "platform": row["platform"], "at": at, "visitor": row["visitor_hash"],
+                   "city": row["city"], "region": row["region"], "country": row["country"],
+                   "lat": row["latitude"], "lon": row["longitude"], "tz": "UTC",
+                   "referrer": row["referrer"], "utm_source": row["utm_source"],
+                   "utm_medium": row["utm_medium"], "utm_campaign": row["utm_campaign"],
+                   "device": "mobile", "in_app": False, "variant": None, "link": None}
+
+
+def ingest_rate(app, releases, n, rng, rollups_too=True):
+    """Events per second one process stores through the ingest job (app.jobs.analytics.drain:
+    read the stream, insert the events, count the rollups, commit, acknowledge); with
+    ``rollups_too`` False, the same without the rollups (the floor)."""
+    import json
+
+    from app.analytics import capture, rollups
+    from app.extensions import redis_connection
+    from app.jobs import analytics
+
+    with app.app_context():
+        conn = redis_connection()
+        pipe = conn.pipeline(transaction=False)
+        for payload in stream_payloads(releases, n, rng):
+            pipe.xadd(capture.STREAM, {"e": json.dumps(payload)})
+        pipe.execute()
+        counting, stored = rollups.add, 0
+        if not rollups_too:
+            rollups.add = lambda events: None
+        try:
+            started = time.perf_counter()
+            while stored < n:
+                stored += analytics.drain(None, linger_ms=0)
+            seconds = time.perf_counter() - started
+        finally:
+            rollups.add = counting
+    return stored / seconds
+
+
 # --- timing --------------------------------------------------------------------------------
 
 def p95_ms(fn, runs, warm=2):
@@ -287,9 +337,16 @@ def run(args, workdir, cleanups):
     baseline_p95, samples_b = p95_ms(timed(app, scope, baseline), args.baseline_runs, warm=1)
     say(f"baseline (GROUP BY over raw events): p50 {statistics.median(samples_b):.1f} ms, "
         f"p95 {baseline_p95:.1f} ms ({args.baseline_runs} runs)")
+    ingest = ""
+    if args.ingest:
+        floor = ingest_rate(app, releases, args.ingest, rng, rollups_too=False)
+        rate = ingest_rate(app, releases, args.ingest, rng)
+        say(f"ingest, one process: {rate:.0f} events/s with the rollups "
+            f"(the event rows alone: {floor:.0f} events/s; {args.ingest} stream entries each)")
+        ingest = f" ingest_per_s={rate:.0f} ingest_floor_per_s={floor:.0f}"
     print(f"analytics: events={args.n} release_p95_ms={release_p95:.1f} "
           f"label_p95_ms={label_p95:.1f} baseline_p95_ms={baseline_p95:.1f} "
-          f"speedup={baseline_p95 / release_p95:.1f}", flush=True)
+          f"speedup={baseline_p95 / release_p95:.1f}{ingest}", flush=True)
     return 0
 
 

@@ -10,17 +10,17 @@ from datetime import timezone
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from app.extensions import db
 from app.models import Event
 from app.models.event_rollup import (ROLLUPS, EventDaily, EventDailyPlace, EventDailyPlatform,
                                      EventDailySource, EventTotalPlace,
                                      EventTotalPlatformCountry, EventTotalSource)
+from app.tenants import column_inserts
 
 # Parameter sets per execute.
 _BATCH = 5000
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 # What rebuild() reads of each event: the attributes the keys below use.
 _EVENT_COLUMNS = (Event.label_id, Event.artist_id, Event.release_id, Event.kind,
                   Event.occurred_at, Event.platform, Event.country, Event.region, Event.city,
@@ -104,7 +104,9 @@ def _text(value, length):
 def _upsert(model, counter, places=None):
     if not counter:
         return
-    names = ("label_id", "artist_id") + model.KEY
+    names = ("label_id", "artist_id") + model.KEY + ("count",)
+    if places is not None:
+        names += ("latitude", "longitude")
     rows = []
     # Sorted by key: concurrent writers lock rows in one order (no deadlocks on PostgreSQL).
     for key in sorted(counter):
@@ -112,14 +114,17 @@ def _upsert(model, counter, places=None):
         if places is not None:
             row["latitude"], row["longitude"] = places.get(key[-3:], (None, None))
         rows.append(row)
-    insert = _INSERTS[db.session.get_bind().dialect.name]
-    stmt = insert(model)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL: one statement for the batch, the rows as JSON. SQLite: one statement,
+    # many parameter sets (compiled once: a multi-row VALUES is not cached).
+    stmt = (column_inserts.insert_rows(model, names) if postgres
+            else sqlite.insert(model))
     table = model.__table__
     changes = {"count": table.c.count + stmt.excluded.count}
     if places is not None:
         changes["latitude"] = func.coalesce(table.c.latitude, stmt.excluded.latitude)
         changes["longitude"] = func.coalesce(table.c.longitude, stmt.excluded.longitude)
-    # One statement, many parameter sets: compiled once (a multi-row VALUES is not cached).
     stmt = stmt.on_conflict_do_update(index_elements=list(model.KEY), set_=changes)
     for start in range(0, len(rows), _BATCH):
-        db.session.execute(stmt, rows[start:start + _BATCH])
+        batch = rows[start:start + _BATCH]
+        db.session.execute(stmt, column_inserts.rows(batch) if postgres else batch)

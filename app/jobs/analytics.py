@@ -24,6 +24,7 @@ from app import metrics
 from app.analytics import capture
 from app.extensions import db, redis_connection
 from app.jobs.runtime import tenant_job
+from app.tenants import column_inserts
 from app.models import Event, Fan, PreSave, Release, ShortLink, ab_test
 from app.models.event import KINDS
 from app.validation import MAX_ID
@@ -223,13 +224,18 @@ def insert_events(events):
 
     A bulk INSERT of the events' columns (Event objects or anything with their attributes):
     in the platform scope the tenant guard checks no row one by one; each row's label and
-    artist were just taken from its release. Every row names every column (NULLs too), so
-    the rows go to the database as one batch rather than one per pattern of NULLs."""
+    artist were just taken from its release. On PostgreSQL the rows go as one statement
+    (app.tenants.column_inserts); on SQLite every row names every column (NULLs too), so the
+    rows go as one batch rather than one per pattern of NULLs."""
     from app.analytics import rollups
 
     if events:
-        db.session.execute(insert(Event), [_columns(event) for event in events],
-                           execution_options={"render_nulls": True})
+        rows = [_columns(event) for event in events]
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(column_inserts.insert_rows(Event, EVENT_COLUMNS),
+                               column_inserts.rows(rows))
+        else:
+            db.session.execute(insert(Event), rows, execution_options={"render_nulls": True})
         rollups.add(events)
     db.session.commit()
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, with_loader_criteria
 from sqlalchemy.sql.elements import BindParameter
 
 from app.models import Artist, ArtistOwned, Label, LabelOwned, PresaveUser
+from app.tenants import column_inserts
 from app.tenants.context import TenantScopeError, current_scope
 
 
@@ -223,6 +224,8 @@ def _statement_rows(state, mapper):
     given = state.parameters
     rows = [dict(r) for r in given] if isinstance(given, (list, tuple)) else [dict(given or {})]
     stmt = state.statement
+    if getattr(stmt, "select", None) is not None:  # INSERT ... SELECT
+        return column_inserts.rows_of(given)
     values = getattr(stmt, "_values", None)
     if not (values or getattr(stmt, "_multi_values", None)):
         return rows  # an ORM bulk insert or update: the parameters are the rows

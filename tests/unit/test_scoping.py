@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, selectinload
 from app.extensions import db
 from app.models import (Artist, Authorization, Consent, Event, Fan, Label, PreSave,
                         PresaveUser, Release, StreamingLink)
+from app.tenants import column_inserts
 from app.tenants.context import Scope, TenantScopeError, scoped
 
 TENANT_MODELS = [Label, Artist, Release, Fan, Consent, Authorization, PreSave, Event,
@@ -257,7 +258,7 @@ BULK_FORGERIES = {
 
 
 @pytest.mark.parametrize("forge", BULK_FORGERIES.values(), ids=list(BULK_FORGERIES))
-@pytest.mark.parametrize("style", ["executemany", "values", "multi-values"])
+@pytest.mark.parametrize("style", ["executemany", "values", "multi-values", "rows as JSON"])
 def test_a_forged_bulk_insert_raises_and_stores_nothing(session, demo, unique, forge, style):
     name = unique("bulk")
     own = {"artist_id": demo.aurora, "label_id": demo.northwind}
@@ -268,6 +269,8 @@ def test_a_forged_bulk_insert_raises_and_stores_nothing(session, demo, unique, f
         "executemany": lambda: session.execute(insert(Fan), rows),
         "values": lambda: session.execute(insert(Fan).values(**rows[1])),
         "multi-values": lambda: session.execute(insert(Fan).values(rows)),
+        # Refused before it reaches the database, so on SQLite too (PostgreSQL's statement).
+        "rows as JSON": lambda: session.execute(*json_insert(Fan, rows)),
     }
     with northwind(demo):
         with pytest.raises(TenantScopeError):
@@ -283,6 +286,34 @@ def test_a_bulk_insert_into_the_own_label_works(session, demo, unique):
         session.execute(insert(Fan).values(artist_id=demo.juniper, label_id=demo.northwind,
                                            email=f"{name}-x"))
         assert len(session.scalars(select(Fan).where(Fan.email.like(f"{name}%"))).all()) == 4
+
+
+def json_insert(model, rows):
+    names = sorted({key for row in rows for key in row})
+    return (column_inserts.insert_rows(model, names),
+            column_inserts.rows([{name: row.get(name) for name in names} for row in rows]))
+
+
+def test_an_insert_from_another_select_is_refused_in_a_label_scope(session, demo, unique):
+    name = unique("bulk")
+    copy = insert(Fan).from_select(
+        ["artist_id", "label_id", "email"],
+        select(Fan.artist_id, Fan.label_id, func.concat(name, Fan.email)))
+    with northwind(demo):
+        with pytest.raises(TenantScopeError, match="INSERT from a SELECT"):
+            session.execute(copy)
+    assert stored(session, Fan, Fan.email.like(f"{name}%")) == []
+
+
+def test_rows_as_json_into_the_own_label_work(session, demo, unique):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("rows as JSON are PostgreSQL's form (SQLite uses executemany)")
+    name = unique("bulk")
+    with northwind(demo):
+        session.execute(*json_insert(Fan, [
+            {"artist_id": demo.aurora, "label_id": demo.northwind, "email": f"{name}-{i}"}
+            for i in range(3)]))
+        assert len(session.scalars(select(Fan).where(Fan.email.like(f"{name}%"))).all()) == 3
 
 
 BULK_UPDATES = {
