@@ -194,6 +194,9 @@ class Config:
     # How long the audit entries of no label (the operator's own actions) are kept; each
     # label sets its own (Account → Data retention). Never below a year (app.retention).
     AUDIT_KEEP_DAYS = env_int("AUDIT_KEEP_DAYS", 1095)
+    # Raw analytics events are kept this many months (the current one included; 0: for ever);
+    # the dashboards' counts are kept for ever (app.analytics.event_months).
+    EVENT_RETENTION_MONTHS = env_int("EVENT_RETENTION_MONTHS", 25)
 
     # Flask-AppBuilder
     APP_NAME = env("APP_NAME", "Presave")
@@ -230,3 +233,4 @@ class TestConfig(Config):
     MAIL_CATCHER_DIR = str(INSTANCE_DIR / "outbox")  # the Outbox page exists; tests fill it
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    EVENT_RETENTION_MONTHS = 0  # tests share one database: the tests of it set their own

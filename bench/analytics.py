@@ -292,7 +292,7 @@ def run(args, workdir, cleanups):
         insert_events(db, event_rows(releases, args.n, rng), args.n, dialect)
         say(f"events stored in {time.monotonic() - started:.1f} s")
         started = time.monotonic()
-        counted = rollups.rebuild()
+        counted, _ = rollups.rebuild()
         db.session.commit()
         seconds = time.monotonic() - started
         say(f"rollups built from {counted} events in {seconds:.1f} s "

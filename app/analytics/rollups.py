@@ -6,7 +6,7 @@ raw events through the same keying, for operators (`flask analytics
 rebuild-rollups`) and the benchmark.
 """
 from collections import Counter
-from datetime import timezone
+from datetime import date, timezone
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
@@ -55,14 +55,18 @@ def add(events):
 
 
 def rebuild(release_id=None, chunk=20000):
-    """Recount the rollups of the current scope (or of one release) from the raw events.
-    Returns the number of events counted; the caller commits."""
+    """Recount the rollups of the current scope (or of one release) from the raw events; the
+    caller commits. A release counted on a day before its oldest raw event stored has lost
+    those events to retention (app.analytics.event_months): its rollups are all that is left
+    of them, so they are left as they are. Returns (events counted, ids of releases left)."""
+    left = _counted_before_their_events(release_id)
     for model in ROLLUPS:
-        stmt = delete(model)
+        stmt = delete(model).where(model.release_id.not_in(left))
         if release_id is not None:
             stmt = stmt.where(model.release_id == release_id)
         db.session.execute(stmt)
-    query = select(*_EVENT_COLUMNS).where(Event.release_id.is_not(None))
+    query = select(*_EVENT_COLUMNS).where(Event.release_id.is_not(None),
+                                          Event.release_id.not_in(left))
     if release_id is not None:
         query = query.where(Event.release_id == release_id)
     total = 0
@@ -70,7 +74,21 @@ def rebuild(release_id=None, chunk=20000):
     for rows in result.partitions():
         add(rows)
         total += len(rows)
-    return total
+    return total, sorted(left)
+
+
+def _counted_before_their_events(release_id=None):
+    """Ids of the releases (of one) whose first counted day is before their oldest event."""
+    counted = select(EventDaily.release_id, func.min(EventDaily.day)).group_by(
+        EventDaily.release_id)
+    stored = select(Event.release_id, func.min(Event.occurred_at)).where(
+        Event.release_id.is_not(None)).group_by(Event.release_id)
+    if release_id is not None:
+        counted = counted.where(EventDaily.release_id == release_id)
+        stored = stored.where(Event.release_id == release_id)
+    oldest = {release: _utc(at).date() for release, at in db.session.execute(stored)}
+    return {release for release, day in db.session.execute(counted)
+            if release not in oldest or _as_date(day) < oldest[release]}
 
 
 def referrer_host(referrer):
@@ -84,12 +102,19 @@ def referrer_host(referrer):
 
 def _keys(event):
     """(owner + daily key, owner + all-time key) of an event, before its breakdowns."""
-    occurred = event.occurred_at
-    if occurred.tzinfo is None:  # rows read back raw from SQLite are naive UTC
-        occurred = occurred.replace(tzinfo=timezone.utc)
-    day = occurred.astimezone(timezone.utc).date()
+    day = _utc(event.occurred_at).date()
     owner = (event.label_id, event.artist_id, event.release_id)
     return owner + (day, event.kind), owner + (event.kind,)
+
+
+def _utc(instant):
+    if instant.tzinfo is None:  # rows read back raw from SQLite are naive UTC
+        return instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(timezone.utc)
+
+
+def _as_date(value):
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _source(event):

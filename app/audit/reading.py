@@ -75,6 +75,8 @@ PHRASES = {
     "domain.turned_off": "stopped serving the fan pages[ at {name}]",
     "domain.lapsed": "stopped serving the fan pages[ at {name}]: its proof was missing for 3 days",
     "retention.run": "applied the data retention limits",
+    "analytics.events_removed": "removed raw analytics events past the limit (their counts "
+                                "are kept)",
     "retention.created": "set the data retention limits",
     "retention.changed": "changed the data retention limits",
     "blast.sent": "sent the blast[ {name}]",

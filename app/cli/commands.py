@@ -4,8 +4,9 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
+from app.cli.event_months import events_command
 from app.cli.retention import retention_command
-from app.localtime import iso_utc
+from app.localtime import iso_utc, now_utc
 
 # `flask --app run release <command> <id>`; add a command with @release_cli.command("name").
 release_cli = AppGroup("release", help="Look at one release across labels.")
@@ -17,6 +18,7 @@ def register(app):
     app.cli.add_command(demo_command)
     app.cli.add_command(rotate_keys_command)
     app.cli.add_command(release_cli)
+    analytics_cli.add_command(events_command)
     app.cli.add_command(analytics_cli)
     app.cli.add_command(retention_command)
 
@@ -40,11 +42,23 @@ def init_command():
 
     click.echo("Migrating the database…")
     upgrade()
+    _make_event_months()
     click.echo("Syncing roles and permissions…")
     sync_roles_and_permissions()
     click.echo("Compressing static assets…")
     precompress()
     click.echo("Ready.")
+
+
+def _make_event_months():
+    """The raw events' partitions of the months to come (PostgreSQL; the cron keeps it so)."""
+    from app.analytics import event_months
+    from app.tenants.context import Scope, scoped
+
+    with scoped(Scope.platform("cli:init")):
+        made = event_months.ensure(now_utc())
+    if made:
+        click.echo(f"Made the raw events' months {', '.join(map(str, made))}.")
 
 
 @click.command("demo")
@@ -224,6 +238,9 @@ def rebuild_rollups_command(release_id):
     with scoped(Scope.platform("cli:analytics rebuild-rollups")):
         if release_id is not None:
             _release_or_fail(release_id)
-        counted = rollups.rebuild(release_id)
+        counted, left = rollups.rebuild(release_id)
         db.session.commit()
     click.echo(f"Rollups rebuilt from {counted} events.")
+    if left:
+        click.echo(f"Left as they were (their older events are no longer kept): "
+                   f"{len(left)} release(s), ids {', '.join(map(str, left))}.")

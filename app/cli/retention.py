@@ -1,5 +1,6 @@
 """`flask --app run retention [--dry-run] [--label <slug>]`: the nightly retention run by hand,
-or only what it would do. Per label and rule: how many rows, and on a dry run which ones."""
+or only what it would do. Per label and rule: how many rows, and on a dry run which ones; then
+(over every label) the raw analytics events' months past their limit."""
 import textwrap
 
 import click
@@ -7,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.cli.event_months import remove_past_limit
 from app.extensions import db
 from app.jobs.runtime import job_context
 from app.localtime import iso_utc, now_utc
@@ -17,8 +19,6 @@ from app.retention.rules import AT_ONCE
 
 ACTOR = "cli:retention"
 UNITS = {limit.column: limit.unit for limit in LIMITS}
-EVENTS_NOTE = ("Raw analytics events are kept: how long is for the scale-out work to decide "
-               "(the dashboards' rollups are kept either way).")
 
 
 @click.command("retention")
@@ -43,7 +43,9 @@ def retention_command(dry_run, slug):
             with click.progressbar(length=found.total, label=f"{name}: applying") as bar:
                 done = run.apply(label_id, now, progress=bar.update, planned=found)
             _echo(found, done)
-    click.echo(EVENTS_NOTE)
+    if not slug:
+        with job_context(None, ACTOR, app=app):
+            remove_past_limit(now, dry_run)
 
 
 def _labels(app, slug):

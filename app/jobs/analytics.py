@@ -168,9 +168,16 @@ def _new_events(entries):
     ids = [entry_id for entry_id, payload in entries if payload is not None]
     if not ids:
         return []
-    stored = set(db.session.scalars(select(Event.stream_id).where(Event.stream_id.in_(ids))))
+    # An entry's row has the entry's own time: only the months from the earliest are read.
+    times = {entry_id: _instant(payload.get("at")) for entry_id, payload in entries
+             if payload is not None}
+    earliest = min((at for at in times.values() if at is not None), default=None)
+    if earliest is None:
+        return []
+    stored = set(db.session.scalars(select(Event.stream_id).where(
+        Event.stream_id.in_(ids), Event.occurred_at >= earliest)))
     payloads = [(entry_id, payload) for entry_id, payload in entries
-                if payload is not None and entry_id not in stored]
+                if times.get(entry_id) is not None and entry_id not in stored]
     owners = _release_owners({p.get("release_id") for _, p in payloads})
     links = _short_links({p.get("link") for _, p in payloads if type(p.get("link")) is int})
     events = []
@@ -209,7 +216,7 @@ def _event(entry_id, p, label_id, artist_id):
     cost the ingest more than its INSERT."""
     return SimpleNamespace(
         stream_id=entry_id, label_id=label_id, artist_id=artist_id, release_id=p["release_id"],
-        kind=p["kind"], platform=p.get("platform"), occurred_at=datetime.fromisoformat(p["at"]),
+        kind=p["kind"], platform=p.get("platform"), occurred_at=_instant(p["at"]),
         visitor_hash=p.get("visitor"), city=p.get("city"), region=p.get("region"),
         country=p.get("country"), latitude=p.get("lat"), longitude=p.get("lon"),
         timezone=p.get("tz"), referrer=p.get("referrer"), utm_source=p.get("utm_source"),
@@ -244,6 +251,15 @@ def _columns(event):
     values = {column: getattr(event, column) for column in EVENT_COLUMNS}
     return {column: EVENT_DEFAULTS.get(column) if value is None else value
             for column, value in values.items()}
+
+
+def _instant(value):
+    """An entry's time, aware; None if it has none that reads as one (skipped, as unreadable)."""
+    try:
+        at = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return at if at.tzinfo is not None else None
 
 
 def acknowledge(conn, entry_ids):
@@ -289,7 +305,8 @@ def count_deliveries(since=None, counted_up_to=None):
 
 def _uncounted_deliveries(since):
     """Delivered pre-saves (since ``since``) with no event yet, oldest first."""
-    counted = select(Event.id).where(Event.stream_id == DELIVERED_KEY + cast(PreSave.id, String))
+    counted = select(Event.id).where(Event.stream_id == DELIVERED_KEY + cast(PreSave.id, String),
+                                     Event.occurred_at == PreSave.delivered_at)  # its month
     stmt = (select(PreSave.id, PreSave.release_id, PreSave.label_id, PreSave.artist_id,
                    PreSave.platform, PreSave.delivered_at, Fan.city, Fan.country, Fan.timezone)
             .join(Fan, Fan.id == PreSave.fan_id)

@@ -1,8 +1,8 @@
 """`rq cron app/jobs/cron.py`: periodic work. Run exactly one, with TZ=UTC."""
 from rq import cron
 
-from app.jobs import (ab_looks, analytics, audience_sync, conversions, domains, retention,
-                      webhooks)
+from app.jobs import (ab_looks, analytics, audience_sync, conversions, domains, event_months,
+                      retention, webhooks)
 from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
 from app.webhooks import events
 
@@ -18,6 +18,8 @@ cron.register(conversions.sweep, conversions.QUEUE, args=(None,), interval=60)
 cron.register(audience_sync.sweep, audience_sync.QUEUE, args=(None,), interval=60)
 # Each connected email tool's audiences against the fans' consents, once a night.
 cron.register(audience_sync.reconcile, audience_sync.QUEUE, args=(None,), cron="17 3 * * *")
+# The raw events' partitions of the months to come (PostgreSQL), made ahead.
+cron.register(event_months.make_ahead, event_months.QUEUE, args=(None,), cron=event_months.CRON)
 # Data retention: each label's policy applied, one label at a time, at a quiet hour.
 cron.register(retention.nightly, retention.QUEUE, args=(None,), cron=retention.CRON,
               job_timeout=retention.TIMEOUT)

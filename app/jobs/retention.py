@@ -1,11 +1,13 @@
 """The nightly retention run (`rq cron`, at CRON in UTC): every label's policy applied, one
-label at a time, each in a job context of its own; then the audit entries of no label. One
+label at a time, each in a job context of its own; then the audit entries of no label and the
+raw analytics events past EVENT_RETENTION_MONTHS (app.analytics.event_months). One
 label's failure does not keep the others from their run; the job fails afterwards, naming it."""
 import logging
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from app.analytics import event_months
 from app.extensions import db
 from app.jobs.runtime import job_context
 from app.localtime import now_utc
@@ -27,8 +29,8 @@ def next_run(now):
 
 
 def nightly(label_id=None):
-    """Every label's run (or one label's), then the instance's own audit entries.
-    {label id or "instance": counts}."""
+    """Every label's run (or one label's), then the instance's own audit entries and the raw
+    events past their limit. {label id, "instance" or "events": counts}."""
     now = now_utc()
     if label_id is None:
         with job_context(None, ACTOR):
@@ -46,6 +48,8 @@ def nightly(label_id=None):
     if label_id is None:
         with job_context(None, ACTOR):
             done["instance"] = run.apply(None, now)
+            done["events"] = {str(m.month): m.events if m.counted else "kept: not all counted"
+                              for m in event_months.drop_old(now)}
     if failed:
         raise RuntimeError(f"retention failed for label(s) {failed}; the others ran")
     return done

@@ -4,6 +4,7 @@ kind of personal data is kept, and what the next nightly run will delete under t
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 
+from app.analytics import event_months
 from app.extensions import db
 from app.jobs.retention import next_run
 from app.localtime import now_utc
@@ -49,6 +50,7 @@ class RetentionView(BaseView):
             "retention/index.html", label=label, labels=labels, limits=LIMITS, shown=shown,
             errors=errors or {}, in_force=policy.limits_for(label.id), rules=RULES,
             due=run.counts(label.id, now), next_run=moment(next_run(now)),
+            events_months=event_months.kept_months(), events_due=event_months.due_count(now, label.id),
             instance_audit_days=policy.instance_limits()["audit_days"] if labels else None,
             action_form=ActionForm(),
         ), status, {"Cache-Control": "private, no-store"}
