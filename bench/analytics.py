@@ -1,6 +1,7 @@
 """Analytics dashboards at scale, beside a naive GROUP BY. Run by hand, never by the suite.
 
-    python bench/analytics.py [--n N] [--quick] [--db sqlite|postgres] [--runs R]
+    python bench/analytics.py [--events N] [--quick] [--db sqlite|postgres] [--runs R]
+                              [--ingest M]
 
 What it does, in one run:
 
@@ -11,19 +12,24 @@ What it does, in one run:
    before each release: a funnel of page views, clicks, sign-ins, pre-saves,
    reminders, stream clicks and deliveries; 6 platforms; 300 cities with a long
    tail; 20 referring sites and 10 UTM campaigns. Bulk-inserted (COPY on
-   PostgreSQL, executemany on SQLite).
-3. The rollups built by app.analytics.rollups.rebuild(), which counts the stored
-   events through the same code the ingest runs for each batch (rollups.add);
-   then ANALYZE.
+   PostgreSQL, into the monthly partitions the cron makes; executemany on SQLite).
+3. Each chunk of 50,000 counted into the rollups as it is stored, by the code the
+   ingest runs for each batch (rollups.add); then ANALYZE.
 4. Timed, as a label's staff (the tenant scope the views run in): the release
    dashboard's data (queries.release_report, all time, for the busiest release; and
    its last 30 days, printed beside it, which reads the daily tables) and
    the roster overview's (queries.roster_report), each R times after a warm-up;
    the baseline is the same release report computed by GROUP BY over the raw
-   events, in the same run.
+   events, in the same run. With N over 1,000,000, steps 3 and 4 run at 1,000,000
+   events first, then again at N: the dashboards' growth with the events, in one run.
+5. The ingest (--ingest M, default 20,000; 0: none): M stream entries stored by the
+   ingest job in this process (app.jobs.analytics.drain), its events per second,
+   beside the same job without the rollups (the floor: the event rows alone).
 
-Its last line is exactly:
+Its last line is:
 analytics: events=<N> release_p95_ms=<R> label_p95_ms=<L> baseline_p95_ms=<B> speedup=<B/R>
+    [release_p95_ms_at_1000000=.. label_p95_ms_at_1000000=.. release_growth=.. label_growth=..]
+    [ingest_per_s=.. ingest_floor_per_s=..]
 """
 import argparse
 import random
@@ -32,6 +38,7 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -40,6 +47,7 @@ from bench.harness import bench_app, run_in_workdir, say  # noqa: E402
 
 LABELS, ARTISTS_PER_LABEL, RELEASES_PER_ARTIST, DAYS = 2, 5, 5, 60
 CHUNK = 50000
+STAGE = 1_000_000  # a run with more events times the dashboards here too, in the same run
 # The funnel: share of events per kind.
 KINDS = {"page_view": 0.62, "platform_click": 0.14, "authorization_started": 0.08,
          "presave_completed": 0.07, "reminder_signup": 0.02, "stream_click": 0.04,
@@ -51,7 +59,8 @@ COUNTRIES = ["US", "GB", "DE", "FR", "BR", "MX", "PT", "ES", "IT", "NL", "SE", "
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=None, help="events (default 1000000)")
+    parser.add_argument("--n", "--events", dest="n", type=int, default=None,
+                        help=f"events (default {STAGE}); more are timed at {STAGE} on the way")
     parser.add_argument("--quick", action="store_true", help="100000 events")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--runs", type=int, default=40, help="timed runs of each dashboard")
@@ -134,21 +143,15 @@ def event_rows(releases, n, rng):
         yield rows
 
 
-def insert_events(db, rows_iter, n, dialect):
+def insert_events(db, rows, dialect):
     from sqlalchemy import insert
 
     from app.models import Event
 
-    started, done = time.monotonic(), 0
-    for rows in rows_iter:
-        if dialect == "postgresql":
-            copy_rows(db, rows)
-        else:
-            db.session.execute(insert(Event.__table__).execution_options(all_tenants=True),
-                               rows)
-        db.session.commit()
-        done += len(rows)
-        say(f"inserted {done}/{n} events ({done / (time.monotonic() - started):.0f}/s)")
+    if dialect == "postgresql":
+        copy_rows(db, rows)
+    else:
+        db.session.execute(insert(Event.__table__).execution_options(all_tenants=True), rows)
 
 
 def copy_rows(db, rows):
@@ -276,9 +279,6 @@ def main():
 
 def run(args, workdir, cleanups):
     app, _, schema = bench_app(args.db, workdir, cleanups, keep=args.keep)
-    from sqlalchemy import text
-
-    from app.analytics import queries, rollups
     from app.extensions import db
     from app.tenants.context import Scope, scoped
 
@@ -286,23 +286,84 @@ def run(args, workdir, cleanups):
         f"instance={workdir}")
     rng = random.Random(7)
     with app.app_context(), scoped(Scope.platform("bench:seed")):
-        dialect = db.engine.dialect.name
         releases = make_world(db.session)
-        started = time.monotonic()
-        insert_events(db, event_rows(releases, args.n, rng), args.n, dialect)
-        say(f"events stored in {time.monotonic() - started:.1f} s")
-        started = time.monotonic()
-        counted, _ = rollups.rebuild()
-        db.session.commit()
-        seconds = time.monotonic() - started
-        say(f"rollups built from {counted} events in {seconds:.1f} s "
-            f"({counted / seconds:.0f} events/s through rollups.add)")
-        rollup_rows = {m.__tablename__: db.session.scalar(
-            text(f"SELECT count(*) FROM {m.__tablename__}")) for m in rollups.ROLLUPS}
-        say(f"rollup rows: {rollup_rows}")
-        with db.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        make_months(db, releases)
         db.session.remove()
+    chunks = event_rows(releases, args.n, rng)
+    stages = [STAGE, args.n] if args.n > STAGE else [args.n]
+    figures, stored = {}, 0
+    for stage in stages:
+        with app.app_context(), scoped(Scope.platform("bench:seed")):
+            stored = store_events(db, chunks, stored, stage)
+        figures[stage] = measure(app, args, releases)
+    release_p95, label_p95, baseline_p95 = figures[args.n]
+    growth = ""
+    if len(stages) > 1:
+        small = figures[STAGE]
+        say(f"at {args.n:,} events against {STAGE:,}: release p95 {release_p95:.1f} ms vs "
+            f"{small[0]:.1f} ms ({release_p95 / small[0]:.2f}x), label p95 {label_p95:.1f} ms vs "
+            f"{small[1]:.1f} ms ({label_p95 / small[1]:.2f}x)")
+        growth = (f" release_p95_ms_at_{STAGE}={small[0]:.1f} label_p95_ms_at_{STAGE}="
+                  f"{small[1]:.1f} release_growth={release_p95 / small[0]:.2f} "
+                  f"label_growth={label_p95 / small[1]:.2f}")
+    ingest = ""
+    if args.ingest:
+        floor = ingest_rate(app, releases, args.ingest, rng, rollups_too=False)
+        rate = ingest_rate(app, releases, args.ingest, rng)
+        say(f"ingest, one process: {rate:.0f} events/s with the rollups "
+            f"(the event rows alone: {floor:.0f} events/s; {args.ingest} stream entries each)")
+        ingest = f" ingest_per_s={rate:.0f} ingest_floor_per_s={floor:.0f}"
+    print(f"analytics: events={args.n} release_p95_ms={release_p95:.1f} "
+          f"label_p95_ms={label_p95:.1f} baseline_p95_ms={baseline_p95:.1f} "
+          f"speedup={baseline_p95 / release_p95:.1f}{growth}{ingest}", flush=True)
+    return 0
+
+
+def make_months(db, releases):
+    """The monthly partitions the events will fall in (PostgreSQL), as the cron keeps them."""
+    from app.analytics import event_months
+    from app.localtime import now_utc
+
+    first = min(out for *_, out in releases) - timedelta(days=DAYS)
+    made = event_months.ensure(now_utc(), since=event_months.Month.of(first))
+    if made:
+        say(f"partitions: {len(made)} months, {made[0]} to {made[-1]}")
+
+
+def store_events(db, chunks, stored, stage):
+    """Store chunks until ``stage`` events are stored, counted into the rollups as stored
+    (rollups.add, the ingest's own counting); then ANALYZE. Returns the events stored."""
+    from sqlalchemy import text
+
+    from app.analytics import rollups
+
+    dialect = db.engine.dialect.name
+    started, counting = time.monotonic(), 0.0
+    while stored < stage:
+        rows = next(chunks)
+        insert_events(db, rows, dialect)
+        counted_at = time.monotonic()
+        rollups.add([SimpleNamespace(**row) for row in rows])
+        db.session.commit()
+        counting += time.monotonic() - counted_at
+        stored += len(rows)
+        say(f"stored {stored:,}/{stage:,} events ({len(rows) / (time.monotonic() - counted_at):.0f}"
+            f" events/s counted into the rollups)")
+    say(f"{stored:,} events stored in {time.monotonic() - started:.1f} s, of which "
+        f"{counting:.1f} s counting them into the rollups")
+    rollup_rows = {m.__tablename__: db.session.scalar(
+        text(f"SELECT count(*) FROM {m.__tablename__}")) for m in rollups.ROLLUPS}
+    say(f"rollup rows: {rollup_rows}")
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    db.session.remove()
+    return stored
+
+
+def measure(app, args, releases):
+    """(release p95, label p95, baseline p95) in ms, as the label's staff."""
+    from app.analytics import queries
+    from app.tenants.context import Scope
 
     label_id, _, release_id, _ = releases[0]  # the busiest release (weighted x3)
     scope = Scope.label(label_id, actor="bench")
@@ -337,17 +398,7 @@ def run(args, workdir, cleanups):
     baseline_p95, samples_b = p95_ms(timed(app, scope, baseline), args.baseline_runs, warm=1)
     say(f"baseline (GROUP BY over raw events): p50 {statistics.median(samples_b):.1f} ms, "
         f"p95 {baseline_p95:.1f} ms ({args.baseline_runs} runs)")
-    ingest = ""
-    if args.ingest:
-        floor = ingest_rate(app, releases, args.ingest, rng, rollups_too=False)
-        rate = ingest_rate(app, releases, args.ingest, rng)
-        say(f"ingest, one process: {rate:.0f} events/s with the rollups "
-            f"(the event rows alone: {floor:.0f} events/s; {args.ingest} stream entries each)")
-        ingest = f" ingest_per_s={rate:.0f} ingest_floor_per_s={floor:.0f}"
-    print(f"analytics: events={args.n} release_p95_ms={release_p95:.1f} "
-          f"label_p95_ms={label_p95:.1f} baseline_p95_ms={baseline_p95:.1f} "
-          f"speedup={baseline_p95 / release_p95:.1f}{ingest}", flush=True)
-    return 0
+    return release_p95, label_p95, baseline_p95
 
 
 if __name__ == "__main__":

@@ -150,13 +150,12 @@ def _decoded(entries):
 
 def store(entries):
     """Insert the entries not stored yet as Event rows, count them into the rollups and
-    commit. Returns how many were inserted. A concurrent consumer that stored some of the
-    same entries first makes this retry once, without those."""
+    commit. Returns how many were inserted. On SQLite, a concurrent consumer that stored some
+    of the same entries first makes this retry once, without those (PostgreSQL's insert
+    skips them itself)."""
     for attempt in (1, 2):
         try:
-            events = _new_events(entries)
-            insert_events(events)
-            return len(events)
+            return insert_events(_new_events(entries))
         except IntegrityError:
             db.session.rollback()
             if attempt == 2:
@@ -174,7 +173,7 @@ def _new_events(entries):
     earliest = min((at for at in times.values() if at is not None), default=None)
     if earliest is None:
         return []
-    stored = set(db.session.scalars(select(Event.stream_id).where(
+    stored = set() if _postgres() else set(db.session.scalars(select(Event.stream_id).where(
         Event.stream_id.in_(ids), Event.occurred_at >= earliest)))
     payloads = [(entry_id, payload) for entry_id, payload in entries
                 if times.get(entry_id) is not None and entry_id not in stored]
@@ -232,19 +231,29 @@ def insert_events(events):
     A bulk INSERT of the events' columns (Event objects or anything with their attributes):
     in the platform scope the tenant guard checks no row one by one; each row's label and
     artist were just taken from its release. On PostgreSQL the rows go as one statement
-    (app.tenants.column_inserts); on SQLite every row names every column (NULLs too), so the
-    rows go as one batch rather than one per pattern of NULLs."""
+    (app.tenants.column_inserts) that skips those stored already (by stream id) and says
+    which it stored: only those are counted. On SQLite every row names every column (NULLs
+    too), so the rows go as one batch rather than one per pattern of NULLs. Returns how many
+    events were stored."""
     from app.analytics import rollups
 
     if events:
         rows = [_columns(event) for event in events]
-        if db.session.get_bind().dialect.name == "postgresql":
-            db.session.execute(column_inserts.insert_rows(Event, EVENT_COLUMNS),
-                               column_inserts.rows(rows))
+        if _postgres():
+            stmt = (column_inserts.insert_rows(Event, EVENT_COLUMNS)
+                    .on_conflict_do_nothing(index_elements=["stream_id", "occurred_at"])
+                    .returning(Event.stream_id))
+            new = set(db.session.scalars(stmt, column_inserts.rows(rows)))
+            events = [e for e in events if e.stream_id is None or e.stream_id in new]
         else:
             db.session.execute(insert(Event), rows, execution_options={"render_nulls": True})
         rollups.add(events)
     db.session.commit()
+    return len(events)
+
+
+def _postgres():
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _columns(event):

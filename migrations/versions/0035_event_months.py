@@ -49,6 +49,9 @@ COLUMNS = """
 NAMES = ("id, release_id, kind, platform, occurred_at, visitor_hash, city, region, country, "
          "latitude, longitude, timezone, referrer, utm_source, utm_medium, utm_campaign, "
          "device_class, in_app_browser, artist_id, label_id, stream_id, variant, link_id")
+# Counted rows are updated in place (a HOT update, no index touched) when their page has room.
+ROLLUPS = ("event_daily", "event_daily_platform", "event_daily_place", "event_daily_source",
+           "event_total_place", "event_total_source", "event_total_platform_country")
 INDEXES = ("CREATE INDEX ix_event_artist_id ON event (artist_id)",
            "CREATE INDEX ix_event_label_id ON event (label_id)",
            "CREATE INDEX ix_event_link_kind ON event (link_id, kind)",
@@ -72,11 +75,15 @@ def upgrade():
         op.execute(f"CREATE TABLE event_p{start:%Y_%m} PARTITION OF event FOR VALUES "
                    f"FROM ('{start.isoformat()}') TO ('{end.isoformat()}')")
     _move_back()
+    for table in ROLLUPS:
+        op.execute(f"ALTER TABLE {table} SET (fillfactor = 70)")
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
+    for table in ROLLUPS:
+        op.execute(f"ALTER TABLE {table} RESET (fillfactor)")
     _set_aside()
     op.execute(f"CREATE TABLE event ({COLUMNS}, CONSTRAINT event_pkey PRIMARY KEY (id), "
                "CONSTRAINT uq_event_stream_id UNIQUE (stream_id))")
