@@ -139,6 +139,19 @@ def test_exactly_one_cron_runs_the_cron_file_whose_queues_the_workers_take(app):
     assert runs_cron == ["presave-cron.service"]  # a plain unit, not a template
 
 
+@pytest.mark.parametrize("name", ["presave-web.service", "presave-worker@.service"])
+def test_web_and_workers_count_into_the_metrics_folder_emptied_before_they_start(name):
+    folder = unit("presave-metrics.service")["Service"]
+    assert folder["Type"] == ["oneshot"] and folder["RemainAfterExit"] == ["yes"]
+    assert folder["User"] == ["presave"]
+    path = f"/run/{folder['RuntimeDirectory'][0]}"  # systemd makes it empty at each start
+    service = unit(name)
+    assert f"PROMETHEUS_MULTIPROC_DIR={path}" in service["Service"]["Environment"]
+    assert "presave-metrics.service" in service["Unit"]["Requires"]
+    assert "presave-metrics.service" in service["Unit"]["After"][0].split()
+    assert unit("presave-metrics.service")["Unit"]["PartOf"] == ["presave.target"]
+
+
 def test_systemd_reads_every_unit_without_a_warning(tmp_path):
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze is missing: apt-get install systemd"
@@ -147,7 +160,7 @@ def test_systemd_reads_every_unit_without_a_warning(tmp_path):
         (tmp_path / path.name).write_text(path.read_text().replace(INSTALLED, str(BASE_DIR)))
     shutil.copy(tmp_path / "presave-worker@.service", tmp_path / "presave-worker@1.service")
     checked = ["presave-web.service", "presave-worker@1.service", "presave-cron.service",
-               "presave.target"]
+               "presave-metrics.service", "presave.target"]
     done = subprocess.run([analyze, "verify", *(str(tmp_path / name) for name in checked)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stderr == "", done.stderr
