@@ -13,11 +13,16 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from app.extensions import queue
+from rq import SimpleWorker
+from sqlalchemy import select, update
+
+from app.extensions import queue, redis_connection
+from app.jobs.lifecycle import LIFECYCLE_QUEUE, reconcile
+from app.models import PreSave, Release
 from app.localtime import now_utc
 from app.sandbox import state as sandbox
 from tests.prometheus_scrape import scrape
-from tests.release_day_runs import (manual_link, on_platform, presave, release_now, rows,
+from tests.release_day_runs import (ctx, manual_link, on_platform, presave, release_now, rows,
                                     run_release_day)
 from app.jobs.release_day import DELIVERY_QUEUE, start_release_day
 from app.jobs.messages import QUEUE as MESSAGES_QUEUE
@@ -108,6 +113,40 @@ def test_a_429_is_counted_with_its_retry_after(app, client, over_http, active_re
         30 * refused
     assert added("presave_presaves_total", platform="spotify", outcome="delivered") == 0
     assert {p.state for p in rows(app, release_id)} == {"pending"}
+
+
+def test_expired_leases_are_shown_then_counted_when_the_reconciler_returns_them(
+        app, client, active_release):
+    """Two pre-saves whose worker died an hour into its lease: the gauges show them held and
+    expired; the reconciler (a real job on an RQ worker) returns them, and the counter says so."""
+    slug = active_release()
+    presave(app, slug)
+    presave(app, slug)
+    hour_ago = now_utc() - timedelta(hours=1)
+    with ctx(app) as session:
+        release_id = session.scalar(select(Release.id).where(Release.slug == slug))
+        session.execute(update(PreSave).where(PreSave.release_id == release_id).values(
+            state="in_progress", lease_token="dead-worker", updated_at=hour_ago,
+            leased_until=hour_ago + timedelta(minutes=5)))
+        session.commit()
+    before = scrape(client)
+    assert before.value("presave_leases_held", ledger="presaves") >= 2
+    assert before.value("presave_leases_expired", ledger="presaves") >= 2
+    assert before.value("presave_lease_oldest_age_seconds", ledger="presaves") >= 3600
+    with app.app_context():
+        lifecycle = queue(LIFECYCLE_QUEUE)
+        job = lifecycle.enqueue(reconcile, None)
+        SimpleWorker([lifecycle], connection=redis_connection()).work(burst=True)
+        job.refresh()
+        assert job.is_finished, job.exc_info
+    after = scrape(client)
+    returned = job.return_value()["leases_recovered"]
+    assert returned >= 2
+    assert (after.value("presave_stranded_leases_returned_total", ledger="presaves")
+            - before.value("presave_stranded_leases_returned_total", ledger="presaves")) \
+        == returned
+    assert {p.state for p in rows(app, release_id)} == {"pending"}
+    assert after.value("presave_leases_expired", ledger="presaves") == 0
 
 
 def test_queue_depth_and_oldest_job_of_a_queue(app, client):
