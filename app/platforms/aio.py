@@ -16,7 +16,7 @@ import threading
 import aiohttp
 
 from app.platforms.flow import Answer, drive_async
-from app.platforms.http import network_error
+from app.platforms.http import unreachable
 
 USER_AGENT = "Presave (+pre-save campaigns)"
 TIMEOUT = 10.0  # seconds per call
@@ -92,7 +92,7 @@ class AsyncHttp:
                     headers=request.headers, data=content, allow_redirects=False) as response:
                 answer = Answer(response.status, response.headers, await response.read())
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise network_error(platform.name, exc) from None
+            raise unreachable(platform, exc) from None
         platform.check_response(answer)
         return answer
 

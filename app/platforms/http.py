@@ -10,6 +10,7 @@ import re
 
 import httpx
 
+from app import metrics
 from app.platforms.errors import TransientError
 from app.platforms.flow import drive
 
@@ -39,6 +40,9 @@ def _install_redaction():
 _install_redaction()
 
 
+NETWORK = "network"  # the status of a call that got no answer
+
+
 class Http:
     """Requests on behalf of one platform client; a failed answer raises its PlatformError."""
 
@@ -57,7 +61,7 @@ class Http:
         try:
             response = self.client.request(method, self.url(path), **kwargs)
         except httpx.TransportError as exc:
-            raise network_error(self.platform.name, exc) from None
+            raise unreachable(self.platform, exc) from None
         self.platform.check_response(response)
         return response
 
@@ -77,3 +81,10 @@ class Http:
 
 def network_error(name, exc):
     return TransientError(f"{name}: network error ({type(exc).__name__})", code="network")
+
+
+def unreachable(platform, exc):
+    """The error of a call to ``platform`` that got no answer, counted as a call with status
+    "network" (beside the HTTP statuses Platform.check_response counts)."""
+    metrics.platform_answered(platform.key, NETWORK)
+    return network_error(platform.name, exc)

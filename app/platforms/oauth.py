@@ -26,7 +26,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge  # noqa: E402
 
 from app.platforms.base import Platform, TokenSet
 from app.platforms.errors import PlatformError, TokenRejected
-from app.platforms.http import network_error
+from app.platforms.http import unreachable
 
 
 # The one state and PKCE implementation: the fan sign-in (app.presaves.oauth_state) and the
@@ -120,7 +120,7 @@ class OAuthPlatform(Platform):
             with self._session() as client:
                 response = client.revoke_token(self.endpoints.revoke, token=token)
         except httpx.TransportError as exc:
-            raise network_error(self.name, exc) from None
+            raise unreachable(self, exc) from None
         if response.status_code == 400 and "invalid_token" in response.text:
             return True  # already revoked or expired: gone either way
         self.check_response(response)
@@ -187,6 +187,6 @@ class OAuthPlatform(Platform):
         except OAuthError as exc:  # an error inside a 2xx answer
             raise self.classify(400, exc.error, exc.description, None) from None
         except httpx.TransportError as exc:
-            raise network_error(self.name, exc) from None
+            raise unreachable(self, exc) from None
         except (httpx.HTTPStatusError, ValueError, KeyError):
             raise PlatformError(f"{self.name}: unreadable answer from the token endpoint") from None

@@ -7,6 +7,7 @@ own on real RQ workers (in-process, and a forking `rq worker` in multiprocess mo
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import uuid
@@ -113,6 +114,29 @@ def test_a_429_is_counted_with_its_retry_after(app, client, over_http, active_re
         30 * refused
     assert added("presave_presaves_total", platform="spotify", outcome="delivered") == 0
     assert {p.state for p in rows(app, release_id)} == {"pending"}
+
+
+def test_a_call_that_gets_no_answer_is_counted_as_a_network_error(
+        app, client, over_http, active_release, monkeypatch):
+    slug = active_release()
+    presave(app, slug)
+    isrc, item_id = on_platform()
+    label_id, release_id = release_now(app, slug, isrc)
+    manual_link(app, release_id, "spotify", item_id)
+    with socket.socket() as closed:  # a port nothing listens on once this closes
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", nowhere)  # where the sandbox was
+    before = scrape(client)
+    run_release_day(app, label_id, release_id)
+    after = scrape(client)
+    unanswered = (after.value("presave_platform_calls_total", platform="spotify",
+                              status="network")
+                  - before.value("presave_platform_calls_total", platform="spotify",
+                                 status="network"))
+    assert unanswered >= 1
+    (row,) = rows(app, release_id)  # to be tried again (aiohttp names its own error)
+    assert row.state == "pending" and row.last_error.startswith("Spotify: network error (")
 
 
 def test_expired_leases_are_shown_then_counted_when_the_reconciler_returns_them(
