@@ -66,9 +66,12 @@ run: demo
 	$(BIN)/python run.py
 
 # The layers and the no-circles rule of .importlinter first: a broken one stops the run.
+# The suite runs in PYTEST_WORKERS processes, a test module in one of them (--dist loadfile:
+# module-scoped servers such as Caddy or a Sentinel set stay in one process).
+PYTEST_WORKERS ?= 2
 test: dev-setup
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
 
 # The API against its OpenAPI description with many more examples per operation than `make test`.
 fuzz: dev-setup

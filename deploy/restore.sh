@@ -10,8 +10,9 @@ Puts back, from a folder written by deploy/backup.sh:
   1. the env file (secrets/presave.env) at PRESAVE_ENV_FILE, when that is set; its
      DATABASE_URL, INSTANCE_PATH and UPLOAD_DIR then say where everything else goes
      (without PRESAVE_ENV_FILE they come from the environment);
-  2. the database: pg_restore --clean --if-exists --no-owner --no-privileges, in one
-     transaction (a schema-scoped dump goes back into the schema it came from);
+  2. the database: its schema (public, or the one DATABASE_URL names) emptied and filled
+     from the dump (pg_restore --no-owner --no-privileges) in one transaction; a
+     schema-scoped dump goes back into the schema it came from;
   3. the secrets generated in the instance folder (secret_key, token_keys, ...);
   4. the uploads;
   5. then runs `flask --app run init` (migrations to the code's head, roles, permissions)
@@ -92,8 +93,17 @@ for ((i = 0; i < ${#secret_pairs[@]}; i += 2)); do
   chmod 600 "$target"
 done
 
-pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction \
-  --dbname="$PG_URL" "$backup/database.dump"
+# Emptied and filled in one transaction: a failed restore leaves the database as it was.
+# (pg_restore --clean cannot drop a partitioned table's constraints on its partitions.)
+if [ -n "$PG_SCHEMA" ]; then
+  empty="DROP SCHEMA IF EXISTS \"$PG_SCHEMA\" CASCADE;"  # the dump makes it again
+elif pg_restore --list "$backup/database.dump" | grep -q '^[0-9]*; [0-9]* [0-9]* SCHEMA - public '; then
+  empty="DROP SCHEMA IF EXISTS public CASCADE;"
+else
+  empty="DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;"
+fi
+{ echo "$empty"; pg_restore --no-owner --no-privileges --file=- "$backup/database.dump"; } |
+  psql "$PG_URL" -X -q -v ON_ERROR_STOP=1 --single-transaction > /dev/null
 echo "Restored the database ($(grep '^alembic_revision:' "$backup/manifest.txt" 2>/dev/null || echo 'revision unknown'))."
 
 if [ -f "$backup/uploads.tar.gz" ]; then

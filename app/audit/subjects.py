@@ -17,6 +17,9 @@ from app.models import (AbTest, AbVariant, AdPixels, Artist, AudienceConnection,
                         ShortLink, StreamingLink, WebhookEndpoint)
 
 MASK = "••••"  # a masked value that is set; None stays None ("not set")
+# A longer text (an artist's bio) is kept as its start and its length: the trail says what
+# changed, and its CSV cells stay within what spreadsheets and CSV readers take.
+KEPT_CHARACTERS = 2000
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,8 @@ def _plain(value, masked):
         return None if value in (None, "") else MASK
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, str) and len(value) > KEPT_CHARACTERS:
+        return f"{value[:KEPT_CHARACTERS]}… ({len(value):,} characters)"
     if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
         return value
     return str(value)

@@ -89,6 +89,20 @@ def test_the_api_is_named_as_the_way_in(app, api, unique):
     assert found[2].changes["name"] == ["Trail Artist", None]
 
 
+def test_a_long_text_is_kept_as_its_start_and_its_length(app, api, unique):
+    client, headers = api(STAFF)
+    created = client.post("/api/v1/artists/", headers=headers,
+                          json={"name": "Long Bio", "slug": unique("long")})
+    pk = created.get_json()["id"]
+    start = last_id(app)
+    bio = "la " * 60_000
+    assert client.put(f"/api/v1/artists/{pk}", headers=headers,
+                      json={"bio": bio}).status_code == 200
+    (entry,) = [e for e in entries_after(app, start) if e.object_type == "artist"]
+    assert entry.changes["bio"] == [None, bio[:2000] + "… (180,000 characters)"]
+    client.delete(f"/api/v1/artists/{pk}", headers=headers)
+
+
 def test_secrets_never_reach_the_trail(app, login):
     owner = login(OWNER)
     label_id = northwind(app)

@@ -18,10 +18,14 @@ def clock(app, monkeypatch):
     class Clock:
         def at(self, seconds):
             monkeypatch.setattr(state, "now", lambda: start + seconds)
+
+    def clear():  # before too: an earlier test in this process may have left its faults
+        with app.app_context():
+            state.clear_faults("spotify")
+            state._r().delete("sandbox:spotify:injected")
+    clear()
     yield Clock()
-    with app.app_context():
-        state.clear_faults("spotify")
-        state._r().delete("sandbox:spotify:injected")
+    clear()
 
 
 def test_the_rolling_window_admits_its_limit_then_answers_429_until_a_slot_frees(client, clock):
