@@ -314,8 +314,7 @@ def count_deliveries(since=None, counted_up_to=None):
 
 def _uncounted_deliveries(since):
     """Delivered pre-saves (since ``since``) with no event yet, oldest first."""
-    counted = select(Event.id).where(Event.stream_id == DELIVERED_KEY + cast(PreSave.id, String),
-                                     Event.occurred_at == PreSave.delivered_at)  # its month
+    counted = select(Event.id).where(Event.stream_id == DELIVERED_KEY + cast(PreSave.id, String))
     stmt = (select(PreSave.id, PreSave.release_id, PreSave.label_id, PreSave.artist_id,
                    PreSave.platform, PreSave.delivered_at, Fan.city, Fan.country, Fan.timezone)
             .join(Fan, Fan.id == PreSave.fan_id)
