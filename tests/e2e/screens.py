@@ -29,8 +29,9 @@ def shoot(page, name, copy_to):
     """
     SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
-    # A long page under a busy machine (the suite runs in parallel) takes its time.
-    page.screenshot(path=str(path), full_page=True, timeout=30_000)
+    # A long page (the platform admin's home lists every label the suite made) on a busy
+    # machine takes its time.
+    page.screenshot(path=str(path), full_page=True, timeout=60_000)
     copy_to = Path(copy_to)
     if copy_to.suffix != ".png":
         copy_to.mkdir(parents=True, exist_ok=True)
