@@ -18,13 +18,16 @@ _INSTANCE = Path(tempfile.mkdtemp(prefix="presave-test-"))
 os.environ["INSTANCE_PATH"] = str(_INSTANCE)
 os.environ.setdefault("PUBLIC_BASE_URL", "http://presave.test")
 
-from tests.support import claim_redis_db, reset_database, worker_database  # noqa: E402
+from tests.worker_databases import worker_database  # noqa: E402
 
 # Under pytest-xdist each worker process has its own instance folder (above), Redis database
 # and, on PostgreSQL, schema: "presave_ci" becomes "presave_ci_gw0", "presave_ci_gw1", ...
+# Before anything imports the app's settings.
 if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = worker_database(os.environ["DATABASE_URL"],
                                                  os.environ["PYTEST_XDIST_WORKER"])
+
+from tests.support import claim_redis_db, reset_database  # noqa: E402
 
 # The shared fixtures' modules, so no test module has to import a fixture by name.
 pytest_plugins = ["tests.fan_journey", "tests.lifecycle", "tests.stream_pages", "tests.ledger_rows",

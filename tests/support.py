@@ -2,7 +2,6 @@
 import uuid
 from contextlib import contextmanager
 
-import psycopg
 import redis
 from flask_migrate import upgrade
 from sqlalchemy import inspect, make_url, text
@@ -37,25 +36,6 @@ def claim_database_number(url, numbers, owner="tests"):
                 base.delete(key)
             return f"{server}/{number}", release
     raise RuntimeError("no free Redis database number")
-
-
-def worker_database(url, worker):
-    """The database URL of one xdist worker: on PostgreSQL a schema of its own (made here),
-    named after the URL's search_path; on SQLite a file of its own beside the one named."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        database = parsed.database or ""
-        stem, dot, ext = database.rpartition(".") if "." in database else (database, "", "")
-        return parsed.set(database=f"{stem}-{worker}{dot}{ext}").render_as_string(
-            hide_password=False) if database else url
-    options = parsed.query.get("options", "")
-    schema = options.partition("search_path=")[2] or "public"
-    mine = f"{schema}_{worker}"
-    with psycopg.connect(parsed.set(drivername="postgresql", query={}).render_as_string(
-            hide_password=False), autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {mine}")
-    return parsed.update_query_dict({"options": f"-csearch_path={mine}"}).render_as_string(
-        hide_password=False)
 
 
 def reset_database(app):
