@@ -103,6 +103,9 @@ def run_migrations_online():
             # Batch migrations copy tables; enforced foreign keys would block that.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()  # the pragma began a transaction alembic would not commit
+        # The event table's monthly partitions are the cron's, not a migration's.
+        from app.analytics.event_months import migrated
+        conf_args.setdefault("include_object", migrated)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

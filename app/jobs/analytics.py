@@ -24,6 +24,7 @@ from app import metrics
 from app.analytics import capture
 from app.extensions import db, redis_connection
 from app.jobs.runtime import tenant_job
+from app.localtime import now_utc
 from app.tenants import column_inserts
 from app.models import Event, Fan, PreSave, Release, ShortLink, ab_test
 from app.models.event import KINDS
@@ -294,8 +295,10 @@ def record_deliveries(label_id=None):
     conn = redis_connection()
     since = conn.get(DELIVERED_WATERMARK)
     since = datetime.fromisoformat(since.decode()) - DELIVERED_MARGIN if since else None
+    # Never past the clock: a delivery stamped ahead (a worker's clock running fast) would
+    # make later runs skip the deliveries of the minutes in between.
     return count_deliveries(
-        since, lambda last: conn.set(DELIVERED_WATERMARK, last.isoformat()))
+        since, lambda last: conn.set(DELIVERED_WATERMARK, min(last, now_utc()).isoformat()))
 
 
 def count_deliveries(since=None, counted_up_to=None):

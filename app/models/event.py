@@ -13,7 +13,9 @@ class Event(ArtistOwned, Model):
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_release_kind_time", "release_id", "kind", "occurred_at"),
                       Index("ix_event_link_kind", "link_id", "kind"),
-                      UniqueConstraint("stream_id", name="uq_event_stream_id"))
+                      # With the time: PostgreSQL's partitions by month need it in every
+                      # unique key; an entry always gives the same time, so it still dedupes.
+                      UniqueConstraint("stream_id", "occurred_at", name="uq_event_stream_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     release_id: Mapped[int | None] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))

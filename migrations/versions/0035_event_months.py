@@ -1,7 +1,8 @@
 """events by month: on PostgreSQL the event table is partitioned by range of occurred_at,
 one partition per UTC month and a default one, so old months can be dropped whole
 (app.analytics.event_months); the primary key and the stream id's uniqueness include
-occurred_at there, as partitioning requires. SQLite keeps one table.
+occurred_at there, as partitioning requires (SQLite's stream id key takes it too). SQLite
+keeps one table.
 
 Revision ID: 0035
 Revises: 0034
@@ -60,6 +61,7 @@ INDEXES = ("CREATE INDEX ix_event_artist_id ON event (artist_id)",
 
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
+        _stream_key("stream_id", "occurred_at")
         return
     _set_aside()
     op.execute(f"CREATE TABLE event ({COLUMNS}, "
@@ -81,6 +83,7 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
+        _stream_key("stream_id")
         return
     for table in ROLLUPS:
         op.execute(f"ALTER TABLE {table} RESET (fillfactor)")
@@ -90,6 +93,13 @@ def downgrade():
     for statement in INDEXES:
         op.execute(statement)
     _move_back()
+
+
+def _stream_key(*columns):
+    """SQLite: the stream id's uniqueness as on PostgreSQL (the model says so on both)."""
+    with op.batch_alter_table("event") as batch_op:
+        batch_op.drop_constraint("uq_event_stream_id", type_="unique")
+        batch_op.create_unique_constraint("uq_event_stream_id", list(columns))
 
 
 def _set_aside():

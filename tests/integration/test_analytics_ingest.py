@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rq import SimpleWorker
@@ -170,6 +171,33 @@ def test_deliveries_from_the_ledger_are_counted_once(app, ledger_release):
         db.session.commit()
     run_deliveries(app)
     assert [d[0] for d in deliveries()] == ["spotify", "spotify", "tidal"]
+
+
+def test_a_delivery_stamped_ahead_does_not_make_later_ones_skipped(app, ledger_release):
+    """A worker whose clock runs a day fast: its delivery is counted, and the watermark stays
+    at the clock, so a delivery made after it is counted too."""
+    release_id = ledger_release([("Ahead", "spotify", "save", "delivered", 1, None),
+                                 ("Later", "tidal", "save", "pending", 0, None)])
+    with app.app_context(), scoped(Scope.platform("test")):
+        redis_connection().delete(analytics.DELIVERED_WATERMARK)
+        ahead = db.session.scalars(select(PreSave).where(PreSave.release_id == release_id,
+                                                         PreSave.state == "delivered")).one()
+        ahead.delivered_at = now_utc() + timedelta(days=1)
+        db.session.commit()
+        slug = db.session.get(PreSave.release.property.mapper.class_, release_id).slug
+    run_deliveries(app)
+    with app.app_context():
+        watermark = datetime.fromisoformat(
+            redis_connection().get(analytics.DELIVERED_WATERMARK).decode())
+    assert watermark <= now_utc()
+    with app.app_context(), scoped(Scope.platform("test")):
+        later = db.session.scalars(select(PreSave).where(PreSave.release_id == release_id,
+                                                         PreSave.state == "pending")).one()
+        later.state, later.delivered_at = "delivered", now_utc()
+        db.session.commit()
+    run_deliveries(app)
+    assert sorted(e.platform for e in events_of(app, slug) if e.kind == "delivered") == [
+        "spotify", "tidal"]
 
 
 def run_deliveries(app):
