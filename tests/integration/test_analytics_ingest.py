@@ -164,11 +164,7 @@ def test_deliveries_from_the_ledger_are_counted_once(app, ledger_release):
     run_deliveries(app)
     run_deliveries(app)
     assert deliveries() == [("spotify", "Lyon", "FR", True), ("tidal", "Osaka", "JP", True)]
-    with app.app_context(), scoped(Scope.platform("test")):
-        pending = db.session.scalars(select(PreSave).where(PreSave.release_id == release_id,
-                                                           PreSave.state == "pending")).one()
-        pending.state, pending.delivered_at = "delivered", now_utc()
-        db.session.commit()
+    deliver_the_pending_one(app, release_id)
     run_deliveries(app)
     assert [d[0] for d in deliveries()] == ["spotify", "spotify", "tidal"]
 
@@ -190,14 +186,19 @@ def test_a_delivery_stamped_ahead_does_not_make_later_ones_skipped(app, ledger_r
         watermark = datetime.fromisoformat(
             redis_connection().get(analytics.DELIVERED_WATERMARK).decode())
     assert watermark <= now_utc()
-    with app.app_context(), scoped(Scope.platform("test")):
-        later = db.session.scalars(select(PreSave).where(PreSave.release_id == release_id,
-                                                         PreSave.state == "pending")).one()
-        later.state, later.delivered_at = "delivered", now_utc()
-        db.session.commit()
+    deliver_the_pending_one(app, release_id)
     run_deliveries(app)
     assert sorted(e.platform for e in events_of(app, slug) if e.kind == "delivered") == [
         "spotify", "tidal"]
+
+
+def deliver_the_pending_one(app, release_id):
+    """The release's one pending pre-save, delivered now (as a worker marks it)."""
+    with app.app_context(), scoped(Scope.platform("test")):
+        pending = db.session.scalars(select(PreSave).where(PreSave.release_id == release_id,
+                                                           PreSave.state == "pending")).one()
+        pending.state, pending.delivered_at = "delivered", now_utc()
+        db.session.commit()
 
 
 def run_deliveries(app):
