@@ -178,10 +178,10 @@ def due(now):
     first_kept = kept_since(now)
     if first_kept is None:
         return []
-    found = []
+    found, partitioned_months = [], _partition_months()
     for month in _months_before(first_kept):
         events = _count(month)
-        if events or month in _partition_months():
+        if events or month in partitioned_months:
             found.append(Due(month, events, not _uncounted(month)))
     return found
 
@@ -246,10 +246,11 @@ def by_month():
     month = func.date_trunc("month", func.timezone("UTC", Event.occurred_at)) if partitioned() \
         else func.strftime("%Y-%m-01", Event.occurred_at)
     rows = db.session.execute(select(month, func.count()).group_by(month).order_by(month))
-    return [(Month.of(_date(first)), events) for first, events in rows]
+    return [(Month.of(as_date(first)), events) for first, events in rows]
 
 
-def _date(value):
+def as_date(value):
+    """A date read back from either database (SQLite gives text)."""
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 

@@ -6,12 +6,13 @@ raw events through the same keying, for operators (`flask analytics
 rebuild-rollups`) and the benchmark.
 """
 from collections import Counter
-from datetime import date, timezone
+from datetime import timezone
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import sqlite
 
+from app.analytics import event_months
 from app.extensions import db
 from app.models import Event
 from app.models.event_rollup import (ROLLUPS, EventDaily, EventDailyPlace, EventDailyPlatform,
@@ -88,7 +89,7 @@ def _counted_before_their_events(release_id=None):
         stored = stored.where(Event.release_id == release_id)
     oldest = {release: _utc(at).date() for release, at in db.session.execute(stored)}
     return {release for release, day in db.session.execute(counted)
-            if release not in oldest or _as_date(day) < oldest[release]}
+            if release not in oldest or event_months.as_date(day) < oldest[release]}
 
 
 def referrer_host(referrer):
@@ -111,10 +112,6 @@ def _utc(instant):
     if instant.tzinfo is None:  # rows read back raw from SQLite are naive UTC
         return instant.replace(tzinfo=timezone.utc)
     return instant.astimezone(timezone.utc)
-
-
-def _as_date(value):
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _source(event):

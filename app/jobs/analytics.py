@@ -185,7 +185,7 @@ def _new_events(entries):
         owner = owners.get(payload.get("release_id"))
         if owner is None or payload.get("kind") not in KINDS:
             continue  # the release was deleted since (or a malformed entry): nothing to count
-        event = _event(entry_id, payload, *owner)
+        event = _event(entry_id, payload, times[entry_id], *owner)
         if type(event.link_id) is not int or links.get(event.link_id) != event.release_id:
             event.link_id = None  # removed since, or not this release's: a cookie is no proof
         events.append(event)
@@ -211,12 +211,12 @@ def _release_owners(release_ids):
     return {release_id: (label_id, artist_id) for release_id, label_id, artist_id in rows}
 
 
-def _event(entry_id, p, label_id, artist_id):
+def _event(entry_id, p, occurred_at, label_id, artist_id):
     """The Event row of a stream entry, as plain attributes: an ORM object per event would
     cost the ingest more than its INSERT."""
     return SimpleNamespace(
         stream_id=entry_id, label_id=label_id, artist_id=artist_id, release_id=p["release_id"],
-        kind=p["kind"], platform=p.get("platform"), occurred_at=_instant(p["at"]),
+        kind=p["kind"], platform=p.get("platform"), occurred_at=occurred_at,
         visitor_hash=p.get("visitor"), city=p.get("city"), region=p.get("region"),
         country=p.get("country"), latitude=p.get("lat"), longitude=p.get("lon"),
         timezone=p.get("tz"), referrer=p.get("referrer"), utm_source=p.get("utm_source"),

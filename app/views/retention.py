@@ -50,7 +50,8 @@ class RetentionView(BaseView):
             "retention/index.html", label=label, labels=labels, limits=LIMITS, shown=shown,
             errors=errors or {}, in_force=policy.limits_for(label.id), rules=RULES,
             due=run.counts(label.id, now), next_run=moment(next_run(now)),
-            events_months=event_months.kept_months(), events_due=event_months.due_count(now, label.id),
+            events_months=event_months.kept_months(),
+            events_due=event_months.due_count(now, label.id),
             instance_audit_days=policy.instance_limits()["audit_days"] if labels else None,
             action_form=ActionForm(),
         ), status, {"Cache-Control": "private, no-store"}
